@@ -1,0 +1,7 @@
+"""Allows ``python -m pbxdesk``."""
+
+import sys
+
+from pbxdesk.cli import main
+
+sys.exit(main())

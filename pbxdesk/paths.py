@@ -1,0 +1,64 @@
+"""Where pbxdesk keeps its files: config, data (the call store) and logs.
+
+Every path the app uses comes from :class:`AppPaths`. By default they follow the
+platform's conventions (platformdirs); ``--basedir DIR`` puts all three under
+one directory so tests, smoke runs and the demo never touch the real home.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from pbxdesk import APP_NAME
+
+
+@dataclass(frozen=True, slots=True)
+class AppPaths:
+    """The directories pbxdesk reads and writes."""
+
+    config_dir: Path
+    data_dir: Path
+    log_dir: Path
+
+    @classmethod
+    def default(cls) -> AppPaths:
+        return cls(
+            config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            log_dir=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+        )
+
+    @classmethod
+    def under(cls, basedir: Path) -> AppPaths:
+        """All directories below ``basedir`` (the ``--basedir`` option)."""
+        base = basedir.expanduser().resolve()
+        return cls(config_dir=base / "config", data_dir=base / "data", log_dir=base / "logs")
+
+    def ensure(self) -> None:
+        """Create the directories (owner-only where the platform allows it)."""
+        for directory in (self.config_dir, self.data_dir, self.log_dir):
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.json"
+
+    @property
+    def ui_state_file(self) -> Path:
+        return self.config_dir / "ui-state.json"
+
+    @property
+    def fallback_key_file(self) -> Path:
+        """The 0600 file used for the API key only when the user chose it (no keyring)."""
+        return self.config_dir / "api-key"
+
+    @property
+    def database_file(self) -> Path:
+        return self.data_dir / "calls.sqlite3"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "pbxdesk.log"
