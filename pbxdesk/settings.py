@@ -1,0 +1,280 @@
+"""User settings: one declarative list, read and written in one place.
+
+:data:`SETTINGS` names every setting with its type, default, label and check.
+:class:`Settings` is the immutable value the app passes around;
+:class:`SettingsFile` loads and saves it as versioned JSON (atomically, so a
+crash or a full disk never leaves half a file). The API key is *not* a setting:
+it lives in the OS keyring (see :mod:`pbxdesk.secrets`). Window geometry and
+column widths are UI state, kept in a separate file by the UI. No Qt here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import ipaddress
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import phonenumbers
+
+log = logging.getLogger("pbxdesk.settings")
+
+SETTINGS_VERSION = 1
+ApiVersion = Literal["v2", "v1"]
+PostEncoding = Literal["json", "form"]
+KeyStorage = Literal["keyring", "file", "none"]
+
+
+class SettingsError(Exception):
+    """A settings file that cannot be read or written; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every user setting, with its default. See :data:`SETTINGS` for labels and checks."""
+
+    base_url: str = ""
+    api_version: ApiVersion = "v2"
+    default_region: str = "AU"
+    my_extension: str = ""
+    default_caller_id: str = ""
+    sync_days: int = 30
+    refresh_minutes: int = 5
+    request_budget: int = 100
+    budget_window_minutes: int = 15
+    user_filter_param: str = "users_numbers"
+    post_encoding: PostEncoding = "json"
+    key_storage: KeyStorage = "keyring"
+    confirm_before_dialling: bool = True
+    watch_clipboard: bool = False
+    close_to_tray: bool = True
+
+    @property
+    def is_configured(self) -> bool:
+        """True once a PBX address has been saved (the welcome page is skipped)."""
+        return bool(self.base_url)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    """How one setting is presented and checked."""
+
+    key: str
+    label: str
+    help: str
+    check: Callable[[Any], str | None] = lambda _value: None
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+def check_base_url(value: str) -> str | None:
+    """None when ``value`` is a usable PBX address, else why not (for the settings dialog)."""
+    text = value.strip()
+    if not text:
+        return "Enter your PBX's address, e.g. https://au.voipcloud.online"
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return "The address must start with https:// and name a host, e.g. https://au.voipcloud.online"
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        return "Use https:// — plain http is only allowed for this computer (127.0.0.1, localhost)"
+    if parts.query or parts.fragment:
+        return "Leave out the ?query and #fragment: enter just the portal's address"
+    return None
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_region(value: str) -> str | None:
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        return f"{value!r} is not a country code phonenumbers knows (use e.g. AU, GB, US)"
+    return None
+
+
+def _check_extension(value: str) -> str | None:
+    if value and not (value.isdigit() and len(value) <= 8):
+        return "An extension is a few digits, e.g. 1010"
+    return None
+
+
+def _check_param_name(value: str) -> str | None:
+    if value and not all(c.isalnum() or c in "_-" for c in value):
+        return "A parameter name uses letters, digits, _ and - only"
+    return None
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("base_url", "PBX address",
+                "Your portal's address, from its Integration / API page.", check_base_url),
+    SettingSpec("api_version", "API version", "v2 for current portals; v1 for older ones.",
+                choices=("v2", "v1")),
+    SettingSpec("default_region", "Default country",
+                "Numbers typed without a country code belong to this country.", _check_region),
+    SettingSpec("my_extension", "My extension",
+                "The extension whose phones ring when you place a call.", _check_extension),
+    SettingSpec("default_caller_id", "Caller ID to present",
+                "Empty: the PBX's default for your extension.",
+                lambda v: None if not v or str(v).lstrip("+").isdigit()
+                else "A caller ID is a number owned by the account"),
+    SettingSpec("sync_days", "Days of history to keep in sync",
+                "Fetched on first connect; older days on demand.", minimum=1, maximum=3650),
+    SettingSpec("refresh_minutes", "Refresh every (minutes)", "0 turns automatic refresh off.",
+                minimum=0, maximum=1440),
+    SettingSpec("request_budget", "Requests allowed per window",
+                "pbxdesk stays under this to respect the PBX's rate limit.",
+                minimum=1, maximum=100_000),
+    SettingSpec("budget_window_minutes", "Request window (minutes)",
+                "The PBX documents 100 requests per 15 minutes.", minimum=1, maximum=1440),
+    SettingSpec("user_filter_param", "User filter parameter",
+                "Name of the query parameter that selects users (unconfirmed; empty = don't send).",
+                _check_param_name),
+    SettingSpec("post_encoding", "Click-to-call body",
+                "How the call request is encoded: JSON, or form data as some portals expect.",
+                choices=("json", "form")),
+    SettingSpec("key_storage", "Keep the API key in",
+                "The OS keyring; or, where none exists, a private file or nowhere.",
+                choices=("keyring", "file", "none")),
+    SettingSpec("confirm_before_dialling", "Confirm before dialling",
+                "Call back and links open the dial pad instead of dialling at once."),
+    SettingSpec("watch_clipboard", "Offer to call copied numbers",
+                "Watch the clipboard for phone numbers (nothing is stored or logged)."),
+    SettingSpec("close_to_tray", "Keep running in the tray when the window is closed", ""),
+)
+SPECS: Mapping[str, SettingSpec] = {spec.key: spec for spec in SETTINGS}
+
+
+def validate(settings: Settings) -> dict[str, str]:
+    """Problems by setting key; empty when every value is acceptable."""
+    problems: dict[str, str] = {}
+    for spec in SETTINGS:
+        value = getattr(settings, spec.key)
+        if spec.key == "base_url" and not value:
+            continue  # not configured yet is a state, not an error
+        message = spec.check(value)
+        if message is None and spec.choices and value not in spec.choices:
+            message = f"Choose one of: {', '.join(spec.choices)}"
+        if message is None and spec.minimum is not None and value < spec.minimum:
+            message = f"At least {spec.minimum}"
+        if message is None and spec.maximum is not None and value > spec.maximum:
+            message = f"At most {spec.maximum}"
+        if message:
+            problems[spec.key] = message
+    return problems
+
+
+def _coerce(field: dataclasses.Field[Any], value: Any, default: Any) -> Any:
+    """``value`` as the field's type, or ``default`` when it cannot be (a hand-edited file)."""
+    kind = type(default)
+    if kind is bool:
+        return value if isinstance(value, bool) else default
+    if kind is int:
+        return value if isinstance(value, int) and not isinstance(value, bool) else default
+    return value.strip() if isinstance(value, str) else default
+
+
+class SettingsFile:
+    """Loads and saves :class:`Settings` as versioned JSON at ``path``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self, *, first_run_region: str | None = None) -> Settings:
+        """The saved settings; defaults for anything missing or unreadable.
+
+        A corrupt file is kept beside the original as ``.corrupt`` so nothing is
+        lost, and defaults are used. ``first_run_region`` seeds the default
+        country when there is no file yet.
+        """
+        defaults = Settings()
+        if first_run_region and _check_region(first_run_region) is None:
+            defaults = defaults.replace(default_region=first_run_region)
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return defaults
+        except OSError as exc:
+            log.warning("Cannot read settings %s: %s", self.path, exc)
+            return defaults
+        try:
+            document = json.loads(raw)
+            if not isinstance(document, dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            backup = self.path.with_suffix(".corrupt")
+            log.warning("Settings file %s is unreadable (%s); kept as %s", self.path, exc, backup)
+            with contextlib.suppress(OSError):
+                self.path.replace(backup)
+            return defaults
+        values = _upgrade(document).get("settings", {})
+        changes: dict[str, Any] = {}
+        for field in dataclasses.fields(Settings):
+            if field.name in values:
+                default = getattr(defaults, field.name)
+                changes[field.name] = _coerce(field, values[field.name], default)
+        loaded = defaults.replace(**changes)
+        bad = validate(loaded)
+        if bad:
+            log.warning("Ignoring invalid settings: %s", ", ".join(sorted(bad)))
+            loaded = loaded.replace(**{key: getattr(defaults, key) for key in bad})
+        return loaded
+
+    def save(self, settings: Settings) -> None:
+        """Write atomically; raises :class:`SettingsError` with a remedy on failure."""
+        document = {"version": SETTINGS_VERSION, "settings": dataclasses.asdict(settings)}
+        write_json_atomically(self.path, document)
+
+
+def write_json_atomically(path: Path, document: Mapping[str, Any]) -> None:
+    """Replace ``path`` with ``document`` so readers see the old or the new file, never half."""
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    tmp_name: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
+                                         prefix=path.name, suffix=".tmp", delete=False) as tmp:
+            tmp_name = tmp.name
+            tmp.write(text)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except OSError as exc:
+        raise SettingsError(
+            f"Could not save {path.name} in {path.parent}: {exc.strerror or exc}. "
+            "Free some disk space or check the folder's permissions, then save again; "
+            "the previous settings are unchanged."
+        ) from exc
+    finally:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
+def _upgrade(document: dict[str, Any]) -> dict[str, Any]:
+    """Bring an older settings document up to :data:`SETTINGS_VERSION`.
+
+    Version 1 is the first release; later versions add steps here, oldest first.
+    """
+    version = document.get("version", 1)
+    if not isinstance(version, int) or version > SETTINGS_VERSION:
+        log.warning("Settings file is from a newer pbxdesk (version %r); reading what we know",
+                    version)
+    return document
