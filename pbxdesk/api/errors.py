@@ -4,6 +4,7 @@
 
     PbxError                      any failure talking to the PBX
     ├── ConfigurationError        the settings cannot work (e.g. http:// to a remote host)
+    ├── InvalidInputError         a value given to the client is unusable; nothing was sent
     ├── AuthError                 401/403: wrong key, or this machine's IP not allow-listed
     ├── RateLimitedError          429 from the server (``retry_after`` seconds, if sent)
     │   └── BudgetExhaustedError  the client's own request budget is spent (``available_at``)
@@ -42,6 +43,15 @@ class ConfigurationError(PbxError):
     """The connection settings cannot work as given."""
 
     hint = "Open settings"
+
+
+class InvalidInputError(PbxError):
+    """A value handed to the client cannot be sent (e.g. a number that cannot be dialled).
+
+    Raised before anything goes on the wire, so it never costs a request.
+    """
+
+    hint = "Check the input"
 
 
 class AuthError(PbxError):

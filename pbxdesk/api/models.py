@@ -223,13 +223,25 @@ class Page(Generic[RowT]):
     """One answer of a history endpoint.
 
     ``rejected`` counts rows that could not be understood at all; they are logged
-    and left out, the rest of the page is kept.
+    and left out, the rest of the page is kept. ``filtered`` counts user rows the
+    server sent for other extensions than asked for (the user filter is also
+    applied locally). Pages from ``PbxClient.iter_history`` leave out rows an
+    earlier page already yielded (``duplicates``) and set ``incomplete`` when the
+    API could not page through every call of a day in this page's range.
     """
 
     rows: tuple[RowT, ...]
     query: HistoryQuery
     rejected: int = 0
     message: Any = None
+    filtered: int = 0
+    duplicates: int = 0
+    incomplete: bool = False
+
+    @property
+    def received(self) -> int:
+        """Rows the server sent for this page, whether kept or not."""
+        return len(self.rows) + self.rejected + self.filtered + self.duplicates
 
 
 @dataclass(frozen=True, slots=True)
