@@ -1,0 +1,116 @@
+"""From what the agent types or pastes to a :class:`DialTarget` or a reason.
+
+Owns the two entry points click-to-call uses:
+
+- :func:`parse_dial_input` for the dial box: the text is meant as one number, so
+  it is read as a whole first (links, extensions, vanity numbers, "ext. 12");
+  only when that fails and the text reads like a sentence is a number searched
+  for inside it;
+- :func:`find_number_in_text` for clipboard text: the text is probably prose, so
+  a dial link or a valid number inside it is preferred; only when there is
+  none is the text read as a whole (a copied extension or vanity number).
+
+Numbers inside prose are found with phonenumbers' ``PhoneNumberMatcher`` at
+``Leniency.VALID``: a valid number, written with the grouping and prefixes
+people use. Short extensions are not picked out of prose ("room 1204", "2024"
+are more often not extensions). Nothing here logs the text it is given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import phonenumbers
+from phonenumbers import Leniency, PhoneNumberMatcher
+
+from pbxdesk.phone.display import describe
+from pbxdesk.phone.numbers import parse_number_text
+from pbxdesk.phone.region import normalize_region
+from pbxdesk.phone.results import (
+    MAX_EXTENSION_DIGITS,
+    DialResult,
+    DialTarget,
+    NotDialable,
+    Reason,
+)
+from pbxdesk.phone.text import SCAN_LIMIT, clean, looks_like_number
+from pbxdesk.phone.uri import find_uri, is_dial_uri, parse_uri
+
+_NOT_FOUND = "No phone number found in that text."
+# Candidates the matcher may try in one text: bounds the work on digit-heavy
+# documents (tables of figures) that are still inside SCAN_LIMIT.
+_MAX_MATCHER_TRIES = 200
+
+
+def parse_dial_input(
+    text: str,
+    default_region: str | None,
+    *,
+    max_extension_digits: int = MAX_EXTENSION_DIGITS,
+) -> DialResult:
+    """What the dial box holds, as a target or the reason it is not one.
+
+    Never raises. ``default_region`` is the country of numbers typed without
+    ``+`` (a settings value; None or an unknown code allows only international
+    numbers and extensions).
+    """
+    cleaned = clean(text).strip()
+    if is_dial_uri(cleaned) and not any(ch.isspace() for ch in cleaned):
+        result = parse_uri(cleaned, default_region, max_extension_digits=max_extension_digits)
+        return _with_text(result, text)
+    result = parse_number_text(cleaned, default_region, max_extension_digits)
+    if isinstance(result, DialTarget) or not cleaned or looks_like_number(cleaned):
+        return _with_text(result, text)
+    found = _search(cleaned, default_region)
+    return _with_text(found or NotDialable(Reason.NOT_A_NUMBER, _NOT_FOUND), text)
+
+
+def find_number_in_text(
+    text: str,
+    default_region: str | None,
+    *,
+    max_extension_digits: int = MAX_EXTENSION_DIGITS,
+) -> DialResult:
+    """The number to dial in clipboard text; never raises.
+
+    Only the first :data:`~pbxdesk.phone.text.SCAN_LIMIT` characters are read.
+    Preference: a dial link, then the first valid number in the text, then the
+    whole text as one number (an extension, a vanity number).
+    """
+    cleaned = clean(text).strip()
+    if not cleaned:
+        return _with_text(NotDialable(Reason.EMPTY, "The copied text is empty."), text)
+    uri = find_uri(cleaned)
+    if uri is not None:
+        linked = parse_uri(uri, default_region, max_extension_digits=max_extension_digits)
+        if isinstance(linked, DialTarget):
+            return linked
+    found = _search(cleaned, default_region)
+    if isinstance(found, DialTarget):
+        return found
+    whole = parse_number_text(cleaned, default_region, max_extension_digits)
+    if isinstance(whole, DialTarget) or looks_like_number(cleaned):
+        return _with_text(whole, text)
+    return _with_text(found or NotDialable(Reason.NOT_A_NUMBER, _NOT_FOUND), text)
+
+
+def _search(text: str, default_region: str | None) -> DialResult | None:
+    """The first valid number in free ``text``; else why the first likely one fails.
+
+    None when the text holds nothing that looks like a phone number.
+    """
+    region = normalize_region(default_region) or phonenumbers.UNKNOWN_REGION
+    for match in PhoneNumberMatcher(text, region, Leniency.VALID, _MAX_MATCHER_TRIES):
+        return describe(match.number, default_region)
+    for match in PhoneNumberMatcher(text, region, Leniency.POSSIBLE, _MAX_MATCHER_TRIES):
+        # Extensions off: a short figure in prose is not one. The full parse says
+        # why this candidate fails (or accepts it, if only its layout was odd).
+        return parse_number_text(match.raw_string, default_region, 0)
+    return None
+
+
+def _with_text(result: DialResult, text: str) -> DialResult:
+    """``result`` with the caller's input attached when it is not dialable."""
+    if isinstance(result, NotDialable):
+        return dataclasses.replace(result, text=text[:SCAN_LIMIT])
+    return result
