@@ -1,0 +1,1 @@
+"""Tests for ``resources/``: icons, desktop entry and AppStream metadata."""
