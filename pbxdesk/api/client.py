@@ -295,8 +295,10 @@ class PbxClient:
         except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
             elapsed = _ms_since(started)
             self._log(method, endpoint, params, type(exc).__name__, elapsed, None)
+            # Not chained: a traceback would print the httpx exception's own text,
+            # which is not redacted; the message keeps its (redacted) reason.
             raise error_for_exception(exc, where=self._where, is_post=method == "POST",
-                                      timeout=self._settings.timeout) from exc
+                                      timeout=self._settings.timeout) from None
         elapsed = _ms_since(started)
         if response.is_success:
             return response, elapsed

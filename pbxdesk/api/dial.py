@@ -13,6 +13,7 @@ import re
 
 from pbxdesk.api.errors import InvalidInputError
 from pbxdesk.api.parse import e164
+from pbxdesk.logs import redact
 
 # Visual separators people paste with numbers: spaces, dashes, dots, brackets.
 _SEPARATORS = re.compile(r"[\s\-.()\u00a0\u2010-\u2015]")
@@ -80,7 +81,8 @@ def _compact(text: str) -> str:
 
 
 def _show(text: str) -> str:
-    text = " ".join((text or "").split())
+    # redact(): a key pasted into the wrong field must not be quoted back.
+    text = redact(" ".join((text or "").split()))
     if not text:
         return "nothing"
     return repr(text if len(text) <= 40 else text[:39] + "…")

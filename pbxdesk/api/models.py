@@ -20,6 +20,11 @@ from typing import Any, Generic, TypeVar
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
+def _empty() -> Mapping[str, Any]:
+    # A factory, because dataclasses refuse an unhashable default (a mappingproxy is one).
+    return _EMPTY
+
+
 class CallKind(StrEnum):
     """The three call histories the API serves."""
 
@@ -88,7 +93,7 @@ class CallRow:
     conversation_duration: int | None
     caller_e164: str | None = None
     dest_e164: str | None = None
-    extra: Mapping[str, Any] = field(default=_EMPTY, compare=False)
+    extra: Mapping[str, Any] = field(default_factory=_empty, compare=False)
 
     @property
     def kind(self) -> CallKind:
@@ -250,4 +255,4 @@ class CallRequestResult:
 
     status_code: int
     message: str | None
-    body: Mapping[str, Any] = field(default=_EMPTY, compare=False)
+    body: Mapping[str, Any] = field(default_factory=_empty, compare=False)
