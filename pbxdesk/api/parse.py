@@ -32,6 +32,7 @@ from pbxdesk.phone import normalize_api_number
 
 ENVELOPE_KEYS = frozenset({"code", "status", "message", "data"})
 _NULL_STRINGS = frozenset({"", "null", "none", "undefined", "nil"})
+_LONGEST_NULL = max(map(len, _NULL_STRINGS))
 _SUCCESS = frozenset({"success", "ok", "true", "succeeded"})
 _FAILURE = frozenset({"error", "fail", "failed", "failure", "false"})
 # MySQL's "zero date" is how some PHP back ends say "no time".
@@ -193,36 +194,31 @@ def parse_row(raw: Any, kind: CallKind, region: str | None = None) -> AnyCall | 
     """One row as :class:`UserCall` or :class:`GroupCall`, or None if it cannot be read."""
     if not isinstance(raw, Mapping):
         return None
-    reader = _RowReader(raw)
-    call_id = reader.take("unique_call_id", _text)
-    start = reader.take("call_start_at", _timestamp)
-    if call_id is None and start is None:
+    fields = _FIELDS[kind]
+    values = dict(_BLANK[kind])
+    extra: dict[str, Any] = {}
+    # One pass over the row: this runs for every row of 10,000-row pages.
+    for key, value in raw.items():
+        spec = fields.get(key)
+        if spec is None:
+            extra[str(key)] = value  # unknown field: kept
+            continue
+        if value is None:
+            continue
+        attribute, coerce = spec
+        result = coerce(value)
+        if result is _MISSING or (result is not None and values[attribute] is not None):
+            extra[key] = value  # unreadable, or a second spelling of a field already read
+        elif result is not None:
+            values[attribute] = result
+    if values["unique_call_id"] is None and values["call_start_at"] is None:
         return None
-    caller = reader.take_first(("caller_id", "callerid") if kind is CallKind.USER
-                               else ("callerid", "caller_id"), _text)
-    dest = reader.take("dest_number", _text)
-    common: dict[str, Any] = {
-        "unique_call_id": call_id,
-        "caller_id": caller,
-        "caller_name": reader.take("caller_name", _text),
-        "dest_number": dest,
-        "user_name": reader.take("user_name", _text),
-        "user_number": reader.take("user_number", _text),
-        "call_start_at": start,
-        "connected_at": reader.take("connected_at", _timestamp),
-        "call_duration": reader.take("call_duration", _seconds),
-        "conversation_duration": reader.take("conversation_duration", _seconds),
-        "caller_e164": e164(caller, region),
-        "dest_e164": e164(dest, region),
-    }
+    values["caller_e164"] = e164(values["caller_id"], region)
+    values["dest_e164"] = e164(values["dest_number"], region)
+    extras = MappingProxyType(extra) if extra else _NO_EXTRA
     if kind is CallKind.USER:
-        call_type = reader.take("type", _text)
-        return UserCall(type=call_type, extra=reader.extra(), **common)
-    group_fields = ("queue_name",) if kind is CallKind.QUEUE else ("ring_group_name",
-                                                                     "ringgroup_name")
-    group = reader.take_first(group_fields, _text)
-    status = reader.take("status", _text)
-    return GroupCall(call_kind=kind, group=group, status=status, extra=reader.extra(), **common)
+        return UserCall(extra=extras, **values)
+    return GroupCall(call_kind=kind, extra=extras, **values)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -236,47 +232,15 @@ def e164(raw: str | None, region: str | None) -> str | None:
         return None
 
 
-_ROW_FIELDS = frozenset({
-    "unique_call_id", "type", "caller_id", "callerid", "caller_name", "dest_number", "user_name",
-    "user_number", "call_start_at", "connected_at", "call_duration", "conversation_duration",
-    "queue_name", "ring_group_name", "status"})
 _MISSING = object()
-_Coerce = Callable[[Any], Any]
-
-
-class _RowReader:
-    """Takes known fields out of a raw row; what is left (or unreadable) becomes ``extra``."""
-
-    __slots__ = ("_extra", "_rest")
-
-    def __init__(self, raw: Mapping[Any, Any]) -> None:
-        self._rest = dict(raw)
-        self._extra: dict[str, Any] = {}
-
-    def take(self, name: str, coerce: _Coerce) -> Any:
-        value = self._rest.pop(name, _MISSING)
-        if value is _MISSING or value is None:
-            return None
-        result = coerce(value)
-        if result is _MISSING:
-            self._extra[name] = value  # unreadable: keep the raw value
-            return None
-        return result
-
-    def take_first(self, names: Sequence[str], coerce: _Coerce) -> Any:
-        for name in names:
-            if name in self._rest:
-                return self.take(name, coerce)
-        return None
-
-    def extra(self) -> Mapping[str, Any]:
-        self._extra.update((str(key), value) for key, value in self._rest.items())
-        return MappingProxyType(self._extra) if self._extra else MappingProxyType({})
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
 def _text(value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip()
+        if len(text) > _LONGEST_NULL:
+            return text
         return None if text.lower() in _NULL_STRINGS else text
     if isinstance(value, bool):
         return _MISSING
@@ -377,3 +341,26 @@ def _preview(value: Any, limit: int = 200) -> str:
         text = f"<{type(value).__name__}>"
     text = redact(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_Field = tuple[str, Callable[[Any], Any]]
+_COMMON_FIELDS: dict[str, _Field] = {
+    "unique_call_id": ("unique_call_id", _text), "caller_name": ("caller_name", _text),
+    "dest_number": ("dest_number", _text), "user_name": ("user_name", _text),
+    "user_number": ("user_number", _text), "call_start_at": ("call_start_at", _timestamp),
+    "connected_at": ("connected_at", _timestamp), "call_duration": ("call_duration", _seconds),
+    "conversation_duration": ("conversation_duration", _seconds),
+    # User rows say caller_id, group rows callerid; either is read in both.
+    "caller_id": ("caller_id", _text), "callerid": ("caller_id", _text),
+}
+_FIELDS: dict[CallKind, dict[str, _Field]] = {
+    CallKind.USER: {**_COMMON_FIELDS, "type": ("type", _text)},
+    CallKind.QUEUE: {**_COMMON_FIELDS, "queue_name": ("group", _text),
+                     "status": ("status", _text)},
+    CallKind.RING_GROUP: {**_COMMON_FIELDS, "ring_group_name": ("group", _text),
+                          "ringgroup_name": ("group", _text), "status": ("status", _text)},
+}
+_BLANK: dict[CallKind, dict[str, Any]] = {
+    kind: dict.fromkeys(attribute for attribute, _ in fields.values())
+    for kind, fields in _FIELDS.items()}
+_ROW_FIELDS = frozenset(name for fields in _FIELDS.values() for name in fields)
