@@ -40,6 +40,9 @@ _NOT_FOUND = "No phone number found in that text."
 # Candidates the matcher may try in one text: bounds the work on digit-heavy
 # documents (tables of figures) that are still inside SCAN_LIMIT.
 _MAX_MATCHER_TRIES = 200
+# Copied text longer than this is a table or a document, not one number written
+# out: when no number is found in it, say so rather than "too long".
+_ONE_NUMBER_MAX = 64
 
 
 def parse_dial_input(
@@ -89,7 +92,9 @@ def find_number_in_text(
     if isinstance(found, DialTarget):
         return found
     whole = parse_number_text(cleaned, default_region, max_extension_digits)
-    if isinstance(whole, DialTarget) or looks_like_number(cleaned):
+    if isinstance(whole, DialTarget) or (
+        len(cleaned) <= _ONE_NUMBER_MAX and looks_like_number(cleaned)
+    ):
         return _with_text(whole, text)
     return _with_text(found or NotDialable(Reason.NOT_A_NUMBER, _NOT_FOUND), text)
 

@@ -49,7 +49,7 @@ def country_name(region_code: str | None) -> str:
 
 
 def number_type_text(number: PhoneNumber) -> str:
-    """"mobile", "landline", "toll-free" … for a valid number; "" when unknown."""
+    """The kind of a valid number in words ("mobile", "toll-free" …); "" when unknown."""
     return _TYPE_TEXT.get(phonenumbers.number_type(number), "")
 
 

@@ -127,7 +127,7 @@ def _invalid(number: phonenumbers.PhoneNumber, region: str | None, text: str) ->
 
 
 def _where(country_code: int, region: str | None) -> str:
-    """"for Australia (+61)", or "for country code +1" when the country is unclear.
+    """Where a number was read: "for Australia (+61)", or "for country code +1".
 
     A code shared by several countries (+1, +7, +44 with the Channel Islands, +61
     with Christmas Island) names the default country when it has that code.

@@ -73,9 +73,7 @@ def parse_uri(
         # RFC 3966 5.1.5: a global context is the prefix the local number extends.
         number = "+" + ascii_digits(context) + compact(number)
     extension = ascii_digits(params.get("ext", "")) or None
-    result = parse_number_text(
-        number, default_region, max_extension_digits, extension=extension
-    )
+    result = parse_number_text(number, default_region, max_extension_digits, extension=extension)
     if isinstance(result, NotDialable):
         return NotDialable(result.reason, result.message, uri[:SCAN_LIMIT])
     return result

@@ -1,0 +1,105 @@
+"""find_number_in_text: the number to dial in copied text, and nothing leaked."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from pbxdesk.phone import DialTarget, NotDialable, Reason, find_number_in_text
+from pbxdesk.phone.text import SCAN_LIMIT
+
+
+def _e164(result: DialTarget | NotDialable) -> str | None:
+    assert isinstance(result, DialTarget), result
+    return result.e164
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "e164"),
+    [
+        ("Call me on (02) 9876 5432 tomorrow", "AU", "+61298765432"),
+        # An invalid figure before the number is skipped for the valid one.
+        ("Ticket 12345678, call 0412 345 678", "AU", "+61412345678"),
+        ("Reach me at +44 20 7946 0958 or 0412 345 678", "AU", "+442079460958"),
+        ("Name: Jo\nPhone: 0412 345 678\nEmail: jo@example.com", "AU", "+61412345678"),
+        ("Office (212) 555-1212, ask for Sam", "US", "+12125551212"),
+        ("Bitte unter 030 123456 anrufen", "DE", "+4930123456"),
+        ("<a href='tel:+61298765432'>Ring us</a>", "AU", "+61298765432"),
+        ("  0412 345 678  ", "AU", "+61412345678"),
+        ("1-800-FLOWERS", "US", "+18003569377"),  # no match in prose; the whole is a number
+        ("Call ٠٤١٢ ٣٤٥ ٦٧٨ please", "AU", "+61412345678"),
+    ],
+)
+def test_finds_the_number_in_free_text(text: str, region: str, e164: str) -> None:
+    assert _e164(find_number_in_text(text, region)) == e164
+
+
+def test_a_dial_link_in_text_wins_even_for_an_extension() -> None:
+    result = find_number_in_text("Join the bridge: sip:1002@pbx.example.com (PIN 4711)", "AU")
+
+    assert isinstance(result, DialTarget)
+    assert (result.e164, result.extension) == (None, "1002")
+
+
+def test_a_copied_extension_is_dialable() -> None:
+    result = find_number_in_text("1002\n", "AU")
+
+    assert isinstance(result, DialTarget)
+    assert result.is_internal
+    assert result.number_to_call == "1002"
+
+
+def test_short_figures_in_prose_are_not_taken_for_extensions() -> None:
+    result = find_number_in_text("See you in room 1204 at 10", "AU")
+
+    assert isinstance(result, NotDialable)
+    assert result.reason is Reason.NOT_A_NUMBER
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", Reason.EMPTY),
+        ("\n\t \u200b", Reason.EMPTY),
+        ("Lunch at noon?", Reason.NOT_A_NUMBER),
+        # A pasted table: the first number-shaped figure is judged, not the whole.
+        (
+            "\n".join(f"{n}\t{n * 7}.00" for n in range(10**7, 10**7 + 400)),
+            Reason.INVALID_FOR_COUNTRY,
+        ),
+        ("\n".join(f"{n}\t{n}" for n in range(400)), Reason.NOT_A_NUMBER),
+        ("0412 345 678 901 234", Reason.TOO_LONG),
+        ("000", Reason.EMERGENCY),
+        # A number-shaped candidate that fails reports why.
+        ("Call me on (02) 9876 543 tomorrow", Reason.INVALID_FOR_COUNTRY),
+    ],
+)
+def test_reports_why_nothing_is_dialable(text: str, reason: Reason) -> None:
+    result = find_number_in_text(text, "AU")
+
+    assert isinstance(result, NotDialable), result
+    assert result.reason is reason
+
+
+def test_only_the_first_part_of_a_huge_text_is_scanned() -> None:
+    filler = "lorem ipsum dolor sit amet " * 10_000
+    near = find_number_in_text("Call 0412 345 678. " + filler, "AU")
+    beyond = find_number_in_text(filler + " Call 0412 345 678.", "AU")
+
+    assert _e164(near) == "+61412345678"
+    assert isinstance(beyond, NotDialable)
+    assert len(beyond.text) == SCAN_LIMIT
+
+
+def test_text_never_reaches_logs_or_repr(caplog: pytest.LogCaptureFixture) -> None:
+    secret = "hunter2-password-do-not-log"
+    caplog.set_level(logging.DEBUG)
+
+    result = find_number_in_text(f"{secret} 0412", "AU")
+
+    assert isinstance(result, NotDialable)
+    assert result.text.startswith(secret)  # kept for the caller …
+    assert secret not in repr(result)  # … but not in a repr that may be logged
+    assert secret not in str(result)
+    assert all(secret not in record.getMessage() for record in caplog.records)
