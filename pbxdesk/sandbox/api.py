@@ -1,0 +1,128 @@
+"""The integration API's endpoints, as the sandbox serves them.
+
+Routes for ``get-user-calls``, ``get-queue-calls``, ``get-ringgroup-calls``,
+``call-to-number`` and ``get-system-status``; :func:`api_app` mounts them under
+both ``/api/integration/v1/`` and ``/api/integration/v2/`` behind the fault
+middleware. Each endpoint checks access first (401/429), then its input (400).
+
+Guesses, documented in ``docs/sandbox.md``: the ``call-to-number`` success
+body (``{"code":200,"status":"success","message":"Call request accepted",
+"data":{...}}`` without a call id) and the ``get-system-status`` body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from pbxdesk.api.models import CallKind
+from pbxdesk.sandbox.errors import ApiError, error_response
+from pbxdesk.sandbox.faults import FaultMiddleware
+from pbxdesk.sandbox.params import parse_history
+
+if TYPE_CHECKING:
+    from pbxdesk.sandbox.core import Sandbox
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+_ENCODINGS = {"application/json": "json", "multipart/form-data": "multipart",
+              "application/x-www-form-urlencoded": "urlencoded"}
+
+
+def api_app(sandbox: Sandbox) -> ASGIApp:
+    """The ``/api`` sub-application: both versions, faults in front."""
+    routes = _routes(sandbox)
+    router = Router(routes=[Mount("/integration/v1", routes=routes),
+                            Mount("/integration/v2", routes=routes)],
+                    default=_not_found)
+    return FaultMiddleware(router, sandbox.admit_request)
+
+
+def _routes(sandbox: Sandbox) -> list[Route]:
+    def guarded(handler: Endpoint) -> Endpoint:
+        async def endpoint(request: Request) -> Response:
+            try:
+                sandbox.check_access(request.headers.get("token"),
+                                     request.client.host if request.client else None)
+                return await handler(request)
+            except ApiError as error:
+                return error.response()
+        return endpoint
+
+    def history(kind: CallKind) -> Endpoint:
+        async def handler(request: Request) -> Response:
+            query = parse_history(request.query_params, kind, sandbox.history_rules)
+            return Response(sandbox.history_body(kind, query), media_type="application/json")
+        return handler
+
+    async def call_to_number(request: Request) -> Response:
+        fields, encoding = await read_fields(request)
+        placed = sandbox.place_call(fields, encoding)
+        return JSONResponse({
+            "code": 200, "status": "success", "message": "Call request accepted",
+            "data": {"user_number": placed.user_number, "number_to_call": placed.destination,
+                     "caller_id": placed.caller_id,
+                     "devices_ringing": len(placed.ringing_devices)}})
+
+    async def system_status(request: Request) -> Response:
+        return JSONResponse({
+            "code": 200, "status": "success", "message": "System is operational",
+            "data": {"status": "operational", "time": sandbox.now().isoformat(),
+                     "server": "pbxdesk sandbox"}})
+
+    return [
+        Route(f"/{kind.endpoint}", guarded(history(kind)), methods=["GET"]) for kind in CallKind
+    ] + [
+        Route("/call-to-number", guarded(call_to_number), methods=["POST"]),
+        Route("/get-system-status", guarded(system_status), methods=["GET"]),
+    ]
+
+
+async def read_fields(request: Request) -> tuple[dict[str, str], str]:
+    """A click-to-call body as text fields, and which encoding it came in."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    encoding = _ENCODINGS.get(media_type)
+    if encoding is None:
+        raise ApiError(400, "Send the fields as JSON, multipart form data or a URL-encoded "
+                            f"form, not {media_type or 'an untyped body'!r}")
+    if encoding == "json":
+        try:
+            data = json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "The body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "The JSON body must be an object")
+        return {str(k): _text(v) for k, v in data.items() if v is not None}, encoding
+    fields: dict[str, str] = {}
+    try:
+        async with request.form() as form:
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    fields[key] = (await value.read()).decode("utf-8", "replace")
+                else:
+                    fields[key] = value
+    except ApiError:
+        raise
+    except Exception:  # python-multipart raises several types for a malformed body
+        raise ApiError(400, f"The {encoding} body could not be read") from None
+    return fields, encoding
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value)
+
+
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    await error_response(404, "Not found")(scope, receive, send)
