@@ -19,9 +19,11 @@ are more often not extensions). Nothing here logs the text it is given.
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Iterator
 
 import phonenumbers
-from phonenumbers import Leniency, PhoneNumberMatcher
+from phonenumbers import Leniency, PhoneNumberMatch, PhoneNumberMatcher
 
 from pbxdesk.phone.display import describe
 from pbxdesk.phone.numbers import parse_number_text
@@ -43,6 +45,8 @@ _MAX_MATCHER_TRIES = 200
 # Copied text longer than this is a table or a document, not one number written
 # out: when no number is found in it, say so rather than "too long".
 _ONE_NUMBER_MAX = 64
+_DECIMAL_BEFORE = re.compile(r"[0-9][.,]")
+_DECIMAL_AFTER = re.compile(r"[.,][0-9]")
 
 
 def parse_dial_input(
@@ -58,9 +62,11 @@ def parse_dial_input(
     numbers and extensions).
     """
     cleaned = clean(text).strip()
-    if is_dial_uri(cleaned) and not any(ch.isspace() for ch in cleaned):
-        result = parse_uri(cleaned, default_region, max_extension_digits=max_extension_digits)
-        return _with_text(result, text)
+    if is_dial_uri(cleaned):
+        linked = parse_uri(cleaned, default_region, max_extension_digits=max_extension_digits)
+        # "tel:+61 412 345 678" is a link written loosely; "tel:… call me" is text.
+        if isinstance(linked, DialTarget) or not any(ch.isspace() for ch in cleaned):
+            return _with_text(linked, text)
     result = parse_number_text(cleaned, default_region, max_extension_digits)
     if isinstance(result, DialTarget) or not cleaned or looks_like_number(cleaned):
         return _with_text(result, text)
@@ -105,13 +111,27 @@ def _search(text: str, default_region: str | None) -> DialResult | None:
     None when the text holds nothing that looks like a phone number.
     """
     region = normalize_region(default_region) or phonenumbers.UNKNOWN_REGION
-    for match in PhoneNumberMatcher(text, region, Leniency.VALID, _MAX_MATCHER_TRIES):
+    for match in _matches(text, region, Leniency.VALID):
         return describe(match.number, default_region)
-    for match in PhoneNumberMatcher(text, region, Leniency.POSSIBLE, _MAX_MATCHER_TRIES):
+    for match in _matches(text, region, Leniency.POSSIBLE):
         # Extensions off: a short figure in prose is not one. The full parse says
         # why this candidate fails (or accepts it, if only its layout was odd).
         return parse_number_text(match.raw_string, default_region, 0)
     return None
+
+
+def _matches(text: str, region: str, leniency: int) -> Iterator[PhoneNumberMatch]:
+    """phonenumbers' matches in ``text``, without those cut out of a decimal figure.
+
+    In "7458.00 18813749 93544.00" the matcher finds "00 18813749 93544", an
+    international call to Japan; no phone number is glued to a decimal point.
+    """
+    for match in PhoneNumberMatcher(text, region, leniency, _MAX_MATCHER_TRIES):
+        before = text[max(0, match.start - 2) : match.start]
+        after = text[match.end : match.end + 2]
+        if _DECIMAL_BEFORE.fullmatch(before) or _DECIMAL_AFTER.fullmatch(after):
+            continue
+        yield match
 
 
 def _with_text(result: DialResult, text: str) -> DialResult:

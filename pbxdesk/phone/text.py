@@ -3,7 +3,8 @@
 Owns the clean-up every parser does first: cap the length, fold compatibility
 forms (full-width digits and ``＋``), turn every Unicode decimal digit into ASCII,
 drop invisible format characters (bidi marks, zero-width spaces, lone
-surrogates) and turn control characters into spaces. Also the few character
+surrogates) and turn control characters other than tab and line breaks into
+spaces. Also the few character
 classes the parsers share.
 """
 
@@ -32,7 +33,8 @@ _SPACED = frozenset({"Cc", "Co", "Cn", "Zl", "Zp", "Zs"})
 def clean(text: str) -> str:
     """``text`` capped at :data:`SCAN_LIMIT` characters with digits in ASCII.
 
-    Never raises; the result holds no control, format or surrogate characters.
+    Never raises; the result holds no format or surrogate characters and no
+    control characters but tab, CR and LF.
     """
     # NFKC maps full-width digits, "＋" and ligatures to plain forms; it can grow
     # the text, so cap before and after.
@@ -49,6 +51,10 @@ def clean(text: str) -> str:
             out.append(str(unicodedata.decimal(ch)))
         elif category in _DROPPED:
             continue
+        elif ch in "\t\n\r":
+            # Kept: phonenumbers' matcher treats them as boundaries between the
+            # cells and lines of a pasted table, where a space would join them.
+            out.append(ch)
         elif category in _SPACED or ch.isspace():
             out.append(" ")
         else:

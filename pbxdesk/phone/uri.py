@@ -64,8 +64,7 @@ def parse_uri(
     rest = text[match.end() :].lstrip("/")
     rest = rest.split("?", 1)[0]  # SIP headers, callto options
     if scheme.startswith("sip"):
-        rest = rest.split("@", 1)[0] if "@" in rest else rest
-        rest = rest.split(":", 1)[0]  # "user:password"
+        rest = rest.split("@", 1)[0].split(":", 1)[0]  # "user:password@host;params"
     local, params = _split_params(rest)
     number = clean(unquote(local, errors="replace"))
     context = params.get("phone-context", "")

@@ -62,6 +62,9 @@ CASES: list[tuple[str, str | None, str | Reason]] = [
     ("tel:9876-5432;phone-context=+61-2", "US", "+61298765432"),
     ("tel:%2B61%20412%20345%20678", "AU", "+61412345678"),
     ("tel:0412345678", "AU", "+61412345678"),
+    ("tel:+61 412 345 678", "US", "+61412345678"),  # spaces where %20 belongs
+    ("sip:+61 412 345 678@host", "US", "+61412345678"),
+    ("tel:+61412345678 is my mobile", "US", "+61412345678"),
     ("tel:1002;phone-context=pbx.example.com", "AU", "ext 1002"),
     ("callto:+442079460958", "AU", "+442079460958"),
     ("callto://+442079460958", "AU", "+442079460958"),

@@ -35,6 +35,19 @@ def test_finds_the_number_in_free_text(text: str, region: str, e164: str) -> Non
     assert _e164(find_number_in_text(text, region)) == e164
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # phonenumbers alone reads "00 18813749 93544" here as a call to Japan.
+        "Total 7458.00 18813749 93544.00",
+        "7458.00\t18813749\t93544.00\n",
+        "Order 18813749 for 7458.00 18813749 93544,50 EUR",
+    ],
+)
+def test_figures_in_a_table_are_not_taken_for_phone_numbers(text: str) -> None:
+    assert isinstance(find_number_in_text(text, "AU"), NotDialable)
+
+
 def test_a_dial_link_in_text_wins_even_for_an_extension() -> None:
     result = find_number_in_text("Join the bridge: sip:1002@pbx.example.com (PIN 4711)", "AU")
 

@@ -20,7 +20,8 @@ from pbxdesk.phone.text import SCAN_LIMIT, clean, compact, looks_like_number
         ("\u200f+61\u200e 4", "+61 4"),  # bidi marks dropped
         ("04\u200b12", "0412"),  # zero-width space dropped
         ("04\ud80012", "0412"),  # lone surrogate dropped
-        ("04\x0012\n34\x7f", "04 12 34 "),  # controls become spaces
+        ("04\x0012\x1b34\x7f", "04 12 34 "),  # controls become spaces …
+        ("04\t12\r\n34", "04\t12\r\n34"),  # … but cell and line breaks stay
         ("04\u00a012\u200312", "04 12 12"),  # any space becomes a space
         ("", ""),
     ],
