@@ -1,0 +1,199 @@
+"""The local call store: the one object the app uses to keep and read call history.
+
+The app never waits on the API to show history: the sync service writes what it
+fetches here and the views read from here. See :mod:`pbxdesk.store` for the
+threading rule and the returned types.
+"""
+
+# SQL here is assembled from constant identifiers and '?' placeholders only; every
+# value is bound as a parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Final
+
+from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome
+from pbxdesk.store import pager, query, rows, writer
+from pbxdesk.store.bookkeeping import KeyValues, RecentDials, SyncLedger
+from pbxdesk.store.connection import ConnectionPerThread
+from pbxdesk.store.errors import guarded, translate
+from pbxdesk.store.filters import ALL_CALLS, NEWEST_FIRST, CallFilter, Sort
+from pbxdesk.store.writer import UpsertResult
+
+log = logging.getLogger("pbxdesk.store")
+
+DEFAULT_PAGE: Final = 256
+EXPORT_BATCH: Final = 1000
+_COLUMNS: Final = ", ".join(rows.SELECT_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class UserInfo:
+    """A user seen in the history. Either part may be ``""`` (the API sent none)."""
+
+    number: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInfo:
+    """A queue or ring group seen in the history."""
+
+    kind: CallKind
+    name: str
+
+
+class CallStore:
+    """Call history in SQLite: upserts from the sync service, pages for the views.
+
+    Attributes:
+        path: the database file.
+        default_region: the region used to read numbers typed without a country
+            code in searches (the user's setting; may be changed at any time).
+        sync: :class:`SyncLedger`, which periods are fully synced per kind.
+        values: :class:`KeyValues`, small JSON values kept with the data.
+        recent_dials: :class:`RecentDials`, the dial pad's history.
+    """
+
+    def __init__(self, path: Path, *, default_region: str | None = None) -> None:
+        """Open (creating or upgrading) the database; raises :class:`StoreError`."""
+        self.path = path
+        self.default_region = default_region
+        self._connections = ConnectionPerThread(path)
+        self.sync = SyncLedger(self._connections)
+        self.values = KeyValues(self._connections)
+        self.recent_dials = RecentDials(self._connections)
+
+    def __enter__(self) -> CallStore:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"CallStore({str(self.path)!r})"
+
+    def close(self) -> None:
+        """Close every thread's connection. Call after the worker threads have stopped."""
+        if self._connections.closed:
+            return
+        try:
+            # Keeps the planner's statistics fresh at a bounded cost (analysis_limit).
+            conn = self._connections.conn()
+            conn.execute("PRAGMA analysis_limit = 1000")
+            conn.execute("PRAGMA optimize")
+        except Exception as exc:  # closing must not fail on a full or read-only disk
+            log.warning("Could not update the call store's statistics: %s", exc)
+        self._connections.close_all()
+
+    def release_thread(self) -> None:
+        """Close the calling thread's connection (for a worker thread that is ending)."""
+        self._connections.release_current_thread()
+
+    # -- writing -------------------------------------------------------------------------
+
+    @guarded
+    def upsert(self, calls: Iterable[AnyCall]) -> UpsertResult:
+        """Insert new calls and update known ones by key, all in one transaction."""
+        return writer.upsert(self._connections.conn(), calls)
+
+    # -- reading -------------------------------------------------------------------------
+
+    @guarded
+    def get(self, key: str) -> AnyCall | None:
+        row = self._connections.conn().execute(
+            f"SELECT {_COLUMNS} FROM calls WHERE key = ?", (key,)).fetchone()
+        return None if row is None else rows.decode(row)
+
+    @guarded
+    def count(self, flt: CallFilter = ALL_CALLS) -> int:
+        """How many calls match ``flt`` (memoised until the next commit)."""
+        session = self._connections.session()
+        with session.snapshot() as cache:
+            key = pager.count_key(flt)
+            total: int | None = cache.get(key)
+            if total is None:
+                where = query.where(session.conn, flt, self.default_region)
+                total = 0 if where.matches_nothing else int(session.conn.execute(
+                    f"SELECT count(*) FROM calls WHERE {where.sql}", where.params).fetchone()[0])
+                cache[key] = total
+            return total
+
+    @guarded
+    def page(self, flt: CallFilter = ALL_CALLS, sort: Sort = NEWEST_FIRST, offset: int = 0,
+             limit: int = DEFAULT_PAGE) -> list[AnyCall]:
+        """Calls ``offset .. offset+limit-1`` of ``flt`` in ``sort`` order.
+
+        Fast at any depth when pages are asked for near earlier ones (scrolling)
+        or after :meth:`count` for the same filter (jumping towards the end).
+        """
+        session = self._connections.session()
+        with session.snapshot() as cache:
+            where = query.where(session.conn, flt, self.default_region)
+            return pager.fetch(session.conn, cache, where, flt, sort, offset, limit)
+
+    def iter_calls(self, flt: CallFilter = ALL_CALLS, sort: Sort = NEWEST_FIRST,
+                   batch_size: int = EXPORT_BATCH) -> Generator[AnyCall, None, None]:
+        """Every call matching ``flt`` in ``sort`` order, read ``batch_size`` at a time.
+
+        For exports: one statement on a private connection, so the rows are one
+        consistent snapshot even while the sync writes, and memory does not grow
+        with the number of rows. Close the iterator (or exhaust it) to release it.
+        """
+        conn = self._connections.new_connection()  # raises StoreError itself
+        try:
+            where = query.where(conn, flt, self.default_region)
+            if where.matches_nothing:
+                return
+            cursor = conn.execute(f"SELECT {_COLUMNS} FROM calls WHERE {where.sql} "
+                                  f"ORDER BY {query.order_by(sort)}", where.params)
+            while batch := cursor.fetchmany(max(1, batch_size)):
+                yield from (rows.decode(row) for row in batch)
+        except (sqlite3.Error, OSError) as exc:
+            known = translate(exc, self.path)
+            if known is None:
+                raise
+            raise known from exc
+        finally:
+            conn.close()
+
+    @guarded
+    def users(self) -> list[UserInfo]:
+        """Every user seen so far, by name then number."""
+        return [UserInfo(number, name) for number, name in self._connections.conn().execute(
+            "SELECT number, name FROM call_users ORDER BY name COLLATE NOCASE, number")]
+
+    @guarded
+    def groups(self, kind: CallKind | None = None) -> list[GroupInfo]:
+        """Every queue and ring group seen so far (or those of one kind), by name."""
+        found = self._connections.conn().execute(
+            "SELECT kind, name FROM call_groups ORDER BY name COLLATE NOCASE, kind").fetchall()
+        infos = [GroupInfo(rows.KIND_OF_CODE[code], name) for code, name in found]
+        return [info for info in infos if kind is None or info.kind is kind]
+
+    @guarded
+    def date_range(self) -> tuple[datetime, datetime] | None:
+        """The earliest and latest start time stored, or None when there are no calls."""
+        conn = self._connections.conn()
+        first = conn.execute("SELECT start_us FROM calls WHERE start_us >= 0 "
+                             "ORDER BY start_us LIMIT 1").fetchone()
+        last = conn.execute("SELECT start_us FROM calls WHERE start_us >= 0 "
+                            "ORDER BY start_us DESC LIMIT 1").fetchone()
+        if first is None or last is None:
+            return None
+        return rows.from_micros(first[0]), rows.from_micros(last[0])
+
+    def missed_since(self, since: datetime, user_numbers: Iterable[str] = ()) -> int:
+        """Inbound calls missed since ``since`` (of these users, if any are given)."""
+        return self.count(CallFilter(start=since, outcomes=frozenset({Outcome.MISSED}),
+                                     directions=frozenset({Direction.INBOUND}),
+                                     user_numbers=frozenset(user_numbers)))

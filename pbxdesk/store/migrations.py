@@ -1,0 +1,202 @@
+"""The call database's schema, as an ordered list of migrations.
+
+``PRAGMA user_version`` holds how many migrations a file has had. Opening a file
+applies the missing ones in order, each in its own transaction together with the
+version bump, so a crash leaves the file at one version or the next, never in
+between. A file with a higher version than :data:`SCHEMA_VERSION` was written
+by a newer pbxdesk: it is refused before anything is written to it.
+
+Rules for new migrations: append, never edit a released one; write the SQL out
+in full here (do not build it from live code that may change later); derive any
+new column from the raw API fields already stored, so it can be backfilled.
+The column layout of ``calls`` is documented in :mod:`pbxdesk.store.rows`.
+"""
+
+# SQL here is assembled from constant identifiers and '?' placeholders only; every
+# value is bound as a parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+from pbxdesk.store.errors import StoreTooNewError
+
+Migration = Callable[[sqlite3.Connection], None]
+
+# Filter columns appended to every sort index, so that a walk in sort order can
+# test the filters without reading the table row (see pbxdesk.store.query).
+_FILTER_TAIL = "kind, direction, outcome, user_ref, group_ref"
+# (index suffix, indexed expression) for each sortable column; the tie-breaker
+# (start_us, id) follows the column in the index so ORDER BY can use it.
+_SORT_INDEXES_V1 = (
+    ("call_id", "unique_call_id"),
+    ("type", "type COLLATE NOCASE"),
+    ("caller", "caller_id"),
+    ("caller_name", "caller_name COLLATE NOCASE"),
+    ("destination", "dest_number"),
+    ("user_name", "user_name COLLATE NOCASE"),
+    ("extension", "user_number"),
+    ("answered", "connected_us"),
+    ("duration", "call_duration"),
+    ("talk_time", "conversation_duration"),
+    ("group", "group_name COLLATE NOCASE"),
+    ("status", "status COLLATE NOCASE"),
+)
+
+_V1_TABLES = (
+    """CREATE TABLE call_users (
+        id INTEGER PRIMARY KEY,
+        number TEXT NOT NULL,           -- '' when the rows carried no user number
+        name TEXT NOT NULL,             -- '' when the rows carried no user name
+        UNIQUE (number, name)
+    )""",
+    """CREATE TABLE call_groups (
+        id INTEGER PRIMARY KEY,
+        kind INTEGER NOT NULL,          -- 1 queue, 2 ring group
+        name TEXT NOT NULL,
+        UNIQUE (kind, name)
+    )""",
+    """CREATE TABLE calls (
+        id INTEGER PRIMARY KEY,         -- internal; the last sort tie-breaker
+        key TEXT NOT NULL UNIQUE,       -- CallRow.key
+        kind INTEGER NOT NULL,          -- 0 user, 1 queue, 2 ring group
+        direction INTEGER NOT NULL,     -- derived from type at write time
+        outcome INTEGER NOT NULL,       -- derived from type / status at write time
+        user_ref INTEGER REFERENCES call_users (id),
+        group_ref INTEGER REFERENCES call_groups (id),
+        nulls INTEGER NOT NULL,         -- which raw fields were None (see rows.py)
+        unique_call_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        group_name TEXT NOT NULL,
+        caller_id TEXT NOT NULL,
+        caller_name TEXT NOT NULL,
+        dest_number TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        user_number TEXT NOT NULL,
+        start_us INTEGER NOT NULL,      -- microseconds since the epoch, UTC
+        connected_us INTEGER NOT NULL,
+        call_duration INTEGER NOT NULL,
+        conversation_duration INTEGER NOT NULL,
+        caller_e164 TEXT,
+        dest_e164 TEXT,
+        extra TEXT                      -- JSON object of fields this code does not know
+    )""",
+    f"CREATE INDEX ix_calls_start ON calls (start_us, id, {_FILTER_TAIL})",
+    "CREATE INDEX ix_calls_user ON calls (user_ref, start_us, kind, direction, outcome, "
+    "group_ref)",
+    "CREATE INDEX ix_calls_group ON calls (group_ref, start_us, kind, direction, outcome, "
+    "user_ref)",
+    *(f"CREATE INDEX ix_calls_sort_{name} ON calls ({expr}, start_us, id, {_FILTER_TAIL})"
+      for name, expr in _SORT_INDEXES_V1),
+    """CREATE TABLE sync_ranges (
+        kind INTEGER NOT NULL,
+        start_us INTEGER NOT NULL,
+        end_us INTEGER NOT NULL,
+        PRIMARY KEY (kind, start_us),
+        CHECK (start_us < end_us)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE sync_state (
+        kind INTEGER PRIMARY KEY,
+        last_success_us INTEGER NOT NULL
+    )""",
+    """CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL             -- JSON
+    ) WITHOUT ROWID""",
+    """CREATE TABLE recent_dials (
+        number TEXT PRIMARY KEY,        -- E.164 or an extension
+        display TEXT NOT NULL,
+        user_number TEXT,
+        caller_id TEXT,
+        dialled_us INTEGER NOT NULL,
+        times INTEGER NOT NULL DEFAULT 1
+    ) WITHOUT ROWID""",
+    "CREATE INDEX ix_recent_dials_time ON recent_dials (dialled_us)",
+)
+
+
+def _v1_calls_and_bookkeeping(conn: sqlite3.Connection) -> None:
+    for statement in _V1_TABLES:
+        conn.execute(statement)
+
+
+# The text the trigram index holds for one row: the caller's name, and the raw
+# numbers plus their E.164 digits where those differ from the raw value.
+def _search_numbers(row: str) -> str:
+    return (
+        f"{row}.caller_id || ' ' || {row}.dest_number"
+        f" || CASE WHEN {row}.caller_e164 IS NULL OR ltrim({row}.caller_e164, '+') = "
+        f"{row}.caller_id THEN '' ELSE ' ' || ltrim({row}.caller_e164, '+') END"
+        f" || CASE WHEN {row}.dest_e164 IS NULL OR ltrim({row}.dest_e164, '+') = "
+        f"{row}.dest_number THEN '' ELSE ' ' || ltrim({row}.dest_e164, '+') END"
+    )
+
+
+def _v2_search_index(conn: sqlite3.Connection) -> None:
+    # Contentless: the index alone (the text is in ``calls``); triggers keep it in
+    # step inside the writing transaction, giving the old values on delete.
+    conn.execute(
+        "CREATE VIRTUAL TABLE calls_search USING fts5(caller_name, numbers, "
+        "content='', columnsize=0, tokenize='trigram')")
+    insert_new = ("INSERT INTO calls_search (rowid, caller_name, numbers) "
+                  f"VALUES (new.id, new.caller_name, {_search_numbers('new')});")
+    delete_old = ("INSERT INTO calls_search (calls_search, rowid, caller_name, numbers) "
+                  f"VALUES ('delete', old.id, old.caller_name, {_search_numbers('old')});")
+    conn.execute(f"CREATE TRIGGER calls_search_ai AFTER INSERT ON calls BEGIN {insert_new} END")
+    conn.execute(f"CREATE TRIGGER calls_search_ad AFTER DELETE ON calls BEGIN {delete_old} END")
+    conn.execute(
+        "CREATE TRIGGER calls_search_au AFTER UPDATE OF caller_name, caller_id, dest_number, "
+        f"caller_e164, dest_e164 ON calls BEGIN {delete_old} {insert_new} END")
+    conn.execute(
+        "INSERT INTO calls_search (rowid, caller_name, numbers) "
+        f"SELECT id, caller_name, {_search_numbers('calls')} FROM calls")
+
+
+MIGRATIONS: Final[tuple[Migration, ...]] = (
+    _v1_calls_and_bookkeeping,
+    _v2_search_index,
+)
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def check_not_newer(conn: sqlite3.Connection, path: Path) -> int:
+    """The file's version; raises :class:`StoreTooNewError` if we do not know it."""
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise StoreTooNewError(path, version, SCHEMA_VERSION)
+    return version
+
+
+def migrate(conn: sqlite3.Connection, path: Path,
+            migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """Bring the file up to ``len(migrations)``; returns how many were applied.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``).
+    """
+    applied = 0
+    while True:
+        # BEGIN IMMEDIATE takes the write lock first, so two processes opening the
+        # same old file cannot both run a migration; the version is re-read inside.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = check_not_newer(conn, path)
+            if version >= len(migrations):
+                conn.execute("COMMIT")
+                return applied
+            migrations[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1:d}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        applied += 1

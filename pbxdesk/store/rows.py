@@ -1,0 +1,167 @@
+"""How one call row is laid out in the ``calls`` table, both ways.
+
+The API's fields are stored raw, as sent. Columns that the views sort on are
+``NOT NULL`` so that plain indexes cover them and keyset paging needs no NULL
+cases: a missing value is stored as ``''`` (text) or ``-1`` (numbers, times) and
+its bit is set in ``nulls``, which :func:`decode` uses to give back ``None``.
+So ``None`` and ``''`` survive the round trip, and an absent value sorts first
+(ascending), as SQL's NULL would. Times are integer microseconds since the Unix
+epoch, UTC (naive datetimes are taken as UTC). Kind, direction and outcome are
+small integer codes, fixed here for good: they are part of the file format.
+No Qt here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+from typing import Any, Final
+
+from pbxdesk.api.models import AnyCall, CallKind, Direction, GroupCall, Outcome, UserCall
+
+log = logging.getLogger("pbxdesk.store")
+
+KIND_CODES: Final = {CallKind.USER: 0, CallKind.QUEUE: 1, CallKind.RING_GROUP: 2}
+DIRECTION_CODES: Final = {Direction.UNKNOWN: 0, Direction.INBOUND: 1, Direction.OUTBOUND: 2,
+                          Direction.INTERNAL: 3}
+OUTCOME_CODES: Final = {Outcome.UNKNOWN: 0, Outcome.ANSWERED: 1, Outcome.MISSED: 2,
+                        Outcome.ABANDONED: 3, Outcome.BUSY: 4, Outcome.FAILED: 5}
+KIND_OF_CODE: Final = {code: kind for kind, code in KIND_CODES.items()}
+
+# Stand-ins for a missing value in the NOT NULL sort columns (see the module docstring).
+NO_TEXT: Final = ""
+NO_NUMBER: Final = -1
+
+# Bit i of ``nulls`` says that field NULLABLE_FIELDS[i] was None. Append only: the
+# order is part of the file format.
+NULLABLE_FIELDS: Final = (
+    "unique_call_id", "type", "status", "group_name", "caller_id", "caller_name",
+    "dest_number", "user_name", "user_number", "call_start_at", "connected_at",
+    "call_duration", "conversation_duration",
+)
+_BIT = {name: 1 << i for i, name in enumerate(NULLABLE_FIELDS)}
+
+# The stored columns after ``key``, in the order :func:`encode` returns them.
+DATA_COLUMNS: Final = (
+    "kind", "direction", "outcome", "nulls", "unique_call_id", "type", "status",
+    "group_name", "caller_id", "caller_name", "dest_number", "user_name", "user_number",
+    "start_us", "connected_us", "call_duration", "conversation_duration",
+    "caller_e164", "dest_e164", "extra",
+)
+# What :func:`decode` reads.
+SELECT_COLUMNS: Final = DATA_COLUMNS
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_INT64_MAX = 2**63 - 1
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def to_micros(moment: datetime) -> int:
+    """Microseconds since the epoch, UTC; a naive datetime is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def from_micros(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def encode(row: AnyCall) -> tuple[Any, ...]:
+    """The values of :data:`DATA_COLUMNS` for ``row``."""
+    nulls = 0
+    texts: list[str] = []
+    if isinstance(row, UserCall):
+        call_type, status = row.type, None
+    else:
+        call_type, status = None, row.status
+    raw_texts = (
+        row.unique_call_id, call_type, status, row.group_name, row.caller_id,
+        row.caller_name, row.dest_number, row.user_name, row.user_number,
+    )
+    for name, value in zip(NULLABLE_FIELDS[:9], raw_texts, strict=True):
+        if value is None:
+            nulls |= _BIT[name]
+            texts.append(NO_TEXT)
+        else:
+            texts.append(value if type(value) is str else str(value))
+    numbers: list[int | bytes] = []
+    raw_numbers = (
+        None if row.call_start_at is None else to_micros(row.call_start_at),
+        None if row.connected_at is None else to_micros(row.connected_at),
+        row.call_duration, row.conversation_duration,
+    )
+    for name, number in zip(NULLABLE_FIELDS[9:], raw_numbers, strict=True):
+        if number is None:
+            nulls |= _BIT[name]
+            numbers.append(NO_NUMBER)
+        else:
+            numbers.append(_storable_int(number))
+    return (
+        KIND_CODES.get(row.kind, 0), DIRECTION_CODES.get(row.direction, 0),
+        OUTCOME_CODES.get(row.outcome, 0), nulls, *texts, *numbers,
+        row.caller_e164, row.dest_e164, _encode_extra(row.extra),
+    )
+
+
+def decode(values: Sequence[Any]) -> AnyCall:
+    """The model row for one result of ``SELECT <SELECT_COLUMNS>``."""
+    (kind_code, _direction, _outcome, nulls, call_id, call_type, status, group, caller,
+     caller_name, dest, user_name, user_number, start, connected, duration, talk,
+     caller_e164, dest_e164, extra) = values
+    kind = KIND_OF_CODE.get(kind_code, CallKind.USER)
+    bit = _BIT
+    common: dict[str, Any] = {
+        "unique_call_id": None if nulls & bit["unique_call_id"] else call_id,
+        "caller_id": None if nulls & bit["caller_id"] else caller,
+        "caller_name": None if nulls & bit["caller_name"] else caller_name,
+        "dest_number": None if nulls & bit["dest_number"] else dest,
+        "user_name": None if nulls & bit["user_name"] else user_name,
+        "user_number": None if nulls & bit["user_number"] else user_number,
+        "call_start_at": None if nulls & bit["call_start_at"] else from_micros(_int(start)),
+        "connected_at": None if nulls & bit["connected_at"] else from_micros(_int(connected)),
+        "call_duration": None if nulls & bit["call_duration"] else _int(duration),
+        "conversation_duration": None if nulls & bit["conversation_duration"] else _int(talk),
+        "caller_e164": caller_e164,
+        "dest_e164": dest_e164,
+        "extra": _decode_extra(extra),
+    }
+    if kind is CallKind.USER:
+        return UserCall(type=None if nulls & bit["type"] else call_type, **common)
+    return GroupCall(call_kind=kind, group=None if nulls & bit["group_name"] else group,
+                     status=None if nulls & bit["status"] else status, **common)
+
+
+def _storable_int(number: int) -> int | bytes:
+    # SQLite integers are 64-bit and an integer column turns longer digit text into a
+    # lossy REAL, so a bigger value (garbage from the API) is kept as a BLOB of its
+    # digits and read back by _int().
+    return number if -_INT64_MAX <= number <= _INT64_MAX else str(number).encode()
+
+
+def _int(value: int | bytes) -> int:
+    return int(value.decode() if isinstance(value, bytes) else value)
+
+
+def _encode_extra(extra: Mapping[str, Any]) -> str | None:
+    if not extra:
+        return None
+    # default=repr: the parser gives JSON values, but a stray object must not lose the row.
+    # ensure_ascii keeps even a lone surrogate (a "\ud800" escape) exactly, as an escape.
+    return json.dumps(dict(extra), separators=(",", ":"), default=repr)
+
+
+def _decode_extra(text: str | None) -> Mapping[str, Any]:
+    if not text:
+        return _EMPTY
+    try:
+        value = json.loads(text)
+    except ValueError:
+        log.warning("Unreadable extra fields in the call store, shown as text")
+        return MappingProxyType({"extra": text})
+    return MappingProxyType(value) if isinstance(value, dict) else MappingProxyType(
+        {"extra": value})

@@ -1,0 +1,119 @@
+"""Ground truth for the store's queries, computed in plain Python.
+
+What SQLite should return for a filter and a sort, written independently of
+the SQL: matching by the documented rules, sorting as SQLite compares (NOCASE
+folds ASCII letters only; missing values sort first; ties by start, then by
+the order rows were first stored).
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from pbxdesk.api.models import AnyCall, GroupCall, UserCall
+from pbxdesk.store import CallFilter, Sort, SortColumn
+from pbxdesk.store.search import number_candidates
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_NOCASE = {SortColumn.TYPE, SortColumn.CALLER_NAME, SortColumn.USER_NAME, SortColumn.GROUP,
+           SortColumn.STATUS}
+
+
+def micros(moment: datetime | None) -> int:
+    if moment is None:
+        return -1
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def raw_value(call: AnyCall, column: SortColumn) -> str | int | datetime | None:
+    if column is SortColumn.TYPE:
+        return call.type if isinstance(call, UserCall) else None
+    if column is SortColumn.STATUS:
+        return call.status if isinstance(call, GroupCall) else None
+    return {
+        SortColumn.CALL_ID: call.unique_call_id, SortColumn.CALLER: call.caller_id,
+        SortColumn.CALLER_NAME: call.caller_name, SortColumn.DESTINATION: call.dest_number,
+        SortColumn.USER_NAME: call.user_name, SortColumn.EXTENSION: call.user_number,
+        SortColumn.START: call.call_start_at, SortColumn.ANSWERED: call.connected_at,
+        SortColumn.DURATION: call.call_duration,
+        SortColumn.TALK_TIME: call.conversation_duration, SortColumn.GROUP: call.group_name,
+    }[column]
+
+
+def sort_value(call: AnyCall, column: SortColumn) -> str | int:
+    value = raw_value(call, column)
+    if isinstance(value, datetime) or (value is None and column in (
+            SortColumn.START, SortColumn.ANSWERED)):
+        return micros(value if isinstance(value, datetime) else None)
+    if column in (SortColumn.DURATION, SortColumn.TALK_TIME):
+        return -1 if value is None else int(value)
+    text = "" if value is None else str(value)
+    return text.translate(_ASCII_LOWER) if column in _NOCASE else text
+
+
+def sorted_keys(calls: Sequence[AnyCall], sort: Sort) -> list[str]:
+    """Keys in ``sort`` order; ``calls`` in the order they were first stored."""
+    order: dict[str, int] = {}
+    for call in calls:
+        order.setdefault(call.key, len(order))
+    latest = {call.key: call for call in calls}
+
+    def key(item: str) -> tuple[str | int, int, int]:
+        call = latest[item]
+        return (sort_value(call, sort.column), micros(call.call_start_at), order[item])
+
+    if sort.column is SortColumn.START:
+        return sorted(latest, key=lambda k: key(k)[1:], reverse=sort.descending)
+    return sorted(latest, key=key, reverse=sort.descending)
+
+
+def matches(call: AnyCall, flt: CallFilter, region: str | None = "AU") -> bool:
+    start = micros(call.call_start_at)
+    if flt.start is not None or flt.end is not None:
+        if start < max(0, micros(flt.start) if flt.start else 0):
+            return False
+        if flt.end is not None and start >= micros(flt.end):
+            return False
+    if flt.kinds and call.kind not in flt.kinds:
+        return False
+    if flt.directions and call.direction not in flt.directions:
+        return False
+    if flt.outcomes and call.outcome not in flt.outcomes:
+        return False
+    if flt.has_users and not ((call.user_number and call.user_number in flt.user_numbers)
+                              or (call.user_name and call.user_name in flt.user_names)):
+        return False
+    if flt.group_names and call.group_name not in flt.group_names:
+        return False
+    return not flt.text or text_matches(call, flt.text, region)
+
+
+def text_matches(call: AnyCall, text: str, region: str | None) -> bool:
+    text = " ".join(text.split())
+    if any(ch.isalpha() for ch in text):
+        needle = text.casefold()
+        if len(text) >= 3:
+            caller = needle in (call.caller_name or "").casefold()
+        else:  # LIKE: ASCII letters only are case-insensitive
+            caller = text.translate(_ASCII_LOWER) in (call.caller_name or "").translate(
+                _ASCII_LOWER)
+        return (caller or needle in (call.user_name or "").casefold()
+                or (bool(call.group_name) and needle in (call.group_name or "").casefold()))
+    candidates = number_candidates(text, region)
+    numbers = [call.caller_id or "", call.dest_number or ""]
+    indexed = [*numbers, (call.caller_e164 or "").lstrip("+"), (call.dest_e164 or "").lstrip("+")]
+    for digits in candidates:
+        if digits in (call.user_number or ""):
+            return True
+        if any(digits in number for number in (indexed if len(digits) >= 3 else numbers)):
+            return True
+    return False
+
+
+def expected(calls: Sequence[AnyCall], flt: CallFilter, sort: Sort,
+             region: str | None = "AU") -> list[str]:
+    latest = {call.key: call for call in calls}
+    return [key for key in sorted_keys(calls, sort) if matches(latest[key], flt, region)]
