@@ -14,7 +14,8 @@
     │   ├── TlsError              certificate or TLS handshake problem
     │   └── CallMayHavePlacedError  click-to-call request sent, answer lost: do not retry
     └── ProtocolError             an answer that is not the API's (not JSON, wrong envelope,
-                                  unexpected status code)
+        │                         unexpected status code)
+        └── TruncatedError        the answer was cut off in transit (GETs retry it)
 
 Each class carries a calm, specific ``str()`` that tells the user what to do; the
 message never contains the API key or the ``token`` header. ``hint`` names the
@@ -149,6 +150,15 @@ class ProtocolError(PbxError):
     """The answer is not what the API sends (not JSON, wrong envelope, odd status)."""
 
     hint = "Open settings"
+
+
+class TruncatedError(ProtocolError):
+    """The connection closed before the whole answer arrived (fewer bytes than announced).
+
+    Usually the network, not the settings: GETs retry it.
+    """
+
+    hint = "Retry"
 
 
 def _humanise_seconds(seconds: float | None) -> str:

@@ -25,6 +25,7 @@ from pbxdesk.api.errors import (
     RateLimitedError,
     ServerError,
     TlsError,
+    TruncatedError,
 )
 from pbxdesk.api.parse import Envelope, decode_json, message_text
 from pbxdesk.logs import redact
@@ -32,6 +33,8 @@ from pbxdesk.logs import redact
 MAY_HAVE_PLACED = "The call may have been placed — check your phone before trying again."
 # Gateways answer these after handing the request on: the PBX may have acted on it.
 _GATEWAY_STATUSES = frozenset({502, 504})
+# h11's words when a connection closes before the announced Content-Length arrived.
+_INCOMPLETE_BODY = "complete message body"
 # Raised before a byte of the request left this machine.
 _NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError,
                  httpx.UnsupportedProtocol, httpx.LocalProtocolError)
@@ -129,6 +132,10 @@ def error_for_exception(exc: Exception, *, where: str, is_post: bool,
         return NetworkError(
             f"Cannot connect to the PBX at {where} ({reason}). Check the internet connection "
             "and the PBX address in Settings.")
+    if isinstance(exc, httpx.RemoteProtocolError) and _INCOMPLETE_BODY in str(exc).lower():
+        return TruncatedError(
+            f"The answer from the PBX at {where} was cut off before it was complete "
+            f"({reason}). This is usually the network; try again in a moment.")
     if isinstance(exc, httpx.TimeoutException):
         return NetworkError(
             f"The PBX at {where} did not answer within {timeout:g} seconds. Try again later.")

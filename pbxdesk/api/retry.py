@@ -21,6 +21,7 @@ from pbxdesk.api.errors import (
     RateLimitedError,
     ServerError,
     TlsError,
+    TruncatedError,
 )
 
 
@@ -75,10 +76,11 @@ NO_RETRY = RetryPolicy(attempts=1)
 
 
 def is_retryable(error: PbxError) -> bool:
-    """Network trouble, 5xx and 429 may pass; TLS problems and the own budget will not."""
+    """Network trouble (cut-off answers too), 5xx and 429 may pass; TLS problems and the
+    own budget will not."""
     if isinstance(error, TlsError | BudgetExhaustedError):
         return False
-    return isinstance(error, NetworkError | ServerError | RateLimitedError)
+    return isinstance(error, NetworkError | ServerError | RateLimitedError | TruncatedError)
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
