@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Benchmark: decoding and parsing one 10,000-row history page.
+"""Benchmark: decoding and parsing one 10,000-row history page (and a whole scan).
 
 Compares the stdlib ``json`` decoder with ``msgspec.json`` for the decode step,
 and times the whole of :func:`pbxdesk.api.parse.parse_page` (decode, envelope,
 rows, E.164 numbers) with each, with the number cache cold and warm. Rows look
 like the service's: user rows with a few percent of quirks (numbers as strings,
-``"null"`` timestamps). Results go to docs/benchmarks.md ("API client").
+``"null"`` timestamps). With ``--scan N`` it also times ``iter_history`` over a
+sandbox of N calls served on loopback (requests, duplicates, seconds). Results
+go to docs/benchmarks.md ("API client").
 
-    .venv/bin/python scripts/bench_parse.py [--rows 10000] [--repeat 7]
+    .venv/bin/python scripts/bench_parse.py [--rows 10000] [--repeat 7] [--scan 50000]
 """
 
 from __future__ import annotations
@@ -20,16 +22,16 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import msgspec  # noqa: E402
+import msgspec
 
-from pbxdesk.api import parse  # noqa: E402
-from pbxdesk.api.models import CallKind, HistoryQuery  # noqa: E402
+from pbxdesk.api import parse
+from pbxdesk.api.models import CallKind, HistoryQuery
 
 TYPES = ["user_inbound_answered", "user_inbound_missed", "user_outbound_answered",
          "user_outbound_missed", "user_internal_answered"]
@@ -81,6 +83,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--scan", type=int, default=0, metavar="CALLS",
+                        help="also time iter_history over a loopback sandbox of CALLS calls")
     args = parser.parse_args()
     content = make_page(args.rows)
     print(f"page: {args.rows} rows, {len(content) / 1e6:.2f} MB; Python {sys.version.split()[0]},"
@@ -105,7 +109,41 @@ def main() -> int:
     rows = json.loads(content)["data"]
     report("rows only (no decode), cache warm",
            timed(lambda: parse.parse_rows(rows, CallKind.USER, "AU"), args.repeat))
+    if args.scan:
+        bench_scan(args.scan)
     return 0
+
+
+def bench_scan(calls: int) -> None:
+    """iter_history over every user row of a loopback sandbox, newest first."""
+    import asyncio
+
+    from pbxdesk.api.client import ClientSettings, PbxClient
+    from pbxdesk.sandbox import Sandbox, SandboxConfig
+    from pbxdesk.sandbox.server import SandboxServer
+
+    # 10:00 on a weekday in Sydney, so live traffic (business hours) arrives.
+    config = SandboxConfig(seed=7, calls=calls, days=30, rate_limit=None, live_traffic=True,
+                           live_calls_per_minute=30.0, clock_speed=1000.0,
+                           now=datetime(2024, 5, 15, 0, 0, tzinfo=UTC))
+
+    async def scan(base_url: str, api_key: str, today: date) -> None:
+        settings = ClientSettings(base_url=base_url, api_key=api_key, default_region="AU")
+        async with PbxClient(settings) as client:
+            started = time.perf_counter()
+            history = client.iter_history(CallKind.USER, today - timedelta(days=40),
+                                          today + timedelta(days=1))
+            async for _ in history:
+                pass
+            elapsed = time.perf_counter() - started
+        r = history.report
+        print(f"iter_history over {calls} calls (loopback, live traffic): {r.rows} rows in "
+              f"{elapsed:.2f} s, {r.requests} requests, {r.duplicates} duplicates left out, "
+              f"complete={r.complete}")
+
+    with Sandbox(config) as sandbox, SandboxServer(sandbox) as server:
+        print(f"sandbox: {sandbox.row_count(CallKind.USER)} user rows")
+        asyncio.run(scan(server.base_url, sandbox.api_key, sandbox.now().date()))
 
 
 if __name__ == "__main__":
