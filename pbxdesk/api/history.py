@@ -13,8 +13,9 @@ oldest-first) and walks again:
    dates (their time zone, and whether ``to_date`` is inclusive); the rows this
    re-fetches are dropped by key. If that does not shrink the window, more calls
    lie around *D* than the offsets can reach: the scan records the day in
-   :attr:`ScanReport.incomplete_days`, logs it, moves ``upper`` below *D* and
-   goes on, so it always ends.
+   :attr:`ScanReport.incomplete_days`, logs it, moves ``upper`` back to *D* (a
+   day further if it already was there) and goes on. Every narrowing moves a
+   bound by at least a day, so a scan always ends.
 
 New calls arriving while a scan runs land at the front of a newest-first list:
 they shift later offsets, which repeats rows but never skips one, and every

@@ -23,15 +23,21 @@ from tests.fixtures.api import MakeClient
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 
 
-@pytest_asyncio.fixture
-async def untrusted_https(tmp_path: Path) -> AsyncIterator[int]:
+@pytest.fixture
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """(certificate, key) for 127.0.0.1, signed by nobody the system trusts."""
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
+    return cert, key
+
+
+@pytest_asyncio.fixture
+async def untrusted_https(self_signed: tuple[Path, Path]) -> AsyncIterator[int]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
+    context.load_cert_chain(*self_signed)
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.close()
