@@ -8,10 +8,12 @@ from datetime import timedelta
 
 import pytest
 
+from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.client import PbxClient
 from pbxdesk.api.errors import (
     AuthError,
     BadRequestError,
+    BudgetExhaustedError,
     CallMayHavePlacedError,
     ProtocolError,
     RateLimitedError,
@@ -22,7 +24,7 @@ from pbxdesk.api.models import CallKind, GroupCall, HistoryQuery, SortOrder, Use
 from pbxdesk.api.retry import RetryPolicy
 from pbxdesk.sandbox import Sandbox
 from pbxdesk.sandbox.server import SandboxServer
-from tests.fixtures.api import FakeSleep, MakeClient
+from tests.fixtures.api import FakeClock, FakeSleep, MakeClient
 
 pytestmark = pytest.mark.asyncio
 
@@ -243,3 +245,22 @@ async def test_one_log_line_per_request(pbx: PbxClient, sandbox: Sandbox,
     assert lines[0].startswith("GET get-user-calls offset=0 limit=7 -> 200 in ")
     assert lines[0].endswith(" ms, 7 rows")
     assert sandbox.api_key not in lines[0]
+
+
+async def test_budget_exhaustion_sends_nothing(sandbox: Sandbox, make_client: MakeClient,
+                                               fake_clock: FakeClock) -> None:
+    budget = RequestBudget(limit=2, window=900, clock=fake_clock)
+    client = make_client(sandbox, budget=budget)
+    await client.check_connection()
+    await client.get_ringgroup_calls()
+    with pytest.raises(BudgetExhaustedError, match="next request is possible at") as caught:
+        await client.call_to_number(sandbox.account.users[0].extension, "+61412345678")
+    assert caught.value.retry_after == pytest.approx(900)
+    assert sandbox.request_count == 2
+    assert sandbox.placed_calls() == []
+
+
+async def test_api_version_v1(sandbox: Sandbox, make_client: MakeClient) -> None:
+    client = make_client(sandbox, api_version="v1")
+    page = await client.get_user_calls(HistoryQuery(limit=3))
+    assert page_keys(page.rows) == keys_of(sandbox.rows(CallKind.USER, limit=3))
