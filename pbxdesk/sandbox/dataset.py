@@ -40,7 +40,7 @@ class Dataset:
         """Generate ``count`` more calls in the ``days`` before ``end``; returns the row count."""
         starts = start_times(self.extra_rng, self.account.timezone, end=end, days=days,
                              count=count)
-        return insert_calls(self.store, self.factory, self.extra_rng, starts)
+        return insert_calls(self.store, self.factory, self.extra_rng, starts, until=end)
 
 
 def build_dataset(config: SandboxConfig, anchor: float) -> Dataset:
@@ -49,27 +49,34 @@ def build_dataset(config: SandboxConfig, anchor: float) -> Dataset:
     account = build_account(account_rng, country=config.country, timezone=zone,
                             users=config.users, queues=config.queues,
                             ring_groups=config.ring_groups)
-    contacts = Contacts(account_rng, config.country, min(20_000, max(100, config.calls // 10)))
+    contacts = Contacts(config.seed, config.country, min(20_000, max(100, config.calls // 10)))
     # Ids look like the vendor's (12 digits, rising with time) and never repeat.
     ids = IdSequence((int(anchor) - config.days * 86_400) * 100)
     factory = CallFactory(account, contacts, quirks_share=config.quirks_share, ids=ids)
     calls_rng = random.Random(f"calls:{config.seed}")
     starts = start_times(calls_rng, zone, end=anchor, days=config.days, count=config.calls)
     store = CallStore()
-    insert_calls(store, factory, calls_rng, starts)
+    insert_calls(store, factory, calls_rng, starts, until=anchor)
     store.create_indexes()
     return Dataset(account, store, factory, anchor, store.high_water(),
                    random.Random(f"extra:{config.seed}"))
 
 
 def insert_calls(store: CallStore, factory: CallFactory, rng: random.Random,
-                 starts: Iterable[int]) -> int:
-    """Make a call at each start time and store its rows; returns the number of rows."""
+                 starts: Iterable[int], *, until: float) -> int:
+    """Make a call at each start time and store its rows; returns the number of rows.
+
+    Calls still going on at ``until`` are left out: history holds ended calls only.
+    """
     users: list[UserRow] = []
     groups: list[GroupRow] = []
     total = 0
+    until_ms = until * 1000
     for start in starts:
         rows = factory.make(rng, start)
+        if any(r.end_ms > until_ms for r in rows.users) or \
+                any(r.end_ms > until_ms for r in rows.groups):
+            continue
         users += rows.users
         groups += rows.groups
         if len(users) + len(groups) >= _CHUNK:

@@ -11,6 +11,7 @@ queue call also gives the agent a ``user_inbound_answered`` row with the same
 from __future__ import annotations
 
 import bisect
+import functools
 import random
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from itertools import accumulate
@@ -68,13 +69,23 @@ class Contacts:
     A few regulars call often (picks are skewed towards the start of the list).
     """
 
-    def __init__(self, rng: random.Random, region: str, count: int) -> None:
-        self.numbers = [random_caller(rng, region, FOREIGN_SHARE) for _ in range(count)]
-        self.names = [person_name(rng) if rng.random() < 0.45 else None for _ in range(count)]
+    def __init__(self, seed: int, region: str, count: int) -> None:
+        self.numbers, self.names = _contact_pool(seed, region, count)
 
     def pick(self, rng: random.Random) -> tuple[str, str | None]:
         index = int(len(self.numbers) * rng.random() ** 2)
         return self.numbers[index], self.names[index]
+
+
+@functools.lru_cache(maxsize=8)
+def _contact_pool(seed: int, region: str,
+                  count: int) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+    """Numbers and names of ``count`` contacts; cached, as validating numbers is the slow
+    part of building a small sandbox and test suites build many alike."""
+    rng = random.Random(f"contacts:{seed}:{region}")
+    numbers = tuple(random_caller(rng, region, FOREIGN_SHARE) for _ in range(count))
+    names = tuple(person_name(rng) if rng.random() < 0.45 else None for _ in range(count))
+    return numbers, names
 
 
 class IdSequence:

@@ -70,7 +70,8 @@ async def test_group_rows_use_callerid_name_and_status(
     assert len(clean) > 50
     for row in clean:
         assert list(row) == fields
-        assert "caller_id" not in row and "type" not in row
+        assert "caller_id" not in row
+        assert "type" not in row
         assert DIGITS.fullmatch(row["callerid"])
         assert row["unique_call_id"] is None or DIGITS.fullmatch(row["unique_call_id"])
         _check_clean_common(row)
