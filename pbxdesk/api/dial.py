@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 from pbxdesk.api.errors import InvalidInputError
-from pbxdesk.api.parse import e164
 from pbxdesk.logs import redact
+from pbxdesk.phone import DialTarget, parse_dial_input
 
 # Visual separators people paste with numbers: spaces, dashes, dots, brackets.
 _SEPARATORS = re.compile(r"[\s\-.()\u00a0\u2010-\u2015]")
@@ -48,21 +48,21 @@ def extension(user_number: str) -> str:
 
 
 def destination(number: str, default_region: str | None) -> str:
-    """The number to call: E.164 with ``+``, or an internal extension as is."""
-    text = _compact(number)
-    if text.startswith("00") and text[2:].isdigit():
-        text = "+" + text[2:]  # the common international prefix outside North America
-    if _E164.fullmatch(text):
-        return text
-    if text.isascii() and text.isdigit():
-        if len(text) <= _MAX_DIALLED_EXTENSION:
-            return text  # an internal extension
-        normalised = e164(text, default_region)
-        if normalised is not None:
-            return normalised
+    """The number to call: E.164 with ``+``, or an internal extension as is.
+
+    The numbering rules (international prefixes per country, trunk prefixes,
+    extensions, emergency numbers) are :mod:`pbxdesk.phone`'s; this only refuses
+    what it cannot turn into one of those two forms.
+    """
+    if _E164.fullmatch(_compact(number)):
+        return _compact(number)
+    parsed = parse_dial_input(number, default_region,
+                              max_extension_digits=_MAX_DIALLED_EXTENSION)
+    if isinstance(parsed, DialTarget):
+        return parsed.number_to_call
     raise InvalidInputError(
-        f"{_show(number)} is not a number that can be dialled. Use the international form, "
-        "like +61 2 9876 5432, or an extension. Nothing was sent.")
+        f"{_show(number)} is not a number that can be dialled: {parsed.message} Use the "
+        "international form, like +61 2 9876 5432, or an extension. Nothing was sent.")
 
 
 def caller_number(caller_id: str) -> str:

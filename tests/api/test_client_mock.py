@@ -335,14 +335,30 @@ async def test_unusable_call_input_sends_nothing(make_client: MakeClient, user: 
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("number", ["1002", "+44 20 7946 0958", "0044 20 7946 0958"])
-async def test_extensions_and_international_forms_are_sent(make_client: MakeClient,
-                                                           number: str) -> None:
+@pytest.mark.parametrize(("number", "region", "expected"), [
+    ("1002", None, "1002"),
+    ("+44 20 7946 0958", None, "+442079460958"),
+    ("0044 20 7946 0958", "GB", "+442079460958"),
+    # Australia's international prefix is 0011: the digits after it are the number.
+    ("0011 44 20 7946 0958", "AU", "+442079460958"),
+    ("0011 61 412 345 678", "AU", "+61412345678"),
+    ("0412 345 678", "AU", "+61412345678"),
+])
+async def test_extensions_and_international_forms_are_sent(
+        make_client: MakeClient, number: str, region: str | None, expected: str) -> None:
     script = Script(ok())
-    client = make_client(transport=script.transport)
+    client = make_client(transport=script.transport, default_region=region)
     await client.call_to_number("1010", number)
-    sent = json.loads(script.requests[0].content)["number_to_call"]
-    assert sent == ("1002" if number == "1002" else "+442079460958")
+    assert json.loads(script.requests[0].content)["number_to_call"] == expected
+
+
+@pytest.mark.asyncio
+async def test_an_emergency_number_is_refused_before_sending(make_client: MakeClient) -> None:
+    script = Script(ok())
+    client = make_client(transport=script.transport, default_region="AU")
+    with pytest.raises(InvalidInputError, match="Nothing was sent"):
+        await client.call_to_number("1010", "000")
+    assert script.requests == []
 
 
 @pytest.mark.asyncio
