@@ -9,6 +9,7 @@ like the service's: user rows with a few percent of quirks (numbers as strings,
 sandbox of N calls served on loopback (requests, duplicates, seconds). Results
 go to docs/benchmarks.md ("API client").
 
+    .venv/bin/pip install msgspec   # only this comparison needs it; the app does not
     .venv/bin/python scripts/bench_parse.py [--rows 10000] [--repeat 7] [--scan 50000]
 """
 
