@@ -73,33 +73,26 @@ def is_valid_wire_number(digits: str) -> bool:
         return False
 
 
-def parse_dial_target(text: str, region: str, extensions: frozenset[str]) -> str | None:
+def parse_dial_target(text: str, extensions: frozenset[str]) -> str | None:
     """What a click-to-call ``number_to_call`` means, or None if it is not dialable.
 
-    Accepts an internal extension of the account, E.164 with ``+``, international
-    digits without ``+``, and (leniently) a national number of ``region``.
+    Accepts what the docs say the PBX accepts: an internal extension of the
+    account, E.164 with ``+``, or international digits without ``+``, with
+    spaces and dashes ignored. National forms (``0412 345 678``) and ``00``
+    prefixes are refused on purpose: a client must normalise before it sends.
     Returns an extension as is, anything else as wire digits.
     """
     cleaned = text.strip().translate(_SEPARATORS)
     if cleaned in extensions:
         return cleaned
-    if cleaned.startswith("00"):
-        cleaned = "+" + cleaned[2:]
-    candidates: list[tuple[str, str | None]] = []
-    if cleaned.startswith("+"):
-        candidates.append((cleaned, None))
-    elif cleaned.isdigit():
-        candidates += [("+" + cleaned, None), (cleaned, region)]
-    for candidate, default_region in candidates:
-        if not candidate.lstrip("+").isdigit():
-            continue
-        try:
-            number = phonenumbers.parse(candidate, default_region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return wire_digits(number)
-    return None
+    digits = cleaned[1:] if cleaned.startswith("+") else cleaned
+    if not digits.isdigit() or not digits.isascii() or digits.startswith("0"):
+        return None
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return wire_digits(number) if phonenumbers.is_valid_number(number) else None
 
 
 def zone_for_region(region: str) -> zoneinfo.ZoneInfo:

@@ -97,14 +97,14 @@ def parse_call_request(fields: Mapping[str, str], account: Account) -> CallReque
     target = fields.get("number_to_call", "").strip()
     if not target:
         raise ApiError(400, "number_to_call is required")
-    destination = parse_dial_target(target, account.country, account.extensions)
+    destination = parse_dial_target(target, account.extensions)
     if destination is None:
-        raise ApiError(400, f"number_to_call {target!r} is not a valid phone number "
-                            "or extension")
+        raise ApiError(400, f"number_to_call {target!r} is not a valid international "
+                            "number (E.164) or an extension of this account")
     caller_id = fields.get("caller_id", "").strip()
     if not caller_id:
         return CallRequest(user, destination, user.caller_id)
-    did = parse_dial_target(caller_id, account.country, frozenset())
+    did = parse_dial_target(caller_id, frozenset())
     if did is None or did not in account.dids:
         raise ApiError(400, f"caller_id {caller_id!r} is not a number of this account")
     return CallRequest(user, destination, did)

@@ -49,7 +49,7 @@ async def test_each_body_encoding_places_a_call(api: httpx.AsyncClient, sandbox:
 @pytest.mark.asyncio
 @pytest.mark.parametrize(("number", "expected"), [
     ("+61412345678", "61412345678"), ("61412345678", "61412345678"),
-    ("0412 345 678", "61412345678"), ("+44 20 7946 0123", "442079460123"),
+    ("+61 412-345-678", "61412345678"), ("+44 20 7946 0123", "442079460123"),
     ("internal", "internal"),
 ])
 async def test_destinations_accepted(api: httpx.AsyncClient, sandbox: Sandbox, number: str,
@@ -93,6 +93,9 @@ async def test_caller_id_must_be_a_did_of_the_account(api: httpx.AsyncClient,
     ({"user_number": "USER", "number_to_call": "12345abc"}, "number_to_call"),
     ({"user_number": "USER", "number_to_call": "+999 123"}, "number_to_call"),
     ({"user_number": "USER", "number_to_call": "+6141234"}, "number_to_call"),
+    ({"user_number": "USER", "number_to_call": "0412 345 678"}, "number_to_call"),
+    ({"user_number": "USER", "number_to_call": "0061412345678"}, "number_to_call"),
+    ({"user_number": "USER", "number_to_call": "+６１４１２３４５６７８"}, "number_to_call"),
     ({"user_number": "USER", "number_to_call": MOBILE, "caller_id": "hello"}, "caller_id"),
 ])
 async def test_bad_requests_are_400_and_place_nothing(

@@ -83,13 +83,13 @@ def test_script_next_call_and_list_placed_calls(control: Callable[..., Any], htt
                                                 sandbox: Sandbox) -> None:
     control("POST", "next-call", {"destination_answers": False})
     user = sandbox.account.users[0].extension
-    http.post("call-to-number", data={"user_number": user, "number_to_call": "0412345678"})
+    http.post("call-to-number", data={"user_number": user, "number_to_call": "+61412345678"})
     sandbox.wait_for_calls()
     [call] = control("GET", "placed-calls")["calls"]
     assert call["state"] == CallState.NOT_ANSWERED.value
     assert call["not_answered_by"] == "destination"
     assert call["encoding"] == "urlencoded"
-    assert call["fields"] == {"user_number": user, "number_to_call": "0412345678"}
+    assert call["fields"] == {"user_number": user, "number_to_call": "+61412345678"}
     response = http.request("POST", "../../../_sandbox/next-call", json={"talk_seconds": -5},
                             headers={"X-Sandbox-Token": SANDBOX_CONTROL_TOKEN})
     assert response.status_code == 400

@@ -20,7 +20,7 @@ def test_click_to_call_posts_outbound_events(make_sandbox: Callable[..., Sandbox
     with WebhookReceiver() as receiver:
         sandbox = make_sandbox(webhook_urls=(receiver.url,), webhook_secret=SECRET)
         user = sandbox.account.users[0]
-        sandbox.place_call({"user_number": user.extension, "number_to_call": "0412345678"},
+        sandbox.place_call({"user_number": user.extension, "number_to_call": "+61412345678"},
                            "json")
         [call] = sandbox.wait_for_calls()
         assert sandbox.wait_for_webhooks()
@@ -76,7 +76,7 @@ def test_failed_delivery_is_logged_and_recorded_not_raised(
                                webhook_secret=SECRET, webhook_timeout_seconds=2)
         with caplog.at_level(logging.WARNING, logger="pbxdesk.sandbox"):
             sandbox.place_call({"user_number": sandbox.account.users[0].extension,
-                                "number_to_call": "0412345678"}, "json")
+                                "number_to_call": "+61412345678"}, "json")
             sandbox.wait_for_calls()
             assert sandbox.wait_for_webhooks(timeout=10)
         assert len(erroring.received) == 3
@@ -94,7 +94,7 @@ def test_webhooks_can_be_configured_later(sandbox: Sandbox) -> None:
     with WebhookReceiver() as receiver:
         sandbox.set_webhooks([receiver.url], "later-secret")
         sandbox.place_call({"user_number": sandbox.account.users[0].extension,
-                            "number_to_call": "0412345678"}, "json")
+                            "number_to_call": "+61412345678"}, "json")
         sandbox.wait_for_calls()
         assert sandbox.wait_for_webhooks()
     assert len(receiver.received) == 3
