@@ -22,12 +22,24 @@ from pbxdesk.sandbox.core import Sandbox
 from pbxdesk.sandbox.server import SandboxServer
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Appends "(default: X)" where there is a default worth showing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default not in (None, False, "", [], argparse.SUPPRESS) and \
+                "default" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="pbxdesk-sandbox",
         description="A local emulator of the hosted PBX's integration API (call history, "
                     "click-to-call, webhooks) for trying pbxdesk without an account.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        epilog="Control endpoints, what is a guess and more: docs/sandbox.md.",
+        formatter_class=_HelpFormatter)
     net = p.add_argument_group("server")
     net.add_argument("--host", default="127.0.0.1", help="address to listen on")
     net.add_argument("--port", type=int, default=8765, help="port to listen on (0: any free)")

@@ -12,6 +12,7 @@ every call under its lock.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping
@@ -90,6 +91,11 @@ def _group_json(kind: CallKind) -> str:
                       *_COMMON_TAIL, ("status", "status", "text")])
 
 
+_TABLE = {CallKind.USER: "user_calls", CallKind.QUEUE: "group_calls",
+          CallKind.RING_GROUP: "group_calls"}
+# Up to this many names a filtered page merges one index scan per name (SQLite allows
+# 500 arms in a compound SELECT); more names fall back to a plain IN.
+_MAX_MERGED_NAMES = 50
 _JSON = {CallKind.USER: _USER_JSON, CallKind.QUEUE: _group_json(CallKind.QUEUE),
          CallKind.RING_GROUP: _group_json(CallKind.RING_GROUP)}
 
@@ -149,12 +155,39 @@ class CallStore:
 
     def page(self, kind: CallKind, query: RowQuery) -> list[str]:
         """The JSON text of each row ``query`` selects, in order."""
+        names = tuple(dict.fromkeys(query.names))  # a name given twice selects its rows once
+        if 1 < len(names) <= _MAX_MERGED_NAMES:
+            return self._merged_page(kind, dataclasses.replace(query, names=names))
         where, params = self._where(kind, query)
         direction = "DESC" if query.newest_first else "ASC"
-        table = "user_calls" if kind is CallKind.USER else "group_calls"
+        table = _TABLE[kind]
         sql = (f"SELECT {_JSON[kind]} FROM {table} WHERE {where} "  # noqa: S608 - fixed parts
                f"ORDER BY start_ms {direction}, id {direction} LIMIT ? OFFSET ?")
         params += [-1 if query.limit is None else query.limit, query.offset]
+        return [text for (text,) in self._db.execute(sql, params)]
+
+    def _merged_page(self, kind: CallKind, query: RowQuery) -> list[str]:
+        """A page filtered by several names, as a merge of one index scan per name.
+
+        With ``name IN (...)`` SQLite either sorts every matching row or walks
+        the start-time index checking each row; merging the per-name scans,
+        which each arrive in start order from the (name, start) index, reads
+        only ``offset + limit`` index entries and then renders just the page.
+        """
+        direction = "DESC" if query.newest_first else "ASC"
+        table = _TABLE[kind]
+        arms: list[str] = []
+        params: list[Any] = []
+        for name in query.names:
+            where, arm_params = self._where(kind, dataclasses.replace(query, names=(name,)))
+            arms.append(f"SELECT id, start_ms FROM {table} WHERE {where}")  # noqa: S608
+            params += arm_params
+        keys = (f"SELECT id AS page_id, start_ms AS page_start FROM ({' UNION ALL '.join(arms)} "  # noqa: S608
+                f"ORDER BY start_ms {direction}, id {direction} LIMIT ? OFFSET ?)")
+        params += [-1 if query.limit is None else query.limit, query.offset]
+        sql = (f"SELECT {_JSON[kind]} FROM ({keys}) AS page "  # noqa: S608 - fixed parts
+               f"JOIN {table} ON {table}.id = page.page_id "
+               f"ORDER BY page_start {direction}, page_id {direction}")
         return [text for (text,) in self._db.execute(sql, params)]
 
     def count(self, kind: CallKind) -> int:

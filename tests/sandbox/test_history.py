@@ -182,3 +182,20 @@ def test_ground_truth_rows_cover_the_configured_days(sandbox: Sandbox) -> None:
     assert now - timedelta(days=30, minutes=10) <= oldest < now - timedelta(days=27)
     # Nothing in the generated history lies after the moment the sandbox was built.
     assert _start(rows[0]) <= datetime.now(UTC) + timedelta(seconds=5)
+
+
+@pytest.mark.asyncio
+async def test_repeated_and_many_names_select_each_row_once(api: httpx.AsyncClient,
+                                                           sandbox: Sandbox) -> None:
+    everything = await _all(api, CallKind.USER)
+    extension = sandbox.account.users[0].extension
+    twice = await _all(api, CallKind.USER, users_numbers=f"{extension},{extension}")
+    assert twice == [row for row in everything if row["user_number"] == extension]
+    # More names than one merged query takes (50): the plain IN path, same answer.
+    names = [u.extension for u in sandbox.account.users] + [str(n) for n in range(9000, 9060)]
+    for sort in ("newest_first", "oldest_first"):
+        got = await _all(api, CallKind.USER, users_numbers=",".join(names), sort_by=sort)
+        merged = await _all(api, CallKind.USER, users_numbers=",".join(names[:12]),
+                            sort_by=sort)
+        assert got == merged
+        assert got == (everything if sort == "newest_first" else everything[::-1])
