@@ -23,6 +23,7 @@ from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pbxdesk.api.models import CallKind
+from pbxdesk.logs import sandbox_log
 from pbxdesk.sandbox.errors import ApiError, error_response
 from pbxdesk.sandbox.faults import FaultMiddleware
 from pbxdesk.sandbox.params import parse_history
@@ -50,9 +51,13 @@ def _routes(sandbox: Sandbox) -> list[Route]:
             try:
                 sandbox.check_access(request.headers.get("token"),
                                      request.client.host if request.client else None)
-                return await handler(request)
+                response = await handler(request)
             except ApiError as error:
-                return error.response()
+                response = error.response()
+            # Method, path and status only: never headers (the key) or bodies.
+            sandbox_log.debug("%s %s -> %s", request.method, request.url.path,
+                              response.status_code)
+            return response
         return endpoint
 
     def history(kind: CallKind) -> Endpoint:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -11,6 +12,7 @@ import pytest_asyncio
 from pbxdesk.sandbox import Sandbox
 from pbxdesk.sandbox.server import SandboxServer
 from tests.fixtures.sandbox import SANDBOX_API_KEY, SANDBOX_BASE_PATH
+from tests.sandbox.helpers import LogLines
 
 
 @pytest_asyncio.fixture
@@ -28,3 +30,20 @@ def http(sandbox_server: SandboxServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=f"{sandbox_server.base_url}{SANDBOX_BASE_PATH}/",
                       headers={"token": SANDBOX_API_KEY}, timeout=10) as client:
         yield client
+
+
+@pytest.fixture
+def sandbox_logs() -> Iterator[LogLines]:
+    """Everything ``pbxdesk.sandbox`` logs during the test, at DEBUG and up.
+
+    A handler on the logger itself, not caplog: another test may have called
+    ``setup_logging``, which stops ``pbxdesk`` records from reaching the root.
+    """
+    logger = logging.getLogger("pbxdesk.sandbox")
+    handler = LogLines()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)

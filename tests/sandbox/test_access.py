@@ -12,7 +12,7 @@ from pbxdesk.api.models import CallKind
 from pbxdesk.sandbox import Sandbox, SandboxConfig
 from pbxdesk.sandbox.server import SandboxServer
 from tests.fixtures.sandbox import SANDBOX_API_KEY, SANDBOX_BASE_PATH
-from tests.sandbox.helpers import data_of, error_of
+from tests.sandbox.helpers import LogLines, data_of, error_of
 
 NOT_AUTHORISED = {"code": 401, "status": "error", "message": "Not authorised"}
 ENDPOINTS = [("GET", kind.endpoint) for kind in CallKind] + [
@@ -141,3 +141,20 @@ def test_rate_limit_over_loopback(make_sandbox: Callable[..., Sandbox]) -> None:
 def test_rate_limit_defaults_to_100_per_15_minutes() -> None:
     config = SandboxConfig()
     assert (config.rate_limit, config.rate_window_seconds) == (100, 900.0)
+
+
+@pytest.mark.asyncio
+async def test_the_key_never_reaches_a_log_line_or_repr(sandbox: Sandbox,
+                                                        sandbox_logs: LogLines) -> None:
+    async with _client(sandbox, token=SANDBOX_API_KEY) as client:
+        await _spend(client, 2)
+        await client.post("call-to-number", json={
+            "user_number": sandbox.account.users[0].extension,
+            "number_to_call": "+61412345678", "token": SANDBOX_API_KEY})
+    async with _client(sandbox, token=SANDBOX_API_KEY + "x") as wrong:
+        await wrong.get("get-user-calls")
+    assert "get-user-calls -> 401" in sandbox_logs.text
+    assert "Click-to-call" in sandbox_logs.text
+    assert SANDBOX_API_KEY not in sandbox_logs.text
+    assert SANDBOX_API_KEY not in repr(sandbox)
+    assert SANDBOX_API_KEY not in repr(sandbox.config)

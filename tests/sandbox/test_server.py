@@ -79,3 +79,18 @@ def test_many_concurrent_clients(sandbox_server: SandboxServer, sandbox: Sandbox
         thread.join()
     assert results == [10] * 40
     assert sandbox.request_count == 40
+
+
+def test_ipv6_loopback_is_served_and_allowed_by_default(sandbox: Sandbox) -> None:
+    try:
+        server = SandboxServer(sandbox, host="::1")
+        server.start()
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    try:
+        assert server.base_url.startswith("http://[::1]:")
+        response = httpx.get(f"{server.base_url}{SANDBOX_BASE_PATH}/get-user-calls",
+                             params={"limit": 1}, headers={"token": SANDBOX_API_KEY})
+        assert len(data_of(response)) == 1
+    finally:
+        server.stop()

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import socket
 from collections import Counter
 from collections.abc import Callable
 
-import pytest
-
 from pbxdesk.api.models import CallKind
 from pbxdesk.sandbox import Sandbox
-from tests.sandbox.helpers import WebhookReceiver
+from tests.sandbox.helpers import LogLines, WebhookReceiver
 
 SECRET = "hook-secret-4711"
 
@@ -67,25 +64,24 @@ def test_live_inbound_calls_post_inbound_and_group_events(
 
 
 def test_failed_delivery_is_logged_and_recorded_not_raised(
-        make_sandbox: Callable[..., Sandbox], caplog: pytest.LogCaptureFixture) -> None:
+        make_sandbox: Callable[..., Sandbox], sandbox_logs: LogLines) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{probe.getsockname()[1]}/hook"
     with WebhookReceiver(status=500) as erroring:
         sandbox = make_sandbox(webhook_urls=(dead, erroring.url, "not a url"),
                                webhook_secret=SECRET, webhook_timeout_seconds=2)
-        with caplog.at_level(logging.WARNING, logger="pbxdesk.sandbox"):
-            sandbox.place_call({"user_number": sandbox.account.users[0].extension,
-                                "number_to_call": "+61412345678"}, "json")
-            sandbox.wait_for_calls()
-            assert sandbox.wait_for_webhooks(timeout=10)
+        sandbox.place_call({"user_number": sandbox.account.users[0].extension,
+                            "number_to_call": "+61412345678"}, "json")
+        sandbox.wait_for_calls()
+        assert sandbox.wait_for_webhooks(timeout=10)
         assert len(erroring.received) == 3
     deliveries = sandbox.webhook_deliveries()
     assert len(deliveries) == 9
     assert {d.url for d in deliveries if d.status_code == 500} == {erroring.url}
     assert all(d.error for d in deliveries)
-    assert "Webhook user_outbound to" in caplog.text
-    assert SECRET not in caplog.text
+    assert "Webhook user_outbound to" in sandbox_logs.text
+    assert SECRET not in sandbox_logs.text
     # The sandbox still works.
     assert sandbox.placed_calls()[0].finished
 
