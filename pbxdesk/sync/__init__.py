@@ -1,0 +1,1 @@
+"""Keeping the local call store in step with the PBX (no Qt)."""
