@@ -1,0 +1,195 @@
+"""The sync service: runs :class:`~pbxdesk.sync.engine.SyncEngine` for the UI.
+
+It owns the refresh timer, makes sure only one sync runs at a time, turns
+results and known failures into signals, and waits out a spent request budget
+instead of failing repeatedly. Windows never call the engine directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from pbxdesk.api.errors import BudgetExhaustedError, PbxError, RateLimitedError
+from pbxdesk.api.models import CallKind
+from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
+from pbxdesk.store import StoreError
+from pbxdesk.sync.engine import ALL_KINDS, SyncEngine, SyncProgress, SyncResult
+from pbxdesk.tasks import TaskKeeper
+
+log = logging.getLogger("pbxdesk.sync")
+SOURCE = "sync"
+Job = Callable[[Callable[[SyncProgress], None]], Awaitable[SyncResult]]
+
+
+class SyncService(QObject):
+    """Keeps the store in step with the PBX, in the background.
+
+    Signals:
+        sig_sync_started(): a sync began.
+        sig_sync_progressed(str, int): kind and rows stored so far.
+        sig_sync_finished(object): a :class:`SyncResult`.
+        sig_sync_failed(str): a known failure (its message is also posted).
+        sig_calls_changed(): stored calls changed; views should re-read.
+        sig_budget_changed(int, int, object): remaining, limit, next-allowed datetime or None.
+    """
+
+    sig_sync_started = Signal()
+    """A sync began."""
+    sig_sync_progressed = Signal(str, int)
+    """Kind (CallKind value) and rows stored for it so far."""
+    sig_sync_finished = Signal(object)
+    """A sync completed (a SyncResult)."""
+    sig_sync_failed = Signal(str)
+    """A sync stopped on a known failure; the text says what to do."""
+    sig_calls_changed = Signal()
+    """Stored calls changed; views should re-read."""
+    sig_budget_changed = Signal(int, int, object)
+    """Remaining requests, the limit, and when the next is allowed (datetime or None)."""
+
+    def __init__(self, engine: SyncEngine, messages: MessageBridge, tasks: TaskKeeper,
+                 *, refresh_minutes: int = 5,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self._messages = messages
+        self._tasks = tasks
+        self._task: asyncio.Task[SyncResult | None] | None = None
+        self.last_synced: datetime | None = self._last_success()
+        self.last_result: SyncResult | None = None
+        self._refresh = QTimer(self)
+        self._refresh.timeout.connect(self._on_refresh_timer_timeout)
+        self._resume = QTimer(self)
+        self._resume.setSingleShot(True)
+        self._resume.timeout.connect(self._on_refresh_timer_timeout)
+        self.set_refresh_minutes(refresh_minutes)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def set_refresh_minutes(self, minutes: int) -> None:
+        """0 turns the automatic refresh off."""
+        if minutes > 0:
+            self._refresh.start(minutes * 60_000)
+        else:
+            self._refresh.stop()
+
+    def refresh_interval_ms(self) -> int:
+        return self._refresh.interval() if self._refresh.isActive() else 0
+
+    def start_sync(self) -> asyncio.Task[SyncResult | None] | None:
+        """Start a sync unless one runs (then that one is returned)."""
+        if self.running:
+            return self._task
+        self._task = self._tasks.spawn(
+            self._run(lambda progress: self.engine.sync(ALL_KINDS, progress)), name="sync")
+        return self._task
+
+    def start_backfill(self, start: datetime, end: datetime,
+                       kinds: Iterable[CallKind]) -> asyncio.Task[SyncResult | None] | None:
+        """Fetch an older period a filter asks for, if any of it is missing."""
+        kinds = tuple(kinds)
+        if not any(self.engine.missing(kind, start, end) for kind in kinds):
+            return None
+        if self.running:
+            return None  # the next refresh will not cover it; the view asks again later
+        self._task = self._tasks.spawn(
+            self._run(lambda progress: self.engine.backfill(start, end, kinds, progress)),
+            name="backfill")
+        return self._task
+
+    def cancel(self) -> None:
+        if self.running and self._task is not None:
+            self._task.cancel()
+
+    async def _run(self, job: Job) -> SyncResult | None:
+        self.sig_sync_started.emit()
+        self._emit_budget()
+        try:
+            result = await job(self._on_engine_progressed)
+        except asyncio.CancelledError:
+            self.sig_sync_failed.emit("Sync cancelled.")
+            self.sig_calls_changed.emit()
+            raise
+        except BudgetExhaustedError as error:
+            self._wait_for_budget(error)
+            return None
+        except (PbxError, StoreError) as error:
+            self._report(error)
+            return None
+        finally:
+            self._emit_budget()
+        self.last_result = result
+        self.last_synced = result.finished_at
+        self._messages.clear(SOURCE)
+        if result.incomplete_days:
+            days = ", ".join(day.isoformat() for day in result.incomplete_days[:5])
+            self._messages.post(Message(
+                f"Some calls on {days} could not be fetched: the PBX cannot page that deep "
+                "into one day. The rest of the history is complete.",
+                Severity.WARNING, source=SOURCE))
+        self.sig_calls_changed.emit()
+        self.sig_sync_finished.emit(result)
+        return result
+
+    def _on_engine_progressed(self, progress: SyncProgress) -> None:
+        self.sig_sync_progressed.emit(progress.kind.value, progress.rows)
+        self.sig_calls_changed.emit()
+        self._emit_budget()
+
+    def _wait_for_budget(self, error: BudgetExhaustedError) -> None:
+        wait_ms = int(max(1.0, error.retry_after or 60.0) * 1000) + 500
+        self._resume.start(wait_ms)
+        text = str(error) + " What was fetched so far is shown; the sync resumes by itself."
+        self._messages.post(Message(text, Severity.WARNING, Remedy.NONE, source=SOURCE))
+        self.sig_sync_failed.emit(text)
+        self.sig_calls_changed.emit()
+
+    def _report(self, error: PbxError | StoreError) -> None:
+        remedy = Remedy.RETRY
+        if isinstance(error, PbxError) and error.hint == Remedy.OPEN_SETTINGS.value:
+            remedy = Remedy.OPEN_SETTINGS  # wrong key, IP not allowed, TLS, odd answers
+        if isinstance(error, RateLimitedError) and error.retry_after:
+            self._resume.start(int(error.retry_after * 1000) + 500)
+        self._messages.post(Message(str(error), Severity.ERROR, remedy, source=SOURCE))
+        self.sig_sync_failed.emit(str(error))
+        self.sig_calls_changed.emit()
+
+    def _emit_budget(self) -> None:
+        budget = self.engine.client.budget
+        remaining = budget.remaining()
+        next_at = None if remaining else budget.next_available_at()
+        self.sig_budget_changed.emit(remaining, budget.limit, next_at)
+
+    def _last_success(self) -> datetime | None:
+        try:
+            stamps = [self.engine.store.sync.last_success(kind) for kind in ALL_KINDS]
+        except StoreError:
+            return None
+        known = [stamp for stamp in stamps if stamp is not None]
+        return min(known) if known else None
+
+    def next_refresh_at(self) -> datetime | None:
+        timer = self._resume if self._resume.isActive() else self._refresh
+        if not timer.isActive():
+            return None
+        return datetime.fromtimestamp(datetime.now(UTC).timestamp()
+                                      + timer.remainingTime() / 1000, UTC)
+
+    @Slot()
+    def _on_refresh_timer_timeout(self) -> None:
+        self.start_sync()
+
+    async def shutdown(self) -> None:
+        """Stop timers, cancel a running sync and close the engine."""
+        self._refresh.stop()
+        self._resume.stop()
+        if self.running and self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self.engine.close()
