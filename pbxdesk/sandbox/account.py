@@ -6,9 +6,9 @@ Built deterministically from a seeded ``random.Random``; immutable once built.
 from __future__ import annotations
 
 import random
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any
 
 from phonenumbers import PhoneNumberType
@@ -52,7 +52,7 @@ class Account:
 
     name: str
     country: str
-    timezone: zoneinfo.ZoneInfo
+    timezone: tzinfo
     dids: tuple[str, ...]
     users: tuple[User, ...]
     queues: tuple[Group, ...]
@@ -78,7 +78,7 @@ class Account:
         def group(g: Group) -> dict[str, Any]:
             return {"name": g.name, "did": g.did, "members": list(g.members)}
         return {
-            "name": self.name, "country": self.country, "timezone": self.timezone.key,
+            "name": self.name, "country": self.country, "timezone": str(self.timezone),
             "dids": list(self.dids),
             "users": [{"name": u.name, "extension": u.extension, "caller_id": u.caller_id,
                        "direct_did": u.direct_did,
@@ -89,7 +89,7 @@ class Account:
         }
 
 
-def build_account(rng: random.Random, *, country: str, timezone: zoneinfo.ZoneInfo,
+def build_account(rng: random.Random, *, country: str, timezone: tzinfo,
                   users: int, queues: int, ring_groups: int) -> Account:
     """A plausible small-business account with ``users`` agents."""
     company = company_name(rng)

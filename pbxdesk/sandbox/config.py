@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 import phonenumbers
 
@@ -136,7 +136,11 @@ def parse_network(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         raise ValueError(f"{entry!r} is not an IP address or network") from None
 
 
-def load_zone(name: str) -> zoneinfo.ZoneInfo:
+def load_zone(name: str) -> tzinfo:
+    """A time zone by IANA name. UTC needs no tz database (Windows has none without
+    the ``tzdata`` package)."""
+    if name.strip().upper() in {"UTC", "Z", "ETC/UTC"}:
+        return UTC
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

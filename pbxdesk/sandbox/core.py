@@ -42,7 +42,17 @@ _ENVELOPE_HEAD = b'{"code":200,"status":"success","message":"Success","data":['
 
 
 class Sandbox:
-    """A local emulator of the hosted PBX's integration API."""
+    """A local emulator of the hosted PBX's integration API.
+
+    Building one generates the account and its history (about 20 ms for the
+    test fixtures' 1,500 calls, 16 s for a million); :meth:`close` stops its
+    scheduler and webhook threads.
+
+    Attributes:
+        app: The ASGI application (``/api/integration/v1|v2/…`` and ``/_sandbox/…``).
+        clock: The simulated clock (:class:`~pbxdesk.sandbox.clock.SimClock`).
+        control_token: The ``X-Sandbox-Token`` value for ``/_sandbox/``.
+    """
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         config = config or SandboxConfig()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import zoneinfo
+from datetime import UTC, tzinfo
 
 import phonenumbers
 import phonenumbers.timezone
@@ -95,8 +96,11 @@ def parse_dial_target(text: str, extensions: frozenset[str]) -> str | None:
     return wire_digits(number) if phonenumbers.is_valid_number(number) else None
 
 
-def zone_for_region(region: str) -> zoneinfo.ZoneInfo:
-    """The main time zone of ``region`` (the first phonenumbers lists), else UTC."""
+def zone_for_region(region: str) -> tzinfo:
+    """The main time zone of ``region`` (the first phonenumbers lists), else UTC.
+
+    UTC too where the system has no tz database (Windows without ``tzdata``).
+    """
     example = (phonenumbers.example_number_for_type(region, PhoneNumberType.FIXED_LINE)
                or phonenumbers.example_number(region))
     names = phonenumbers.timezone.time_zones_for_number(example) if example else ()
@@ -105,4 +109,4 @@ def zone_for_region(region: str) -> zoneinfo.ZoneInfo:
             return zoneinfo.ZoneInfo(name)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             continue
-    return zoneinfo.ZoneInfo("UTC")
+    return UTC
