@@ -1,0 +1,140 @@
+"""What the history tab says about one call: its label, the number to call back.
+
+Qt-free rules shared by the table model, the row actions and the CSV export:
+
+* :func:`status_of` — the readable "Inbound, missed" text, a glyph, and whether
+  the row must stand out (missed and abandoned calls). Unknown ``type`` /
+  ``status`` values are shown verbatim, never dropped.
+* :func:`other_party` — the number on the far end of a call (for an outbound
+  call the destination, otherwise the caller), raw as the API sent it.
+* :func:`dialable` / :func:`copy_text` — whether that number can be called
+  back, and the text "Copy number" puts on the clipboard (+E.164 where known).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from pbxdesk.api.models import AnyCall, Direction, GroupCall, Outcome, UserCall
+from pbxdesk.phone import (
+    MAX_EXTENSION_DIGITS,
+    MIN_EXTENSION_DIGITS,
+    format_for_display,
+    normalize_api_number,
+)
+
+STANDS_OUT: Final = frozenset({Outcome.MISSED, Outcome.ABANDONED})
+"""Outcomes an agent must not overlook: shown bold, in red, with a cross."""
+
+OUTCOME_TEXT: Final = {
+    Outcome.ANSWERED: "answered", Outcome.MISSED: "missed", Outcome.ABANDONED: "abandoned",
+    Outcome.BUSY: "busy", Outcome.FAILED: "failed", Outcome.UNKNOWN: "",
+}
+# Glyphs from the basic Unicode blocks every desktop font has (DejaVu, Segoe UI, SF).
+OUTCOME_GLYPH: Final = {
+    Outcome.ANSWERED: "✓", Outcome.MISSED: "✗", Outcome.ABANDONED: "✗",
+    Outcome.BUSY: "⊘", Outcome.FAILED: "!", Outcome.UNKNOWN: "•",
+}
+DIRECTION_TEXT: Final = {
+    Direction.INBOUND: "Inbound", Direction.OUTBOUND: "Outbound",
+    Direction.INTERNAL: "Internal", Direction.UNKNOWN: "",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """How a call's type or status is shown."""
+
+    glyph: str
+    text: str
+    """Readable ("Inbound, missed", "Abandoned") or the raw value when not understood."""
+    raw: str
+    """The API's ``type`` (user calls) or ``status`` (group calls), "" when absent."""
+    outcome: Outcome
+    stands_out: bool
+
+    @property
+    def display(self) -> str:
+        return f"{self.glyph} {self.text}" if self.text else self.glyph
+
+    @property
+    def spoken(self) -> str:
+        """For screen readers, which do not read the glyph usefully."""
+        return self.text or "Unknown outcome"
+
+
+def status_of(call: AnyCall) -> Status:
+    outcome = call.outcome
+    glyph = OUTCOME_GLYPH[outcome]
+    stands_out = outcome in STANDS_OUT
+    if isinstance(call, UserCall):
+        raw = call.type or ""
+        direction = call.direction
+        known = outcome is not Outcome.UNKNOWN and direction is not Direction.UNKNOWN
+        # "user_inbound_missed" reads as "Inbound, missed"; anything else (a voicemail
+        # or callback variant) is shown exactly as sent so nothing is hidden.
+        readable = f"{DIRECTION_TEXT[direction]}, {OUTCOME_TEXT[outcome]}"
+        if known and _is_plain_type(raw, direction, outcome):
+            return Status(glyph, readable, raw, outcome, stands_out)
+        return Status(glyph, raw, raw, outcome, stands_out)
+    raw = call.status or ""
+    if outcome is not Outcome.UNKNOWN and raw.strip().lower() == outcome.value:
+        return Status(glyph, OUTCOME_TEXT[outcome].capitalize(), raw, outcome, stands_out)
+    return Status(glyph, raw, raw, outcome, stands_out)
+
+
+def _is_plain_type(raw: str, direction: Direction, outcome: Outcome) -> bool:
+    return raw.strip().lower() == f"user_{direction.value}_{outcome.value}"
+
+
+def other_party(call: AnyCall) -> str | None:
+    """The far end's number as the API sent it, or None when there is none."""
+    if isinstance(call, GroupCall):
+        return call.caller_id or None
+    direction = call.direction
+    if direction is Direction.OUTBOUND:
+        return call.dest_number or None
+    if direction is Direction.INBOUND:
+        return call.caller_id or None
+    # Internal or unknown: whoever is not this row's user.
+    if call.caller_id and call.caller_id == call.user_number:
+        return call.dest_number or None
+    return call.caller_id or call.dest_number or None
+
+
+def other_party_e164(call: AnyCall, region: str | None) -> str | None:
+    number = other_party(call)
+    if number is None:
+        return None
+    if number == call.caller_id and call.caller_e164:
+        return call.caller_e164
+    if number == call.dest_number and call.dest_e164:
+        return call.dest_e164
+    return normalize_api_number(number, region)
+
+
+def is_extension(raw: str) -> bool:
+    digits = raw.strip()
+    return digits.isascii() and digits.isdigit() and (
+        MIN_EXTENSION_DIGITS <= len(digits) <= MAX_EXTENSION_DIGITS)
+
+
+def dialable(call: AnyCall, region: str | None) -> str | None:
+    """The raw number "Call back" sends, or None when the far end cannot be dialled
+    (withheld, "anonymous", junk)."""
+    number = other_party(call)
+    if number is None:
+        return None
+    if is_extension(number) or other_party_e164(call, region) is not None:
+        return number
+    return None
+
+
+def copy_text(call: AnyCall, region: str | None) -> str | None:
+    """What "Copy number" copies: +E.164 where known, else the number as shown."""
+    e164 = other_party_e164(call, region)
+    if e164 is not None:
+        return e164
+    number = other_party(call)
+    return None if number is None else format_for_display(number, region)

@@ -1,0 +1,133 @@
+"""A drop-down button for choosing several entries (users, queues), with "All".
+
+The menu stays open while entries are ticked, so several can be chosen in one
+go; "All" and the entries exclude each other (ticking an entry clears "All",
+clearing the last entry ticks "All" again). An empty choice means "all".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import QMenu, QPushButton, QWidget
+
+Entry = tuple[Hashable, str]
+"""A key (what the filter uses) and its label."""
+
+
+class _StayOpenMenu(QMenu):
+    """A menu whose checkable actions toggle without closing it."""
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        action = self.activeAction()
+        if action is not None and action.isEnabled() and action.isCheckable():
+            action.trigger()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        action = self.activeAction()
+        if (event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and action is not None and action.isEnabled() and action.isCheckable()):
+            action.trigger()
+            return
+        super().keyPressEvent(event)
+
+
+class CheckList(QPushButton):
+    """Several-of-many choice in a drop-down.
+
+    Signals:
+        sig_selection_changed(): the ticked entries changed.
+    """
+
+    sig_selection_changed = Signal()
+    """The ticked entries changed (read :meth:`checked_keys`)."""
+
+    def __init__(self, singular: str, plural: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._singular = singular
+        self._plural = plural
+        self._menu = _StayOpenMenu(self)
+        self._menu.setAccessibleName(f"Choose {plural}")
+        self._all = QAction(f"All {plural}", self._menu)
+        self._all.setCheckable(True)
+        self._all.setChecked(True)
+        self._all.triggered.connect(self._on_all_triggered)
+        self._actions: dict[Hashable, QAction] = {}
+        self._menu.addAction(self._all)
+        self._menu.addSeparator()
+        self.setMenu(self._menu)
+        self.setAutoDefault(False)
+        self._update_text()
+
+    @property
+    def menu_widget(self) -> QMenu:
+        return self._menu
+
+    def entries(self) -> list[Entry]:
+        return [(key, action.text()) for key, action in self._actions.items()]
+
+    def action_for(self, key: Hashable) -> QAction | None:
+        return self._actions.get(key)
+
+    def all_action(self) -> QAction:
+        return self._all
+
+    def set_entries(self, entries: Sequence[Entry]) -> None:
+        """Replace the entries, keeping the ticks of those that remain (no signal)."""
+        if [(key, label) for key, label in entries] == self.entries():
+            return
+        checked = self.checked_keys()
+        for action in self._actions.values():
+            self._menu.removeAction(action)
+            action.deleteLater()
+        self._actions = {}
+        for key, label in entries:
+            action = QAction(label, self._menu)
+            action.setCheckable(True)
+            action.setChecked(key in checked)
+            action.triggered.connect(self._on_entry_triggered)
+            self._menu.addAction(action)
+            self._actions[key] = action
+        self._all.setChecked(not self.checked_keys())
+        self._update_text()
+
+    def checked_keys(self) -> frozenset[Hashable]:
+        """The ticked entries' keys; empty when "All" is ticked."""
+        return frozenset(key for key, action in self._actions.items() if action.isChecked())
+
+    def set_checked_keys(self, keys: Iterable[Hashable]) -> None:
+        wanted = set(keys)
+        for key, action in self._actions.items():
+            action.setChecked(key in wanted)
+        self._settle()
+
+    @Slot()
+    def _on_all_triggered(self) -> None:
+        for action in self._actions.values():
+            action.setChecked(False)
+        self._settle()
+
+    @Slot()
+    def _on_entry_triggered(self) -> None:
+        self._settle()
+
+    def _settle(self) -> None:
+        self._all.setChecked(not self.checked_keys())
+        self._update_text()
+        self.sig_selection_changed.emit()
+
+    def _update_text(self) -> None:
+        checked = [action.text() for action in self._actions.values() if action.isChecked()]
+        if not checked:
+            text = f"All {self._plural}"
+        elif len(checked) == 1:
+            text = checked[0]
+        else:
+            text = f"{len(checked)} {self._plural}"
+        self.setText(text)
+        self.setToolTip(f"Show the calls of these {self._plural} only"
+                        + (f": {', '.join(checked)}" if checked else " (now: all)"))

@@ -1,0 +1,291 @@
+"""The filter bar above the history table: dates, users or groups, outcome, search.
+
+It only collects the user's choices and says when they changed
+(``sig_filter_changed``); :meth:`FilterBar.build_filter` turns them into a
+:class:`~pbxdesk.store.CallFilter`. Typing in the search box is debounced so a
+number typed digit by digit queries the store once.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Hashable, Sequence
+from datetime import date
+from typing import Final
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QWidget
+
+from pbxdesk.api.models import CallKind, Direction, Outcome
+from pbxdesk.store import CallFilter
+from pbxdesk.ui.history.checklist import CheckList, Entry
+from pbxdesk.ui.history.dates import DEFAULT_PRESET, DatePreset, DayRange, local_today, preset_days
+
+SEARCH_DELAY_MS: Final = 250
+OUTCOME_CHOICES: Final[tuple[tuple[str, frozenset[Outcome]], ...]] = (
+    ("All outcomes", frozenset()),
+    ("Answered", frozenset({Outcome.ANSWERED})),
+    ("Not answered", frozenset({Outcome.MISSED, Outcome.ABANDONED, Outcome.BUSY,
+                                Outcome.FAILED})),
+    ("Missed", frozenset({Outcome.MISSED})),
+    ("Abandoned", frozenset({Outcome.ABANDONED})),
+    ("Busy", frozenset({Outcome.BUSY})),
+    ("Failed", frozenset({Outcome.FAILED})),
+    ("Other", frozenset({Outcome.UNKNOWN})),
+)
+DIRECTION_CHOICES: Final[tuple[tuple[str, frozenset[Direction]], ...]] = (
+    ("All directions", frozenset()),
+    ("Inbound", frozenset({Direction.INBOUND})),
+    ("Outbound", frozenset({Direction.OUTBOUND})),
+    ("Internal", frozenset({Direction.INTERNAL})),
+)
+USER_NUMBER: Final = "number"
+USER_NAME: Final = "name"
+
+
+def _to_qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _to_date(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())
+
+
+class FilterBar(QWidget):
+    """The history tab's filter controls.
+
+    Signals:
+        sig_filter_changed(): any choice changed (search text after a short pause).
+    """
+
+    sig_filter_changed = Signal()
+    """A filter choice changed; read :meth:`build_filter`."""
+
+    def __init__(self, kind: CallKind, *, today: Callable[[], date] = local_today,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self._today = today
+        self.preset = QComboBox(self)
+        for preset in DatePreset:
+            self.preset.addItem(preset.value, preset)
+        self.preset.setCurrentIndex(list(DatePreset).index(DEFAULT_PRESET))
+        _describe(self.preset, "Date range", "Which days to show (your local days)")
+        self.from_edit = self._date_edit("From date", "First day to show")
+        self.to_edit = self._date_edit("To date", "Last day to show (included)")
+        if kind is CallKind.USER:
+            self.targets = CheckList("user", "users", self)
+            _describe(self.targets, "Users", "Show the calls of these users only")
+        else:
+            noun = "queue" if kind is CallKind.QUEUE else "ring group"
+            self.targets = CheckList(noun, f"{noun}s", self)
+            _describe(self.targets, f"{noun.capitalize()}s",
+                      f"Show the calls of these {noun}s only")
+        self.outcome = self._choice(OUTCOME_CHOICES, "Outcome",
+                                    "Show only answered, missed, abandoned … calls")
+        self.direction: QComboBox | None = None
+        if kind is CallKind.USER:
+            self.direction = self._choice(DIRECTION_CHOICES, "Direction",
+                                          "Show only inbound, outbound or internal calls")
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search number or name")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(220)
+        _describe(self.search, "Search",
+                  "A number in any format (0412 345 678, +61 412 345 678) or part of a name")
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._applied_text = ""
+        self._layout()
+        self._show_preset_days()
+        self._connect_signals()
+
+    def _date_edit(self, name: str, tip: str) -> QDateEdit:
+        edit = QDateEdit(self)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat(edit.locale().dateFormat(edit.locale().FormatType.ShortFormat))
+        _describe(edit, name, tip + "; changing it switches to a custom range")
+        return edit
+
+    def _choice(self, choices: Sequence[tuple[str, object]], name: str, tip: str) -> QComboBox:
+        combo = QComboBox(self)
+        for text, value in choices:
+            combo.addItem(text, value)
+        _describe(combo, name, tip)
+        return combo
+
+    def _layout(self) -> None:
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.preset)
+        layout.addWidget(self.from_edit)
+        dash = QLabel("–", self)
+        dash.setAccessibleName("to")
+        layout.addWidget(dash)
+        layout.addWidget(self.to_edit)
+        layout.addSpacing(8)
+        layout.addWidget(self.targets)
+        layout.addWidget(self.outcome)
+        if self.direction is not None:
+            layout.addWidget(self.direction)
+        layout.addStretch(1)
+        layout.addWidget(self.search)
+        # Tab order follows the layout, left to right.
+        for first, second in itertools.pairwise(self.tab_chain):
+            QWidget.setTabOrder(first, second)
+
+    def _connect_signals(self) -> None:
+        self.preset.currentIndexChanged.connect(self._on_preset_changed)
+        self.from_edit.dateChanged.connect(self._on_date_edited)
+        self.to_edit.dateChanged.connect(self._on_date_edited)
+        self.targets.sig_selection_changed.connect(self.sig_filter_changed)
+        self.outcome.currentIndexChanged.connect(self.sig_filter_changed)
+        if self.direction is not None:
+            self.direction.currentIndexChanged.connect(self.sig_filter_changed)
+        self.search.textChanged.connect(self._on_search_text_changed)
+        self.search.returnPressed.connect(self._on_search_timer_timeout)
+        self._search_timer.timeout.connect(self._on_search_timer_timeout)
+
+    @property
+    def tab_chain(self) -> list[QWidget]:
+        """The bar's controls in tab order (the last one is the search box)."""
+        chain: list[QWidget] = [self.preset, self.from_edit, self.to_edit, self.targets,
+                                self.outcome]
+        if self.direction is not None:
+            chain.append(self.direction)
+        return [*chain, self.search]
+
+    # -- reading -------------------------------------------------------------------------
+
+    def current_preset(self) -> DatePreset:
+        preset: DatePreset = self.preset.currentData()
+        return preset
+
+    def day_range(self) -> DayRange:
+        """The chosen local days (a preset is worked out against today's date)."""
+        custom = DayRange(_to_date(self.from_edit.date()), _to_date(self.to_edit.date()))
+        return preset_days(self.current_preset(), self._today(), custom)
+
+    def build_filter(self) -> CallFilter:
+        start, end = self.day_range().to_utc()
+        keys = self.targets.checked_keys()
+        users: dict[str, set[str]] = {USER_NUMBER: set(), USER_NAME: set()}
+        groups: set[str] = set()
+        for key in keys:
+            if self.kind is CallKind.USER and isinstance(key, tuple):
+                users[key[0]].add(key[1])
+            elif isinstance(key, str):
+                groups.add(key)
+        directions: frozenset[Direction] = frozenset()
+        if self.direction is not None:
+            directions = self.direction.currentData()
+        return CallFilter(start=start, end=end, kinds=frozenset({self.kind}),
+                          user_numbers=frozenset(users[USER_NUMBER]),
+                          user_names=frozenset(users[USER_NAME]),
+                          group_names=frozenset(groups), outcomes=self.outcome.currentData(),
+                          directions=directions, text=self._applied_text)
+
+    # -- changing ------------------------------------------------------------------------
+
+    def set_targets(self, entries: Sequence[Entry]) -> None:
+        """The users (user tab) or groups offered in the drop-down; ticks are kept."""
+        self.targets.set_entries(entries)
+
+    def set_preset(self, preset: DatePreset) -> None:
+        self.preset.setCurrentIndex(list(DatePreset).index(preset))
+
+    def set_custom_range(self, first: date, last: date) -> None:
+        """Choose a custom range (one signal)."""
+        with _Blocked(self.preset, self.from_edit, self.to_edit):
+            self.preset.setCurrentIndex(list(DatePreset).index(DatePreset.CUSTOM))
+            self.from_edit.setDate(_to_qdate(first))
+            self.to_edit.setDate(_to_qdate(last))
+        self.sig_filter_changed.emit()
+
+    def set_search_text(self, text: str) -> None:
+        """Put ``text`` in the search box and apply it at once (no pause)."""
+        self.search.setText(text)
+        self._on_search_timer_timeout()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def refresh_today(self) -> bool:
+        """Move a preset's dates on after midnight; True if they changed."""
+        if self.current_preset() is DatePreset.CUSTOM:
+            return False
+        shown = DayRange(_to_date(self.from_edit.date()), _to_date(self.to_edit.date()))
+        if shown == self.day_range():
+            return False
+        self._show_preset_days()
+        return True
+
+    def _show_preset_days(self) -> None:
+        days = self.day_range()
+        with _Blocked(self.from_edit, self.to_edit):
+            self.from_edit.setDate(_to_qdate(days.first))
+            self.to_edit.setDate(_to_qdate(days.last))
+
+    @Slot(int)
+    def _on_preset_changed(self, _index: int) -> None:
+        if self.current_preset() is not DatePreset.CUSTOM:
+            self._show_preset_days()
+        self.sig_filter_changed.emit()
+
+    @Slot(QDate)
+    def _on_date_edited(self, _day: QDate) -> None:
+        if self.current_preset() is not DatePreset.CUSTOM:
+            with _Blocked(self.preset):
+                self.preset.setCurrentIndex(list(DatePreset).index(DatePreset.CUSTOM))
+        self.sig_filter_changed.emit()
+
+    @Slot(str)
+    def _on_search_text_changed(self, _text: str) -> None:
+        self._search_timer.start()
+
+    @Slot()
+    def _on_search_timer_timeout(self) -> None:
+        self._search_timer.stop()
+        text = self.search.text().strip()
+        if text != self._applied_text:
+            self._applied_text = text
+            self.sig_filter_changed.emit()
+
+
+def _describe(widget: QWidget, name: str, tip: str) -> None:
+    widget.setAccessibleName(name)
+    widget.setToolTip(tip)
+
+
+class _Blocked:
+    """Blocks the widgets' signals for a ``with`` block (programmatic changes)."""
+
+    def __init__(self, *widgets: QWidget) -> None:
+        self._widgets = widgets
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._previous = [widget.blockSignals(True) for widget in self._widgets]
+
+    def __exit__(self, *_exc: object) -> None:
+        for widget, previous in zip(self._widgets, self._previous, strict=True):
+            widget.blockSignals(previous)
+
+
+def user_entries(users: Sequence[tuple[str, str]]) -> list[Entry]:
+    """Drop-down entries for (number, name) pairs: one per extension, plus names seen
+    without one (group calls often send no user number) that no extension carries."""
+    entries: list[Entry] = []
+    named = {name for number, name in users if number and name}
+    for number, name in users:
+        key: Hashable
+        if number:
+            key, label = (USER_NUMBER, number), f"{name} ({number})" if name else number
+        elif name and name not in named:
+            key, label = (USER_NAME, name), name
+        else:
+            continue
+        entries.append((key, label))
+    return entries

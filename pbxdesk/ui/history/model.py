@@ -1,0 +1,284 @@
+"""The history table's model: one page of a filtered, sorted call list, read on demand.
+
+A windowed ``QAbstractTableModel`` over the :class:`~pbxdesk.store.CallStore`
+(see qt-notes "Big tables"): the row count is the store's memoised
+``count(filter)`` cut to the current page, rows are read in blocks of
+:data:`BLOCK_SIZE` when the view first asks for them and kept in a small LRU,
+and cells are formatted in ``data()``. Sorting and filtering happen in SQL, so
+there is no proxy model and nothing is ever loaded whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import OrderedDict
+from typing import Any, Final
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
+
+from pbxdesk.api.models import AnyCall, CallKind
+from pbxdesk.store import NEWEST_FIRST, CallFilter, CallStore, Sort, StoreError
+from pbxdesk.ui.history.calls import status_of
+from pbxdesk.ui.history.cells import CellFormatter, raw_value
+from pbxdesk.ui.history.columns import (
+    DURATION_FIELDS,
+    TIME_FIELDS,
+    Column,
+    Field,
+    columns_for,
+)
+
+log = logging.getLogger("pbxdesk.ui")
+
+BLOCK_SIZE: Final = 256
+CACHED_BLOCKS: Final = 8
+PAGE_SIZES: Final = (50, 100, 250, 500, 1000)
+DEFAULT_PAGE_SIZE: Final = 100
+CALL_ROLE: Final = Qt.ItemDataRole.UserRole + 1
+"""The row's :class:`~pbxdesk.api.models.UserCall` / ``GroupCall``."""
+RAW_ROLE: Final = Qt.ItemDataRole.UserRole + 2
+"""The API's raw value behind a text cell (a number as sent), or None."""
+STANDOUT_COLOR: Final = QColor("#b3261e")  # dark red: readable on light and mid backgrounds
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class HistoryModel(QAbstractTableModel):
+    """Rows ``page * page_size ..`` of the calls of one kind matching a filter.
+
+    Signals:
+        sig_page_changed(): the page, the page size or the total changed.
+        sig_store_failed(str): reading the store failed (the text says why).
+    """
+
+    sig_page_changed = Signal()
+    """The page, the page size or the total number of matching calls changed."""
+    sig_store_failed = Signal(str)
+    """Reading the store failed; the table shows what it has (maybe nothing)."""
+
+    def __init__(self, kind: CallKind, store: CallStore, *, default_region: str,
+                 page_size: int = DEFAULT_PAGE_SIZE, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.store = store
+        self.columns: tuple[Column, ...] = columns_for(kind)
+        self.formatter = CellFormatter(default_region)
+        self._filter = CallFilter(kinds=frozenset({kind}))
+        self._sort = NEWEST_FIRST
+        self._page = 0
+        self._page_size = page_size if page_size > 0 else DEFAULT_PAGE_SIZE
+        self._blocks: OrderedDict[int, list[AnyCall]] = OrderedDict()
+        self._bold = QFont(QGuiApplication.font())
+        self._bold.setBold(True)
+        self._standout = QBrush(STANDOUT_COLOR)
+        self._status_column = self.column_of(Field.STATUS)
+        self._total = self._count()
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def call_filter(self) -> CallFilter:
+        return self._filter
+
+    @property
+    def sort_order(self) -> Sort:
+        return self._sort
+
+    @property
+    def page(self) -> int:
+        """The current page, counted from 0."""
+        return self._page
+
+    @property
+    def page_size(self) -> int:
+        return self._page_size
+
+    @property
+    def total(self) -> int:
+        """Calls matching the filter, on every page."""
+        return self._total
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self._total // self._page_size))
+
+    @property
+    def first_row(self) -> int:
+        """The position of this page's first row in the whole filtered list."""
+        return self._page * self._page_size
+
+    def column_of(self, field: Field) -> int:
+        """The column showing ``field``, or -1."""
+        for number, column in enumerate(self.columns):
+            if column.field is field:
+                return number
+        return -1
+
+    def set_filter(self, flt: CallFilter, *, keep_page: bool = False) -> None:
+        """Show the calls matching ``flt`` (always of this model's kind), from page 1
+        unless ``keep_page`` (a re-read of the same view, such as after midnight)."""
+        flt = dataclasses.replace(flt, kinds=frozenset({self.kind}))
+        page = self._page if keep_page else 0
+        if flt == self._filter and page == self._page:
+            return
+        self._filter = flt
+        self._restart(page=page)
+
+    def set_sort(self, sort: Sort) -> None:
+        """Sort in SQL by ``sort``, from page 1."""
+        if sort == self._sort:
+            return
+        self._sort = sort
+        self._restart(page=0)
+
+    def set_page(self, page: int) -> bool:
+        """Show page ``page`` (from 0, clamped); True if the page changed."""
+        page = min(max(0, page), self.page_count - 1)
+        if page == self._page:
+            return False
+        self._restart(page=page, recount=False)
+        return True
+
+    def set_page_size(self, size: int) -> None:
+        """Rows per page; stays on the page that holds the current first row."""
+        if size <= 0 or size == self._page_size:
+            return
+        first = self.first_row
+        self._page_size = size
+        self._restart(page=first // size, recount=False)
+
+    def reload(self) -> None:
+        """Re-read after the store changed, keeping filter, sort and page (if it still exists)."""
+        self._restart(page=self._page)
+
+    def set_default_region(self, region: str) -> None:
+        self.formatter.set_default_region(region)
+        if self.rowCount() and self.columns:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(self.rowCount() - 1, len(self.columns) - 1))
+
+    def _restart(self, *, page: int, recount: bool = True) -> None:
+        # Read before the reset starts: nothing may interrupt a begin/end pair.
+        total = self._count() if recount else self._total
+        self.beginResetModel()
+        self._blocks.clear()
+        self._total = total
+        self._page = min(max(0, page), self.page_count - 1)
+        self.endResetModel()
+        self.sig_page_changed.emit()
+
+    def _count(self) -> int:
+        try:
+            return self.store.count(self._filter)
+        except StoreError as error:
+            self._report(error)
+            return 0
+
+    def _report(self, error: StoreError) -> None:
+        log.warning("Could not read the call history: %s", error)
+        self.sig_store_failed.emit(str(error))
+
+    # -- rows ----------------------------------------------------------------------------
+
+    def call_at(self, row: int) -> AnyCall | None:
+        """The call shown in ``row`` of this page, read from the store if needed."""
+        if not 0 <= row < self.rowCount():
+            return None
+        block_number, position = divmod(row, BLOCK_SIZE)
+        block = self._blocks.get(block_number)
+        if block is None:
+            block = self._read_block(block_number)
+        else:
+            self._blocks.move_to_end(block_number)
+        return block[position] if position < len(block) else None
+
+    def _read_block(self, block_number: int) -> list[AnyCall]:
+        start = block_number * BLOCK_SIZE
+        limit = min(BLOCK_SIZE, self.rowCount() - start)
+        try:
+            block = self.store.page(self._filter, self._sort, self.first_row + start, limit)
+        except StoreError as error:
+            self._report(error)
+            block = []
+        self._blocks[block_number] = block
+        while len(self._blocks) > CACHED_BLOCKS:
+            self._blocks.popitem(last=False)
+        return block
+
+    # -- QAbstractTableModel -------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        if parent.isValid():
+            return 0
+        return max(0, min(self._page_size, self._total - self.first_row))
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.column() < len(self.columns):
+            return None
+        call = self.call_at(index.row())
+        if call is None:
+            return None
+        field = self.columns[index.column()].field
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.formatter.display(call, field)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.formatter.tooltip(call, field) or None
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold if status_of(call).stands_out else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if index.column() == self._status_column and status_of(call).stands_out:
+                return self._standout
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _alignment(self.columns[index.column()])
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            if field is Field.STATUS:
+                return status_of(call).spoken
+            return self.formatter.display(call, field)
+        if role == CALL_ROLE:
+            return call
+        if role == RAW_ROLE:
+            return raw_value(call, field)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        column = self.columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.description
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _alignment(column)
+        if role == Qt.ItemDataRole.InitialSortOrderRole:
+            # Newest, latest and longest first is what people look for in a call log.
+            descending = column.field in TIME_FIELDS | DURATION_FIELDS
+            return (Qt.SortOrder.DescendingOrder if descending
+                    else Qt.SortOrder.AscendingOrder)
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Called by the view when a header is clicked: sorts in SQL, back to page 1."""
+        if not 0 <= column < len(self.columns):
+            return
+        self.set_sort(Sort(self.columns[column].sort,
+                           descending=order == Qt.SortOrder.DescendingOrder))
+
+
+def _alignment(column: Column) -> int:
+    horizontal = Qt.AlignmentFlag.AlignRight if column.right_aligned else Qt.AlignmentFlag.AlignLeft
+    return int(horizontal | Qt.AlignmentFlag.AlignVCenter)

@@ -1,0 +1,309 @@
+"""One call-history tab (user, queue or ring-group calls): composes the parts.
+
+:class:`HistoryTab` wires the filter bar, the windowed table, the paging bar,
+the row actions and the CSV exporter; all of its wiring is in
+``_connect_signals``. It reads only the store; when a filter reaches into a
+period the store has not synced, it asks the main window for a backfill.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QStandardPaths,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QVBoxLayout, QWidget
+
+from pbxdesk.api.models import CallKind
+from pbxdesk.store import CallFilter, CallStore, StoreError
+from pbxdesk.ui.dialogs import DialogService
+from pbxdesk.ui.history.actions import RowActions
+from pbxdesk.ui.history.dates import local_today
+from pbxdesk.ui.history.export import Exporter
+from pbxdesk.ui.history.filterbar import FilterBar, user_entries
+from pbxdesk.ui.history.model import HistoryModel
+from pbxdesk.ui.history.pagingbar import PagingBar
+from pbxdesk.ui.history.view import HistoryView
+
+log = logging.getLogger("pbxdesk.ui")
+
+EMPTY_FILTERED = "No calls match these filters"
+EMPTY_STORE = "No calls stored yet — syncing…"
+_KIND_FILE_NAMES = {CallKind.USER: "user-calls", CallKind.QUEUE: "queue-calls",
+                    CallKind.RING_GROUP: "ring-group-calls"}
+
+
+class HistoryTab(QWidget):
+    """Browse, filter, sort, page and export one kind of call history.
+
+    Signals:
+        sig_call_back_requested(str): a number to call back (raw API value).
+        sig_backfill_requested(object, object): (start, end) aware UTC datetimes
+            the filter asks for that the store has not synced.
+        sig_status_message(str): a short status-bar message.
+
+    Attributes:
+        model: the :class:`HistoryModel`; view: the :class:`HistoryView`;
+        filter_bar, paging, row_actions, exporter: the parts.
+    """
+
+    sig_call_back_requested = Signal(str)
+    """Call this number back (raw as the API sent it)."""
+    sig_backfill_requested = Signal(object, object)
+    """Fetch [start, end) (aware UTC datetimes) for this filter; the store lacks part of it."""
+    sig_status_message = Signal(str)
+    """A short status-bar message ("Copied +61 …")."""
+
+    def __init__(self, kind: CallKind, store: CallStore, *, default_region: str,
+                 dialogs: DialogService | None = None, parent: QWidget | None = None,
+                 today: Callable[[], date] = local_today) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.store = store
+        self._dialogs = dialogs if dialogs is not None else DialogService()
+        self._last_backfill: tuple[object, ...] | None = None
+        self.setAccessibleName({CallKind.USER: "User calls", CallKind.QUEUE: "Queue calls",
+                                CallKind.RING_GROUP: "Ring group calls"}[kind])
+        self.filter_bar = FilterBar(kind, today=today, parent=self)
+        self.export_button = QToolButton(self)
+        self.export_button.setText("Export CSV…")
+        self.export_button.setAccessibleName("Export CSV")
+        self.export_button.setToolTip("Save every call matching the filters as a CSV file "
+                                      "(Ctrl+E)")
+        self.model = HistoryModel(kind, store, default_region=default_region, parent=self)
+        self._refresh_targets()
+        self.model.set_filter(self.filter_bar.build_filter())
+        self.view = HistoryView(self)
+        self.view.setModel(self.model)
+        self.view.apply_column_widths(self.model.columns)
+        self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+        self.view.setSortingEnabled(True)  # the header now calls model.sort (SQL)
+        self.paging = PagingBar(self)
+        self.row_actions = RowActions(self.view, self.model)
+        self.exporter = Exporter(store, self._dialogs, self)
+        self._search_action = self._shortcut("Find", QKeySequence.StandardKey.Find,
+                                             self.focus_search)
+        self._export_action = self._shortcut("Export CSV", QKeySequence("Ctrl+E"),
+                                             self.export_csv)
+        self._layout()
+        self._connect_signals()
+        self._on_model_page_changed()
+        # After the caller has connected its slots: the first filter may need a backfill too.
+        QTimer.singleShot(0, self, self._check_backfill)
+
+    def _shortcut(self, text: str, keys: QKeySequence | QKeySequence.StandardKey,
+                  slot: Callable[[], None]) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(keys)
+        # Only the visible tab of the main window's QTabWidget reacts.
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _layout(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.filter_bar, 1)
+        top.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.paging)
+        chain: list[QWidget] = [*self.filter_bar.tab_chain, self.export_button, self.view,
+                                self.paging.page_size, self.paging.first,
+                                self.paging.previous, self.paging.next, self.paging.last]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
+
+    def _connect_signals(self) -> None:
+        self.filter_bar.sig_filter_changed.connect(self._on_filter_bar_filter_changed)
+        self.export_button.clicked.connect(self.export_csv)
+        self.model.sig_page_changed.connect(self._on_model_page_changed)
+        self.model.sig_store_failed.connect(self._on_model_store_failed)
+        self.paging.sig_page_requested.connect(self._on_paging_page_requested)
+        self.paging.sig_page_size_changed.connect(self._on_paging_page_size_changed)
+        self.view.sig_page_step_requested.connect(self._on_view_page_step_requested)
+        self.view.selectionModel().currentRowChanged.connect(self.row_actions.update_enabled)
+        self.row_actions.sig_call_back_requested.connect(self.sig_call_back_requested)
+        self.row_actions.sig_status_message.connect(self.sig_status_message)
+        self.exporter.sig_status_message.connect(self.sig_status_message)
+
+    # -- the interface the main window uses ----------------------------------------------
+
+    def current_filter(self) -> CallFilter:
+        return self.model.call_filter
+
+    @Slot()
+    def reload(self) -> None:
+        """Re-read after a sync; keeps filter, sort, page, selection and scroll position."""
+        selected = self._selected_keys()
+        current = self.view.currentIndex()
+        current_key = self._key_at(current.row()) if current.isValid() else None
+        current_column = max(0, current.column())
+        scroll = self.view.verticalScrollBar().value()
+        self._refresh_targets()
+        self.filter_bar.refresh_today()
+        self.model.set_filter(self.filter_bar.build_filter(), keep_page=True)
+        self.model.reload()
+        if selected or current_key is not None:
+            self._restore_selection(selected, current_key, current_column)
+        self.view.verticalScrollBar().setValue(scroll)
+        self._check_backfill()
+
+    @Slot()
+    def focus_search(self) -> None:
+        self.filter_bar.focus_search()
+
+    @Slot()
+    def export_csv(self) -> None:
+        """Ask for a file and export every call of the current filter in the current order."""
+        if self.exporter.running:
+            self.sig_status_message.emit("An export is already running")
+            return
+        folder = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        suggested = Path(folder) / f"{_KIND_FILE_NAMES[self.kind]}-{date.today():%Y-%m-%d}.csv"
+        path = self._dialogs.ask_save_path(self, title="Export calls as CSV",
+                                           suggested=suggested,
+                                           name_filter="CSV files (*.csv);;All files (*)")
+        if path is None:
+            return
+        if not path.suffix:
+            path = path.with_suffix(".csv")
+        self.exporter.start(path, self.kind, self.current_filter(), self.model.sort_order,
+                            self.model.total)
+
+    def set_default_region(self, code: str) -> None:
+        """Numbers are shown for this default country from now on."""
+        self.model.set_default_region(code)
+        self.row_actions.update_enabled()
+
+    # -- slots ---------------------------------------------------------------------------
+
+    @Slot()
+    def _on_filter_bar_filter_changed(self) -> None:
+        self.model.set_filter(self.filter_bar.build_filter())
+        self._check_backfill()
+
+    @Slot()
+    def _on_model_page_changed(self) -> None:
+        model = self.model
+        self.paging.show_state(page=model.page, page_count=model.page_count,
+                               first_row=model.first_row, shown=model.rowCount(),
+                               total=model.total, page_size=model.page_size)
+        self._update_empty_state()
+        self.row_actions.update_enabled()
+
+    @Slot(str)
+    def _on_model_store_failed(self, text: str) -> None:
+        self.sig_status_message.emit(f"Could not read the call history: {text}")
+
+    @Slot(int)
+    def _on_paging_page_requested(self, page: int) -> None:
+        if self.model.set_page(page):
+            self.view.scrollToTop()
+
+    @Slot(int)
+    def _on_paging_page_size_changed(self, size: int) -> None:
+        self.model.set_page_size(size)
+
+    @Slot(int)
+    def _on_view_page_step_requested(self, step: int) -> None:
+        column = max(0, self.view.currentIndex().column())
+        if not self.model.set_page(self.model.page + step):
+            return
+        # Forwards lands on the first row, backwards on the last, as if the pages were one list.
+        row = 0 if step > 0 else self.model.rowCount() - 1
+        index = self.model.index(row, column)
+        self.view.setCurrentIndex(index)
+        self.view.scrollTo(index)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _refresh_targets(self) -> None:
+        try:
+            if self.kind is CallKind.USER:
+                users = [(user.number, user.name) for user in self.store.users()]
+                self.filter_bar.set_targets(user_entries(users))
+            else:
+                self.filter_bar.set_targets(
+                    [(group.name, group.name) for group in self.store.groups(self.kind)])
+        except StoreError as error:
+            log.warning("Could not read the users and groups: %s", error)
+
+    def _update_empty_state(self) -> None:
+        if self.model.total > 0:
+            self.view.hide_empty()
+            return
+        try:
+            stored = self.store.count(CallFilter(kinds=frozenset({self.kind})))
+        except StoreError:
+            stored = 0
+        self.view.show_empty(EMPTY_FILTERED if stored else EMPTY_STORE)
+
+    def _check_backfill(self) -> None:
+        """Ask for a backfill when the date range reaches into a period never synced.
+
+        Only what lies before the end of the synced history counts (later calls are
+        the regular refresh's job). The same request is not repeated until the
+        synced ranges change, so a failing backfill cannot loop through reload().
+        """
+        flt = self.model.call_filter
+        if flt.start is None or flt.end is None:
+            return
+        try:
+            ranges = self.store.sync.ranges(self.kind)
+        except StoreError as error:
+            log.warning("Could not read the synced ranges: %s", error)
+            return
+        if not ranges:
+            return  # the first sync is still to come; it fills the synced window
+        covered_end = ranges[-1][1]
+        upper = min(flt.end, covered_end)
+        if flt.start >= upper:
+            return
+        if not self.store.sync.gaps(self.kind, flt.start, upper):
+            return
+        request = (flt.start, flt.end, tuple(ranges))
+        if request == self._last_backfill:
+            return
+        self._last_backfill = request
+        self.sig_backfill_requested.emit(flt.start, flt.end)
+
+    def _key_at(self, row: int) -> str | None:
+        call = self.model.call_at(row)
+        return None if call is None else call.key
+
+    def _selected_keys(self) -> set[str]:
+        keys = {self._key_at(index.row()) for index in self.view.selectionModel().selectedRows()}
+        return {key for key in keys if key is not None}
+
+    def _restore_selection(self, selected: set[str], current_key: str | None,
+                           column: int) -> None:
+        selection = self.view.selectionModel()
+        flags = (QItemSelectionModel.SelectionFlag.Select
+                 | QItemSelectionModel.SelectionFlag.Rows)
+        current: QModelIndex | None = None
+        for row in range(self.model.rowCount()):
+            key = self._key_at(row)
+            if key == current_key:
+                current = self.model.index(row, column)
+            if key in selected:
+                selection.select(self.model.index(row, 0), flags)
+        if current is not None:
+            selection.setCurrentIndex(current, QItemSelectionModel.SelectionFlag.NoUpdate)
+        self.row_actions.update_enabled()
+

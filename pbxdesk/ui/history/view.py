@@ -1,0 +1,128 @@
+"""The history table widget: fixed row heights, measured column widths, page keys,
+and a centred message instead of an empty grid.
+
+Nothing here walks the rows: heights are fixed and widths come from each
+column's sample text (qt-notes "Big tables": resizing to contents over a large
+model costs seconds to minutes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Final
+
+from PySide6.QtCore import QLocale, QModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
+
+from pbxdesk.ui.history.cells import format_time
+from pbxdesk.ui.history.columns import TIME_FIELDS, Column
+
+_CELL_PADDING: Final = 18
+_SORT_ARROW: Final = 22
+# A late-evening date with two-digit day and month: the widest a short date-time gets.
+_SAMPLE_TIME: Final = datetime(2026, 12, 28, 22, 58, tzinfo=UTC)
+
+
+class HistoryView(QTableView):
+    """A QTableView for one page of calls.
+
+    Signals:
+        sig_row_activated(int): Enter or a double-click on a row.
+        sig_page_step_requested(int): Ctrl+PgUp/PgDown or Alt+Left/Right (-1 or +1).
+    """
+
+    sig_row_activated = Signal(int)
+    """The user activated this row (Enter or double-click)."""
+    sig_page_step_requested = Signal(int)
+    """The user asked for the previous (-1) or next (+1) page from the keyboard."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setAccessibleName("Calls")
+        self.setToolTip("")
+        rows = self.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        rows.hide()
+        header = self.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setResizeContentsPrecision(0)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.empty_label = QLabel(self.viewport())
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAccessibleName("No calls")
+        font = QFont(self.empty_label.font())
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.empty_label.setFont(font)
+        self.empty_label.setStyleSheet("color: palette(mid);")
+        self.empty_label.hide()
+        self.doubleClicked.connect(self._on_double_clicked)
+
+    @Slot(QModelIndex)
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        self.sig_row_activated.emit(index.row())
+
+    def apply_column_widths(self, columns: Sequence[Column]) -> None:
+        """Make each column as wide as its sample text, in bold (missed rows are bold)."""
+        bold = QFont(self.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        header_metrics = self.horizontalHeader().fontMetrics()
+        locale = QLocale()
+        for number, column in enumerate(columns):
+            sample = column.sample
+            if column.field in TIME_FIELDS:
+                sample = format_time(_SAMPLE_TIME, locale)
+            width = max(metrics.horizontalAdvance(sample) + _CELL_PADDING,
+                        header_metrics.horizontalAdvance(column.title) + _SORT_ARROW
+                        + _CELL_PADDING)
+            self.setColumnWidth(number, width)
+
+    def show_empty(self, text: str) -> None:
+        """Show ``text`` over the (empty) grid."""
+        self.empty_label.setText(text)
+        self.empty_label.setAccessibleDescription(text)
+        self._place_empty_label()
+        self.empty_label.show()
+
+    def hide_empty(self) -> None:
+        self.empty_label.hide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._place_empty_label()
+
+    def _place_empty_label(self) -> None:
+        self.empty_label.setGeometry(self.viewport().rect().adjusted(24, 24, -24, -24))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        key, modifiers = event.key(), event.modifiers()
+        step = 0
+        if modifiers == Qt.KeyboardModifier.ControlModifier:
+            step = {Qt.Key.Key_PageUp: -1, Qt.Key.Key_PageDown: 1}.get(Qt.Key(key), 0)
+        elif modifiers == Qt.KeyboardModifier.AltModifier:
+            step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1}.get(Qt.Key(key), 0)
+        if step:
+            event.accept()
+            self.sig_page_step_requested.emit(step)
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            event.accept()
+            self.sig_row_activated.emit(self.currentIndex().row())
+            return
+        super().keyPressEvent(event)
