@@ -48,6 +48,7 @@ class RowActions(QObject):
         self.copy_number.triggered.connect(self._on_copy_number_triggered)
         self.copy_call_id.triggered.connect(self._on_copy_call_id_triggered)
         view.sig_row_activated.connect(self._on_view_row_activated)
+        view.sig_copy_requested.connect(self.copy_number.trigger)
         view.customContextMenuRequested.connect(self._on_view_context_menu_requested)
         self.menu = QMenu(view)
         self.menu.setAccessibleName("Call actions")

@@ -132,9 +132,12 @@ def dialable(call: AnyCall, region: str | None) -> str | None:
 
 
 def copy_text(call: AnyCall, region: str | None) -> str | None:
-    """What "Copy number" copies: +E.164 where known, else the number as shown."""
+    """What "Copy number" copies: +E.164 where known, else the number as shown;
+    None when the far end sent no digits at all ("anonymous")."""
     e164 = other_party_e164(call, region)
     if e164 is not None:
         return e164
     number = other_party(call)
-    return None if number is None else format_for_display(number, region)
+    if number is None or not any(ch.isdigit() for ch in number):
+        return None
+    return format_for_display(number, region)

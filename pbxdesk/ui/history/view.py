@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from PySide6.QtCore import QLocale, QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QResizeEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
 
 from pbxdesk.ui.history.cells import format_time
@@ -31,12 +31,15 @@ class HistoryView(QTableView):
     Signals:
         sig_row_activated(int): Enter or a double-click on a row.
         sig_page_step_requested(int): Ctrl+PgUp/PgDown or Alt+Left/Right (-1 or +1).
+        sig_copy_requested(): Ctrl+C (the platform's copy key) in the table.
     """
 
     sig_row_activated = Signal(int)
     """The user activated this row (Enter or double-click)."""
     sig_page_step_requested = Signal(int)
     """The user asked for the previous (-1) or next (+1) page from the keyboard."""
+    sig_copy_requested = Signal()
+    """The user pressed the copy key in the table."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -120,6 +123,11 @@ class HistoryView(QTableView):
         if step:
             event.accept()
             self.sig_page_step_requested.emit(step)
+            return
+        if event.matches(QKeySequence.StandardKey.Copy) and self.currentIndex().isValid():
+            # QAbstractItemView would copy the cell's display text ("✓ Inbound, answered").
+            event.accept()
+            self.sig_copy_requested.emit()
             return
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             event.accept()

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+import shiboken6
 from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
@@ -53,7 +54,7 @@ def _iso(moment: datetime) -> str:
 
 def _odd_rows(now: datetime) -> dict[CallKind, list[dict[str, Any]]]:
     start = now - timedelta(hours=2)
-    user = [
+    user: list[dict[str, Any]] = [
         {"unique_call_id": ODD_CALL_ID, "type": ODD_TYPE, "caller_id": "61412345678",
          "caller_name": "Zoë Ångström", "dest_number": "61290000000",
          "user_name": "Liam Scott", "user_number": "1020", "call_start_at": _iso(start),
@@ -71,7 +72,7 @@ def _odd_rows(now: datetime) -> dict[CallKind, list[dict[str, Any]]]:
          "connected_at": _iso(start + timedelta(minutes=2, seconds=5)),
          "call_duration": 65, "conversation_duration": 60},
     ]
-    queue = [
+    queue: list[dict[str, Any]] = [
         {"unique_call_id": None, "queue_name": "Bookings", "callerid": "61412345678",
          "caller_name": None, "dest_number": "61290000000", "user_name": None,
          "user_number": None, "call_start_at": _iso(start), "connected_at": None,
@@ -179,14 +180,22 @@ MakeTab = Callable[..., HistoryTab]
 
 
 @pytest.fixture
-def make_tab(qtbot: QtBot, store: CallStore, dialogs: RecordingDialogs) -> MakeTab:
+def make_tab(qtbot: QtBot, store: CallStore, dialogs: RecordingDialogs) -> Iterator[MakeTab]:
+    made: list[HistoryTab] = []
+
     def make(kind: CallKind = CallKind.USER, **options: Any) -> HistoryTab:
         tab = HistoryTab(kind, options.pop("store", store), default_region=REGION,
                          dialogs=dialogs, **options)
-        qtbot.addWidget(tab)
+        made.append(tab)
         tab.resize(1400, 700)
-        tab.show()
-        qtbot.waitExposed(tab)
+        with qtbot.waitExposed(tab):
+            tab.show()
         return tab
 
-    return make
+    yield make
+    # Deleted here, before the store closes: a failed test's traceback can keep a tab's
+    # wrapper alive, and the garbage collector would then delete the window at random.
+    for tab in made:
+        if shiboken6.isValid(tab):
+            tab.close()
+            shiboken6.delete(tab)

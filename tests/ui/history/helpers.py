@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
 
 from pbxdesk.api.models import AnyCall
 from pbxdesk.ui.history import HistoryTab
@@ -23,14 +25,19 @@ def page_keys(tab: HistoryTab) -> list[str]:
     return [call.key for call in page_calls(tab)]
 
 
-def all_keys(tab: HistoryTab) -> list[str]:
-    """Every row of the filter, page by page through the model (ends on the last page)."""
-    keys: list[str] = []
+def all_calls(tab: HistoryTab) -> list[AnyCall]:
+    """Every call of the filter in the table's order, page by page (ends on page 1)."""
+    calls: list[AnyCall] = []
     tab.model.set_page(0)
     while True:
-        keys += page_keys(tab)
+        calls += page_calls(tab)
         if not tab.model.set_page(tab.model.page + 1):
-            return keys
+            tab.model.set_page(0)
+            return calls
+
+
+def all_keys(tab: HistoryTab) -> list[str]:
+    return [call.key for call in all_calls(tab)]
 
 
 def column_texts(tab: HistoryTab, field: Field) -> list[str]:
@@ -52,3 +59,25 @@ def newest_first(calls: Iterable[AnyCall]) -> list[AnyCall]:
 
 def keys_where(calls: Iterable[AnyCall], test: Callable[[AnyCall], bool]) -> set[str]:
     return {call.key for call in calls if test(call)}
+
+
+# pytest-qt's QtBot input methods carry no type hints; these typed wrappers keep the tests
+# checkable under mypy --strict.
+
+def key_click(qtbot: QtBot, widget: QWidget, key: Qt.Key,
+              modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(widget, key, modifier)  # type: ignore[no-untyped-call]
+
+
+def key_clicks(qtbot: QtBot, widget: QWidget, text: str) -> None:
+    qtbot.keyClicks(widget, text)  # type: ignore[no-untyped-call]
+
+
+def mouse_click(qtbot: QtBot, widget: QWidget, position: QPoint) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton,  # type: ignore[no-untyped-call]
+                     pos=position)
+
+
+def mouse_double_click(qtbot: QtBot, widget: QWidget, position: QPoint) -> None:
+    qtbot.mouseDClick(widget, Qt.MouseButton.LeftButton,  # type: ignore[no-untyped-call]
+                      pos=position)

@@ -15,10 +15,10 @@ from pytestqt.qtbot import QtBot
 
 from pbxdesk.api.models import AnyCall, CallKind, Outcome, UserCall
 from pbxdesk.store import CallStore, Sort, SortColumn, StoreIOError
-from pbxdesk.ui.history.columns import Field
-from pbxdesk.ui.history.model import CALL_ROLE, RAW_ROLE
-from pbxdesk.ui.history.tab import EMPTY_FILTERED, EMPTY_STORE
 from pbxdesk.ui.history import HistoryTab
+from pbxdesk.ui.history.columns import Field
+from pbxdesk.ui.history.model import CALL_ROLE, RAW_ROLE, HistoryModel
+from pbxdesk.ui.history.tab import EMPTY_FILTERED, EMPTY_STORE
 from tests.ui.history.conftest import (
     ANONYMOUS_CALL_ID,
     ODD_CALL_ID,
@@ -32,12 +32,17 @@ from tests.ui.history.helpers import between, column_texts, newest_first, page_c
 KINDS = [CallKind.USER, CallKind.QUEUE, CallKind.RING_GROUP]
 
 
+def check_model(tester: ModelTester, model: HistoryModel) -> None:
+    tester.check(model)  # type: ignore[no-untyped-call]  # pytest-qt has no hints here
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_tab_shows_the_sandbox_calls_newest_first(
         make_tab: MakeTab, truth: dict[CallKind, list[AnyCall]], kind: CallKind) -> None:
     tab = make_tab(kind)
     flt = tab.current_filter()
-    assert flt.start is not None and flt.end is not None
+    assert flt.start is not None
+    assert flt.end is not None
     expected = newest_first(between(truth[kind], flt.start, flt.end))
     assert len(expected) > 100  # the data set fills more than one page
     assert tab.model.total == len(expected)
@@ -123,7 +128,8 @@ def test_missed_and_abandoned_calls_stand_out_without_colour(
         colour = model.data(model.index(row, status_column), Qt.ItemDataRole.ForegroundRole)
         if call.outcome in (Outcome.MISSED, Outcome.ABANDONED):
             seen.add(call.outcome)
-            assert isinstance(font, QFont) and font.bold()
+            assert isinstance(font, QFont)
+            assert font.bold()
             assert text.startswith("✗ ")
             assert colour is not None
         else:
@@ -137,14 +143,14 @@ def test_missed_and_abandoned_calls_stand_out_without_colour(
 def test_model_passes_qt_model_tester_after_filter_and_sort_changes(
         make_tab: MakeTab, qtmodeltester: ModelTester, kind: CallKind) -> None:
     tab = make_tab(kind)
-    qtmodeltester.check(tab.model)
+    check_model(qtmodeltester, tab.model)
     tab.filter_bar.outcome.setCurrentText("Answered")
     tab.view.sortByColumn(tab.model.column_of(Field.CALLER_NAME), Qt.SortOrder.AscendingOrder)
     tab.model.set_page(1)
-    qtmodeltester.check(tab.model)
+    check_model(qtmodeltester, tab.model)
     tab.filter_bar.set_search_text("no such caller anywhere")
     assert tab.model.rowCount() == 0
-    qtmodeltester.check(tab.model)
+    check_model(qtmodeltester, tab.model)
 
 
 def test_model_columns_and_sort_keys(make_tab: MakeTab) -> None:
@@ -188,8 +194,8 @@ def test_a_tab_is_freed_with_its_last_reference(store: CallStore, qtbot: QtBot) 
     # No reference cycles: a top-level tab kept alive only by a cycle would be deleted
     # by the garbage collector at a random moment, possibly in the middle of a paint.
     tab = HistoryTab(CallKind.USER, store, default_region="AU", dialogs=RecordingDialogs())
-    tab.show()
-    qtbot.waitExposed(tab)
+    with qtbot.waitExposed(tab):
+        tab.show()
     qtbot.wait(1)  # the deferred first backfill check runs (its timer holds the tab till then)
     tab.export_csv()  # cancelled at the file question: the exporter is built but idle
     watcher = weakref.ref(tab)
