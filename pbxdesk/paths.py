@@ -7,8 +7,10 @@ one directory so tests, smoke runs and the demo never touch the real home.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -55,9 +57,13 @@ class AppPaths:
         """The 0600 file used for the API key only when the user chose it (no keyring)."""
         return self.config_dir / "api-key"
 
-    @property
-    def database_file(self) -> Path:
-        return self.data_dir / "calls.sqlite3"
+    def database_file(self, base_url: str) -> Path:
+        """The call store of one PBX account: accounts never share a database."""
+        parts = urlsplit(base_url.strip().rstrip("/"))
+        host = "".join(c if c.isalnum() or c in ".-" else "_" for c in (parts.hostname or "pbx"))
+        digest = hashlib.sha1(base_url.strip().rstrip("/").lower().encode(),
+                              usedforsecurity=False).hexdigest()[:10]
+        return self.data_dir / f"calls-{host}-{digest}.sqlite3"
 
     @property
     def log_file(self) -> Path:

@@ -1,0 +1,90 @@
+"""One connected PBX account: its client, call store, sync engine and service.
+
+The app opens a session when it has an address and a key, and closes it when
+the connection settings change or the app quits. Everything here belongs to one
+account: switching accounts (or to the demo) closes one session and opens
+another, so calls of different PBXs never mix.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+
+from pbxdesk.api.budget import RequestBudget
+from pbxdesk.api.client import ClientSettings, PbxClient
+from pbxdesk.paths import AppPaths
+from pbxdesk.services.messages import MessageBridge
+from pbxdesk.services.sync import SyncService
+from pbxdesk.settings import Settings
+from pbxdesk.store import CallStore
+from pbxdesk.sync.engine import SyncEngine
+from pbxdesk.tasks import TaskKeeper
+
+log = logging.getLogger("pbxdesk.app")
+
+
+def client_settings(settings: Settings, api_key: str) -> ClientSettings:
+    """The API client's view of the user's settings."""
+    return ClientSettings(base_url=settings.base_url, api_key=api_key,
+                          api_version=settings.api_version,
+                          user_filter_param=settings.user_filter_param or None,
+                          post_encoding=settings.post_encoding,
+                          default_region=settings.default_region)
+
+
+def budget_for(settings: Settings) -> RequestBudget:
+    return RequestBudget(limit=settings.request_budget,
+                         window=settings.budget_window_minutes * 60.0)
+
+
+@dataclass
+class Session:
+    """The services of one connected account."""
+
+    settings: Settings
+    client: PbxClient
+    store: CallStore
+    sync: SyncService
+
+    @classmethod
+    def open(cls, settings: Settings, api_key: str, paths: AppPaths, messages: MessageBridge,
+             tasks: TaskKeeper, *, transport: httpx.AsyncBaseTransport | None = None) -> Session:
+        """Build the services; raises StoreError or PbxError (ConfigurationError) on failure."""
+        store = CallStore(paths.database_file(settings.base_url),
+                          default_region=settings.default_region)
+        try:
+            client = PbxClient(client_settings(settings, api_key), transport=transport,
+                               budget=budget_for(settings))
+        except Exception:
+            store.close()
+            raise
+        engine = SyncEngine(client, store, sync_days=settings.sync_days)
+        sync = SyncService(engine, messages, tasks, refresh_minutes=settings.refresh_minutes)
+        log.info("Session opened for %s (API %s)", settings.base_url, settings.api_version)
+        return cls(settings, client, store, sync)
+
+    def apply(self, settings: Settings) -> None:
+        """Settings that can change without reconnecting."""
+        self.settings = settings
+        self.store.default_region = settings.default_region
+        self.sync.engine.sync_days = settings.sync_days
+        self.sync.set_refresh_minutes(settings.refresh_minutes)
+        self.client.budget.limit = settings.request_budget
+        self.client.budget.window = settings.budget_window_minutes * 60.0
+
+    async def close(self) -> None:
+        """Stop syncing, then close the client and the store, in that order."""
+        await self.sync.shutdown()
+        await self.client.aclose()
+        self.sync.deleteLater()
+        self.store.close()
+        log.info("Session closed for %s", self.settings.base_url)
+
+
+def needs_reconnect(old: Settings, new: Settings) -> bool:
+    """True when the change touches how the PBX is reached (a new session is needed)."""
+    fields = ("base_url", "api_version", "user_filter_param", "post_encoding", "default_region")
+    return any(getattr(old, name) != getattr(new, name) for name in fields)

@@ -1,0 +1,284 @@
+"""The main window: welcome page or the three call-history tabs, banner, status bar.
+
+The window shows and forwards: user intents leave as signals (refresh,
+settings, demo, call back …) for the application controller to act on, and
+services reach it only through the signals wired in :meth:`_connect_signals`
+and :meth:`attach_session`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+
+from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QStackedWidget,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pbxdesk import __version__
+from pbxdesk.api.models import CallKind
+from pbxdesk.services.messages import MessageBridge, Remedy
+from pbxdesk.session import Session
+from pbxdesk.ui.banner import Banner
+from pbxdesk.ui.history import HistoryTab
+from pbxdesk.ui.statusbar import SyncStatusBar
+from pbxdesk.ui.welcome import WelcomePage
+
+TAB_TITLES = {CallKind.USER: "&User calls", CallKind.QUEUE: "&Queue calls",
+              CallKind.RING_GROUP: "&Ring group calls"}
+# Sync pages arrive quickly; re-reading the views once per burst is enough.
+RELOAD_COALESCE_MS = 300
+
+
+class MainWindow(QMainWindow):
+    """The app's window.
+
+    Signals:
+        sig_refresh_requested(): F5 / Refresh.
+        sig_settings_requested(): Ctrl+, / Settings / the banner's "Open settings".
+        sig_connect_requested(): the welcome page's "Connect to your PBX".
+        sig_demo_requested(): the welcome page's "Try the demo".
+        sig_call_back_requested(str): a number to call (from a history row).
+        sig_dial_pad_requested(): Ctrl+D.
+        sig_backfill_requested(object, object, object): start, end, kinds.
+        sig_quit_requested(): File > Quit.
+    """
+
+    sig_refresh_requested = Signal()
+    """The user asked for a sync now."""
+    sig_settings_requested = Signal()
+    """The user asked for the settings dialog."""
+    sig_connect_requested = Signal()
+    """The welcome page's "Connect to your PBX"."""
+    sig_demo_requested = Signal()
+    """The welcome page's "Try the demo"."""
+    sig_call_back_requested = Signal(str)
+    """A number (raw, as the API sent it) to call back."""
+    sig_dial_pad_requested = Signal()
+    """The user asked for the dial pad."""
+    sig_backfill_requested = Signal(object, object, object)
+    """A filter wants calls from ``start`` to ``end`` of these kinds (datetimes, tuple)."""
+    sig_quit_requested = Signal()
+    """File > Quit."""
+
+    def __init__(self, messages: MessageBridge, *, default_region: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("pbxdesk")
+        self.setObjectName("mainWindow")
+        self.resize(1280, 760)
+        self._messages = messages
+        self._default_region = default_region
+        self.session: Session | None = None
+        self.tabs_by_kind: dict[CallKind, HistoryTab] = {}
+        self.banner = Banner(self)
+        self.welcome = WelcomePage(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Call histories")
+        self.tabs.setDocumentMode(True)
+        content = QWidget(self)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs, 1)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(content)
+        self._content = content
+        self.setCentralWidget(self.stack)
+        self.status = SyncStatusBar(self)
+        self.setStatusBar(self.status)
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(RELOAD_COALESCE_MS)
+        self._create_actions()
+        self._connect_signals()
+        self.show_welcome()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _create_actions(self) -> None:
+        def action(text: str, shortcut: QKeySequence.StandardKey | str | None,
+                   tip: str) -> QAction:
+            made = QAction(text, self)
+            if shortcut is not None:
+                made.setShortcut(QKeySequence(shortcut))
+            made.setToolTip(tip)
+            made.setStatusTip(tip)
+            self.addAction(made)
+            return made
+
+        self.refresh_action = action("&Refresh", "F5", "Fetch new calls from the PBX now (F5)")
+        self.dial_action = action("&Dial pad…", "Ctrl+D", "Open the dial pad (Ctrl+D)")
+        self.export_action = action("&Export CSV…", "Ctrl+E",
+                                    "Export every call matching the filters (Ctrl+E)")
+        self.settings_action = action("&Settings…", "Ctrl+,", "Connection and app settings")
+        self.search_action = action("&Search", QKeySequence.StandardKey.Find,
+                                    "Search calls by number or name (Ctrl+F)")
+        self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, "Quit pbxdesk")
+        self.tab_actions = []
+        for index, kind in enumerate(TAB_TITLES):
+            switch = action(TAB_TITLES[kind].replace("&", ""), f"Ctrl+{index + 1}",
+                            f"Show {TAB_TITLES[kind].replace('&', '').lower()} (Ctrl+{index + 1})")
+            switch.triggered.connect(lambda _checked=False, i=index: self._show_tab(i))
+            self.tab_actions.append(switch)
+        for made, icon in ((self.refresh_action, "view-refresh"),
+                           (self.dial_action, "call-start"),
+                           (self.export_action, "document-save-as"),
+                           (self.settings_action, "preferences-system")):
+            made.setIcon(QIcon.fromTheme(icon))
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view_menu = menu.addMenu("&View")
+        for switch in self.tab_actions:
+            view_menu.addAction(switch)
+        view_menu.addSeparator()
+        view_menu.addAction(self.search_action)
+        calls_menu = menu.addMenu("&Calls")
+        calls_menu.addAction(self.dial_action)
+        calls_menu.addAction(self.refresh_action)
+        tools_menu = menu.addMenu("&Tools")
+        tools_menu.addAction(self.settings_action)
+        self.help_menu = menu.addMenu("&Help")
+        about = self.help_menu.addAction(f"pbxdesk {__version__}")
+        about.setEnabled(False)
+
+        self.toolbar = QToolBar("Main toolbar", self)
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setAccessibleName("Main toolbar")
+        for made in (self.refresh_action, self.dial_action, self.export_action,
+                     self.settings_action):
+            self.toolbar.addAction(made)
+        self.addToolBar(self.toolbar)
+
+    def _connect_signals(self) -> None:
+        self.refresh_action.triggered.connect(self.sig_refresh_requested)
+        self.dial_action.triggered.connect(self.sig_dial_pad_requested)
+        self.settings_action.triggered.connect(self.sig_settings_requested)
+        self.quit_action.triggered.connect(self.sig_quit_requested)
+        self.export_action.triggered.connect(self._on_export_triggered)
+        self.search_action.triggered.connect(self._on_search_triggered)
+        self.welcome.sig_connect_requested.connect(self.sig_connect_requested)
+        self.welcome.sig_demo_requested.connect(self.sig_demo_requested)
+        self.banner.sig_remedy_requested.connect(self._on_banner_remedy_requested)
+        self._messages.sig_message_posted.connect(self.banner.show_message)
+        self._messages.sig_message_cleared.connect(self.banner.clear_source)
+        self._reload_timer.timeout.connect(self._on_reload_timer_timeout)
+
+    # -- sessions ------------------------------------------------------------------------
+
+    def show_welcome(self) -> None:
+        self.stack.setCurrentWidget(self.welcome)
+        for made in (self.refresh_action, self.export_action, self.search_action,
+                     self.dial_action, *self.tab_actions):
+            made.setEnabled(False)
+
+    def attach_session(self, session: Session) -> None:
+        """Show the histories of ``session`` and follow its sync."""
+        self.detach_session()
+        self.session = session
+        self._default_region = session.settings.default_region
+        for kind, title in TAB_TITLES.items():
+            tab = HistoryTab(kind, session.store, default_region=self._default_region,
+                             parent=self.tabs)
+            tab.sig_call_back_requested.connect(self.sig_call_back_requested)
+            tab.sig_backfill_requested.connect(
+                lambda start, end, k=kind: self.sig_backfill_requested.emit(start, end, (k,)))
+            tab.sig_status_message.connect(self._on_tab_status_message)
+            self.tabs.addTab(tab, title)
+            self.tabs_by_kind[kind] = tab
+        sync = session.sync
+        sync.sig_sync_started.connect(self.status.on_sync_started)
+        sync.sig_sync_progressed.connect(self.status.on_sync_progressed)
+        sync.sig_sync_finished.connect(self.status.on_sync_finished)
+        sync.sig_sync_failed.connect(self.status.on_sync_failed)
+        sync.sig_budget_changed.connect(self.status.on_budget_changed)
+        sync.sig_calls_changed.connect(self._reload_timer.start)
+        self.status.sig_cancel_requested.connect(sync.cancel)
+        self.status.set_last_synced(sync.last_synced)
+        self.setWindowTitle(f"pbxdesk — {session.settings.base_url}")
+        self.stack.setCurrentWidget(self._content)
+        for made in (self.refresh_action, self.export_action, self.search_action,
+                     self.dial_action, *self.tab_actions):
+            made.setEnabled(True)
+
+    def detach_session(self) -> None:
+        """Drop the views of the current session (before it closes)."""
+        if self.session is None:
+            return
+        with contextlib.suppress(RuntimeError, TypeError):
+            self.status.sig_cancel_requested.disconnect(self.session.sync.cancel)
+        self.session.sync.sig_calls_changed.disconnect(self._reload_timer.start)
+        self._reload_timer.stop()
+        while self.tabs.count():
+            widget = self.tabs.widget(0)
+            self.tabs.removeTab(0)
+            if widget is not None:
+                widget.deleteLater()
+        self.tabs_by_kind.clear()
+        self.session = None
+        self.banner.dismiss()
+        self.setWindowTitle("pbxdesk")
+
+    def current_tab(self) -> HistoryTab | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, HistoryTab) else None
+
+    def set_default_region(self, region: str) -> None:
+        self._default_region = region
+        for tab in self.tabs_by_kind.values():
+            tab.set_default_region(region)
+
+    def last_synced(self) -> datetime | None:
+        return None if self.session is None else self.session.sync.last_synced
+
+    # -- slots ---------------------------------------------------------------------------
+
+    def _show_tab(self, index: int) -> None:
+        if index < self.tabs.count():
+            self.tabs.setCurrentIndex(index)
+
+    @Slot()
+    def _on_reload_timer_timeout(self) -> None:
+        for tab in self.tabs_by_kind.values():
+            tab.reload()
+
+    @Slot()
+    def _on_export_triggered(self) -> None:
+        tab = self.current_tab()
+        if tab is not None:
+            tab.export_csv()
+
+    @Slot()
+    def _on_search_triggered(self) -> None:
+        tab = self.current_tab()
+        if tab is not None:
+            tab.focus_search()
+
+    @Slot(str)
+    def _on_tab_status_message(self, text: str) -> None:
+        self.status.showMessage(text, 5000)
+
+    @Slot(str)
+    def _on_banner_remedy_requested(self, remedy: str) -> None:
+        if remedy == Remedy.OPEN_SETTINGS.value:
+            self.sig_settings_requested.emit()
+        elif remedy == Remedy.RETRY.value:
+            self.sig_refresh_requested.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        # The controller decides (quit, or keep running in the tray: issue #4).
+        event.ignore()
+        self.sig_quit_requested.emit()

@@ -1,0 +1,109 @@
+"""The main window's status bar: sync progress, last synced, request budget.
+
+It only displays what the sync service reports; the Cancel button is an
+intent the window passes on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QDate, QLocale, Qt, QTime, Signal, Slot
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
+
+from pbxdesk.api.models import CallKind
+from pbxdesk.sync.engine import SyncResult
+
+KIND_LABELS = {CallKind.USER: "user calls", CallKind.QUEUE: "queue calls",
+               CallKind.RING_GROUP: "ring group calls"}
+
+
+class SyncStatusBar(QStatusBar):
+    """Shows what the sync is doing and how much of the request budget is left.
+
+    Signals:
+        sig_cancel_requested(): the user pressed Cancel next to the progress.
+    """
+
+    sig_cancel_requested = Signal()
+    """The user asked to stop the running sync."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._locale = QLocale()
+        self.progress_label = QLabel(self)
+        self.progress_label.setAccessibleName("Sync progress")
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)  # indeterminate: the total is unknown until the end
+        self.busy.setMaximumWidth(120)
+        self.busy.setTextVisible(False)
+        self.busy.setAccessibleName("Sync running")
+        self.cancel = QToolButton(self)
+        self.cancel.setText("Cancel")
+        self.cancel.setToolTip("Stop the running sync (what was fetched is kept)")
+        self.cancel.setAccessibleName("Cancel sync")
+        self.synced_label = QLabel(self)
+        self.synced_label.setAccessibleName("Last synced")
+        self.budget_label = QLabel(self)
+        self.budget_label.setAccessibleName("API request budget")
+        self.budget_label.setToolTip(
+            "Requests left in the PBX's rate-limit window. pbxdesk never sends more.")
+        self.addWidget(self.progress_label, 1)
+        self.addWidget(self.busy)
+        self.addWidget(self.cancel)
+        self.addPermanentWidget(self.synced_label)
+        self.addPermanentWidget(self.budget_label)
+        self.cancel.clicked.connect(self.sig_cancel_requested)
+        self.busy.hide()
+        self.cancel.hide()
+        self.set_last_synced(None)
+
+    @Slot()
+    def on_sync_started(self) -> None:
+        self.progress_label.setText("Syncing…")
+        self.busy.show()
+        self.cancel.show()
+
+    @Slot(str, int)
+    def on_sync_progressed(self, kind: str, rows: int) -> None:
+        label = KIND_LABELS.get(CallKind(kind), kind)
+        self.progress_label.setText(f"Syncing {label}… {self._locale.toString(rows)} fetched")
+
+    @Slot(object)
+    def on_sync_finished(self, result: SyncResult) -> None:
+        self._stop_busy()
+        new = self._locale.toString(result.inserted)
+        self.progress_label.setText(f"Sync complete: {new} new calls")
+        self.set_last_synced(result.finished_at)
+
+    @Slot(str)
+    def on_sync_failed(self, text: str) -> None:
+        self._stop_busy()
+        first_sentence = text.split(". ")[0].rstrip(".")
+        self.progress_label.setText(f"Sync stopped: {first_sentence}.")
+        self.progress_label.setToolTip(text)
+
+    def set_last_synced(self, when: datetime | None) -> None:
+        if when is None:
+            self.synced_label.setText("Not synced yet")
+            return
+        local = when.astimezone()
+        short = QLocale.FormatType.ShortFormat
+        stamp = self._locale.toString(QTime(local.hour, local.minute, local.second), short)
+        if local.date() != datetime.now().astimezone().date():
+            day = QDate(local.year, local.month, local.day)
+            stamp = f"{self._locale.toString(day, short)} {stamp}"
+        self.synced_label.setText(f"Last synced {stamp}")
+
+    @Slot(int, int, object)
+    def on_budget_changed(self, remaining: int, limit: int, next_at: datetime | None) -> None:
+        text = f"API budget {remaining}/{limit}"
+        if next_at is not None and remaining == 0:
+            local = next_at.astimezone()
+            text += f" — next request at {local:%H:%M}"
+        self.budget_label.setText(text)
+        self.budget_label.setTextFormat(Qt.TextFormat.PlainText)
+
+    def _stop_busy(self) -> None:
+        self.busy.hide()
+        self.cancel.hide()
