@@ -1,0 +1,435 @@
+"""The settings dialog: every setting, the API key, and "Test connection".
+
+Fields are generated from :data:`pbxdesk.settings.SETTINGS` (see
+:mod:`pbxdesk.ui.settings.fields`) and grouped into four tabs. Every change is
+checked at once; a problem is written under its field, the tab gets a warning
+icon, and Save stays disabled until nothing is wrong. Saving stores the key
+through :class:`~pbxdesk.secrets.ApiKeyStore` first and only then emits the new
+:class:`~pbxdesk.settings.Settings`; the caller writes the settings file. The
+key never reaches the settings, a log line or an accessible description.
+
+"Test connection" runs :class:`~pbxdesk.services.connection.ConnectionTester`
+on the values as typed, in the background on the app's event loop; the dialog
+stays usable and the test is cancelled when the dialog closes. Open the dialog
+with :meth:`open` (window-modal), never ``exec()`` inside a coroutine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyle,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pbxdesk.api.budget import RequestBudget
+from pbxdesk.phone import default_region_from_locale
+from pbxdesk.secrets import ApiKeyStore, KeyStorageError, keyring_available
+from pbxdesk.services.connection import ConnectionTester, ConnectionVerdict, api_key_problem
+from pbxdesk.settings import SPECS, Settings, check_base_url, validate
+from pbxdesk.tasks import TaskKeeper
+from pbxdesk.ui.dialogs import DialogService
+from pbxdesk.ui.settings.fields import ApiKeyField, CheckEditor, Editor, editor_for
+from pbxdesk.ui.settings.keystorage import KeyStorageChooser
+from pbxdesk.ui.settings.mnemonics import with_mnemonic
+from pbxdesk.ui.settings.verdict import VerdictPanel
+
+log = logging.getLogger("pbxdesk.ui")
+
+API_KEY = "api_key"
+KEY_STORAGE = "key_storage"
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Connection", ("base_url", "api_version", API_KEY, KEY_STORAGE)),
+    ("Numbers & calls", ("default_region", "my_extension", "default_caller_id",
+                         "confirm_before_dialling", "watch_clipboard")),
+    ("Sync", ("sync_days", "refresh_minutes", "close_to_tray")),
+    ("Advanced", ("request_budget", "budget_window_minutes", "user_filter_param",
+                  "post_encoding")),
+)
+# Changing these makes an earlier test result describe other settings.
+_CONNECTION_KEYS = frozenset({"base_url", "api_version", API_KEY, "user_filter_param"})
+_KEY_HELP = ("From the portal's Integration / API page. Kept where you choose below, never in "
+             "the settings file.")
+_ERROR_STYLE = "color: #a11b1b;"
+_MISSING_STYLE = "color: palette(placeholder-text);"
+_HELP_STYLE = "color: palette(placeholder-text);"
+
+
+class SettingsDialog(QDialog):
+    """Edits :class:`Settings` and the API key.
+
+    Signals:
+        sig_settings_saved(Settings): the new settings, emitted after the key was stored.
+        sig_connection_tested(ConnectionVerdict): a "Test connection" finished.
+
+    Attributes:
+        editors: The editor of each setting, by key (``key_storage`` excepted).
+        key_field: The API key field. ``storage``: the key-storage choice.
+        test_button, save_button, verdict_panel, tabs: the controls tests drive.
+    """
+
+    sig_settings_saved = Signal(object)
+    """The new Settings; the key is already stored where they say."""
+    sig_connection_tested = Signal(object)
+    """A connection test finished with this ConnectionVerdict."""
+
+    def __init__(self, settings: Settings, key_store: ApiKeyStore, tester: ConnectionTester,
+                 *, tasks: TaskKeeper, dialogs: DialogService | None = None,
+                 api_key: str | None = None, parent: QWidget | None = None) -> None:
+        """Args beyond the obvious: ``dialogs`` for any question the dialog must ask
+        (none today); ``api_key`` to show instead of the stored one (the demo's key)."""
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("pbxdesk settings")
+        self.setAccessibleName("Settings")
+        self.setMinimumWidth(680)
+        self._settings = settings
+        self._key_store = key_store
+        self._tester = tester
+        self._tasks = tasks
+        self._dialogs = dialogs or DialogService()
+        self._test_task: asyncio.Task[None] | None = None
+        self._storage_error: str | None = None
+        self.editors: dict[str, Editor] = {}
+        self._problem_labels: dict[str, QLabel] = {}
+        self._tab_of: dict[str, int] = {}
+        self.key_field = ApiKeyField(self)
+        self.storage = KeyStorageChooser(keyring_available=keyring_available(),
+                                         fallback_file=str(key_store.fallback_file), parent=self)
+        self.test_button = QPushButton(self)
+        self.verdict_panel = VerdictPanel(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Settings sections")
+        self.summary = QLabel(self)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel, self)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self._build_ui()
+        self._load(settings, api_key)
+        self._connect_signals()
+        self._revalidate()
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build_ui(self) -> None:
+        taken = {"s", "t"}  # Save and Test connection
+        self.save_button.setText("&Save")
+        self.save_button.setAccessibleName("Save settings")
+        self.save_button.setDefault(True)
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAccessibleName("Cancel without saving")
+        cancel.setAutoDefault(False)
+        self.test_button.setObjectName("testConnection")
+        self.test_button.setAutoDefault(False)
+        self.test_button.setAccessibleName("Test connection")
+        self.test_button.setToolTip("Try the address and key above with one request, "
+                                    "without saving")
+        self._set_test_running(False)
+        tab_titles = [with_mnemonic(title, taken) for title, _keys in SECTIONS]
+        for index, ((_title, keys), tab_title) in enumerate(zip(SECTIONS, tab_titles,
+                                                                  strict=True)):
+            self.tabs.addTab(self._build_page(index, keys, set(taken)), tab_title)
+        self.summary.setObjectName("saveBlockedSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("Why Save is disabled")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+
+    def _build_page(self, index: int, keys: tuple[str, ...], taken: set[str]) -> QWidget:
+        page = QWidget(self.tabs)
+        form = QFormLayout(page)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        form.setVerticalSpacing(10)
+        for key in keys:
+            self._tab_of[key] = index
+            if key == API_KEY:
+                self._add_row(form, page, key, "API key", self.key_field, _KEY_HELP, taken,
+                              buddy=self.key_field.edit)
+            elif key == KEY_STORAGE:
+                spec = SPECS[key]
+                self._add_row(form, page, key, spec.label, self.storage, spec.help, taken,
+                              buddy=self.storage.first_enabled_button())
+            else:
+                editor = editor_for(SPECS[key], page)
+                self.editors[key] = editor
+                if isinstance(editor, CheckEditor):
+                    editor.set_text(with_mnemonic(editor.spec.label, taken))
+                    self._add_row(form, page, key, None, editor.widget, editor.spec.help, taken)
+                else:
+                    self._add_row(form, page, key, editor.spec.label, editor.widget,
+                                  editor.spec.help, taken)
+        if index == 0:
+            test_row = QHBoxLayout()
+            test_row.addWidget(self.test_button)
+            test_row.addStretch(1)
+            form.addRow("", test_row)
+            form.addRow(self.verdict_panel)
+        return page
+
+    def _add_row(self, form: QFormLayout, page: QWidget, key: str, label_text: str | None,
+                 field: QWidget, help_text: str, taken: set[str], *,
+                 buddy: QWidget | None = None) -> None:
+        # A widget (not a bare layout) holds the column, so wrapped help text gets its
+        # height for the real width instead of overlapping the next row.
+        cell = QWidget(page)
+        column = QVBoxLayout(cell)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(3)
+        grows = isinstance(field, QLineEdit | ApiKeyField | KeyStorageChooser | QCheckBox)
+        column.addWidget(field, 0, Qt.AlignmentFlag(0) if grows else Qt.AlignmentFlag.AlignLeft)
+        if help_text:
+            caption = QLabel(help_text, cell)
+            caption.setObjectName(f"help_{key}")
+            caption.setWordWrap(True)
+            caption.setStyleSheet(_HELP_STYLE)
+            caption.setAccessibleName(f"Help: {label_text or help_text}")
+            column.addWidget(caption)
+        problem = QLabel(cell)
+        problem.setObjectName(f"problem_{key}")
+        problem.setWordWrap(True)
+        problem.setTextFormat(Qt.TextFormat.PlainText)
+        problem.setAccessibleName(f"Problem with {label_text or SPECS[key].label}")
+        problem.hide()
+        column.addWidget(problem)
+        self._problem_labels[key] = problem
+        if label_text is None:
+            form.addRow(cell)
+            return
+        label = QLabel(with_mnemonic(label_text, taken), page)
+        label.setBuddy(buddy or field)
+        form.addRow(label, cell)
+
+    def _load(self, settings: Settings, api_key: str | None) -> None:
+        for key, editor in self.editors.items():
+            editor.set_value(getattr(settings, key))
+        if not settings.is_configured:  # first run: guess the country from the locale
+            self.editors["default_region"].set_value(default_region_from_locale())
+        self.storage.set_choice(settings.key_storage)
+        if api_key is None and settings.is_configured:
+            readable = settings.key_storage != "keyring" or keyring_available()
+            api_key = (self._key_store.load(settings.base_url, settings.key_storage)
+                       if readable else None)
+        self.key_field.set_text(api_key or "")
+
+    def _connect_signals(self) -> None:
+        for key, editor in self.editors.items():
+            editor.on_changed(functools.partial(self._on_field_changed, key))
+        self.key_field.edit.textChanged.connect(lambda _text: self._on_field_changed(API_KEY))
+        self.storage.sig_choice_changed.connect(self._on_storage_choice_changed)
+        self.test_button.clicked.connect(self._on_test_button_clicked)
+        self.buttons.accepted.connect(self._on_save_requested)
+        self.buttons.rejected.connect(self.reject)
+
+    # -- values and problems -------------------------------------------------------------
+
+    def current_settings(self) -> Settings:
+        """The settings as typed; a field that names no value keeps its old one."""
+        changes: dict[str, Any] = {}
+        for key, editor in self.editors.items():
+            value = editor.value()
+            if value is not None:
+                changes[key] = value
+        changes["base_url"] = str(changes.get("base_url", "")).rstrip("/")
+        storage = self.storage.choice()
+        if storage is not None:
+            changes[KEY_STORAGE] = storage
+        return self._settings.replace(**changes)
+
+    def problems(self) -> dict[str, str]:
+        """What stops Save, by setting key (plus ``api_key``); empty when it may save."""
+        found: dict[str, str] = {}
+        url_problem = check_base_url(self.editors["base_url"].value())
+        if url_problem is not None:
+            found["base_url"] = url_problem
+        for key, message in validate(self.current_settings()).items():
+            found.setdefault(key, message)
+        for key, editor in self.editors.items():
+            input_problem = editor.input_problem()
+            if input_problem is not None:
+                found[key] = input_problem
+        key_problem = api_key_problem(self.key_field.edit.text())
+        if key_problem is not None:
+            found[API_KEY] = key_problem
+        storage_problem = self.storage.problem()
+        if storage_problem is not None:
+            found[KEY_STORAGE] = storage_problem
+        return found
+
+    def _revalidate(self) -> None:
+        blocking = self.problems()
+        shown = dict(blocking)
+        if self._storage_error is not None:
+            # A refused keyring is shown but does not block: unlocked, it may work on retry.
+            shown[KEY_STORAGE] = self._storage_error
+        missing = {key for key in blocking if self._is_missing(key)}
+        warned_tabs: set[int] = set()
+        for key, label in self._problem_labels.items():
+            message = shown.get(key)
+            # An empty required field is not an error: the summary asks for it.
+            visible = message is not None and (key not in missing or key == KEY_STORAGE)
+            label.setVisible(visible)
+            if message is None or not visible:
+                continue
+            if key in missing:
+                label.setText(message)
+                label.setStyleSheet(_MISSING_STYLE)
+            else:
+                label.setText(f"⚠ {message}")
+                label.setStyleSheet(_ERROR_STYLE)
+                warned_tabs.add(self._tab_of[key])
+        warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        for index in range(self.tabs.count()):
+            self.tabs.setTabIcon(index, warning if index in warned_tabs else QIcon())
+        self.save_button.setEnabled(not blocking)
+        self.summary.setVisible(bool(blocking))
+        self.summary.setText(self._summary(blocking, missing))
+
+    def _summary(self, blocking: dict[str, str], missing: set[str]) -> str:
+        """One sentence on what stands between the user and Save."""
+        parts = []
+        empty = [self._label_of(key) for key in blocking if key in missing and key != KEY_STORAGE]
+        if empty:
+            parts.append("fill in " + " and ".join(empty))
+        if KEY_STORAGE in missing:
+            parts.append("choose where to keep the API key")
+        wrong = [self._label_of(key) for key in blocking if key not in missing]
+        if wrong:
+            parts.append("correct " + ", ".join(wrong))
+        return f"To save, {'; '.join(parts)}." if parts else ""
+
+    def _is_missing(self, key: str) -> bool:
+        if key == API_KEY:
+            return not self.key_field.text()
+        if key == KEY_STORAGE:
+            return self.storage.choice() is None
+        return key == "base_url" and not self.editors[key].value()
+
+    @staticmethod
+    def _label_of(key: str) -> str:
+        return "API key" if key == API_KEY else SPECS[key].label
+
+    def _on_field_changed(self, key: str) -> None:
+        if key in _CONNECTION_KEYS and (self._test_task is None or self._test_task.done()):
+            self.verdict_panel.clear()
+        self._revalidate()
+
+    @Slot()
+    def _on_storage_choice_changed(self) -> None:
+        self._storage_error = None
+        self._revalidate()
+
+    # -- saving --------------------------------------------------------------------------
+
+    @Slot()
+    def _on_save_requested(self) -> None:
+        if not self.save_button.isEnabled():
+            return  # Enter on a form with problems: nothing to save yet
+        new = self.current_settings()
+        try:
+            self._key_store.save(new.base_url, self.key_field.text(), new.key_storage)
+        except KeyStorageError as error:
+            # No silent fallback: say why here and let the user pick another place.
+            self._storage_error = str(error)
+            self._revalidate()
+            self.tabs.setCurrentIndex(self._tab_of[KEY_STORAGE])
+            self.storage.first_enabled_button().setFocus()
+            log.warning("The API key could not be stored (%s)", type(error).__name__)
+            return
+        self._settings = new
+        log.info("Settings saved for %s (key kept in: %s)", new.base_url, new.key_storage)
+        self.sig_settings_saved.emit(new)
+        self.accept()
+
+    # -- testing -------------------------------------------------------------------------
+
+    @Slot()
+    def _on_test_button_clicked(self) -> None:
+        if self._test_task is not None and not self._test_task.done():
+            return
+        settings = self.current_settings()
+        self._set_test_running(True)
+        self.verdict_panel.show_testing(settings.base_url)
+        self._test_task = self._tasks.spawn(
+            self._test_connection(settings, self.key_field.text()), name="test-connection")
+
+    async def _test_connection(self, settings: Settings, api_key: str) -> None:
+        verdict = await self._tester.test(settings, api_key)
+        self._on_connection_tested(verdict)
+
+    def _on_connection_tested(self, verdict: ConnectionVerdict) -> None:
+        self._set_test_running(False)
+        self.verdict_panel.show_verdict(verdict)
+        self.sig_connection_tested.emit(verdict)
+
+    def _set_test_running(self, running: bool) -> None:
+        self.test_button.setEnabled(not running)
+        self.test_button.setText("Testing…" if running else "&Test connection")
+
+    @property
+    def test_task(self) -> asyncio.Task[None] | None:
+        """The connection test in flight (or last started), until the dialog closes."""
+        return self._test_task
+
+    def done(self, result: int) -> None:
+        """Close (Save, Cancel, Esc or the window's ✕), stopping a test still running."""
+        if self._test_task is not None and not self._test_task.done():
+            self._test_task.cancel()
+        self._test_task = None
+        super().done(result)
+
+
+class SettingsHost(Protocol):
+    """What :func:`open_settings_dialog` needs of the application controller."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def key_store(self) -> ApiKeyStore: ...
+
+    @property
+    def tasks(self) -> TaskKeeper: ...
+
+    @property
+    def window(self) -> QWidget: ...
+
+    def connection_budget(self) -> RequestBudget:
+        """The request budget a connection test may draw on (the app's shared one)."""
+        ...
+
+    async def apply_settings(self, new: Settings) -> None: ...
+
+
+def open_settings_dialog(host: SettingsHost, *,
+                         tester: ConnectionTester | None = None) -> SettingsDialog:
+    """Open the dialog window-modal over ``host.window``; saved settings go to ``host``."""
+    dialog = SettingsDialog(host.settings, host.key_store,
+                            tester or ConnectionTester(host.connection_budget()),
+                            tasks=host.tasks, parent=host.window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.sig_settings_saved.connect(
+        lambda new: host.tasks.spawn(host.apply_settings(new), name="apply-settings"))
+    dialog.open()
+    return dialog
