@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,9 +66,11 @@ class Controller(QObject):
     """Carries out the window's intents with the current session's services."""
 
     def __init__(self, options: Options, paths: AppPaths, crash: CrashHandler,
-                 quit_event: asyncio.Event) -> None:
+                 quit_event: asyncio.Event, *,
+                 demo_factory: Callable[[], DemoPbx] = DemoPbx) -> None:
         super().__init__()
         self.options = options
+        self._demo_factory = demo_factory
         self.paths = paths
         self.exit_code = 0
         self._quit_event = quit_event
@@ -113,7 +116,7 @@ class Controller(QObject):
     async def start_demo(self) -> None:
         """Serve the demo PBX on loopback and connect to it (key never stored)."""
         if self.demo is None:
-            self.demo = DemoPbx()
+            self.demo = self._demo_factory()
             await asyncio.to_thread(self.demo.start)
         settings = self.demo.settings(self.settings)
         await self.open_session(settings, self.demo.api_key)

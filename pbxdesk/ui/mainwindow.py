@@ -83,16 +83,16 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Call histories")
         self.tabs.setDocumentMode(True)
-        content = QWidget(self)
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(6, 6, 6, 0)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.tabs, 1)
+        # The banner sits above both pages: problems show on the welcome page too.
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.welcome)
-        self.stack.addWidget(content)
-        self._content = content
-        self.setCentralWidget(self.stack)
+        self.stack.addWidget(self.tabs)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
         self.status = SyncStatusBar(self)
         self.setStatusBar(self.status)
         self._reload_timer = QTimer(self)
@@ -205,11 +205,11 @@ class MainWindow(QMainWindow):
         sync.sig_sync_finished.connect(self.status.on_sync_finished)
         sync.sig_sync_failed.connect(self.status.on_sync_failed)
         sync.sig_budget_changed.connect(self.status.on_budget_changed)
-        sync.sig_calls_changed.connect(self._reload_timer.start)
+        sync.sig_calls_changed.connect(self._on_session_calls_changed)
         self.status.sig_cancel_requested.connect(sync.cancel)
         self.status.set_last_synced(sync.last_synced)
         self.setWindowTitle(f"pbxdesk — {session.settings.base_url}")
-        self.stack.setCurrentWidget(self._content)
+        self.stack.setCurrentWidget(self.tabs)
         for made in (self.refresh_action, self.export_action, self.search_action,
                      self.dial_action, *self.tab_actions):
             made.setEnabled(True)
@@ -220,7 +220,7 @@ class MainWindow(QMainWindow):
             return
         with contextlib.suppress(RuntimeError, TypeError):
             self.status.sig_cancel_requested.disconnect(self.session.sync.cancel)
-        self.session.sync.sig_calls_changed.disconnect(self._reload_timer.start)
+        self.session.sync.sig_calls_changed.disconnect(self._on_session_calls_changed)
         self._reload_timer.stop()
         while self.tabs.count():
             widget = self.tabs.widget(0)
@@ -249,6 +249,11 @@ class MainWindow(QMainWindow):
     def _show_tab(self, index: int) -> None:
         if index < self.tabs.count():
             self.tabs.setCurrentIndex(index)
+
+    @Slot()
+    def _on_session_calls_changed(self) -> None:
+        if not self._reload_timer.isActive():
+            self._reload_timer.start()
 
     @Slot()
     def _on_reload_timer_timeout(self) -> None:

@@ -1,0 +1,33 @@
+"""End to end: ``pbxdesk --demo --screenshot`` in a subprocess, as the README runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+
+def test_demo_screenshot_shows_the_synced_window(tmp_path: Path) -> None:
+    picture = tmp_path / "demo.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pbxdesk", "--demo", "--basedir", str(tmp_path / "profile"),
+         "--screenshot", str(picture)],
+        capture_output=True, text=True, env=env, timeout=240, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert f"Screenshot saved to {picture}" in result.stdout
+    image = QImage(str(picture))
+    assert not image.isNull()
+    assert image.width() >= 800
+    assert image.height() >= 500
+    # A real window has many colours; a blank grab has one or two.
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
+               for y in range(0, image.height(), 7)}
+    assert len(colours) > 20
+    log = (tmp_path / "profile" / "logs" / "pbxdesk.log").read_text()
+    assert "Sync finished" in log
+    assert "Screenshot saved" in log
