@@ -24,13 +24,10 @@ from typing import Any, Protocol
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QStyle,
     QTabWidget,
@@ -46,6 +43,7 @@ from pbxdesk.settings import SPECS, Settings, check_base_url, validate
 from pbxdesk.tasks import TaskKeeper
 from pbxdesk.ui.dialogs import DialogService
 from pbxdesk.ui.settings.fields import ApiKeyField, CheckEditor, Editor, editor_for
+from pbxdesk.ui.settings.form import FormPage, show_problem
 from pbxdesk.ui.settings.keystorage import KeyStorageChooser
 from pbxdesk.ui.settings.mnemonics import with_mnemonic
 from pbxdesk.ui.settings.verdict import VerdictPanel
@@ -62,13 +60,11 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Advanced", ("request_budget", "budget_window_minutes", "user_filter_param",
                   "post_encoding")),
 )
+_FIELD_ORDER = tuple(key for _title, keys in SECTIONS for key in keys)
 # Changing these makes an earlier test result describe other settings.
 _CONNECTION_KEYS = frozenset({"base_url", "api_version", API_KEY, "user_filter_param"})
 _KEY_HELP = ("From the portal's Integration / API page. Kept where you choose below, never in "
              "the settings file.")
-_ERROR_STYLE = "color: #a11b1b;"
-_MISSING_STYLE = "color: palette(placeholder-text);"
-_HELP_STYLE = "color: palette(placeholder-text);"
 
 
 class SettingsDialog(QDialog):
@@ -156,70 +152,32 @@ class SettingsDialog(QDialog):
         layout.addLayout(bottom)
 
     def _build_page(self, index: int, keys: tuple[str, ...], taken: set[str]) -> QWidget:
-        page = QWidget(self.tabs)
-        form = QFormLayout(page)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        form.setVerticalSpacing(10)
+        page = FormPage(taken, self.tabs)
         for key in keys:
             self._tab_of[key] = index
             if key == API_KEY:
-                self._add_row(form, page, key, "API key", self.key_field, _KEY_HELP, taken,
-                              buddy=self.key_field.edit)
+                problem = page.add_field(key, "API key", self.key_field, _KEY_HELP,
+                                         buddy=self.key_field.edit)
             elif key == KEY_STORAGE:
                 spec = SPECS[key]
-                self._add_row(form, page, key, spec.label, self.storage, spec.help, taken,
-                              buddy=self.storage.first_enabled_button())
+                problem = page.add_field(key, spec.label, self.storage, spec.help,
+                                         buddy=self.storage.first_enabled_button())
             else:
                 editor = editor_for(SPECS[key], page)
                 self.editors[key] = editor
-                if isinstance(editor, CheckEditor):
-                    editor.set_text(with_mnemonic(editor.spec.label, taken))
-                    self._add_row(form, page, key, None, editor.widget, editor.spec.help, taken)
-                else:
-                    self._add_row(form, page, key, editor.spec.label, editor.widget,
-                                  editor.spec.help, taken)
+                label: str | None = editor.spec.label
+                if isinstance(editor, CheckEditor):  # the box shows its own label
+                    editor.set_text(page.mnemonic(editor.spec.label))
+                    label = None
+                problem = page.add_field(key, label, editor.widget, editor.spec.help)
+            self._problem_labels[key] = problem
         if index == 0:
             test_row = QHBoxLayout()
             test_row.addWidget(self.test_button)
             test_row.addStretch(1)
-            form.addRow("", test_row)
-            form.addRow(self.verdict_panel)
+            page.add_indented(test_row)
+            page.add_full_width(self.verdict_panel)
         return page
-
-    def _add_row(self, form: QFormLayout, page: QWidget, key: str, label_text: str | None,
-                 field: QWidget, help_text: str, taken: set[str], *,
-                 buddy: QWidget | None = None) -> None:
-        # A widget (not a bare layout) holds the column, so wrapped help text gets its
-        # height for the real width instead of overlapping the next row.
-        cell = QWidget(page)
-        column = QVBoxLayout(cell)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(3)
-        grows = isinstance(field, QLineEdit | ApiKeyField | KeyStorageChooser | QCheckBox)
-        column.addWidget(field, 0, Qt.AlignmentFlag(0) if grows else Qt.AlignmentFlag.AlignLeft)
-        if help_text:
-            caption = QLabel(help_text, cell)
-            caption.setObjectName(f"help_{key}")
-            caption.setWordWrap(True)
-            caption.setStyleSheet(_HELP_STYLE)
-            caption.setAccessibleName(f"Help: {label_text or help_text}")
-            column.addWidget(caption)
-        problem = QLabel(cell)
-        problem.setObjectName(f"problem_{key}")
-        problem.setWordWrap(True)
-        problem.setTextFormat(Qt.TextFormat.PlainText)
-        problem.setAccessibleName(f"Problem with {label_text or SPECS[key].label}")
-        problem.hide()
-        column.addWidget(problem)
-        self._problem_labels[key] = problem
-        if label_text is None:
-            form.addRow(cell)
-            return
-        label = QLabel(with_mnemonic(label_text, taken), page)
-        label.setBuddy(buddy or field)
-        form.addRow(label, cell)
 
     def _load(self, settings: Settings, api_key: str | None) -> None:
         for key, editor in self.editors.items():
@@ -288,16 +246,10 @@ class SettingsDialog(QDialog):
         for key, label in self._problem_labels.items():
             message = shown.get(key)
             # An empty required field is not an error: the summary asks for it.
-            visible = message is not None and (key not in missing or key == KEY_STORAGE)
-            label.setVisible(visible)
-            if message is None or not visible:
-                continue
-            if key in missing:
-                label.setText(message)
-                label.setStyleSheet(_MISSING_STYLE)
-            else:
-                label.setText(f"⚠ {message}")
-                label.setStyleSheet(_ERROR_STYLE)
+            if key in missing and key != KEY_STORAGE:
+                message = None
+            show_problem(label, message, missing=key in missing)
+            if message is not None and key not in missing:
                 warned_tabs.add(self._tab_of[key])
         warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         for index in range(self.tabs.count()):
@@ -309,6 +261,7 @@ class SettingsDialog(QDialog):
     def _summary(self, blocking: dict[str, str], missing: set[str]) -> str:
         """One sentence on what stands between the user and Save."""
         parts = []
+        blocking = {key: blocking[key] for key in _FIELD_ORDER if key in blocking}
         empty = [self._label_of(key) for key in blocking if key in missing and key != KEY_STORAGE]
         if empty:
             parts.append("fill in " + " and ".join(empty))

@@ -173,6 +173,7 @@ class RegionEditor(Editor):
         self._combo.setEditable(True)
         self._combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self._combo.setMaxVisibleItems(15)
+        self._combo.setMinimumWidth(300)
         for name, code in sorted((region_label(code), code)
                                  for code in phonenumbers.SUPPORTED_REGIONS):
             self._combo.addItem(name, code)

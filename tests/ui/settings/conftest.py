@@ -24,12 +24,11 @@ import keyring
 import keyring.backends.fail
 import pytest
 import qasync
-from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.secrets import ApiKeyStore
-from pbxdesk.services.connection import ConnectionTester, ConnectionVerdict, TransportFactory
+from pbxdesk.services.connection import ConnectionTester, TransportFactory
 from pbxdesk.settings import Settings
 from pbxdesk.tasks import TaskKeeper
 from pbxdesk.ui.settingsdialog import SettingsDialog
@@ -75,25 +74,10 @@ def make_dialog(qtbot: QtBot, qloop: qasync.QEventLoop, key_store: ApiKeyStore,
     return make
 
 
-def run_connection_test(qtbot: QtBot, dialog: SettingsDialog) -> ConnectionVerdict:
-    """Press Test connection and wait for its verdict (shown in the dialog)."""
-    with qtbot.waitSignal(dialog.sig_connection_tested, timeout=20_000) as blocker:
-        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
-        assert not dialog.test_button.isEnabled()
-        assert dialog.test_button.text() == "Testing…"
-        assert dialog.verdict_panel.title.text() == "Testing…"
-    verdict = blocker.args[0]
-    assert isinstance(verdict, ConnectionVerdict)
-    assert dialog.test_button.isEnabled()
-    assert dialog.verdict_panel.title.text() == verdict.title
-    assert dialog.verdict_panel.detail.text() == verdict.detail
-    return verdict
-
-
 @pytest.fixture
 def no_keyring() -> Iterator[None]:
     previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # type: ignore[no-untyped-call]
     yield
     keyring.set_keyring(previous)
 

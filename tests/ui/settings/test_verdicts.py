@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.api.budget import RequestBudget
@@ -21,9 +20,10 @@ from pbxdesk.logs import redact
 from pbxdesk.sandbox import Sandbox
 from pbxdesk.sandbox.server import SandboxServer
 from pbxdesk.services.connection import VerdictKind
-from pbxdesk.settings import Settings
+from pbxdesk.settings import ApiVersion, Settings
 from tests.fixtures.sandbox import SANDBOX_API_KEY
-from tests.ui.settings.conftest import CannedServer, MakeDialog, run_connection_test
+from tests.ui.settings.conftest import CannedServer, MakeDialog
+from tests.ui.settings.helpers import click, run_connection_test, type_into
 
 IN_PROCESS_URL = "http://127.0.0.1:9"  # never dialled: the transport is the sandbox app
 
@@ -56,7 +56,8 @@ def test_ok_in_process_with_unsaved_values(qtbot: QtBot, make_dialog: MakeDialog
 
 @pytest.mark.parametrize("api_version", ["v2", "v1"])
 def test_api_version_in_the_verdict(qtbot: QtBot, make_dialog: MakeDialog,
-                                    sandbox_server: SandboxServer, api_version: str) -> None:
+                                    sandbox_server: SandboxServer,
+                                    api_version: ApiVersion) -> None:
     dialog = make_dialog(Settings(base_url=sandbox_server.base_url, api_version=api_version),
                          api_key=SANDBOX_API_KEY)
     verdict = run_connection_test(qtbot, dialog)
@@ -191,7 +192,7 @@ def test_closing_the_dialog_cancels_a_running_test(qtbot: QtBot, make_dialog: Ma
                          api_key="some-key-1234")
     tested: list[object] = []
     dialog.sig_connection_tested.connect(tested.append)
-    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    click(qtbot, dialog.test_button)
     task = dialog.test_task
     assert task is not None
     qtbot.wait(50)  # the request is on the wire, waiting for an answer that never comes
@@ -206,9 +207,9 @@ def test_dialog_stays_responsive_while_testing(qtbot: QtBot, make_dialog: MakeDi
                                                silent_server: int) -> None:
     dialog = make_dialog(Settings(base_url=f"http://127.0.0.1:{silent_server}"),
                          api_key="some-key-1234")
-    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    click(qtbot, dialog.test_button)
     qtbot.wait(50)
-    qtbot.keyClicks(dialog.editors["my_extension"].widget, "1010")
+    type_into(qtbot, dialog.editors["my_extension"].widget, "1010")
     assert dialog.current_settings().my_extension == "1010"
     assert dialog.test_button.text() == "Testing…"
     assert not dialog.test_button.isEnabled()

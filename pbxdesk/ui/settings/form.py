@@ -1,0 +1,93 @@
+"""One page of the settings dialog: rows of label, field, help text and problem text.
+
+Each row's label gets a mnemonic that is unique on the page, and its buddy is
+the field, so Alt+letter jumps there. Under the field sit its help (always
+shown, so nobody has to hover for it) and its problem, written out in words.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pbxdesk.ui.settings.mnemonics import with_mnemonic
+
+_HELP_STYLE = "color: palette(placeholder-text);"
+_MISSING_STYLE = "color: palette(placeholder-text);"
+_ERROR_STYLE = "color: #a11b1b;"
+
+
+class FormPage(QWidget):
+    """A tab of the dialog; ``taken`` holds the mnemonic letters already in use."""
+
+    def __init__(self, taken: set[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._taken = set(taken)
+        self._form = QFormLayout(self)
+        self._form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self._form.setVerticalSpacing(10)
+
+    def mnemonic(self, text: str) -> str:
+        """``text`` with a mnemonic free on this page (for check boxes, which label themselves)."""
+        return with_mnemonic(text, self._taken)
+
+    def add_field(self, key: str, label_text: str | None, field: QWidget, help_text: str, *,
+                  buddy: QWidget | None = None) -> QLabel:
+        """Add a row; returns its (hidden) problem label. ``label_text`` None: no label."""
+        # A widget (not a bare layout) holds the column, so wrapped help text gets its
+        # height for the real width instead of overlapping the next row.
+        cell = QWidget(self)
+        column = QVBoxLayout(cell)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(3)
+        # Choices and numbers keep their natural width; a stretched combo box reads oddly.
+        compact = isinstance(field, QComboBox | QAbstractSpinBox)
+        column.addWidget(field, 0, Qt.AlignmentFlag.AlignLeft if compact else Qt.AlignmentFlag(0))
+        name = label_text or help_text
+        if help_text:
+            caption = QLabel(help_text, cell)
+            caption.setObjectName(f"help_{key}")
+            caption.setWordWrap(True)
+            caption.setStyleSheet(_HELP_STYLE)
+            caption.setAccessibleName(f"Help: {name}")
+            column.addWidget(caption)
+        problem = QLabel(cell)
+        problem.setObjectName(f"problem_{key}")
+        problem.setWordWrap(True)
+        problem.setTextFormat(Qt.TextFormat.PlainText)
+        problem.setAccessibleName(f"Problem with {name}")
+        problem.hide()
+        column.addWidget(problem)
+        if label_text is None:
+            self._form.addRow(cell)
+        else:
+            label = QLabel(self.mnemonic(label_text), self)
+            label.setBuddy(buddy or field)
+            self._form.addRow(label, cell)
+        return problem
+
+    def add_indented(self, layout: QLayout) -> None:
+        """A row under the fields, aligned with them (e.g. the Test connection button)."""
+        self._form.addRow("", layout)
+
+    def add_full_width(self, widget: QWidget) -> None:
+        self._form.addRow(widget)
+
+
+def show_problem(label: QLabel, message: str | None, *, missing: bool = False) -> None:
+    """Write ``message`` under its field: plain when a required field is empty, else a warning."""
+    label.setVisible(message is not None)
+    if message is None:
+        return
+    label.setText(message if missing else f"⚠ {message}")
+    label.setStyleSheet(_MISSING_STYLE if missing else _ERROR_STYLE)
