@@ -64,7 +64,7 @@ _CALLER_NAME = Column(Field.CALLER_NAME, "Caller name", SortColumn.CALLER_NAME,
 _DESTINATION = Column(Field.DESTINATION, "Destination", SortColumn.DESTINATION,
                       "The number that was called (dest_number)", "+44 7700 900000")
 _USER = Column(Field.USER, "User", SortColumn.USER_NAME,
-               "The PBX user who took or made the call (user_name)", "Alexandra Richard")
+               "The PBX user who took or made the call (user_name)", "Charlotte Clarke")
 _EXTENSION = Column(Field.EXTENSION, "Extension", SortColumn.EXTENSION,
                     "The user's extension (user_number)", "Extension")
 _ANSWERED = Column(Field.ANSWERED, "Answered", SortColumn.ANSWERED,

@@ -13,7 +13,7 @@ import logging
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QLocale, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from pbxdesk.api.models import CallKind
@@ -55,6 +55,12 @@ class ExportJob(QThread):
 
     def cancel(self) -> None:
         self._cancel.set()
+
+    @Slot()
+    def stop(self, milliseconds: int = 5_000) -> None:
+        """Cancel and wait (bounded) for the thread: the app is quitting."""
+        self.cancel()
+        self.wait(milliseconds)
 
     def run(self) -> None:
         try:
@@ -120,7 +126,14 @@ class Exporter(QObject):
         progress.setMinimumDuration(0)
         progress.setAccessibleName("Export progress")
         progress.canceled.connect(self._on_progress_canceled)
-        job = ExportJob(self._store, kind, flt, sort, path, self)
+        # The thread belongs to the application, not to the tab: Qt aborts the process if
+        # a running QThread is deleted, and the tab may be deleted (session closed) while
+        # an export runs. The export then finishes on its own; at quit it is stopped.
+        app = QCoreApplication.instance()
+        job = ExportJob(self._store, kind, flt, sort, path, app)
+        if app is not None:
+            app.aboutToQuit.connect(job.stop)
+        job.finished.connect(job.deleteLater)
         job.sig_progressed.connect(self._on_job_progressed)
         job.sig_succeeded.connect(self._on_job_succeeded)
         job.sig_failed.connect(self._on_job_failed)
@@ -167,12 +180,10 @@ class Exporter(QObject):
 
     @Slot()
     def _on_job_finished(self) -> None:
-        job, progress = self.job, self.progress
+        progress = self.progress
         self.job, self.progress = None, None
         if progress is not None:
             progress.blockSignals(True)  # closing a QProgressDialog emits canceled()
             progress.close()
             progress.deleteLater()
-        if job is not None:
-            job.deleteLater()
         self.sig_finished.emit()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, Final
 
 from PySide6.QtCore import (
@@ -50,6 +51,20 @@ RAW_ROLE: Final = Qt.ItemDataRole.UserRole + 2
 STANDOUT_COLOR: Final = QColor("#b3261e")  # dark red: readable on light and mid backgrounds
 
 Index = QModelIndex | QPersistentModelIndex
+_ROLES: Final = frozenset({
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.FontRole,
+    Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole,
+    Qt.ItemDataRole.AccessibleTextRole, CALL_ROLE, RAW_ROLE})
+
+
+@dataclass(frozen=True, slots=True)
+class _ShownRow:
+    """One row of the page as the view shows it, formatted on first sight."""
+
+    call: AnyCall
+    texts: tuple[str, ...]
+    stands_out: bool
+    spoken: str
 
 
 class HistoryModel(QAbstractTableModel):
@@ -77,10 +92,12 @@ class HistoryModel(QAbstractTableModel):
         self._page = 0
         self._page_size = page_size if page_size > 0 else DEFAULT_PAGE_SIZE
         self._blocks: OrderedDict[int, list[AnyCall]] = OrderedDict()
+        self._shown: dict[int, _ShownRow] = {}  # this page's rows as formatted so far
         self._bold = QFont(QGuiApplication.font())
         self._bold.setBold(True)
         self._standout = QBrush(STANDOUT_COLOR)
         self._status_column = self.column_of(Field.STATUS)
+        self._alignments = [_alignment(column) for column in self.columns]
         self._total = self._count()
 
     # -- state ---------------------------------------------------------------------------
@@ -162,6 +179,7 @@ class HistoryModel(QAbstractTableModel):
 
     def set_default_region(self, region: str) -> None:
         self.formatter.set_default_region(region)
+        self._shown.clear()
         if self.rowCount() and self.columns:
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(self.rowCount() - 1, len(self.columns) - 1))
@@ -171,6 +189,7 @@ class HistoryModel(QAbstractTableModel):
         total = self._count() if recount else self._total
         self.beginResetModel()
         self._blocks.clear()
+        self._shown.clear()
         self._total = total
         self._page = min(max(0, page), self.page_count - 1)
         self.endResetModel()
@@ -225,33 +244,42 @@ class HistoryModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.column() < len(self.columns):
+        # The delegate asks about seven roles per cell and each paint asks for every
+        # visible cell, so unasked-for roles return before any lookup, and a row's texts
+        # are formatted once (see _ShownRow).
+        if role not in _ROLES or not index.isValid():
             return None
-        call = self.call_at(index.row())
-        if call is None:
+        shown = self._shown_row(index.row())
+        column = index.column()
+        if shown is None or not 0 <= column < len(self.columns):
             return None
-        field = self.columns[index.column()].field
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.formatter.display(call, field)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.formatter.tooltip(call, field) or None
+            return shown.texts[column]
         if role == Qt.ItemDataRole.FontRole:
-            return self._bold if status_of(call).stands_out else None
+            return self._bold if shown.stands_out else None
         if role == Qt.ItemDataRole.ForegroundRole:
-            if index.column() == self._status_column and status_of(call).stands_out:
-                return self._standout
-            return None
+            return self._standout if shown.stands_out and column == self._status_column else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _alignment(self.columns[index.column()])
+            return self._alignments[column]
+        field = self.columns[column].field
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.formatter.tooltip(shown.call, field) or None
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            if field is Field.STATUS:
-                return status_of(call).spoken
-            return self.formatter.display(call, field)
+            return shown.spoken if field is Field.STATUS else shown.texts[column]
         if role == CALL_ROLE:
-            return call
-        if role == RAW_ROLE:
-            return raw_value(call, field)
-        return None
+            return shown.call
+        return raw_value(shown.call, field)  # RAW_ROLE
+
+    def _shown_row(self, row: int) -> _ShownRow | None:
+        shown = self._shown.get(row)
+        if shown is None:
+            call = self.call_at(row)
+            if call is None:
+                return None
+            status = status_of(call)
+            texts = tuple(self.formatter.display(call, column.field) for column in self.columns)
+            shown = self._shown[row] = _ShownRow(call, texts, status.stands_out, status.spoken)
+        return shown
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -23,7 +23,6 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from pbxdesk.api.models import CallKind
@@ -93,25 +92,13 @@ class HistoryTab(QWidget):
         self.paging = PagingBar(self)
         self.row_actions = RowActions(self.view, self.model)
         self.exporter = Exporter(store, self._dialogs, self)
-        self._search_action = self._shortcut("Find", QKeySequence.StandardKey.Find,
-                                             self.focus_search)
-        self._export_action = self._shortcut("Export CSV", QKeySequence("Ctrl+E"),
-                                             self.export_csv)
+        # Ctrl+F / Ctrl+E are the main window's actions (calling focus_search / export_csv
+        # on the current tab): a second binding here would make Qt drop both as ambiguous.
         self._layout()
         self._connect_signals()
         self._on_model_page_changed()
         # After the caller has connected its slots: the first filter may need a backfill too.
         QTimer.singleShot(0, self, self._check_backfill)
-
-    def _shortcut(self, text: str, keys: QKeySequence | QKeySequence.StandardKey,
-                  slot: Callable[[], None]) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(keys)
-        # Only the visible tab of the main window's QTabWidget reacts.
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
 
     def _layout(self) -> None:
         top = QHBoxLayout()
@@ -252,7 +239,10 @@ class HistoryTab(QWidget):
             stored = self.store.count(CallFilter(kinds=frozenset({self.kind})))
         except StoreError:
             stored = 0
-        self.view.show_empty(EMPTY_FILTERED if stored else EMPTY_STORE)
+        if stored:
+            self.view.show_empty(EMPTY_FILTERED, "Try a longer date range or clear the search.")
+        else:
+            self.view.show_empty(EMPTY_STORE, "Calls appear here as soon as they are fetched.")
 
     def _check_backfill(self) -> None:
         """Ask for a backfill when the date range reaches into a period never synced.

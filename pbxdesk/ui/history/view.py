@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView
 from pbxdesk.ui.history.cells import format_time
 from pbxdesk.ui.history.columns import TIME_FIELDS, Column
 
-_CELL_PADDING: Final = 18
+_CELL_PADDING: Final = 14
 _SORT_ARROW: Final = 22
 # A late-evening date with two-digit day and month: the widest a short date-time gets.
 _SAMPLE_TIME: Final = datetime(2026, 12, 28, 22, 58, tzinfo=UTC)
@@ -72,7 +72,7 @@ class HistoryView(QTableView):
         font = QFont(self.empty_label.font())
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.empty_label.setFont(font)
-        self.empty_label.setStyleSheet("color: palette(mid);")
+        self.empty_label.setStyleSheet("color: palette(placeholder-text);")
         self.empty_label.hide()
         self.doubleClicked.connect(self._on_double_clicked)
 
@@ -96,10 +96,10 @@ class HistoryView(QTableView):
                         + _CELL_PADDING)
             self.setColumnWidth(number, width)
 
-    def show_empty(self, text: str) -> None:
-        """Show ``text`` over the (empty) grid."""
-        self.empty_label.setText(text)
-        self.empty_label.setAccessibleDescription(text)
+    def show_empty(self, text: str, hint: str = "") -> None:
+        """Show ``text`` (and a smaller ``hint`` under it) over the empty grid."""
+        self.empty_label.setText(f"{text}\n{hint}" if hint else text)
+        self.empty_label.setAccessibleDescription(f"{text}. {hint}" if hint else text)
         self._place_empty_label()
         self.empty_label.show()
 

@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.api.models import AnyCall, CallKind, Direction, GroupCall, UserCall
 from pbxdesk.ui.history import HistoryTab
-from tests.ui.history.conftest import ANONYMOUS_CALL_ID, MakeTab
+from tests.ui.history.conftest import ANONYMOUS_CALL_ID, MakeTab, RecordingDialogs
 from tests.ui.history.helpers import (
     key_click,
     mouse_click,
@@ -174,10 +174,27 @@ def test_every_control_has_a_name_and_a_tooltip(make_tab: MakeTab, kind: CallKin
     assert positions == sorted(positions)
 
 
-def test_ctrl_f_focuses_the_search_box(make_tab: MakeTab, qtbot: QtBot) -> None:
+def test_window_shortcuts_reach_the_tab(make_tab: MakeTab, dialogs: RecordingDialogs,
+                                        qtbot: QtBot) -> None:
+    # The main window owns Ctrl+F and Ctrl+E; the tab adds no binding of its own that
+    # would make them ambiguous (Qt then triggers neither).
     tab = make_tab(CallKind.USER)
-    with qtbot.waitActive(tab):
-        tab.activateWindow()
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.setCentralWidget(tab)
+    for keys, slot in (("Ctrl+F", tab.focus_search), ("Ctrl+E", tab.export_csv)):
+        action = QAction(keys, window)
+        action.setShortcut(QKeySequence(keys))
+        action.triggered.connect(slot)
+        window.addAction(action)
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    tab.filter_bar.search.setText("0412")
     tab.view.setFocus()
     key_click(qtbot, tab.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is tab.filter_bar.search, timeout=2000)
+    assert QApplication.focusWidget() is tab.filter_bar.search
+    assert tab.filter_bar.search.selectedText() == "0412"  # typing replaces the old search
+    key_click(qtbot, tab.view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert len(dialogs.asked) == 1  # export asked where to save (the fake says "cancel")
+    assert dialogs.asked[0].name.startswith("user-calls-")

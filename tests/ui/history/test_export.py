@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
@@ -35,6 +36,22 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 def identity(call: AnyCall) -> tuple[str, str, str]:
     return (call.unique_call_id or "", call.user_number or "", api_time(call.call_start_at))
+
+
+def hold_export(monkeypatch: pytest.MonkeyPatch, store: CallStore,
+                after: int) -> threading.Event:
+    """Exports read the real rows but stop after ``after`` until the event is set."""
+    release = threading.Event()
+    real_iter_calls = store.iter_calls
+
+    def held(*args: Any, **kwargs: Any) -> Generator[AnyCall, None, None]:
+        for number, call in enumerate(real_iter_calls(*args, **kwargs)):
+            if number == after:
+                release.wait(10)
+            yield call
+
+    monkeypatch.setattr(store, "iter_calls", held)
+    return release
 
 
 def run_export(tab: HistoryTab, qtbot: QtBot) -> None:
@@ -105,17 +122,7 @@ def test_cancelled_export_leaves_no_file(make_tab: MakeTab, store: CallStore,
                                          dialogs: RecordingDialogs, qtbot: QtBot,
                                          tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    # The real rows, held after 600 so the test can press Cancel mid-export.
-    release = threading.Event()
-    real_iter_calls = store.iter_calls
-
-    def held(*args: Any, **kwargs: Any) -> Generator[AnyCall, None, None]:
-        for number, call in enumerate(real_iter_calls(*args, **kwargs)):
-            if number == 600:
-                release.wait(10)
-            yield call
-
-    monkeypatch.setattr(store, "iter_calls", held)
+    release = hold_export(monkeypatch, store, after=600)  # so Cancel lands mid-export
     tab = make_tab(CallKind.USER)
     out = tmp_path / "exports"
     out.mkdir()
@@ -188,3 +195,22 @@ def test_export_that_runs_out_of_space_leaves_nothing(
     [(_title, text)] = dialogs.errors
     assert "too large for that disk" in text
     assert leftovers(out) == []
+
+
+def test_closing_the_tab_during_an_export_does_not_kill_the_app(
+        make_tab: MakeTab, store: CallStore, dialogs: RecordingDialogs, qtbot: QtBot,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    release = hold_export(monkeypatch, store, after=300)
+    tab = make_tab(CallKind.QUEUE)
+    total = tab.model.total
+    dialogs.save_paths = [tmp_path / "queue.csv"]
+    tab.export_csv()
+    job = tab.exporter.job
+    assert job is not None
+    assert job.isRunning()
+    tab.close()
+    shiboken6.delete(tab)  # the session was closed: its tabs go, the thread must not
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        release.set()
+    _names, rows = read_csv(tmp_path / "queue.csv")
+    assert len(rows) == total  # the export the user asked for still completed

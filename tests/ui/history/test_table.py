@@ -179,13 +179,13 @@ def test_empty_states_are_said_in_words(make_tab: MakeTab, empty_store: CallStor
     tab = make_tab(CallKind.USER, store=empty_store)
     assert tab.model.total == 0
     assert tab.view.empty_label.isVisible()
-    assert tab.view.empty_label.text() == EMPTY_STORE
+    assert tab.view.empty_label.text().startswith(EMPTY_STORE)
     assert tab.paging.label.text() == "No rows"
     assert not tab.paging.next.isEnabled()
     filled = make_tab(CallKind.USER)
     filled.filter_bar.set_search_text("no such caller anywhere")
     assert filled.view.empty_label.isVisible()
-    assert filled.view.empty_label.text() == EMPTY_FILTERED
+    assert filled.view.empty_label.text().startswith(EMPTY_FILTERED)
     filled.filter_bar.set_search_text("")
     assert not filled.view.empty_label.isVisible()
 
