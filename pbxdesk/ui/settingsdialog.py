@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import weakref
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -375,14 +376,27 @@ class SettingsHost(Protocol):
     async def apply_settings(self, new: Settings) -> None: ...
 
 
-def open_settings_dialog(host: SettingsHost, *,
-                         tester: ConnectionTester | None = None) -> SettingsDialog:
-    """Open the dialog window-modal over ``host.window``; saved settings go to ``host``."""
+def open_settings_dialog(host: SettingsHost, *, tester: ConnectionTester | None = None,
+                         api_key: str | None = None) -> SettingsDialog:
+    """Open the dialog window-modal over ``host.window``; saved settings go to ``host``.
+
+    ``api_key`` shows a key that is not stored (the demo's); by default the stored
+    key of ``host.settings`` is shown.
+    """
     dialog = SettingsDialog(host.settings, host.key_store,
                             tester or ConnectionTester(host.connection_budget()),
-                            tasks=host.tasks, parent=host.window)
+                            tasks=host.tasks, api_key=api_key, parent=host.window)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.sig_settings_saved.connect(
-        lambda new: host.tasks.spawn(host.apply_settings(new), name="apply-settings"))
+    # Only a weak reference: the connection lives as long as the dialog, and a strong one
+    # could hold the last reference to the host's window, which would then be deleted
+    # from inside its own destructor when it deletes the dialog.
+    host_ref = weakref.ref(host)
+
+    def apply(new: Settings) -> None:
+        current = host_ref()
+        if current is not None:
+            current.tasks.spawn(current.apply_settings(new), name="apply-settings")
+
+    dialog.sig_settings_saved.connect(apply)
     dialog.open()
     return dialog

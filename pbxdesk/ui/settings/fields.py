@@ -60,11 +60,6 @@ class Editor:
     def key(self) -> str:
         return self.spec.key
 
-    @property
-    def has_own_label(self) -> bool:
-        """True when the widget shows its label itself (a check box)."""
-        return False
-
     def value(self) -> Any:
         raise NotImplementedError
 
@@ -83,10 +78,6 @@ class CheckEditor(Editor):
     def __init__(self, spec: SettingSpec, parent: QWidget | None = None) -> None:
         self._box = QCheckBox(spec.label, parent)
         super().__init__(spec, self._box)
-
-    @property
-    def has_own_label(self) -> bool:
-        return True
 
     def set_text(self, text: str) -> None:
         """The box's label (with its mnemonic)."""

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import http.server
 import socket
 import ssl
@@ -43,6 +44,20 @@ class MakeDialog(Protocol):
 
 class CannedServer(Protocol):
     def __call__(self, status: int, body: bytes, content_type: str) -> str: ...
+
+
+@pytest.fixture(autouse=True)
+def collect_loop_garbage() -> Iterator[None]:
+    """Collect cyclic garbage on the main thread once the test (and ``qloop``) is done.
+
+    A closed qasync loop is cyclic garbage that still owns a QObject with Qt timers
+    (a cancelled request's timeout is still registered). If the garbage collector
+    happens to run on a server thread of a later test, Qt warns "Timers cannot be
+    stopped from another thread", which fails that test. Autouse fixtures are set up
+    first, so this teardown runs after ``qloop``'s.
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture
@@ -100,7 +115,8 @@ def canned_server() -> Iterator[CannedServer]:
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         servers.append(server)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
         return f"http://127.0.0.1:{server.server_address[1]}"
 
     yield serve
