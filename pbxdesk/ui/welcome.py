@@ -64,7 +64,8 @@ class WelcomePage(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.explanation = self._label(EXPLANATION, "welcomeText")
-        self.connect_button = self._button("&Connect to your PBX", "connectButton",
+        # Alt+P and Alt+D: the main window's menus already use C (Calls), F, V, T and H.
+        self.connect_button = self._button("Connect to your &PBX", "connectButton",
                                            "Enter your portal's address and API key")
         self.connect_button.setDefault(True)
         self.demo_button = self._button("Try the &demo", "demoButton", DEMO_NOTE)

@@ -41,7 +41,7 @@ def test_buttons_work_from_the_keyboard(qtbot: QtBot) -> None:
     page.connect_button.setFocus()
     with qtbot.waitSignal(page.sig_connect_requested, timeout=1000):
         key_click(qtbot, page.connect_button, Qt.Key.Key_Space)
-    assert page.connect_button.text() == "&Connect to your PBX"
+    assert page.connect_button.text() == "Connect to your &PBX"
     assert page.demo_button.text() == "Try the &demo"
     assert page.focusProxy() is page.connect_button
 
