@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Final
+from typing import Any, Final
 
 from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome
 from pbxdesk.store import pager, query, rows, writer
@@ -84,15 +84,7 @@ class CallStore:
 
     def close(self) -> None:
         """Close every thread's connection. Call after the worker threads have stopped."""
-        if self._connections.closed:
-            return
-        try:
-            # Keeps the planner's statistics fresh at a bounded cost (analysis_limit).
-            conn = self._connections.conn()
-            conn.execute("PRAGMA analysis_limit = 1000")
-            conn.execute("PRAGMA optimize")
-        except Exception as exc:  # closing must not fail on a full or read-only disk
-            log.warning("Could not update the call store's statistics: %s", exc)
+        # No ANALYZE / PRAGMA optimize: the read plans are fixed (see query._source).
         self._connections.close_all()
 
     def release_thread(self) -> None:
@@ -119,14 +111,26 @@ class CallStore:
         """How many calls match ``flt`` (memoised until the next commit)."""
         session = self._connections.session()
         with session.snapshot() as cache:
-            key = pager.count_key(flt)
-            total: int | None = cache.get(key)
-            if total is None:
-                where = query.where(session.conn, flt, self.default_region)
-                total = 0 if where.matches_nothing else int(session.conn.execute(
-                    f"SELECT count(*) FROM calls WHERE {where.sql}", where.params).fetchone()[0])
-                cache[key] = total
-            return total
+            where = query.where(session.conn, flt, self.default_region, session)
+            return self._count(session.conn, cache, flt, where)
+
+    def _count(self, conn: sqlite3.Connection, cache: dict[object, Any], flt: CallFilter,
+               where: query.Where) -> int:
+        key = pager.count_key(flt)
+        total: int | None = cache.get(key)
+        if total is None:
+            if where.matches_nothing:
+                total = 0
+            elif not where.restricts:  # no WHERE at all: SQLite counts b-tree cells
+                total = int(conn.execute("SELECT count(*) FROM calls").fetchone()[0])
+            elif where.only_table:  # a search alone: its matches are all rows of calls
+                total = int(conn.execute(f"SELECT count(*) FROM {where.only_table}"
+                                         ).fetchone()[0])
+            else:
+                total = int(conn.execute(f"SELECT count(*) FROM {where.source} "
+                                         f"WHERE {where.sql}", where.params).fetchone()[0])
+            cache[key] = total
+        return total
 
     @guarded
     def page(self, flt: CallFilter = ALL_CALLS, sort: Sort = NEWEST_FIRST, offset: int = 0,
@@ -135,11 +139,18 @@ class CallStore:
 
         Fast at any depth when pages are asked for near earlier ones (scrolling)
         or after :meth:`count` for the same filter (jumping towards the end).
+        Counts the filter's rows first if that is needed to choose how to read.
         """
         session = self._connections.session()
         with session.snapshot() as cache:
-            where = query.where(session.conn, flt, self.default_region)
-            return pager.fetch(session.conn, cache, where, flt, sort, offset, limit)
+            conn = session.conn
+            where = query.where(conn, flt, self.default_region, session)
+
+            def sizes() -> tuple[int, int]:
+                return (self._count(conn, cache, flt, where),
+                        self._count(conn, cache, ALL_CALLS, query.EVERYTHING))
+
+            return pager.fetch(conn, cache, where, flt, sort, offset, limit, sizes)
 
     def iter_calls(self, flt: CallFilter = ALL_CALLS, sort: Sort = NEWEST_FIRST,
                    batch_size: int = EXPORT_BATCH) -> Generator[AnyCall, None, None]:
@@ -154,8 +165,10 @@ class CallStore:
             where = query.where(conn, flt, self.default_region)
             if where.matches_nothing:
                 return
-            cursor = conn.execute(f"SELECT {_COLUMNS} FROM calls WHERE {where.sql} "
-                                  f"ORDER BY {query.order_by(sort)}", where.params)
+            # Walking the sort index streams rows in order: no sorter holding them all.
+            cursor = conn.execute(
+                f"SELECT {_COLUMNS} FROM calls INDEXED BY {query.sort_index(sort.column)} "
+                f"WHERE {where.sql} ORDER BY {query.order_by(sort)}", where.params)
             while batch := cursor.fetchmany(max(1, batch_size)):
                 yield from (rows.decode(row) for row in batch)
         except (sqlite3.Error, OSError) as exc:

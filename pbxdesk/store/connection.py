@@ -34,6 +34,8 @@ BUSY_TIMEOUT_S: Final = 10.0
 # Page cache per connection. The views read through covering indexes, so a modest
 # cache is enough; memory stays the same whatever the number of rows.
 CACHE_KIB: Final = 16 * 1024
+# Search results kept per thread (each a temporary table of matching ids).
+MAX_MATCH_TABLES: Final = 4
 
 
 def connect(path: Path, *, migrate_schema: bool) -> sqlite3.Connection:
@@ -56,6 +58,9 @@ def connect(path: Path, *, migrate_schema: bool) -> sqlite3.Connection:
         if migrate_schema:
             if migrate(conn, path):
                 log.info("Call store %s upgraded to version %d", path, SCHEMA_VERSION)
+            if _drop_statistics(conn):
+                conn.close()  # it keeps the statistics it loaded; a new one has none
+                return connect(path, migrate_schema=True)
         elif schema_version(conn) != SCHEMA_VERSION:
             raise StoreError(f"The call history {path} changed version while open; "
                              "restart pbxdesk.", path)
@@ -65,6 +70,18 @@ def connect(path: Path, *, migrate_schema: bool) -> sqlite3.Connection:
             raise _known(exc, path) from exc
         raise
     return conn
+
+
+def _drop_statistics(conn: sqlite3.Connection) -> bool:
+    # The store fixes its read plans itself (pbxdesk.store.query); statistics from an
+    # ANALYZE (by an older build or a curious user) would only let SQLite swap a walk
+    # of an index for a skip-scan a hundred times slower at a million rows.
+    if not conn.execute("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'").fetchone():
+        return False
+    with write_transaction(conn):
+        conn.execute("DROP TABLE sqlite_stat1")
+    log.info("Dropped planner statistics from the call store")
+    return True
 
 
 def _known(exc: BaseException, path: Path) -> BaseException:
@@ -94,11 +111,17 @@ def _end_transaction(conn: sqlite3.Connection, how: str) -> None:
 
 @dataclass(eq=False)
 class Session:
-    """One thread's connection plus caches that are valid while the data is unchanged."""
+    """One thread's connection, plus memos valid while the data is unchanged.
+
+    The memos: a dict for counts and paging positions, and temporary tables of
+    search matches (so paging through a search runs the trigram query once).
+    """
 
     conn: sqlite3.Connection
     _cache: dict[object, Any] = field(default_factory=dict)
     _seen: tuple[int, int] = (-1, -1)
+    _tables: dict[object, str] = field(default_factory=dict)
+    _next_table: int = 0
 
     @contextmanager
     def snapshot(self) -> Iterator[dict[object, Any]]:
@@ -125,13 +148,33 @@ class Session:
     def cache(self) -> dict[object, Any]:
         """Per-thread memo (paging anchors, counts), emptied when anyone committed."""
         # data_version moves when *another* connection commits; total_changes when
-        # this one writes. Either way the cached positions may be wrong.
-        seen = (int(self.conn.execute("PRAGMA data_version").fetchone()[0]),
-                self.conn.total_changes)
-        if seen != self._seen:
+        # this one writes. Either way the memoised counts and positions may be wrong.
+        if self._observe() != self._seen:
             self._cache.clear()
-            self._seen = seen
+            for name in self._tables.values():
+                self.conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+            self._tables.clear()
+            self._seen = self._observe()
         return self._cache
+
+    def match_table(self, key: object, select_sql: str, params: tuple[Any, ...]) -> str:
+        """A temporary table of the ids ``select_sql`` returns, kept with the memo."""
+        name = self._tables.get(key)
+        if name is None:
+            while len(self._tables) >= MAX_MATCH_TABLES:
+                oldest = next(iter(self._tables))
+                self.conn.execute(f"DROP TABLE IF EXISTS temp.{self._tables.pop(oldest)}")
+            name = f"search_matches_{self._next_table}"
+            self._next_table += 1
+            self.conn.execute(f"CREATE TEMP TABLE {name} (id INTEGER PRIMARY KEY)")
+            self.conn.execute(f"INSERT OR IGNORE INTO temp.{name} (id) {select_sql}", params)
+            self._tables[key] = name
+            self._seen = self._observe()  # our own temporary rows are not a data change
+        return f"temp.{name}"
+
+    def _observe(self) -> tuple[int, int]:
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return int(version), self.conn.total_changes
 
 
 class ConnectionPerThread:

@@ -19,18 +19,25 @@ of :data:`MAX_CURSORS` filter/sort pairs per thread.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from pbxdesk.api.models import AnyCall
 from pbxdesk.store import query, rows
-from pbxdesk.store.filters import CallFilter, Sort
+from pbxdesk.store.filters import CallFilter, Sort, SortColumn
 
 MAX_ANCHORS: Final = 512
 MAX_CURSORS: Final = 16
 
 _COLUMNS: Final = ", ".join(f"c.{name}" for name in rows.SELECT_COLUMNS)
 _POSITION_OF = {name: i + 1 for i, name in enumerate(rows.SELECT_COLUMNS)}  # after c.id
+
+
+# Reading one table row through a filter index costs about as much as stepping
+# over this many entries of a covering index (measured at 1M rows, see
+# docs/benchmarks.md); it decides between the two ways of reading a page.
+ROW_VS_ENTRY: Final = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,21 +52,35 @@ def count_key(flt: CallFilter) -> tuple[str, CallFilter]:
     return ("count", flt)
 
 
-def page_sql(where: query.Where, sort: Sort, anchor: tuple[Any, ...] | None
-             ) -> tuple[str, tuple[Any, ...]]:
+def page_sql(where: query.Where, sort: Sort, anchor: tuple[Any, ...] | None,
+             walk: bool) -> tuple[str, tuple[Any, ...]]:
     """``SELECT id, <rows.SELECT_COLUMNS>`` for one window, in ``sort`` order.
 
-    The inner query reads only the index (ids in order, filters tested on the
-    index entries); the outer one reads the table rows of that window alone.
+    ``walk``: read the sort column's index in order and test the filters on its
+    entries (covering, so only the window's rows are read from the table); else
+    find the filter's rows through ``where.source`` and sort them. The outer
+    query reads the table rows of the window alone.
     """
-    condition, params = where.sql, where.params
+    terms, params = [where.sql], list(where.params)
+    order = query.order_by(sort)
+    source = where.source
+    if walk:
+        source = f"calls INDEXED BY {query.sort_index(sort.column)}"
+        if sort.column in where.seeks:
+            seek, seek_params = where.seeks[sort.column]
+            terms.append(seek)
+            params.extend(seek_params)
+    elif sort.column is not SortColumn.START:  # the user / group indexes are in start order
+        order = query.order_by(sort, prefix="+")  # "+" keeps SQLite off the sort index
     if anchor is not None:
         bound, bound_params = query.after(sort, anchor)
-        condition, params = f"({condition}) AND {bound}", (*params, *bound_params)
-    sql = (f"SELECT c.id, {_COLUMNS} FROM (SELECT id FROM calls WHERE {condition} "
-           f"ORDER BY {query.order_by(sort)} LIMIT ? OFFSET ?) AS p "
+        terms.append(bound)
+        params.extend(bound_params)
+    condition = " AND ".join(f"({term})" for term in terms)
+    sql = (f"SELECT c.id, {_COLUMNS} FROM (SELECT id FROM {source} WHERE {condition} "
+           f"ORDER BY {order} LIMIT ? OFFSET ?) AS p "
            f"JOIN calls AS c ON c.id = p.id ORDER BY {query.order_by(sort, 'c.')}")
-    return sql, params
+    return sql, tuple(params)
 
 
 def anchor_of(row: tuple[Any, ...], sort: Sort) -> tuple[Any, ...]:
@@ -87,9 +108,30 @@ def plan(offset: int, limit: int, anchors: dict[int, tuple[Any, ...]],
     return best
 
 
-def fetch(conn: sqlite3.Connection, cache: dict[object, Any], where: query.Where, flt: CallFilter,
-          sort: Sort, offset: int, limit: int) -> list[AnyCall]:
-    """Rows ``offset .. offset+limit-1`` of ``flt`` in ``sort`` order (fewer at the end)."""
+def should_walk(where: query.Where, sort: Sort, chosen: _Plan, matching: int,
+                total: int) -> bool:
+    """Whether walking the sort index is cheaper than sorting the filter's rows.
+
+    The walk steps over ``(skip + take) * total / matching`` entries (the
+    matches assumed spread evenly, or found directly through a seek); the other
+    way reads and sorts all ``matching`` rows.
+    """
+    if not where.restricts:
+        return True
+    wanted = chosen.skip + chosen.take
+    steps = wanted if sort.column in where.seeks else wanted * total / max(1, matching)
+    return steps <= matching * ROW_VS_ENTRY
+
+
+Sizes = Callable[[], tuple[int, int]]
+
+
+def fetch(conn: sqlite3.Connection, cache: dict[object, Any], where: query.Where,
+          flt: CallFilter, sort: Sort, offset: int, limit: int, sizes: Sizes) -> list[AnyCall]:
+    """Rows ``offset .. offset+limit-1`` of ``flt`` in ``sort`` order (fewer at the end).
+
+    ``sizes`` gives (rows matching ``flt``, rows in the store), memoised by the caller.
+    """
     offset, limit = max(0, offset), max(0, limit)
     if limit == 0 or where.matches_nothing:
         return []
@@ -97,8 +139,9 @@ def fetch(conn: sqlite3.Connection, cache: dict[object, Any], where: query.Where
     chosen = plan(offset, limit, anchors, cache.get(count_key(flt)))
     if chosen is None:
         return []
+    walk = not where.restricts or should_walk(where, sort, chosen, *sizes())
     order = sort if chosen.forwards else sort.reversed()
-    sql, params = page_sql(where, order, chosen.anchor)
+    sql, params = page_sql(where, order, chosen.anchor, walk)
     found = conn.execute(sql, (*params, chosen.take, chosen.skip)).fetchall()
     if not chosen.forwards:
         found.reverse()

@@ -43,6 +43,10 @@ NULLABLE_FIELDS: Final = (
     "call_duration", "conversation_duration",
 )
 _BIT = {name: 1 << i for i, name in enumerate(NULLABLE_FIELDS)}
+(_NULL_ID, _NULL_TYPE, _NULL_STATUS, _NULL_GROUP, _NULL_CALLER, _NULL_CALLER_NAME, _NULL_DEST,
+ _NULL_USER_NAME, _NULL_USER_NUMBER, _NULL_START, _NULL_CONNECTED, _NULL_DURATION,
+ _NULL_TALK) = (_BIT[name] for name in NULLABLE_FIELDS)
+_USER_CODE: Final = KIND_CODES[CallKind.USER]
 
 # The stored columns after ``key``, in the order :func:`encode` returns them.
 DATA_COLUMNS: Final = (
@@ -109,31 +113,46 @@ def encode(row: AnyCall) -> tuple[Any, ...]:
 
 
 def decode(values: Sequence[Any]) -> AnyCall:
-    """The model row for one result of ``SELECT <SELECT_COLUMNS>``."""
+    """The model row for one result of ``SELECT <SELECT_COLUMNS>``.
+
+    Written out long-hand: it runs for every row of every page and export.
+    """
     (kind_code, _direction, _outcome, nulls, call_id, call_type, status, group, caller,
      caller_name, dest, user_name, user_number, start, connected, duration, talk,
      caller_e164, dest_e164, extra) = values
-    kind = KIND_OF_CODE.get(kind_code, CallKind.USER)
-    bit = _BIT
+    if nulls & _NULL_START:
+        start_at = None
+    else:
+        start_at = _EPOCH + timedelta(microseconds=start if type(start) is int else _int(start))
+    if nulls & _NULL_CONNECTED:
+        connected_at = None
+    else:
+        connected_at = _EPOCH + timedelta(
+            microseconds=connected if type(connected) is int else _int(connected))
+    if nulls & _NULL_DURATION:
+        duration = None
+    elif type(duration) is not int:
+        duration = _int(duration)
+    if nulls & _NULL_TALK:
+        talk = None
+    elif type(talk) is not int:
+        talk = _int(talk)
     common: dict[str, Any] = {
-        "unique_call_id": None if nulls & bit["unique_call_id"] else call_id,
-        "caller_id": None if nulls & bit["caller_id"] else caller,
-        "caller_name": None if nulls & bit["caller_name"] else caller_name,
-        "dest_number": None if nulls & bit["dest_number"] else dest,
-        "user_name": None if nulls & bit["user_name"] else user_name,
-        "user_number": None if nulls & bit["user_number"] else user_number,
-        "call_start_at": None if nulls & bit["call_start_at"] else from_micros(_int(start)),
-        "connected_at": None if nulls & bit["connected_at"] else from_micros(_int(connected)),
-        "call_duration": None if nulls & bit["call_duration"] else _int(duration),
-        "conversation_duration": None if nulls & bit["conversation_duration"] else _int(talk),
-        "caller_e164": caller_e164,
-        "dest_e164": dest_e164,
-        "extra": _decode_extra(extra),
+        "unique_call_id": None if nulls & _NULL_ID else call_id,
+        "caller_id": None if nulls & _NULL_CALLER else caller,
+        "caller_name": None if nulls & _NULL_CALLER_NAME else caller_name,
+        "dest_number": None if nulls & _NULL_DEST else dest,
+        "user_name": None if nulls & _NULL_USER_NAME else user_name,
+        "user_number": None if nulls & _NULL_USER_NUMBER else user_number,
+        "call_start_at": start_at, "connected_at": connected_at, "call_duration": duration,
+        "conversation_duration": talk, "caller_e164": caller_e164, "dest_e164": dest_e164,
+        "extra": _decode_extra(extra) if extra else _EMPTY,
     }
-    if kind is CallKind.USER:
-        return UserCall(type=None if nulls & bit["type"] else call_type, **common)
-    return GroupCall(call_kind=kind, group=None if nulls & bit["group_name"] else group,
-                     status=None if nulls & bit["status"] else status, **common)
+    if kind_code == _USER_CODE:
+        return UserCall(type=None if nulls & _NULL_TYPE else call_type, **common)
+    return GroupCall(call_kind=KIND_OF_CODE.get(kind_code, CallKind.QUEUE),
+                     group=None if nulls & _NULL_GROUP else group,
+                     status=None if nulls & _NULL_STATUS else status, **common)
 
 
 def _storable_int(number: int) -> int | bytes:

@@ -28,7 +28,6 @@ from typing import Any, Final
 import phonenumbers
 
 MIN_INDEXED_CHARS: Final = 3
-NOTHING: Final = ("0", ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,16 +70,30 @@ def number_candidates(text: str, region: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(candidates))
 
 
-def text_condition(conn: sqlite3.Connection, text: str,
-                   region: str | None) -> tuple[str, tuple[Any, ...]]:
-    """An SQL condition on ``calls`` and its parameters; ``("0", ())`` matches nothing."""
+@dataclass(frozen=True, slots=True)
+class TextMatch:
+    """What a search text selects: ids from indexes, and/or a scanning condition.
+
+    ``ids_sql`` is a SELECT of matching ``calls.id`` (from the trigram index and
+    the user / group references); ``scan_sql`` a condition on ``calls`` for
+    parts too short for the index. A row matches if either says so.
+    """
+
+    ids_sql: str | None
+    ids_params: tuple[Any, ...]
+    scan_sql: str | None
+    scan_params: tuple[Any, ...]
+
+    @property
+    def matches_nothing(self) -> bool:
+        return self.ids_sql is None and self.scan_sql is None
+
+
+def text_match(conn: sqlite3.Connection, text: str, region: str | None) -> TextMatch:
     query = parse_text(text, region)
-    if query.name is None and not query.numbers:
-        return NOTHING
     user_refs, group_refs = _matching_refs(conn, query)
     sources: list[str] = []
     params: list[Any] = []
-    scans: list[str] = []
     match = _fts_expression(query)
     if match:
         sources.append("SELECT rowid FROM calls_search WHERE calls_search MATCH ?")
@@ -92,18 +105,17 @@ def text_condition(conn: sqlite3.Connection, text: str,
         sources.append(f"SELECT id FROM calls WHERE group_ref IN ({_marks(group_refs)})")
         params.extend(group_refs)
     # Too short for the trigram index: scan with LIKE (ASCII case-insensitive).
-    short_params: list[Any] = []
+    scans: list[str] = []
+    scan_params: list[Any] = []
     if query.name is not None and len(query.name) < MIN_INDEXED_CHARS:
         scans.append("caller_name LIKE ? ESCAPE '\\'")
-        short_params.append(_like(query.name))
+        scan_params.append(_like(query.name))
     for digits in query.numbers:
         if len(digits) < MIN_INDEXED_CHARS:
             scans.append("caller_id LIKE ? ESCAPE '\\' OR dest_number LIKE ? ESCAPE '\\'")
-            short_params.extend((_like(digits), _like(digits)))
-    terms = ([f"id IN ({' UNION '.join(sources)})"] if sources else []) + scans
-    if not terms:
-        return NOTHING
-    return f"({' OR '.join(terms)})", (*params, *short_params)
+            scan_params.extend((_like(digits), _like(digits)))
+    return TextMatch(" UNION ".join(sources) or None, tuple(params),
+                     " OR ".join(scans) or None, tuple(scan_params))
 
 
 def _fts_expression(query: TextQuery) -> str | None:

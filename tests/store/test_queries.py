@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome, UserCall
-from pbxdesk.store import ALL_CALLS, CallFilter, CallStore, GroupInfo, Sort, SortColumn
+from pbxdesk.store import ALL_CALLS, CallFilter, CallStore, GroupInfo, Sort, SortColumn, pager
 from tests.fixtures.store import CallFactory
 from tests.store import truth
 
@@ -256,3 +256,32 @@ def test_times_in_filters_may_be_naive_or_in_any_zone(
     sydney = CallFilter(start=datetime(2024, 3, 1, 10, tzinfo=zone),
                         end=datetime(2024, 4, 1, 10, tzinfo=zone))
     assert store.count(utc) == store.count(naive) == store.count(sydney) > 0
+
+
+@pytest.mark.parametrize("ratio", [0, 10**9], ids=["sort-what-matches", "walk-sort-index"])
+def test_both_ways_of_reading_a_page_agree_with_ground_truth(
+        stored: tuple[CallStore, list[AnyCall]], monkeypatch: pytest.MonkeyPatch,
+        ratio: int) -> None:
+    # The pager chooses per page between walking the sort column's index and
+    # sorting the filter's rows; force each way and check every sort both ways.
+    store, calls = stored
+    monkeypatch.setattr(pager, "ROW_VS_ENTRY", ratio)
+    chosen = ["range", "queues", "user number", "user name", "groups", "outbound",
+              "text name", "everything"]
+    for sort in SORTS:
+        for name in chosen:
+            flt = FILTERS[name]
+            want = expected(calls, name, sort)
+            assert keys(store.page(flt, sort, 0, 200)) == want[:200], (sort, name)
+            middle = len(want) // 2
+            assert keys(store.page(flt, sort, middle, 20)) == want[middle:middle + 20]
+
+
+_expected: dict[tuple[str, Sort], list[str]] = {}
+
+
+def expected(calls: list[AnyCall], name: str, sort: Sort) -> list[str]:
+    """Ground truth for a named filter, computed once per module run."""
+    if (name, sort) not in _expected:
+        _expected[name, sort] = truth.expected(calls, FILTERS[name], sort)
+    return _expected[name, sort]

@@ -8,8 +8,9 @@ the order rows were first stored).
 
 from __future__ import annotations
 
+import functools
 import string
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from pbxdesk.api.models import AnyCall, GroupCall, UserCall
@@ -28,19 +29,23 @@ def micros(moment: datetime | None) -> int:
     return (moment - EPOCH) // timedelta(microseconds=1)
 
 
+_ATTRIBUTE = {
+    SortColumn.CALL_ID: "unique_call_id", SortColumn.CALLER: "caller_id",
+    SortColumn.CALLER_NAME: "caller_name", SortColumn.DESTINATION: "dest_number",
+    SortColumn.USER_NAME: "user_name", SortColumn.EXTENSION: "user_number",
+    SortColumn.START: "call_start_at", SortColumn.ANSWERED: "connected_at",
+    SortColumn.DURATION: "call_duration", SortColumn.TALK_TIME: "conversation_duration",
+    SortColumn.GROUP: "group_name",
+}
+
+
 def raw_value(call: AnyCall, column: SortColumn) -> str | int | datetime | None:
     if column is SortColumn.TYPE:
         return call.type if isinstance(call, UserCall) else None
     if column is SortColumn.STATUS:
         return call.status if isinstance(call, GroupCall) else None
-    return {
-        SortColumn.CALL_ID: call.unique_call_id, SortColumn.CALLER: call.caller_id,
-        SortColumn.CALLER_NAME: call.caller_name, SortColumn.DESTINATION: call.dest_number,
-        SortColumn.USER_NAME: call.user_name, SortColumn.EXTENSION: call.user_number,
-        SortColumn.START: call.call_start_at, SortColumn.ANSWERED: call.connected_at,
-        SortColumn.DURATION: call.call_duration,
-        SortColumn.TALK_TIME: call.conversation_duration, SortColumn.GROUP: call.group_name,
-    }[column]
+    value: str | int | datetime | None = getattr(call, _ATTRIBUTE[column])
+    return value
 
 
 def sort_value(call: AnyCall, column: SortColumn) -> str | int:
@@ -54,20 +59,36 @@ def sort_value(call: AnyCall, column: SortColumn) -> str | int:
     return text.translate(_ASCII_LOWER) if column in _NOCASE else text
 
 
-def sorted_keys(calls: Sequence[AnyCall], sort: Sort) -> list[str]:
-    """Keys in ``sort`` order; ``calls`` in the order they were first stored."""
-    order: dict[str, int] = {}
-    for call in calls:
-        order.setdefault(call.key, len(order))
-    latest = {call.key: call for call in calls}
+def _latest(calls: Sequence[AnyCall]) -> dict[str, tuple[int, AnyCall]]:
+    """key -> (order first stored, latest row); memoised, keys are costly to hash."""
+    memo_key = (id(calls), len(calls))
+    if memo_key not in _LATEST:
+        latest: dict[str, tuple[int, AnyCall]] = {}
+        for call in calls:
+            key = call.key
+            latest[key] = (latest[key][0] if key in latest else len(latest), call)
+        _LATEST.clear()
+        _LATEST[memo_key] = latest
+    return _LATEST[memo_key]
 
-    def key(item: str) -> tuple[str | int, int, int]:
-        call = latest[item]
-        return (sort_value(call, sort.column), micros(call.call_start_at), order[item])
+
+_LATEST: dict[tuple[int, int], dict[str, tuple[int, AnyCall]]] = {}
+
+
+def sorted_keys(calls: Sequence[AnyCall], sort: Sort,
+                keep: Callable[[AnyCall], bool] = lambda call: True) -> list[str]:
+    """Keys in ``sort`` order; ``calls`` in the order they were first stored."""
+    kept = [(key, order, call) for key, (order, call) in _latest(calls).items() if keep(call)]
+
+    def sort_key(item: tuple[str, int, AnyCall]) -> tuple[str | int, int, int]:
+        _, order, call = item
+        return (sort_value(call, sort.column), micros(call.call_start_at), order)
 
     if sort.column is SortColumn.START:
-        return sorted(latest, key=lambda k: key(k)[1:], reverse=sort.descending)
-    return sorted(latest, key=key, reverse=sort.descending)
+        kept.sort(key=lambda item: sort_key(item)[1:], reverse=sort.descending)
+    else:
+        kept.sort(key=sort_key, reverse=sort.descending)
+    return [key for key, _, _ in kept]
 
 
 def matches(call: AnyCall, flt: CallFilter, region: str | None = "AU") -> bool:
@@ -102,7 +123,7 @@ def text_matches(call: AnyCall, text: str, region: str | None) -> bool:
                 _ASCII_LOWER)
         return (caller or needle in (call.user_name or "").casefold()
                 or (bool(call.group_name) and needle in (call.group_name or "").casefold()))
-    candidates = number_candidates(text, region)
+    candidates = _candidates(text, region)
     numbers = [call.caller_id or "", call.dest_number or ""]
     indexed = [*numbers, (call.caller_e164 or "").lstrip("+"), (call.dest_e164 or "").lstrip("+")]
     for digits in candidates:
@@ -113,7 +134,11 @@ def text_matches(call: AnyCall, text: str, region: str | None) -> bool:
     return False
 
 
+@functools.cache
+def _candidates(text: str, region: str | None) -> tuple[str, ...]:
+    return number_candidates(text, region)
+
+
 def expected(calls: Sequence[AnyCall], flt: CallFilter, sort: Sort,
              region: str | None = "AU") -> list[str]:
-    latest = {call.key: call for call in calls}
-    return [key for key in sorted_keys(calls, sort) if matches(latest[key], flt, region)]
+    return sorted_keys(calls, sort, lambda call: matches(call, flt, region))
