@@ -2,7 +2,8 @@
 
 The API has no endpoint listing the account's numbers (DIDs), but the history
 shows them: the ``caller_id`` of outbound user calls and the ``dest_number``
-of inbound calls that reached a number rather than an extension. The newest
+of inbound calls that reached a number rather than an extension (rows of the
+confirmed answered / missed / abandoned outcomes only). The newest
 calls are sampled (cheap at any history size) and the numbers are ranked by
 how often they appear. Qt-free.
 """
@@ -10,20 +11,24 @@ how often they appear. Qt-free.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from pbxdesk.api.models import AnyCall, CallKind, Direction
-from pbxdesk.phone import format_for_display, normalize_api_number
+from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome
+from pbxdesk.phone import format_for_display
 from pbxdesk.store import CallFilter, CallStore
 
 # Newest calls read per direction: enough to see every number in use, cheap
 # even for a million stored calls (one indexed page each).
 SAMPLE: Final = 500
+# Only rows of the confirmed outcomes: what the fields of other types hold is not
+# confirmed (pbx-api.md), and a customer's number must never be offered as ours.
 _OUTBOUND = CallFilter(kinds=frozenset({CallKind.USER}),
-                       directions=frozenset({Direction.OUTBOUND}))
-_INBOUND = CallFilter(directions=frozenset({Direction.INBOUND}))
+                       directions=frozenset({Direction.OUTBOUND}),
+                       outcomes=frozenset({Outcome.ANSWERED, Outcome.MISSED}))
+_INBOUND = CallFilter(directions=frozenset({Direction.INBOUND}),
+                      outcomes=frozenset({Outcome.ANSWERED, Outcome.MISSED, Outcome.ABANDONED}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,27 +60,34 @@ def account_numbers(store: CallStore, default_region: str | None, *,
     return rank_numbers(_numbers_of(outbound, inbound), default_region)
 
 
-def rank_numbers(raw_numbers: Iterable[str], default_region: str | None
+def rank_numbers(numbers: Iterable[tuple[str, str | None]], default_region: str | None
                  ) -> list[CallerIdChoice]:
-    """One choice per distinct number (extensions and junk left out), most frequent first."""
+    """One choice per distinct number, most frequent first.
+
+    Args:
+        numbers: (raw, e164) pairs as rows hold them; pairs without an E.164 form
+            (extensions, withheld, junk) are left out.
+    """
     counts: Counter[str] = Counter()
     first_seen: dict[str, str] = {}
-    for raw in raw_numbers:
-        e164 = normalize_api_number(raw, default_region)
-        if e164 is None:
+    for raw, e164 in numbers:
+        if e164 is None or not raw.strip():
             continue
         counts[e164] += 1
         first_seen.setdefault(e164, raw.strip())
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    # Formatting costs ~20 µs a number: only the few distinct ones are formatted.
     return [CallerIdChoice(first_seen[e164], e164,
                            format_for_display(first_seen[e164], default_region), uses)
             for e164, uses in ranked]
 
 
-def _numbers_of(outbound: Iterable[AnyCall], inbound: Iterable[AnyCall]) -> Iterable[str]:
+def _numbers_of(outbound: Iterable[AnyCall], inbound: Iterable[AnyCall]
+                ) -> Iterator[tuple[str, str | None]]:
+    # The rows carry their numbers' E.164 forms, computed once when they were parsed.
     for row in outbound:
         if row.caller_id:
-            yield row.caller_id
+            yield row.caller_id, row.caller_e164
     for row in inbound:
         if row.dest_number:
-            yield row.dest_number
+            yield row.dest_number, row.dest_e164

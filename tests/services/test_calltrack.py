@@ -10,6 +10,7 @@ import pytest
 
 from pbxdesk.api.models import CallKind, UserCall
 from pbxdesk.api.parse import parse_row
+from pbxdesk.phone import normalize_api_number
 from pbxdesk.services.callerids import account_numbers, rank_numbers
 from pbxdesk.services.calltrack import (
     START_SLACK,
@@ -106,8 +107,8 @@ def test_wake_times_add_the_end_of_ringing_between_polls() -> None:
 
 
 def test_caller_ids_are_deduplicated_and_ranked_by_use() -> None:
-    choices = rank_numbers(["61290000000", "1002", "+61290000000", "0290000000",
-                            "61370000000", "junk", ""], "AU")
+    raw = ["61290000000", "1002", "+61290000000", "0290000000", "61370000000", "junk", ""]
+    choices = rank_numbers([(value, normalize_api_number(value, "AU")) for value in raw], "AU")
     assert [(c.value, c.e164, c.uses) for c in choices] == [
         ("61290000000", "+61290000000", 3), ("61370000000", "+61370000000", 1)]
     assert choices[0].label == "(02) 9000 0000"

@@ -1,0 +1,11 @@
+"""The dial pad: a panel for click-to-call (issue #4).
+
+:class:`DialPad` is the panel the main window docks; its parts are
+``numberedit`` (the number field), ``keypad`` (the keys), ``choices`` (whose
+phones ring, caller ID), ``recent`` (recent numbers), ``spinner`` (busy
+indicator) and ``pad`` (the panel that joins them).
+"""
+
+from pbxdesk.ui.dialpad.pad import DialPad, preview_text
+
+__all__ = ["DialPad", "preview_text"]

@@ -1,0 +1,481 @@
+"""The dial pad panel: type or paste a number, see what will be dialled, call.
+
+:class:`DialPad` puts together the number field (:mod:`.numberedit`), the keys
+(:mod:`.keypad`), the pickers for whose phones ring and the caller ID
+(:mod:`.choices`), the status of the current call and the recent numbers
+(:mod:`.recent`). Every number rule is :mod:`pbxdesk.phone`'s; placing and
+following calls is :class:`~pbxdesk.services.calls.CallService`'s. The pad only
+shows and forwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pbxdesk.phone import (
+    DialResult,
+    DialTarget,
+    NotDialable,
+    Reason,
+    normalize_api_number,
+    parse_dial_input,
+)
+from pbxdesk.services.callerids import account_numbers
+from pbxdesk.services.calls import CallAttempt, CallService, CallState
+from pbxdesk.store import CallStore, RecentDial, StoreError
+from pbxdesk.ui.dialpad.choices import CallerIdPicker, UserPicker
+from pbxdesk.ui.dialpad.keypad import KeyPad
+from pbxdesk.ui.dialpad.numberedit import NumberEdit
+from pbxdesk.ui.dialpad.recent import RecentList
+from pbxdesk.ui.dialpad.spinner import Spinner
+
+log = logging.getLogger("pbxdesk.ui")
+
+CALL_TEXT: Final = "Call"
+NO_EXTENSION_TEXT: Final = "Set your extension in Settings"
+PICK_EXTENSION_TEXT: Final = "Pick whose phones ring"
+RECENT_LIMIT: Final = 30
+ICON_SIZE: Final = 18
+_STYLE: Final = """
+QPushButton#dialKey {
+    border: 1px solid palette(mid); border-radius: 10px; background: palette(button);
+}
+QPushButton#dialKey:hover { background: palette(light); }
+QPushButton#dialKey:pressed { background: palette(midlight); border-color: palette(highlight); }
+QLabel#dialKeyLetters { color: palette(placeholder-text); }
+QPushButton#callButton {
+    border: none; border-radius: 10px; padding: 10px; color: white; background: #1e8e3e;
+    font-weight: 600;
+}
+QPushButton#callButton:hover { background: #23a047; }
+QPushButton#callButton:pressed { background: #177433; }
+QPushButton#callButton:focus { border: 2px solid palette(highlight); }
+QPushButton#callButton:disabled { background: palette(midlight); color: palette(dark); }
+QLineEdit#numberField {
+    border: 1px solid palette(mid); border-radius: 8px; padding: 6px 8px;
+}
+QLineEdit#numberField:focus { border: 2px solid palette(highlight); }
+QFrame#callStatus { border-radius: 8px; background: palette(alternate-base); }
+"""
+
+_INFO: Final = QStyle.StandardPixmap.SP_MessageBoxInformation
+_STATE_ICONS: Final = {
+    CallState.CONNECTED: QStyle.StandardPixmap.SP_DialogApplyButton,
+    CallState.MAY_HAVE_PLACED: QStyle.StandardPixmap.SP_MessageBoxWarning,
+    CallState.ERROR: QStyle.StandardPixmap.SP_MessageBoxCritical,
+}
+
+
+class DialPad(QWidget):
+    """A panel for click-to-call.
+
+    Signals:
+        sig_settings_requested(): the "open Settings" link (no extension set).
+
+    Attributes:
+        confirm_before_dialling: when True (the default), a redial or a
+            :meth:`set_number` with ``dial=True`` fills the field and waits for
+            Call; when False it calls at once.
+    """
+
+    sig_settings_requested = Signal()
+    """The user asked for Settings (to set their extension)."""
+
+    def __init__(self, service: CallService, store: CallStore, *, default_region: str,
+                 my_extension: str, default_caller_id: str = "",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dialPad")
+        self.setAccessibleName("Dial pad")
+        self.service = service
+        self.store = store
+        self._region = default_region
+        self._my_extension = my_extension.strip()
+        self._default_caller_id = default_caller_id.strip()
+        self._shown_attempt = 0
+        self.confirm_before_dialling = True
+        self._build()
+        self._connect_signals()
+        self.setStyleSheet(_STYLE)
+        self.reload_choices()
+        self._reload_recent()
+        self._on_number_changed()
+        if service.current is not None:
+            self._on_service_call_state_changed(service.current)
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.number = NumberEdit(self._region, self)
+        self.number.setObjectName("numberField")
+        self.number.setAccessibleName("Number to dial")
+        self.number.setPlaceholderText("Number or extension")
+        big = QFont(self.number.font())
+        big.setPointSizeF(big.pointSizeF() * 1.5)
+        self.number.setFont(big)
+        self.number.setMinimumHeight(44)
+        self.backspace = QToolButton(self)
+        self.backspace.setText("⌫")
+        self.backspace.setFont(big)
+        self.backspace.setAutoRaise(True)
+        self.backspace.setAutoRepeat(True)
+        self.backspace.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.backspace.setMinimumSize(44, 44)
+        self.backspace.setAccessibleName("Delete last digit")
+        self.backspace.setToolTip("Delete the last digit (Backspace)")
+
+        self.preview_icon = QLabel(self)
+        self.preview_icon.setFixedSize(ICON_SIZE, ICON_SIZE)
+        self.preview = QLabel(self)
+        self.preview.setObjectName("dialPreview")
+        self.preview.setAccessibleName("What will be dialled")
+        self.preview.setWordWrap(True)
+        self.preview.setTextFormat(Qt.TextFormat.PlainText)
+
+        self.keypad = KeyPad(self)
+
+        self.user_picker = UserPicker(self)
+        self.user_picker.setAccessibleName("Whose phones ring")
+        self.user_picker.setToolTip("The extension whose phones ring first; when one answers, "
+                                    "the PBX dials the number")
+        self.no_extension_hint = QLabel(
+            'No extension set: type one, or <a href="settings">set yours in Settings</a>.', self)
+        self.no_extension_hint.setTextFormat(Qt.TextFormat.RichText)
+        self.no_extension_hint.setWordWrap(True)
+        self.no_extension_hint.setAccessibleName("No extension set")
+        self.caller_picker = CallerIdPicker(self)
+        self.caller_picker.setAccessibleName("Caller ID to show")
+        self.caller_picker.setToolTip("The number the person called sees")
+
+        self.call_button = QPushButton(CALL_TEXT, self)
+        self.call_button.setObjectName("callButton")
+        self.call_button.setAccessibleName("Call")
+        self.call_button.setMinimumHeight(48)
+        call_font = QFont(self.call_button.font())
+        call_font.setPointSizeF(call_font.pointSizeF() * 1.25)
+        self.call_button.setFont(call_font)
+
+        self.spinner = Spinner(self, size=ICON_SIZE)
+        self.status_icon = QLabel(self)
+        self.status_icon.setFixedSize(ICON_SIZE, ICON_SIZE)
+        self.status_title = QLabel(self)
+        title_font = QFont(self.status_title.font())
+        title_font.setWeight(QFont.Weight.DemiBold)
+        self.status_title.setFont(title_font)
+        self.status_title.setTextFormat(Qt.TextFormat.PlainText)
+        self.status_text = QLabel(self)
+        self.status_text.setObjectName("callStatusText")
+        self.status_text.setAccessibleName("Call status")
+        self.status_text.setWordWrap(True)
+        self.status_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.status_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.recent_label = QLabel("Recent", self)
+        self.recent_label.setFont(title_font)
+        self.redial_button = QPushButton("Redial", self)
+        self.redial_button.setAccessibleName("Redial the last number")
+        self.redial_button.setToolTip("Call the last number again")
+        self.clear_button = QPushButton("Clear", self)
+        self.clear_button.setAccessibleName("Clear recent numbers")
+        self.clear_button.setToolTip("Forget the recent numbers")
+        for button in (self.redial_button, self.clear_button):
+            button.setAutoDefault(True)  # Enter presses them when they have the focus
+            button.setMinimumHeight(32)
+        self.recent = RecentList(self)
+        self.recent.setAccessibleName("Recent numbers")
+        self.recent.setMinimumHeight(120)
+
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(10)
+        field_row = QHBoxLayout()
+        field_row.setSpacing(4)
+        field_row.addWidget(self.number, 1)
+        field_row.addWidget(self.backspace)
+        layout.addLayout(field_row)
+        preview_row = QHBoxLayout()
+        preview_row.setSpacing(6)
+        preview_row.addWidget(self.preview_icon, 0, Qt.AlignmentFlag.AlignTop)
+        preview_row.addWidget(self.preview, 1)
+        layout.addLayout(preview_row)
+        layout.addWidget(self.keypad)
+        form = QFormLayout()
+        form.setContentsMargins(0, 4, 0, 0)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        ring_label = QLabel("&Ring phones of:", self)
+        ring_label.setBuddy(self.user_picker)
+        caller_label = QLabel("Caller &ID:", self)
+        caller_label.setBuddy(self.caller_picker)
+        form.addRow(ring_label, self.user_picker)
+        form.addRow("", self.no_extension_hint)
+        form.addRow(caller_label, self.caller_picker)
+        layout.addLayout(form)
+        layout.addWidget(self.call_button)
+        self.status_frame = QFrame(self)
+        self.status_frame.setObjectName("callStatus")
+        self.status_frame.hide()  # until there is a call to talk about
+        status_row = QHBoxLayout(self.status_frame)
+        status_row.setContentsMargins(8, 6, 8, 6)
+        status_row.setSpacing(8)
+        icons = QVBoxLayout()
+        icons.addWidget(self.spinner)
+        icons.addWidget(self.status_icon)
+        icons.addStretch(1)
+        status_row.addLayout(icons)
+        texts = QVBoxLayout()
+        texts.setSpacing(2)
+        texts.addWidget(self.status_title)
+        texts.addWidget(self.status_text)
+        status_row.addLayout(texts, 1)
+        layout.addWidget(self.status_frame)
+        recent_row = QHBoxLayout()
+        recent_row.addWidget(self.recent_label, 1)
+        recent_row.addWidget(self.redial_button)
+        recent_row.addWidget(self.clear_button)
+        layout.addLayout(recent_row)
+        layout.addWidget(self.recent, 1)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        for first, second in ((self.number, self.user_picker),
+                              (self.user_picker, self.caller_picker),
+                              (self.caller_picker, self.call_button),
+                              (self.call_button, self.recent),
+                              (self.recent, self.redial_button),
+                              (self.redial_button, self.clear_button)):
+            QWidget.setTabOrder(first, second)
+
+    def _connect_signals(self) -> None:
+        self.number.textChanged.connect(self._on_number_changed)
+        self.backspace.clicked.connect(self._on_backspace_clicked)
+        self.keypad.sig_key_pressed.connect(self._on_keypad_key_pressed)
+        self.user_picker.editTextChanged.connect(self._on_choice_changed)
+        self.user_picker.currentIndexChanged.connect(self._on_choice_changed)
+        self.no_extension_hint.linkActivated.connect(self._on_hint_link_activated)
+        self.call_button.clicked.connect(self._on_call_requested)
+        self.redial_button.clicked.connect(self._on_redial_clicked)
+        self.clear_button.clicked.connect(self._on_clear_clicked)
+        self.recent.sig_redial_requested.connect(self._on_recent_redial_requested)
+        self.service.sig_call_state_changed.connect(self._on_service_call_state_changed)
+        self.service.sig_call_refused.connect(self._on_service_call_refused)
+        self.service.sig_recent_changed.connect(self._reload_recent)
+
+    # -- public ------------------------------------------------------------------------
+
+    def set_number(self, text: str, *, dial: bool = False) -> None:
+        """Put ``text`` (typed, a link, a row's number as the API sends it) in the field.
+
+        With ``dial`` the call is placed at once unless :attr:`confirm_before_dialling`
+        is set; then the Call button takes the focus so Enter places it.
+        """
+        result = parse_dial_input(text, self._region)
+        if isinstance(result, NotDialable):
+            # A number as the API writes it ("44123456789": digits without +).
+            e164 = normalize_api_number(text, self._region)
+            if e164 is not None:
+                result = parse_dial_input(e164, self._region)
+        self.number.set_number_text(result.display if isinstance(result, DialTarget) else text)
+        if not dial:
+            return
+        if isinstance(result, DialTarget) and not self.confirm_before_dialling:
+            self._on_call_requested()
+        elif self.call_button.isEnabled():
+            self.call_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focus_number(self) -> None:
+        self.number.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.number.selectAll()
+
+    def set_default_region(self, code: str) -> None:
+        self._region = code
+        self.number.set_region(code)
+        self.reload_choices()
+        self._on_number_changed()
+
+    def set_my_extension(self, extension: str) -> None:
+        self._my_extension = extension.strip()
+        self.reload_choices()
+
+    def set_default_caller_id(self, caller_id: str) -> None:
+        self._default_caller_id = caller_id.strip()
+        self.reload_choices()
+
+    def reload_choices(self) -> None:
+        """Refill the user and caller-ID lists from the store (after a sync)."""
+        try:
+            users = self.store.users()
+            numbers = account_numbers(self.store, self._region)
+        except StoreError as error:
+            log.warning("Dial pad: could not read users and numbers from the store: %s", error)
+            users, numbers = [], []
+        self.user_picker.populate(self._my_extension, users)
+        self.caller_picker.populate(self._default_caller_id, numbers, self._region)
+        self._update_call_button()
+
+    def target(self) -> DialResult:
+        """What the field holds, as :func:`pbxdesk.phone.parse_dial_input` reads it."""
+        return parse_dial_input(self.number.text(), self._region)
+
+    # -- keyboard ------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        # Keys the focused child did not take reach here: Enter from the number field
+        # and the pickers (line edits pass it on), digits from the buttons.
+        key, text = event.key(), event.text()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._on_call_requested()
+        elif key == Qt.Key.Key_Backspace:
+            self.number.backspace_key()
+        elif text and len(text) == 1 and (text.isdigit() or text in "+*#"):
+            self.number.insert_key(text)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    # -- slots ---------------------------------------------------------------------------
+
+    @Slot()
+    def _on_number_changed(self) -> None:
+        result = self.target()
+        if isinstance(result, DialTarget):
+            icon = QStyle.StandardPixmap.SP_DialogApplyButton
+            text = preview_text(result)
+        else:
+            icon = (_INFO if result.reason is Reason.EMPTY
+                    else QStyle.StandardPixmap.SP_MessageBoxWarning)
+            text = result.message
+        self.preview.setText(text)
+        self.preview_icon.setPixmap(self.style().standardIcon(icon).pixmap(ICON_SIZE, ICON_SIZE))
+        self._update_call_button()
+
+    @Slot()
+    def _on_choice_changed(self) -> None:
+        self._update_call_button()
+
+    def _update_call_button(self) -> None:
+        user = self.user_picker.user_number()
+        has_extension = bool(self._my_extension) or self.user_picker.count() > 0
+        self.no_extension_hint.setVisible(not self._my_extension)
+        dialable = isinstance(self.target(), DialTarget)
+        if not user:
+            label = PICK_EXTENSION_TEXT if has_extension else NO_EXTENSION_TEXT
+            tip = "Choose or type the extension whose phones should ring."
+        else:
+            label = CALL_TEXT
+            tip = (f"Ring ext {user}, then dial the number (Enter)" if dialable
+                   else "Enter a number that can be dialled first.")
+        self.call_button.setText(label)
+        self.call_button.setToolTip(tip)
+        self.call_button.setEnabled(bool(user) and dialable)
+
+    @Slot()
+    def _on_call_requested(self) -> None:
+        result = self.target()
+        user = self.user_picker.user_number()
+        if not isinstance(result, DialTarget) or not user:
+            return
+        self.service.place_call(result, user_number=user,
+                                caller_id=self.caller_picker.caller_id())
+
+    @Slot()
+    def _on_backspace_clicked(self) -> None:
+        self.number.backspace_key()
+
+    @Slot(str)
+    def _on_keypad_key_pressed(self, key: str) -> None:
+        self.number.insert_key(key)
+
+    @Slot(str)
+    def _on_hint_link_activated(self, _link: str) -> None:
+        self.sig_settings_requested.emit()
+
+    @Slot(object)
+    def _on_service_call_state_changed(self, attempt: CallAttempt) -> None:
+        if attempt.attempt_id < self._shown_attempt:
+            return  # an older call moved on; the newest one stays shown
+        self._shown_attempt = attempt.attempt_id
+        self._show_status(attempt.display, attempt.text, attempt.state)
+
+    @Slot(str)
+    def _on_service_call_refused(self, reason: str) -> None:
+        # The reason names the number itself; the request may not have come from the field.
+        self._show_status("", reason, None)
+
+    def _show_status(self, title: str, text: str, state: CallState | None) -> None:
+        self.status_frame.show()
+        self.status_title.setText(title)
+        self.status_title.setVisible(bool(title))
+        self.status_text.setText(text)
+        busy = state is not None and state.pending and state is not CallState.MAY_HAVE_PLACED
+        if busy:
+            self.spinner.start()
+            self.status_icon.hide()
+            return
+        self.spinner.stop()
+        icon = _STATE_ICONS.get(state, _INFO) if state is not None else _INFO
+        self.status_icon.setPixmap(self.style().standardIcon(icon).pixmap(ICON_SIZE, ICON_SIZE))
+        self.status_icon.show()
+
+    @Slot()
+    def _reload_recent(self) -> None:
+        try:
+            dials = self.store.recent_dials.recent(RECENT_LIMIT)
+        except StoreError as error:
+            log.warning("Dial pad: could not read the recent numbers: %s", error)
+            dials = []
+        self.recent.populate(dials)
+        self.redial_button.setEnabled(bool(dials))
+        self.clear_button.setEnabled(bool(dials))
+
+    @Slot()
+    def _on_redial_clicked(self) -> None:
+        dial = self.recent.dial_at(0)
+        if dial is not None:
+            self._redial(dial)
+
+    @Slot(object)
+    def _on_recent_redial_requested(self, dial: RecentDial) -> None:
+        self._redial(dial)
+
+    def _redial(self, dial: RecentDial) -> None:
+        if dial.user_number:
+            self.user_picker.select(dial.user_number)
+        self.caller_picker.select(dial.caller_id)
+        self.set_number(dial.number, dial=True)
+
+    @Slot()
+    def _on_clear_clicked(self) -> None:
+        try:
+            self.store.recent_dials.clear()
+        except StoreError as error:
+            log.warning("Dial pad: could not clear the recent numbers: %s", error)
+        self._reload_recent()
+
+
+def preview_text(target: DialTarget) -> str:
+    """The line under the field for a dialable target."""
+    if target.is_internal:
+        return f"Will dial extension {target.extension}"
+    text = f"Will dial {target.description}"
+    if target.extension:
+        # The PBX cannot dial an extension suffix: the agent keys it in.
+        text += f". Key in extension {target.extension} once connected."
+    return text
