@@ -152,14 +152,16 @@ class CallService(QObject):
             if attempt.number != target.number_to_call or attempt.user_number != user:
                 continue
             age = now - attempt.started
-            if attempt.state in (CallState.CALLING, CallState.RINGING) or (
-                    attempt.state is not CallState.ERROR and age < self._guard_seconds):
-                return f"Already calling {attempt.display}."
-            if attempt.state is CallState.MAY_HAVE_PLACED and age < self._ring_seconds:
-                wait = max(1, round(self._ring_seconds - age))
+            held = max(self._ring_seconds, self._guard_seconds)
+            if attempt.state is CallState.MAY_HAVE_PLACED and age < held:
+                # The phones may be ringing now: a second request could ring twice.
+                wait = max(1, round(held - age))
                 return (f"Not calling {attempt.display} again yet: the last request may have "
                         f"gone through. Check your phone; try again in {wait} s if it did not "
                         "ring.")
+            if attempt.state in (CallState.CALLING, CallState.RINGING) or (
+                    attempt.state is not CallState.ERROR and age < self._guard_seconds):
+                return f"Already calling {attempt.display}."
         return None
 
     # -- placing a call ------------------------------------------------------------------
