@@ -1,0 +1,13 @@
+"""pbxdesk and the user's desktop, outside its own window.
+
+- ``missed``: :class:`MissedCalls`, the unseen missed-call count the tray shows
+  (no Qt);
+- ``launcher``: how the desktop should start this pbxdesk (frozen executable,
+  or this Python with ``-m pbxdesk``), quoted for a desktop entry or a
+  Windows command line (no Qt);
+- ``linux``, ``windows``: making pbxdesk the ``tel:``/``callto:`` handler and
+  checking who is (:class:`Verdict`, in ``verdict``);
+- ``macos``: :class:`FileOpenFilter`, links that macOS delivers as
+  ``QFileOpenEvent`` (the bundle's Info.plist registers them);
+- ``panel``: :class:`TelHandlerPanel`, the settings dialog's "Links" part.
+"""
