@@ -113,8 +113,13 @@ class CallAttempt:
     def pending(self) -> bool:
         return self.state.pending
 
-    def moved_to(self, state: CallState, text: str, **changes: object) -> CallAttempt:
-        return dataclasses.replace(self, state=state, text=text, **changes)  # type: ignore[arg-type]
+    def moved_to(self, state: CallState, text: str, *, talk_seconds: int | None = None,
+                 unique_call_id: str | None = None) -> CallAttempt:
+        """This attempt in ``state``; the outcome's details are kept once known."""
+        return dataclasses.replace(
+            self, state=state, text=text,
+            talk_seconds=talk_seconds if talk_seconds is not None else self.talk_seconds,
+            unique_call_id=unique_call_id or self.unique_call_id)
 
 
 def calling_text(display: str) -> str:
@@ -126,7 +131,7 @@ def ringing_text(user_number: str) -> str:
 
 
 def placed_text(user_number: str) -> str:
-    return (f"Call placed from ext {user_number}. Its result shows here when it ends.")
+    return f"Call placed from ext {user_number}. Its result shows here when it ends."
 
 
 def format_talk_time(seconds: int) -> str:

@@ -123,3 +123,17 @@ def test_over_loopback(qtbot: QtBot, make_pad: MakePad, sandbox_server: SandboxS
     key(qtbot, pad.number, Qt.Key.Key_Enter)
     wait_settled(qtbot, env)
     assert pad.status_text.text() == "Connected, 0:45"
+
+
+def test_call_back_prefill_dials_only_without_confirmation(qtbot: QtBot,
+                                                           make_pad: MakePad) -> None:
+    pad = make_pad()
+    env = env_of(pad)
+    pad.set_number("61412345678", dial=True)  # a history row's number, as the API wrote it
+    assert pad.number.text() == "0412 345 678"
+    assert pad.focusWidget() is pad.call_button  # Enter now places it
+    assert env.posts() == 0
+    pad.confirm_before_dialling = False
+    pad.set_number("61412345678", dial=True)
+    wait_settled(qtbot, env)
+    assert env.sandbox.placed_calls()[0].fields["number_to_call"] == MOBILE
