@@ -1,0 +1,62 @@
+"""The Windows registration's entry list (winreg itself exists only on Windows)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from pbxdesk.desktop.launcher import Launcher, windows_program
+from pbxdesk.desktop.registration import SCHEMES, Status
+from pbxdesk.desktop.windows import WindowsRegistrar, load_registry_description
+
+EXE = r"C:\Users\Zoë\AppData\Local\Programs\pbxdesk\pbxdesk.exe"
+PYTHON = r"C:\Users\Zoë\src\pbxdesk\.venv\Scripts\pythonw.exe"
+
+
+def commands(entries: list[object]) -> list[str]:
+    return [entry.data for entry in entries  # type: ignore[attr-defined]
+            if entry.key.endswith(r"\shell\open\command")]  # type: ignore[attr-defined]
+
+
+def test_the_installed_exe_gets_exactly_the_installer_s_entries() -> None:
+    registry = load_registry_description()
+
+    entries = WindowsRegistrar(Launcher((EXE,))).entries()
+
+    assert entries == registry.registry_entries(EXE)
+    assert commands(entries) == [f'"{EXE}" "%1"'] * 3  # tel, callto, the ProgId
+    assert all(entry.key.startswith("Software\\") for entry in entries)
+
+
+def test_from_source_links_start_python_with_the_package() -> None:
+    registry = load_registry_description()
+    launcher = Launcher((PYTHON, "-m", "pbxdesk", "--basedir", r"C:\pbx profile"))
+
+    entries = WindowsRegistrar(launcher).entries()
+
+    expected = f'"{PYTHON}" "-m" "pbxdesk" "--basedir" "C:\\pbx profile" "%1"'
+    assert commands(entries) == [expected] * 3
+    assert {windows_program(command) for command in commands(entries)} == {PYTHON}
+    untouched = [entry for entry in entries if not entry.key.endswith(r"\shell\open\command")]
+    assert untouched == [entry for entry in registry.registry_entries(PYTHON)
+                         if not entry.key.endswith(r"\shell\open\command")]
+
+
+def test_default_apps_sees_pbxdesk_for_both_schemes() -> None:
+    registry = load_registry_description()
+    entries = WindowsRegistrar(Launcher((EXE,))).entries()
+
+    associations = {entry.name: entry.data for entry in entries
+                    if entry.key.endswith("\\URLAssociations")}
+    registered = [entry for entry in entries
+                  if entry.key == r"Software\RegisteredApplications"]
+
+    assert associations == dict.fromkeys(SCHEMES, registry.PROG_ID)
+    assert [(entry.name, entry.data) for entry in registered] == [
+        ("pbxdesk", r"Software\pbxdesk\Capabilities")]
+
+
+def test_a_missing_description_fails_clearly_without_touching_the_registry() -> None:
+    verdict = WindowsRegistrar(Launcher((EXE,)), description=ModuleType("empty")).register()
+
+    assert verdict.status is Status.FAILED
+    assert "Reinstall" in verdict.message
