@@ -55,8 +55,6 @@ class Diagnostics:
     def __init__(self) -> None:
         self.problems: list[str] = []
         """One line per unexpected Qt message, log record or Python warning."""
-        self.qt_messages = 0
-        """Every Qt message seen, harmless ones included (debug and info too)."""
         self._collector = _Collector(self.problems)
 
     @contextlib.contextmanager
@@ -73,8 +71,8 @@ class Diagnostics:
         finally:
             for logger in (root, logging.getLogger("pbxdesk")):
                 logger.removeHandler(self._collector)
-            # Qt's default printing comes back only now: messages from the process's own
-            # shutdown (after the summary line) are collected until here and then dropped.
+            # The runner destroys its QApplication inside this block, so what Qt says
+            # while shutting down is collected too.
             qInstallMessageHandler(previous)
 
     def watch(self, logger: logging.Logger) -> None:
@@ -89,7 +87,6 @@ class Diagnostics:
 
     def _on_qt_message(self, mode: QtMsgType, _context: QMessageLogContext,
                        message: str) -> None:
-        self.qt_messages += 1
         level = _QT_PROBLEMS.get(mode)
         if level is None or any(harmless in message for harmless in HARMLESS_QT_MESSAGES):
             return
