@@ -10,6 +10,8 @@ how often they appear. Qt-free.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -17,10 +19,10 @@ from typing import Final
 
 from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome
 from pbxdesk.phone import format_for_display
-from pbxdesk.store import CallFilter, CallStore
+from pbxdesk.store import NEWEST_FIRST, CallFilter, CallStore
 
 # Newest calls read per direction: enough to see every number in use, cheap
-# even for a million stored calls (one indexed page each).
+# even for a million stored calls.
 SAMPLE: Final = 500
 # Only rows of the confirmed outcomes: what the fields of other types hold is not
 # confirmed (pbx-api.md), and a customer's number must never be offered as ours.
@@ -55,9 +57,19 @@ def account_numbers(store: CallStore, default_region: str | None, *,
     Raises:
         StoreError: the store could not be read.
     """
-    outbound = store.page(_OUTBOUND, limit=sample)
-    inbound = store.page(_INBOUND, limit=sample)
-    return rank_numbers(_numbers_of(outbound, inbound), default_region)
+    return rank_numbers(_numbers_of(_newest(store, _OUTBOUND, sample),
+                                    _newest(store, _INBOUND, sample)), default_region)
+
+
+def _newest(store: CallStore, flt: CallFilter, count: int) -> list[AnyCall]:
+    """The ``count`` newest calls of ``flt``.
+
+    Streamed from the start-time index rather than read as a page: a page may
+    first count the filter's rows, ~0.2 s at a million calls after every sync
+    commit, on the UI thread. Streaming stops after ``count`` rows (~5 ms).
+    """
+    with contextlib.closing(store.iter_calls(flt, NEWEST_FIRST, batch_size=count)) as calls:
+        return list(itertools.islice(calls, count))
 
 
 def rank_numbers(numbers: Iterable[tuple[str, str | None]], default_region: str | None
