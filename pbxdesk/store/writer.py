@@ -2,9 +2,10 @@
 
 A batch is all-or-nothing: it is written inside ``BEGIN IMMEDIATE … COMMIT``,
 so a crash, a kill or a full disk leaves every row of it stored or none. A row
-whose key is new is inserted; a known key is updated only where a value
-changed (a later sync may bring longer durations), so re-syncing the same page
-rewrites nothing and touches no index. Within a batch the last row for a key wins.
+whose key is new is inserted; for a known key only the columns whose values
+changed are written (a later sync may bring longer durations), so re-syncing
+the same page rewrites nothing and an update touches only the indexes of the
+changed columns. Within a batch the last row for a key wins.
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -28,9 +30,7 @@ log = logging.getLogger("pbxdesk.store")
 _COLUMNS: Final = ("user_ref", "group_ref", *rows.DATA_COLUMNS)
 _INSERT: Final = (f"INSERT INTO calls (key, {', '.join(_COLUMNS)}) "
                   f"VALUES (?, {', '.join('?' * len(_COLUMNS))})")
-_UPDATE: Final = (f"UPDATE calls SET ({', '.join(_COLUMNS)}) = ({', '.join('?' * len(_COLUMNS))}) "
-                  f"WHERE key = ? AND ({', '.join(_COLUMNS)}) IS NOT "
-                  f"({', '.join('?' * len(_COLUMNS))})")
+_SELECT: Final = f"SELECT key, {', '.join(_COLUMNS)} FROM calls WHERE key IN "
 _KIND, _GROUP, _USER_NAME, _USER_NUMBER = (
     rows.DATA_COLUMNS.index(name) for name in ("kind", "group_name", "user_name", "user_number"))
 _KEY_CHUNK: Final = 500
@@ -69,31 +69,43 @@ def upsert(conn: sqlite3.Connection, calls: Iterable[AnyCall]) -> UpsertResult:
 def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> UpsertResult:
     with write_transaction(conn):
         users, groups = _references(conn, batch.values())
-        known = _existing_keys(conn, list(batch))
+        stored = _stored(conn, list(batch))
         inserts: list[tuple[Any, ...]] = []
-        updates: list[tuple[Any, ...]] = []
+        # Rows grouped by which columns changed: an UPDATE that names a column
+        # rewrites every index on it (and the search index), changed or not.
+        updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = defaultdict(list)
+        unchanged = 0
         for key, values in batch.items():
             user, group = _user_identity(values), _group_identity(values)
-            refs = (None if user is None else users[user],
-                    None if group is None else groups[group])
-            if key in known:
-                updates.append((*refs, *values, key, *refs, *values))
+            new = (None if user is None else users[user],
+                   None if group is None else groups[group], *values)
+            old = stored.get(key)
+            if old is None:
+                inserts.append((key, *new))
+                continue
+            changed = tuple(i for i, (a, b) in enumerate(zip(new, old, strict=True))
+                            if a != b or type(a) is not type(b))
+            if changed:
+                updates[changed].append((*(new[i] for i in changed), key))
             else:
-                inserts.append((key, *refs, *values))
+                unchanged += 1
         if inserts:
             conn.executemany(_INSERT, inserts)
-        updated = conn.executemany(_UPDATE, updates).rowcount if updates else 0
-    return UpsertResult(inserted=len(inserts), updated=updated,
-                        unchanged=len(updates) - updated)
+        for changed, params in updates.items():
+            assignments = ", ".join(f"{_COLUMNS[i]} = ?" for i in changed)
+            conn.executemany(f"UPDATE calls SET {assignments} WHERE key = ?", params)
+    return UpsertResult(inserted=len(inserts), updated=sum(map(len, updates.values())),
+                        unchanged=unchanged)
 
 
-def _existing_keys(conn: sqlite3.Connection, keys: list[str]) -> set[str]:
-    known: set[str] = set()
+def _stored(conn: sqlite3.Connection, keys: list[str]) -> dict[str, tuple[Any, ...]]:
+    """The stored column values (as :data:`_COLUMNS`) of those ``keys`` that exist."""
+    stored: dict[str, tuple[Any, ...]] = {}
     for start in range(0, len(keys), _KEY_CHUNK):
         chunk = keys[start:start + _KEY_CHUNK]
-        known.update(key for (key,) in conn.execute(
-            f"SELECT key FROM calls WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
-    return known
+        for key, *values in conn.execute(f"{_SELECT}({', '.join('?' * len(chunk))})", chunk):
+            stored[key] = tuple(values)
+    return stored
 
 
 def _user_identity(values: tuple[Any, ...]) -> tuple[str, str] | None:

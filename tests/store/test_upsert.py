@@ -169,3 +169,21 @@ def test_a_realistic_batch_round_trips(call_store: CallStore, call_factory: Call
     for call in calls[::7]:
         assert_same(call_store.get(call.key), call)
     assert call_store.upsert(calls) == UpsertResult(unchanged=500)
+
+
+def test_search_follows_updated_names_and_numbers(call_store: CallStore) -> None:
+    call_store.upsert([user_call(type="user_inbound_answered", caller_id="61299998888",
+                                 caller_name="Old Name", caller_e164="+61299998888")])
+    assert call_store.count(CallFilter(text="old name")) == 1
+    call_store.upsert([user_call(type="user_inbound_answered", caller_id="61377776666",
+                                 caller_name="New Name", caller_e164="+61377776666",
+                                 call_duration=99)])
+    assert call_store.count(CallFilter(text="old name")) == 0
+    assert call_store.count(CallFilter(text="new name")) == 1
+    assert call_store.count(CallFilter(text="0299998888")) == 0
+    assert call_store.count(CallFilter(text="03 7777 6666")) == 1
+    # Only the duration changes: the search index is left alone and still right.
+    call_store.upsert([user_call(type="user_inbound_answered", caller_id="61377776666",
+                                 caller_name="New Name", caller_e164="+61377776666",
+                                 call_duration=100)])
+    assert call_store.count(CallFilter(text="new name")) == 1
