@@ -22,6 +22,8 @@ from pbxdesk.ui.history.checklist import CheckList, Entry
 from pbxdesk.ui.history.dates import DEFAULT_PRESET, DatePreset, DayRange, local_today, preset_days
 
 SEARCH_DELAY_MS: Final = 250
+EARLIEST_DAY: Final = date(2000, 1, 1)
+LATEST_DAY: Final = date(2099, 12, 31)
 OUTCOME_CHOICES: Final[tuple[tuple[str, frozenset[Outcome]], ...]] = (
     ("All outcomes", frozenset()),
     ("Answered", frozenset({Outcome.ANSWERED})),
@@ -104,6 +106,8 @@ class FilterBar(QWidget):
     def _date_edit(self, name: str, tip: str) -> QDateEdit:
         edit = QDateEdit(self)
         edit.setCalendarPopup(True)
+        # Qt allows 1752 to 9999; local midnights that far out overflow the C library.
+        edit.setDateRange(_to_qdate(EARLIEST_DAY), _to_qdate(LATEST_DAY))
         edit.setDisplayFormat(edit.locale().dateFormat(edit.locale().FormatType.ShortFormat))
         _describe(edit, name, tip + "; changing it switches to a custom range")
         return edit

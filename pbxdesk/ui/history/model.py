@@ -140,15 +140,17 @@ class HistoryModel(QAbstractTableModel):
                 return number
         return -1
 
-    def set_filter(self, flt: CallFilter, *, keep_page: bool = False) -> None:
+    def set_filter(self, flt: CallFilter, *, keep_page: bool = False) -> bool:
         """Show the calls matching ``flt`` (always of this model's kind), from page 1
-        unless ``keep_page`` (a re-read of the same view, such as after midnight)."""
+        unless ``keep_page`` (a re-read of the same view, such as after midnight).
+        Returns whether anything was re-read."""
         flt = dataclasses.replace(flt, kinds=frozenset({self.kind}))
         page = self._page if keep_page else 0
         if flt == self._filter and page == self._page:
-            return
+            return False
         self._filter = flt
         self._restart(page=page)
+        return True
 
     def set_sort(self, sort: Sort) -> None:
         """Sort in SQL by ``sort``, from page 1."""
@@ -185,10 +187,13 @@ class HistoryModel(QAbstractTableModel):
                                   self.index(self.rowCount() - 1, len(self.columns) - 1))
 
     def _restart(self, *, page: int, recount: bool = True) -> None:
+        """Show ``page``; with ``recount`` the rows are read afresh (the list changed),
+        without it the blocks read so far stay (the same list, another page)."""
         # Read before the reset starts: nothing may interrupt a begin/end pair.
         total = self._count() if recount else self._total
         self.beginResetModel()
-        self._blocks.clear()
+        if recount:
+            self._blocks.clear()
         self._shown.clear()
         self._total = total
         self._page = min(max(0, page), self.page_count - 1)
@@ -212,7 +217,9 @@ class HistoryModel(QAbstractTableModel):
         """The call shown in ``row`` of this page, read from the store if needed."""
         if not 0 <= row < self.rowCount():
             return None
-        block_number, position = divmod(row, BLOCK_SIZE)
+        # Blocks are aligned on the whole filtered list, not on the page, so the rows of
+        # the next or previous page are often already here.
+        block_number, position = divmod(self.first_row + row, BLOCK_SIZE)
         block = self._blocks.get(block_number)
         if block is None:
             block = self._read_block(block_number)
@@ -222,9 +229,9 @@ class HistoryModel(QAbstractTableModel):
 
     def _read_block(self, block_number: int) -> list[AnyCall]:
         start = block_number * BLOCK_SIZE
-        limit = min(BLOCK_SIZE, self.rowCount() - start)
+        limit = min(BLOCK_SIZE, self._total - start)
         try:
-            block = self.store.page(self._filter, self._sort, self.first_row + start, limit)
+            block = self.store.page(self._filter, self._sort, start, limit)
         except StoreError as error:
             self._report(error)
             block = []

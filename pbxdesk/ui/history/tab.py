@@ -143,8 +143,9 @@ class HistoryTab(QWidget):
         scroll = self.view.verticalScrollBar().value()
         self._refresh_targets()
         self.filter_bar.refresh_today()
-        self.model.set_filter(self.filter_bar.build_filter(), keep_page=True)
-        self.model.reload()
+        # After midnight "Today" means another day: the filter changes but the page stays.
+        if not self.model.set_filter(self.filter_bar.build_filter(), keep_page=True):
+            self.model.reload()
         if selected or current_key is not None:
             self._restore_selection(selected, current_key, current_column)
         self.view.verticalScrollBar().setValue(scroll)

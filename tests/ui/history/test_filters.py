@@ -299,3 +299,23 @@ def test_no_backfill_before_the_first_sync(make_tab: MakeTab, store: CallStore,
     tab = make_tab(CallKind.QUEUE)
     with qtbot.assertNotEmitted(tab.sig_backfill_requested, wait=50):
         tab.filter_bar.set_preset(DatePreset.LAST_7_DAYS)
+
+
+def test_reload_after_midnight_moves_the_preset_and_keeps_the_page(make_tab: MakeTab) -> None:
+    day = [date.today() - timedelta(days=1)]
+    tab = make_tab(CallKind.USER, today=lambda: day[0])
+    tab.model.set_page(2)
+    day[0] += timedelta(days=1)  # the clock passed midnight; a sync finished
+    tab.reload()
+    first = day[0] - timedelta(days=29)
+    assert (tab.current_filter().start, tab.current_filter().end) == DayRange(
+        first, day[0]).to_utc()
+    assert tab.filter_bar.to_edit.date() == QDate(day[0].year, day[0].month, day[0].day)
+    assert tab.model.page == 2
+
+
+def test_dates_outside_the_supported_range_are_clamped(make_tab: MakeTab) -> None:
+    tab = make_tab(CallKind.USER)
+    tab.filter_bar.from_edit.setDate(QDate(1800, 1, 1))
+    assert tab.filter_bar.from_edit.date() == QDate(2000, 1, 1)
+    assert tab.current_filter().start == DayRange(date(2000, 1, 1), date.today()).to_utc()[0]

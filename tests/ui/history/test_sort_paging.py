@@ -207,3 +207,31 @@ def test_reload_keeps_filter_sort_page_and_selection(make_tab: MakeTab, store: C
     assert [index.row() for index in tab.view.selectionModel().selectedRows()] == [8]
     assert tab.view.currentIndex().row() == 8
     assert tab.view.currentIndex().column() == 3
+
+
+def test_rows_are_read_in_blocks_that_outlive_a_page_flip(
+        make_tab: MakeTab, store: CallStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    tab = make_tab(CallKind.USER)
+    model = tab.model
+    reads: list[tuple[int, int]] = []
+    real_page = store.page
+
+    def spy(*args: Any, **kwargs: Any) -> list[AnyCall]:
+        reads.append((args[2], args[3]))  # offset, limit
+        return real_page(*args, **kwargs)
+
+    monkeypatch.setattr(store, "page", spy)
+    model.reload()  # forget what the first paint read
+    assert all(model.call_at(row) for row in range(100))
+    assert reads == [(0, 256)]  # one block for the whole page
+    model.set_page(1)
+    second = [model.call_at(row) for row in range(100)]
+    assert reads == [(0, 256)]  # rows 101-200 came from the block already read
+    fresh = real_page(model.call_filter, model.sort_order, 100, 100)
+    assert [call.key for call in second if call] == [call.key for call in fresh]
+    model.set_page(2)
+    model.call_at(99)  # row 300 is in the next block
+    assert reads == [(0, 256), (256, 256)]
+    model.set_sort(Sort(SortColumn.CALLER, descending=False))
+    model.call_at(0)
+    assert reads[-1] == (0, 256)  # a new order reads afresh
