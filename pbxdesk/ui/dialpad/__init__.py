@@ -2,8 +2,9 @@
 
 :class:`DialPad` is the panel the main window docks; its parts are
 ``numberedit`` (the number field), ``keypad`` (the keys), ``choices`` (whose
-phones ring, caller ID), ``recent`` (recent numbers), ``spinner`` (busy
-indicator) and ``pad`` (the panel that joins them).
+phones ring, caller ID), ``status`` (the current call), ``spinner`` (busy
+indicator), ``recent`` (recent numbers), ``style`` (the style sheet) and
+``pad`` (the panel that joins them).
 """
 
 from pbxdesk.ui.dialpad.pad import DialPad, preview_text

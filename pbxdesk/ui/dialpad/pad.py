@@ -2,8 +2,8 @@
 
 :class:`DialPad` puts together the number field (:mod:`.numberedit`), the keys
 (:mod:`.keypad`), the pickers for whose phones ring and the caller ID
-(:mod:`.choices`), the status of the current call and the recent numbers
-(:mod:`.recent`). Every number rule is :mod:`pbxdesk.phone`'s; placing and
+(:mod:`.choices`), the status of the current call (:mod:`.status`) and the
+recent numbers (:mod:`.recent`). Every number rule is :mod:`pbxdesk.phone`'s; placing and
 following calls is :class:`~pbxdesk.services.calls.CallService`'s. The pad only
 shows and forwards.
 """
@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -37,13 +36,14 @@ from pbxdesk.phone import (
     parse_dial_input,
 )
 from pbxdesk.services.callerids import account_numbers
-from pbxdesk.services.calls import CallAttempt, CallService, CallState
+from pbxdesk.services.calls import CallAttempt, CallService
 from pbxdesk.store import CallStore, RecentDial, StoreError
 from pbxdesk.ui.dialpad.choices import CallerIdPicker, UserPicker
 from pbxdesk.ui.dialpad.keypad import KeyPad
 from pbxdesk.ui.dialpad.numberedit import NumberEdit
 from pbxdesk.ui.dialpad.recent import RecentList
-from pbxdesk.ui.dialpad.spinner import Spinner
+from pbxdesk.ui.dialpad.status import ICON_SIZE, INFO, CallStatus, set_icon
+from pbxdesk.ui.dialpad.style import STYLE
 
 log = logging.getLogger("pbxdesk.ui")
 
@@ -51,35 +51,7 @@ CALL_TEXT: Final = "Call"
 NO_EXTENSION_TEXT: Final = "Set your extension in Settings"
 PICK_EXTENSION_TEXT: Final = "Pick whose phones ring"
 RECENT_LIMIT: Final = 30
-ICON_SIZE: Final = 18
-_STYLE: Final = """
-QPushButton#dialKey {
-    border: 1px solid palette(mid); border-radius: 10px; background: palette(button);
-}
-QPushButton#dialKey:hover { background: palette(light); }
-QPushButton#dialKey:pressed { background: palette(midlight); border-color: palette(highlight); }
-QLabel#dialKeyLetters { color: palette(placeholder-text); }
-QPushButton#callButton {
-    border: none; border-radius: 10px; padding: 10px; color: white; background: #1e8e3e;
-    font-weight: 600;
-}
-QPushButton#callButton:hover { background: #23a047; }
-QPushButton#callButton:pressed { background: #177433; }
-QPushButton#callButton:focus { border: 2px solid palette(highlight); }
-QPushButton#callButton:disabled { background: palette(midlight); color: palette(dark); }
-QLineEdit#numberField {
-    border: 1px solid palette(mid); border-radius: 8px; padding: 6px 8px;
-}
-QLineEdit#numberField:focus { border: 2px solid palette(highlight); }
-QFrame#callStatus { border-radius: 8px; background: palette(alternate-base); }
-"""
 
-_INFO: Final = QStyle.StandardPixmap.SP_MessageBoxInformation
-_STATE_ICONS: Final = {
-    CallState.CONNECTED: QStyle.StandardPixmap.SP_DialogApplyButton,
-    CallState.MAY_HAVE_PLACED: QStyle.StandardPixmap.SP_MessageBoxWarning,
-    CallState.ERROR: QStyle.StandardPixmap.SP_MessageBoxCritical,
-}
 
 
 class DialPad(QWidget):
@@ -112,7 +84,7 @@ class DialPad(QWidget):
         self.confirm_before_dialling = True
         self._build()
         self._connect_signals()
-        self.setStyleSheet(_STYLE)
+        self.setStyleSheet(STYLE)
         self.reload_choices()
         self._reload_recent()
         self._on_number_changed()
@@ -171,23 +143,12 @@ class DialPad(QWidget):
         call_font.setPointSizeF(call_font.pointSizeF() * 1.25)
         self.call_button.setFont(call_font)
 
-        self.spinner = Spinner(self, size=ICON_SIZE)
-        self.status_icon = QLabel(self)
-        self.status_icon.setFixedSize(ICON_SIZE, ICON_SIZE)
-        self.status_title = QLabel(self)
-        title_font = QFont(self.status_title.font())
-        title_font.setWeight(QFont.Weight.DemiBold)
-        self.status_title.setFont(title_font)
-        self.status_title.setTextFormat(Qt.TextFormat.PlainText)
-        self.status_text = QLabel(self)
-        self.status_text.setObjectName("callStatusText")
-        self.status_text.setAccessibleName("Call status")
-        self.status_text.setWordWrap(True)
-        self.status_text.setTextFormat(Qt.TextFormat.PlainText)
-        self.status_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status = CallStatus(self)
 
         self.recent_label = QLabel("Recent", self)
-        self.recent_label.setFont(title_font)
+        bold = QFont(self.recent_label.font())
+        bold.setWeight(QFont.Weight.DemiBold)
+        self.recent_label.setFont(bold)
         self.redial_button = QPushButton("Redial", self)
         self.redial_button.setAccessibleName("Redial the last number")
         self.redial_button.setToolTip("Call the last number again")
@@ -230,23 +191,7 @@ class DialPad(QWidget):
         form.addRow(caller_label, self.caller_picker)
         layout.addLayout(form)
         layout.addWidget(self.call_button)
-        self.status_frame = QFrame(self)
-        self.status_frame.setObjectName("callStatus")
-        self.status_frame.hide()  # until there is a call to talk about
-        status_row = QHBoxLayout(self.status_frame)
-        status_row.setContentsMargins(8, 6, 8, 6)
-        status_row.setSpacing(8)
-        icons = QVBoxLayout()
-        icons.addWidget(self.spinner)
-        icons.addWidget(self.status_icon)
-        icons.addStretch(1)
-        status_row.addLayout(icons)
-        texts = QVBoxLayout()
-        texts.setSpacing(2)
-        texts.addWidget(self.status_title)
-        texts.addWidget(self.status_text)
-        status_row.addLayout(texts, 1)
-        layout.addWidget(self.status_frame)
+        layout.addWidget(self.status)
         recent_row = QHBoxLayout()
         recent_row.addWidget(self.recent_label, 1)
         recent_row.addWidget(self.redial_button)
@@ -359,11 +304,11 @@ class DialPad(QWidget):
             icon = QStyle.StandardPixmap.SP_DialogApplyButton
             text = preview_text(result)
         else:
-            icon = (_INFO if result.reason is Reason.EMPTY
+            icon = (INFO if result.reason is Reason.EMPTY
                     else QStyle.StandardPixmap.SP_MessageBoxWarning)
             text = result.message
         self.preview.setText(text)
-        self.preview_icon.setPixmap(self.style().standardIcon(icon).pixmap(ICON_SIZE, ICON_SIZE))
+        set_icon(self.preview_icon, icon)
         self._update_call_button()
 
     @Slot()
@@ -412,27 +357,12 @@ class DialPad(QWidget):
         if attempt.attempt_id < self._shown_attempt:
             return  # an older call moved on; the newest one stays shown
         self._shown_attempt = attempt.attempt_id
-        self._show_status(attempt.display, attempt.text, attempt.state)
+        self.status.show_status(attempt.display, attempt.text, attempt.state)
 
     @Slot(str)
     def _on_service_call_refused(self, reason: str) -> None:
         # The reason names the number itself; the request may not have come from the field.
-        self._show_status("", reason, None)
-
-    def _show_status(self, title: str, text: str, state: CallState | None) -> None:
-        self.status_frame.show()
-        self.status_title.setText(title)
-        self.status_title.setVisible(bool(title))
-        self.status_text.setText(text)
-        busy = state is not None and state.pending and state is not CallState.MAY_HAVE_PLACED
-        if busy:
-            self.spinner.start()
-            self.status_icon.hide()
-            return
-        self.spinner.stop()
-        icon = _STATE_ICONS.get(state, _INFO) if state is not None else _INFO
-        self.status_icon.setPixmap(self.style().standardIcon(icon).pixmap(ICON_SIZE, ICON_SIZE))
-        self.status_icon.show()
+        self.status.show_status("", reason, None)
 
     @Slot()
     def _reload_recent(self) -> None:

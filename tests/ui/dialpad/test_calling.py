@@ -38,14 +38,14 @@ def test_enter_calls_and_the_outcome_is_shown(qtbot: QtBot, make_pad: MakePad) -
     env.sandbox.script_next_call(talk_seconds=131)
     type_text(qtbot, pad.number, "0412345678")
     key(qtbot, pad.number, Qt.Key.Key_Return)
-    busy_while_calling = pad.spinner.spinning  # "Calling…" until the PBX answers
+    busy_while_calling = pad.status.spinner.spinning  # "Calling…" until the PBX answers
     assert busy_while_calling
-    assert pad.status_text.text() == "Calling 0412 345 678…"
+    assert pad.status.text_label.text() == "Calling 0412 345 678…"
     wait_settled(qtbot, env)
-    assert pad.status_title.text() == "0412 345 678"
-    assert pad.status_text.text() == "Connected, 2:11"
-    assert not pad.spinner.spinning
-    assert pad.status_icon.isVisible()
+    assert pad.status.title_label.text() == "0412 345 678"
+    assert pad.status.text_label.text() == "Connected, 2:11"
+    assert not pad.status.spinner.spinning
+    assert pad.status.icon_label.isVisible()
     placed = env.sandbox.placed_calls()
     assert [dict(call.fields) for call in placed] == [
         {"user_number": env.extension, "number_to_call": MOBILE}]
@@ -59,7 +59,7 @@ def test_not_answered_is_shown(qtbot: QtBot, make_pad: MakePad) -> None:
     pad.set_number(MOBILE)
     click(qtbot, pad.call_button)
     wait_settled(qtbot, env)
-    assert pad.status_text.text() == "Not answered"
+    assert pad.status.text_label.text() == "Not answered"
 
 
 def test_chosen_caller_id_is_sent(qtbot: QtBot, make_pad: MakePad) -> None:
@@ -80,7 +80,7 @@ def test_two_quick_clicks_place_one_call(qtbot: QtBot, make_pad: MakePad) -> Non
     pad.set_number("0412 345 678")
     click(qtbot, pad.call_button)
     click(qtbot, pad.call_button)
-    assert pad.status_text.text() == "Already calling 0412 345 678."
+    assert pad.status.text_label.text() == "Already calling 0412 345 678."
     wait_settled(qtbot, env)
     assert env.posts() == 1
     assert len(env.sandbox.placed_calls()) == 1
@@ -94,11 +94,11 @@ def test_lost_answer_warns_and_a_second_click_sends_nothing(qtbot: QtBot,
     env.sandbox.script_next_call(device_answers=False)
     pad.set_number("0412 345 678")
     click(qtbot, pad.call_button)
-    qtbot.waitUntil(lambda: pad.status_text.text() == MAY_HAVE_PLACED_TEXT, timeout=5000)
-    assert not pad.spinner.spinning  # a warning, not a call in progress
+    qtbot.waitUntil(lambda: pad.status.text_label.text() == MAY_HAVE_PLACED_TEXT, timeout=5000)
+    assert not pad.status.spinner.spinning  # a warning, not a call in progress
     env.clock.now += 3
     click(qtbot, pad.call_button)
-    assert "may have gone through" in pad.status_text.text()
+    assert "may have gone through" in pad.status.text_label.text()
     assert env.posts() == 1
     wait_settled(qtbot, env)
     assert env.posts() == 1
@@ -112,7 +112,7 @@ def test_error_is_shown_and_nothing_recorded(qtbot: QtBot, make_pad: MakePad) ->
     click(qtbot, pad.call_button)
     attempt = wait_settled(qtbot, env)
     assert attempt.state is CallState.ERROR
-    assert pad.status_text.text().startswith("Not called: The PBX had a problem answering")
+    assert pad.status.text_label.text().startswith("Not called: The PBX had a problem answering")
     assert pad.recent.count() == 0
 
 
@@ -122,7 +122,7 @@ def test_over_loopback(qtbot: QtBot, make_pad: MakePad, sandbox_server: SandboxS
     pad.set_number(env.sandbox.account.users[1].extension)
     key(qtbot, pad.number, Qt.Key.Key_Enter)
     wait_settled(qtbot, env)
-    assert pad.status_text.text() == "Connected, 0:45"
+    assert pad.status.text_label.text() == "Connected, 0:45"
 
 
 def test_call_back_prefill_dials_only_without_confirmation(qtbot: QtBot,
