@@ -63,7 +63,8 @@ class SyncLedger:
 
     @guarded
     def gaps(self, kind: CallKind, start: datetime, end: datetime) -> list[TimeRange]:
-        """The parts of ``[start, end)`` not yet synced, ascending."""
+        """The parts of ``[start, end)`` not yet synced, ascending (UTC)."""
+        start, end = from_micros(to_micros(start)), from_micros(to_micros(end))  # naive = UTC
         gaps: list[TimeRange] = []
         cursor = start
         for low, high in self.ranges(kind):

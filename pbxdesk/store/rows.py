@@ -8,6 +8,8 @@ So ``None`` and ``''`` survive the round trip, and an absent value sorts first
 (ascending), as SQL's NULL would. Times are integer microseconds since the Unix
 epoch, UTC (naive datetimes are taken as UTC). Kind, direction and outcome are
 small integer codes, fixed here for good: they are part of the file format.
+Bad values are kept rather than lost: an integer beyond 64 bits is stored as a
+BLOB of its digits, a lone surrogate in text (not UTF-8) becomes U+FFFD.
 No Qt here.
 """
 
@@ -153,6 +155,13 @@ def decode(values: Sequence[Any]) -> AnyCall:
     return GroupCall(call_kind=KIND_OF_CODE.get(kind_code, CallKind.QUEUE),
                      group=None if nulls & _NULL_GROUP else group,
                      status=None if nulls & _NULL_STATUS else status, **common)
+
+
+def storable(text: str) -> str:
+    """``text`` with lone surrogates (which UTF-8 cannot hold) replaced by U+FFFD."""
+    if text.isascii():
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _storable_int(number: int) -> int | bytes:

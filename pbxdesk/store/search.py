@@ -22,10 +22,13 @@ a shorter search falls back to ``LIKE``, which scans (correct but not fast).
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Final
 
 import phonenumbers
+
+from pbxdesk.store.rows import storable
 
 MIN_INDEXED_CHARS: Final = 3
 
@@ -39,6 +42,9 @@ class TextQuery:
 
 
 def parse_text(text: str, region: str | None) -> TextQuery:
+    # Control characters (a NUL ends an FTS5 string early) and lone surrogates
+    # (not UTF-8) cannot be searched for; they become spaces / U+FFFD.
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in storable(text))
     text = " ".join(text.split())
     if not text:
         return TextQuery(None, ())

@@ -62,7 +62,8 @@ def upsert(conn: sqlite3.Connection, calls: Iterable[AnyCall]) -> UpsertResult:
         # A lone surrogate (e.g. from a "\ud800" JSON escape) cannot be stored as
         # UTF-8. The batch was rolled back; store it again with U+FFFD in its place.
         log.warning("Replaced characters that cannot be stored in %d call rows", len(batch))
-        clean = {_clean(key): tuple(_clean(v) for v in values) for key, values in batch.items()}
+        clean = {rows.storable(key): tuple(rows.storable(v) if isinstance(v, str) else v
+                                           for v in values) for key, values in batch.items()}
         return _write(conn, clean)
 
 
@@ -142,9 +143,3 @@ def _references(conn: sqlite3.Connection, batch: Iterable[tuple[Any, ...]]
         cursor = conn.execute("INSERT INTO call_groups (kind, name) VALUES (?, ?)", (kind, name))
         groups[(kind, name)] = int(cursor.lastrowid or 0)
     return users, groups
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return value

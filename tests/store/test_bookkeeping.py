@@ -41,6 +41,8 @@ def test_gaps_are_the_parts_not_yet_synced(call_store: CallStore) -> None:
         (day(0), day(2)), (day(4), day(6)), (day(7), day(10))]
     assert ledger.gaps(CallKind.USER, day(3), day(6.5)) == [(day(4), day(6))]
     assert ledger.gaps(CallKind.USER, day(2), day(4)) == []
+    naive = day(3).replace(tzinfo=None)  # taken as UTC, like everywhere in the store
+    assert ledger.gaps(CallKind.USER, naive, day(5)) == [(day(4), day(5))]
     ledger.clear(CallKind.USER)
     assert ledger.gaps(CallKind.USER, day(3), day(4)) == [(day(3), day(4))]
 

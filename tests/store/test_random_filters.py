@@ -84,3 +84,15 @@ def test_pages_add_up_to_the_count(store: CallStore, flt: CallFilter, sort: Sort
     assert [call.key for call in pages] == want
     assert [call.key for call in store.page(flt, sort, probe, size)] == want[probe:probe + size]
     assert [call.key for call in store.iter_calls(flt, sort, batch_size=size)] == want
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=40))
+def test_any_search_text_is_safe(store: CallStore, text: str) -> None:
+    # NULs, lone surrogates, FTS5 syntax, SQL wildcards: never an error. (Which
+    # rows match is checked against the ground truth in the test above, with an
+    # alphabet where Python's and SQLite's case folding agree.)
+    flt = CallFilter(text=text)
+    found = store.page(flt, limit=1000)
+    assert store.count(flt) == len(found)
+    assert len({call.key for call in found}) == len(found)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import string
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -113,6 +114,9 @@ def matches(call: AnyCall, flt: CallFilter, region: str | None = "AU") -> bool:
 
 
 def text_matches(call: AnyCall, text: str, region: str | None) -> bool:
+    # Documented: control characters count as spaces, lone surrogates as U+FFFD.
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     text = " ".join(text.split())
     if any(ch.isalpha() for ch in text):
         needle = text.casefold()
