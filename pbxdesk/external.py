@@ -17,10 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
-from pbxdesk.phone import DialResult, NotDialable, Reason, is_dial_uri, parse_dial_input, parse_uri
 from pbxdesk.settings import SPECS
+
+if TYPE_CHECKING:
+    from pbxdesk.phone import DialResult
 
 Action = Literal["dial", "prefill", "dial_clipboard", "show"]
 Source = Literal["cli", "uri", "second-instance"]
@@ -88,6 +90,10 @@ class ExternalRequest:
 
     def target(self, default_region: str | None) -> DialResult:
         """What ``number`` dials, read with the user's default country; never raises."""
+        # Imported here: phonenumbers' metadata takes most of a second to load, and a
+        # relaunch that only shows the window should not wait for it.
+        from pbxdesk.phone import NotDialable, Reason, is_dial_uri, parse_dial_input, parse_uri
+
         if not self.has_number:
             return NotDialable(Reason.EMPTY, "This request carries no number.")
         if is_dial_uri(self.number):
@@ -142,6 +148,8 @@ def request_from_args(args: argparse.Namespace) -> ExternalRequest:
     number itself is not judged here (see :meth:`ExternalRequest.target`).
     """
     words: list[str] = list(args.words or ())
+    if words:
+        from pbxdesk.phone import is_dial_uri
     user: str | None = args.user
     caller_id: str | None = args.caller_id
     if args.dial_clipboard:
