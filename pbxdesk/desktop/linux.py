@@ -4,8 +4,8 @@
 ``$XDG_DATA_HOME/applications/io.github.pbxdesk.PbxDesk.desktop`` (default
 ``~/.local/share``) from ``resources/linux/`` with ``Exec`` pointing at this
 pbxdesk (``%u`` kept), then runs ``update-desktop-database`` and ``xdg-mime
-default … x-scheme-handler/tel`` (and callto). :meth:`LinuxRegistrar.check`
-asks ``xdg-mime query default``. Missing tools are a verdict, not an error. A
+default … x-scheme-handler/tel`` (and callto).
+:meth:`LinuxRegistrar.check_registration` asks ``xdg-mime query default``. Missing tools are a verdict, not an error. A
 file written by ``packaging/linux/install.sh`` keeps its first-line marker, so
 ``uninstall.sh`` still removes it. No Qt here.
 """
@@ -116,7 +116,7 @@ class LinuxRegistrar:
                 return Verdict(Status.FAILED, f"xdg-mime could not make pbxdesk the {scheme}: "
                                f"handler ({detail}). Choose pbxdesk in your desktop's "
                                "default-apps settings.")
-        verdict = self.check()
+        verdict = self.check_registration()
         if notes and verdict.ours:
             return Verdict(verdict.status, f"{verdict.message} {' '.join(notes)}",
                            verdict.handler)
@@ -124,7 +124,7 @@ class LinuxRegistrar:
 
     # -- checking ------------------------------------------------------------------------
 
-    def check(self) -> Verdict:
+    def check_registration(self) -> Verdict:
         if shutil.which("xdg-mime", path=self._env.get("PATH")) is None:
             return Verdict(Status.TOOLS_MISSING, _NO_XDG_MIME)
         done = self._run("xdg-mime", "query", "default", "x-scheme-handler/tel")
@@ -142,7 +142,7 @@ class LinuxRegistrar:
 
     def test_link(self) -> Verdict:
         """Ours, and the entry the desktop would use starts an existing program."""
-        verdict = self.check()
+        verdict = self.check_registration()
         if not verdict.ours:
             return verdict
         entry = self._find_entry(DESKTOP_ID)

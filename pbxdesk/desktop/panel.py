@@ -91,7 +91,7 @@ class TelHandlerPanel(QWidget):
 
     def refresh(self) -> Verdict:
         """Ask again who opens tel: links, and show it."""
-        return self._run(self._registrar.check)
+        return self._run(self._registrar.check_registration)
 
     @Slot()
     def _on_register_button_clicked(self) -> None:

@@ -3,7 +3,7 @@
 Each platform's registrar (``linux``, ``windows``, and macOS's bundle-only
 :class:`BundleRegistrar`) answers three questions with a :class:`Verdict`:
 make pbxdesk the handler (:meth:`Registrar.register`), who is the handler
-(:meth:`Registrar.check`), and would a link reach this pbxdesk
+(:meth:`Registrar.check_registration`), and would a link reach this pbxdesk
 (:meth:`Registrar.test_link`). No Qt here.
 """
 
@@ -60,7 +60,7 @@ class Registrar(Protocol):
     def register(self) -> Verdict:
         """Make pbxdesk the handler; the verdict says how that went."""
 
-    def check(self) -> Verdict:
+    def check_registration(self) -> Verdict:
         """Who handles ``tel:`` links now."""
 
     def test_link(self) -> Verdict:
@@ -73,15 +73,15 @@ class BundleRegistrar:
     can_register = False
 
     def register(self) -> Verdict:
-        return self.check()
+        return self.check_registration()
 
-    def check(self) -> Verdict:
+    def check_registration(self) -> Verdict:
         return Verdict(Status.BUNDLE, "The pbxdesk app registers tel: and callto: links itself. "
                        "To make it the default for calls, choose it in FaceTime > Settings > "
                        "Default for calls.")
 
     def test_link(self) -> Verdict:
-        return self.check()
+        return self.check_registration()
 
 
 def registrar_for_platform(extra_args: tuple[str, ...] = (),

@@ -4,7 +4,7 @@ The entries come from ``packaging/windows/registry.py`` (the installer writes
 the same ones; it is loaded from its file, beside the package in a checkout and
 under the bundle's folder when frozen). Windows 8 and later let only the user
 choose the default handler: registering makes pbxdesk a choice in Settings >
-Default apps, and :meth:`WindowsRegistrar.check` reads the user's choice.
+Default apps, and :meth:`WindowsRegistrar.check_registration` reads the user's choice.
 ``winreg`` is imported only when used, so this module loads on any OS.
 """
 
@@ -97,12 +97,12 @@ class WindowsRegistrar:
         except OSError as error:
             return Verdict(Status.FAILED, f"Could not write the registry: {error}.")
         log.info("Registered pbxdesk for %s links in HKEY_CURRENT_USER", ", ".join(SCHEMES))
-        verdict = self.check()
+        verdict = self.check_registration()
         if verdict.ours:
             return verdict
         return Verdict(verdict.status, f"pbxdesk is registered. {_CHOOSE}", verdict.handler)
 
-    def check(self) -> Verdict:
+    def check_registration(self) -> Verdict:
         try:
             prog_id: str = self._registry().PROG_ID
         except (OSError, AttributeError) as error:
@@ -120,7 +120,7 @@ class WindowsRegistrar:
                        f"then: {_CHOOSE}")
 
     def test_link(self) -> Verdict:
-        verdict = self.check()
+        verdict = self.check_registration()
         if not verdict.ours:
             return verdict
         command = _read(rf"Software\Classes\{verdict.handler}\shell\open\command", "") or ""

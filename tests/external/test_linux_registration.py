@@ -33,7 +33,7 @@ def xdg_mime_default(scheme: str, xdg_env: dict[str, str]) -> str:
 
 def test_register_makes_pbxdesk_the_handler_with_a_valid_entry(xdg_env: dict[str, str]) -> None:
     registrar = LinuxRegistrar(current_launcher(), env=xdg_env)
-    assert registrar.check().status is Status.NONE
+    assert registrar.check_registration().status is Status.NONE
 
     verdict = registrar.register()
 
@@ -75,7 +75,7 @@ def test_another_app_is_named_and_registering_takes_over(xdg_env: dict[str, str]
                    check=True, timeout=30)
     registrar = LinuxRegistrar(current_launcher(), env=xdg_env)
 
-    before = registrar.check()
+    before = registrar.check_registration()
     after = registrar.register()
 
     assert (before.status, before.handler) == (Status.OTHER, "Example Softphone")
@@ -98,7 +98,8 @@ def test_a_moved_program_is_reported_by_test_link(xdg_env: dict[str, str],
 
     assert broken.status is Status.BROKEN
     assert str(program) in broken.message
-    assert registrar.check().status is Status.OURS  # still chosen: only the test sees it
+    # Still the chosen handler: only the link test notices the program is gone.
+    assert registrar.check_registration().status is Status.OURS
 
 
 def test_without_xdg_utils_the_entry_is_written_and_the_verdict_says_what_to_do(
@@ -113,7 +114,7 @@ def test_without_xdg_utils_the_entry_is_written_and_the_verdict_says_what_to_do(
     assert registered.status is Status.TOOLS_MISSING
     assert "xdg-utils" in registered.message
     assert registrar.desktop_path.exists()
-    assert registrar.check().status is Status.TOOLS_MISSING
+    assert registrar.check_registration().status is Status.TOOLS_MISSING
 
 
 def test_install_sh_s_marker_is_kept_so_uninstall_still_removes_the_file(
