@@ -5,9 +5,10 @@
 ``~/.local/share``) from ``resources/linux/`` with ``Exec`` pointing at this
 pbxdesk (``%u`` kept), then runs ``update-desktop-database`` and ``xdg-mime
 default … x-scheme-handler/tel`` (and callto).
-:meth:`LinuxRegistrar.check_registration` asks ``xdg-mime query default``. Missing tools are a verdict, not an error. A
-file written by ``packaging/linux/install.sh`` keeps its first-line marker, so
-``uninstall.sh`` still removes it. No Qt here.
+:meth:`LinuxRegistrar.check_registration` asks ``xdg-mime query default``.
+Missing tools are a verdict, not an error. A file written by
+``packaging/linux/install.sh`` keeps its first-line marker, so ``uninstall.sh``
+still removes it. No Qt here.
 """
 
 from __future__ import annotations
