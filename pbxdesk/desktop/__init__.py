@@ -5,9 +5,11 @@
 - ``launcher``: how the desktop should start this pbxdesk (frozen executable,
   or this Python with ``-m pbxdesk``), quoted for a desktop entry or a
   Windows command line (no Qt);
-- ``linux``, ``windows``: making pbxdesk the ``tel:``/``callto:`` handler and
-  checking who is (:class:`Verdict`, in ``verdict``);
+- ``registration``: :class:`Verdict` (who opens ``tel:`` links), the
+  :class:`Registrar` interface and :func:`registrar_for_platform` (no Qt);
+- ``linux``, ``windows``: the registrars that make pbxdesk the
+  ``tel:``/``callto:`` handler and check who is (no Qt);
 - ``macos``: :class:`FileOpenFilter`, links that macOS delivers as
   ``QFileOpenEvent`` (the bundle's Info.plist registers them);
-- ``panel``: :class:`TelHandlerPanel`, the settings dialog's "Links" part.
+- ``panel``: :class:`TelHandlerPanel`, the settings dialog's "Phone links" part.
 """
