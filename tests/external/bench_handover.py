@@ -74,6 +74,7 @@ def main() -> int:
             report("send_request() round trip, in process", timed_runs(runs * 10, send))
         finally:
             host.stop()
+            Path(tempfile.gettempdir(), instance_name(basedir)).unlink(missing_ok=True)
         missing = instance_name(tmp / "nobody")
         report("send_request() with nothing running", timed_runs(
             runs * 10, lambda: send_request(missing, ExternalRequest("show"))))

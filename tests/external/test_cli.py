@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,10 +37,12 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def basedir(tmp_path: Path) -> Path:
+def basedir(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "profile"
     path.mkdir()
-    return path
+    yield path
+    # A host ended by a signal leaves its socket file in the temp folder.
+    Path(tempfile.gettempdir(), instance_name(path)).unlink(missing_ok=True)
 
 
 @pytest.fixture
