@@ -152,9 +152,11 @@ def filters(store: CallStore, factory: CallFactory) -> dict[str, CallFilter]:
                                           outcomes=frozenset({Outcome.MISSED})),
         "number, national": CallFilter(text=f"{national[:4]} {national[4:7]} {national[7:]}"),
         "number, partial": CallFilter(text=national[:6]),
+        "number '0412' (broad)": CallFilter(text="0412"),
         "name 'smith'": CallFilter(text="smith"),
         "name 'zoë walker'": CallFilter(text="zoë walker"),
         "30 days+'smith'": CallFilter(start=month.start, end=month.end, text="smith"),
+        "name 'jo' (2 letters)": CallFilter(text="jo"),
     }
 
 

@@ -147,8 +147,10 @@ class CallStore:
             where = query.where(conn, flt, self.default_region, session)
 
             def sizes() -> tuple[int, int]:
-                return (self._count(conn, cache, flt, where),
-                        self._count(conn, cache, ALL_CALLS, query.EVERYTHING))
+                # Rows are never deleted, so the largest id is the row count near
+                # enough for choosing a plan, and costs a lookup, not a 20 ms count.
+                stored = conn.execute("SELECT max(id) FROM calls").fetchone()[0] or 0
+                return self._count(conn, cache, flt, where), int(stored)
 
             return pager.fetch(conn, cache, where, flt, sort, offset, limit, sizes)
 

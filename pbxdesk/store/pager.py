@@ -19,6 +19,7 @@ of :data:`MAX_CURSORS` filter/sort pairs per thread.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -30,14 +31,18 @@ from pbxdesk.store.filters import CallFilter, Sort, SortColumn
 MAX_ANCHORS: Final = 512
 MAX_CURSORS: Final = 16
 
-_COLUMNS: Final = ", ".join(f"c.{name}" for name in rows.SELECT_COLUMNS)
-_POSITION_OF = {name: i + 1 for i, name in enumerate(rows.SELECT_COLUMNS)}  # after c.id
+_COLUMNS: Final = ", ".join(rows.SELECT_COLUMNS)
 
 
-# Reading one table row through a filter index costs about as much as stepping
-# over this many entries of a covering index (measured at 1M rows, see
-# docs/benchmarks.md); it decides between the two ways of reading a page.
-ROW_VS_ENTRY: Final = 40
+# Reading and sorting one row found through a filter index costs about as much
+# as stepping over this many entries of a covering index (about 1.7 µs against
+# 0.1 µs at 1M rows, see docs/benchmarks.md); it decides how a page is read.
+ROW_VS_ENTRY: Final = 20
+# A walk expected to be cheap is given this long; if the filter matches at most
+# FALLBACK_ROWS rows, sorting those is the fallback (see bounded_window).
+WALK_BUDGET_S: Final = 0.004
+FALLBACK_ROWS: Final = 20_000
+_SQLITE_INTERRUPT: Final = 9
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +57,13 @@ def count_key(flt: CallFilter) -> tuple[str, CallFilter]:
     return ("count", flt)
 
 
-def page_sql(where: query.Where, sort: Sort, anchor: tuple[Any, ...] | None,
-             walk: bool) -> tuple[str, tuple[Any, ...]]:
-    """``SELECT id, <rows.SELECT_COLUMNS>`` for one window, in ``sort`` order.
+def window_sql(where: query.Where, sort: Sort, bound: tuple[str, tuple[Any, ...]] | None,
+               walk: bool) -> tuple[str, tuple[Any, ...]]:
+    """``SELECT id, <sort key>`` of the matching rows in ``sort`` order, ``LIMIT ? OFFSET ?``.
 
     ``walk``: read the sort column's index in order and test the filters on its
-    entries (covering, so only the window's rows are read from the table); else
-    find the filter's rows through ``where.source`` and sort them. The outer
-    query reads the table rows of the window alone.
+    entries (covering: no table row is read); else find the filter's rows
+    through ``where.source`` and sort them. ``bound``: a keyset condition.
     """
     terms, params = [where.sql], list(where.params)
     order = query.order_by(sort)
@@ -72,21 +76,29 @@ def page_sql(where: query.Where, sort: Sort, anchor: tuple[Any, ...] | None,
             params.extend(seek_params)
     elif sort.column is not SortColumn.START:  # the user / group indexes are in start order
         order = query.order_by(sort, prefix="+")  # "+" keeps SQLite off the sort index
-    if anchor is not None:
-        bound, bound_params = query.after(sort, anchor)
-        terms.append(bound)
-        params.extend(bound_params)
+    if bound is not None:
+        terms.append(bound[0])
+        params.extend(bound[1])
     condition = " AND ".join(f"({term})" for term in terms)
-    sql = (f"SELECT c.id, {_COLUMNS} FROM (SELECT id FROM {source} WHERE {condition} "
-           f"ORDER BY {order} LIMIT ? OFFSET ?) AS p "
-           f"JOIN calls AS c ON c.id = p.id ORDER BY {query.order_by(sort, 'c.')}")
-    return sql, tuple(params)
+    columns = ", ".join(key.column for key in query.sort_keys(sort))
+    return (f"SELECT {columns} FROM {source} WHERE {condition} ORDER BY {order} "
+            "LIMIT ? OFFSET ?", tuple(params))
 
 
-def anchor_of(row: tuple[Any, ...], sort: Sort) -> tuple[Any, ...]:
-    """The sort key values of a page row (``id`` first, then SELECT_COLUMNS)."""
-    return tuple(row[0] if key.column == "id" else row[_POSITION_OF[key.column]]
-                 for key in query.sort_keys(sort))
+def window(conn: sqlite3.Connection, where: query.Where, sort: Sort,
+           chosen: _Plan, walk: bool) -> list[tuple[Any, ...]]:
+    """The sort keys (ending with the id) of the planned window, in ``sort`` order."""
+    if chosen.anchor is None:
+        sql, params = window_sql(where, sort, None, walk)
+        return conn.execute(sql, (*params, chosen.take, chosen.skip)).fetchall()
+    wanted = chosen.skip + chosen.take
+    found: list[tuple[Any, ...]] = []
+    for bound in query.after(sort, chosen.anchor):
+        sql, params = window_sql(where, sort, bound, walk)
+        found += conn.execute(sql, (*params, wanted - len(found), 0)).fetchall()
+        if len(found) >= wanted:
+            break
+    return found[chosen.skip:wanted]
 
 
 def plan(offset: int, limit: int, anchors: dict[int, tuple[Any, ...]],
@@ -114,13 +126,37 @@ def should_walk(where: query.Where, sort: Sort, chosen: _Plan, matching: int,
 
     The walk steps over ``(skip + take) * total / matching`` entries (the
     matches assumed spread evenly, or found directly through a seek); the other
-    way reads and sorts all ``matching`` rows.
+    way reads and sorts all ``matching`` rows, except in start order, which the
+    filter's own index already has.
     """
     if not where.restricts:
         return True
+    if sort.column is SortColumn.START and where.source != "calls NOT INDEXED":
+        return False
     wanted = chosen.skip + chosen.take
     steps = wanted if sort.column in where.seeks else wanted * total / max(1, matching)
     return steps <= matching * ROW_VS_ENTRY
+
+
+def bounded_window(conn: sqlite3.Connection, where: query.Where, sort: Sort, chosen: _Plan,
+                   seconds: float) -> list[tuple[Any, ...]] | None:
+    """A walk that gives up after ``seconds``; None if it did.
+
+    The walk's estimate assumes the matches are spread evenly through the sort
+    order. They are not when the filter and the sort column go together (a
+    search for "0412…" sorted by caller: every match sits at one place in the
+    index): then the walk steps over most of the index before its first match.
+    """
+    deadline = time.perf_counter() + seconds
+    conn.set_progress_handler(lambda: time.perf_counter() > deadline, 2000)
+    try:
+        return window(conn, where, sort, chosen, walk=True)
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorcode", None) == _SQLITE_INTERRUPT:
+            return None
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
 Sizes = Callable[[], tuple[int, int]]
@@ -139,18 +175,31 @@ def fetch(conn: sqlite3.Connection, cache: dict[object, Any], where: query.Where
     chosen = plan(offset, limit, anchors, cache.get(count_key(flt)))
     if chosen is None:
         return []
-    walk = not where.restricts or should_walk(where, sort, chosen, *sizes())
     order = sort if chosen.forwards else sort.reversed()
-    sql, params = page_sql(where, order, chosen.anchor, walk)
-    found = conn.execute(sql, (*params, chosen.take, chosen.skip)).fetchall()
+    if not where.restricts:
+        keys = window(conn, where, order, chosen, walk=True)
+    else:
+        matching, total = sizes()
+        keys_or_none = None
+        if should_walk(where, sort, chosen, matching, total):
+            if matching > FALLBACK_ROWS:  # sorting them would cost more than any walk
+                keys_or_none = window(conn, where, order, chosen, walk=True)
+            else:
+                keys_or_none = bounded_window(conn, where, order, chosen, WALK_BUDGET_S)
+        keys = keys_or_none if keys_or_none is not None else window(
+            conn, where, order, chosen, walk=False)
     if not chosen.forwards:
-        found.reverse()
-    if found:
-        anchors[offset] = anchor_of(found[0], sort)
-        anchors[offset + len(found) - 1] = anchor_of(found[-1], sort)
-        while len(anchors) > MAX_ANCHORS:
-            del anchors[next(iter(anchors))]
-    return [rows.decode(row[1:]) for row in found]
+        keys.reverse()
+    if not keys:
+        return []
+    anchors[offset] = keys[0]
+    anchors[offset + len(keys) - 1] = keys[-1]
+    while len(anchors) > MAX_ANCHORS:
+        del anchors[next(iter(anchors))]
+    ids = [key[-1] for key in keys]
+    found = {row[0]: row[1:] for row in conn.execute(
+        f"SELECT id, {_COLUMNS} FROM calls WHERE id IN ({', '.join('?' * len(ids))})", ids)}
+    return [rows.decode(found[call_id]) for call_id in ids]
 
 
 def _anchors(cache: dict[object, Any], flt: CallFilter,

@@ -67,20 +67,24 @@ def order_by(sort: Sort, prefix: str = "") -> str:
     return ", ".join(f"{prefix}{key.sql}{direction}" for key in sort_keys(sort))
 
 
-def after(sort: Sort, anchor: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
-    """A condition true for rows strictly after ``anchor`` (the sort key values).
+def after(sort: Sort, anchor: Sequence[Any]) -> list[tuple[str, tuple[Any, ...]]]:
+    """Conditions for the rows strictly after ``anchor`` (its sort key values), in order.
 
-    ``k1 >= a1 AND (k1 > a1 OR (k1 = a1 AND (k2 > a2 OR (k2 = a2 AND id > a3))))``,
-    with ``<`` for descending sorts; the leading ``>=`` lets SQLite seek the index.
+    For a key ``(k, start_us, id)``: first ``k = a AND (start_us, id) > (b, c)``, the
+    rest of the anchor's group, then ``k > a`` (``<`` when descending). Each part
+    is a range SQLite seeks to in the sort index: a single ``(k, start_us, id) >``
+    row value would seek on ``k`` alone (row values do not mix with COLLATE
+    NOCASE) and step over the whole of a large group such as all rows without a
+    status.
     """
     keys = sort_keys(sort)
-    strict, loose = ("<", "<=") if sort.descending else (">", ">=")
-    condition = f"{keys[-1].sql} {strict} ?"
-    params: list[Any] = [anchor[-1]]
-    for key, value in zip(reversed(keys[:-1]), reversed(anchor[:-1]), strict=True):
-        condition = f"{key.sql} {strict} ? OR ({key.sql} = ? AND ({condition}))"
-        params = [value, value, *params]
-    return (f"{keys[0].sql} {loose} ? AND ({condition})", (anchor[0], *params))
+    strict = "<" if sort.descending else ">"
+    tail = f"({keys[-2].sql}, {keys[-1].sql}) {strict} (?, ?)"
+    if len(keys) == 2:
+        return [(tail, (anchor[0], anchor[1]))]
+    first = keys[0].sql
+    return [(f"{first} = ? AND {tail}", (anchor[0], anchor[1], anchor[2])),
+            (f"{first} {strict} ?", (anchor[0],))]
 
 
 Seek = tuple[str, tuple[Any, ...]]
