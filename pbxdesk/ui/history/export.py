@@ -133,12 +133,13 @@ class Exporter(QObject):
         job = ExportJob(self._store, kind, flt, sort, path, app)
         if app is not None:
             app.aboutToQuit.connect(job.stop)
-        job.finished.connect(job.deleteLater)
         job.sig_progressed.connect(self._on_job_progressed)
         job.sig_succeeded.connect(self._on_job_succeeded)
         job.sig_failed.connect(self._on_job_failed)
         job.sig_cancelled.connect(self._on_job_cancelled)
         job.finished.connect(self._on_job_finished)
+        # Last: queued calls run in connection order, and the others must see the job.
+        job.finished.connect(job.deleteLater)
         self.job, self.progress = job, progress
         progress.show()
         job.start()
