@@ -2,10 +2,12 @@
 
 A windowed ``QAbstractTableModel`` over the :class:`~pbxdesk.store.CallStore`
 (see qt-notes "Big tables"): the row count is the store's memoised
-``count(filter)`` cut to the current page, rows are read in blocks of
-:data:`BLOCK_SIZE` when the view first asks for them and kept in a small LRU,
-and cells are formatted in ``data()``. Sorting and filtering happen in SQL, so
-there is no proxy model and nothing is ever loaded whole.
+``count(filter)`` cut to the current page; rows are read in blocks of
+:data:`BLOCK_SIZE` (aligned on the whole filtered list, so a page flip often
+finds its rows already read) when the view first asks for them and kept in a
+small LRU until the filter, the sort or the data change; a row's cells are
+formatted once, the first time ``data()`` asks. Sorting and filtering happen in
+SQL, so there is no proxy model and nothing is ever loaded whole.
 """
 
 from __future__ import annotations
