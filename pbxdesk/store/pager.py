@@ -1,15 +1,25 @@
-"""Pages of calls by position, fast at any depth: keyset paging behind an offset API.
+"""Pages of calls by position, at any depth, for any filter and sort.
 
-A table view asks for "rows 480 000 to 480 255". ``OFFSET`` alone would step
-over 480 000 index entries. Instead each thread remembers the sort key of the
-first and last row of the pages it fetched (its *anchors*), per filter and
-sort, and starts the next query from the nearest one, forwards
-(``WHERE key > anchor``) or backwards (the reversed order, ``key < anchor``),
-or backwards from the end when the filter's count is known. So scrolling costs
-one page whatever the depth; only a jump far from any anchor pays for the
-distance, at most half the rows. Anchors are dropped whenever anyone commits
-(:meth:`Session.cache`). Memory: at most :data:`MAX_ANCHORS` anchors for each
-of :data:`MAX_CURSORS` filter/sort pairs per thread.
+Two decisions per page, then the window's rows are read by id.
+
+*Where to start.* A table view asks for "rows 480 000 to 480 255"; ``OFFSET``
+alone would step over 480 000 index entries. Each thread remembers the sort
+key of the first and last row of the pages it fetched (its *anchors*), per
+filter and sort, and starts from the nearest one, forwards (rows after it) or
+backwards (the reversed order), or backwards from the end when the filter's
+count is known. So scrolling costs one page whatever the depth; a jump far
+from any anchor pays for the distance, at most half the rows. Anchors are
+dropped whenever anyone commits (:meth:`Session.cache`). Memory: at most
+:data:`MAX_ANCHORS` anchors for each of :data:`MAX_CURSORS` filter/sort pairs.
+
+*How to read.* Either walk the sort column's index in order and test the
+filters on its entries (every sort index carries the filter columns, so no
+table row is read), or find the filter's rows through the filter's own index
+and sort them. Walking wins when the matches are many and spread through the
+sort order, sorting when they are few; the memoised count decides
+(:func:`walk_steps`). A walk that overruns :data:`WALK_BUDGET_S` because the
+matches are bunched in the sort order is abandoned for sorting when that is
+bounded (:func:`bounded_window`).
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
@@ -38,9 +48,11 @@ _COLUMNS: Final = ", ".join(rows.SELECT_COLUMNS)
 # as stepping over this many entries of a covering index (about 1.7 µs against
 # 0.1 µs at 1M rows, see docs/benchmarks.md); it decides how a page is read.
 ROW_VS_ENTRY: Final = 20
-# A walk expected to be cheap is given this long; if the filter matches at most
-# FALLBACK_ROWS rows, sorting those is the fallback (see bounded_window).
+# A walk is given three times its expected time (WALK_ENTRY_S an entry), at least
+# WALK_BUDGET_S; if the filter matches at most FALLBACK_ROWS rows, sorting those
+# is the fallback (see bounded_window).
 WALK_BUDGET_S: Final = 0.004
+WALK_ENTRY_S: Final = 1e-7
 FALLBACK_ROWS: Final = 20_000
 _SQLITE_INTERRUPT: Final = 9
 
@@ -120,22 +132,20 @@ def plan(offset: int, limit: int, anchors: dict[int, tuple[Any, ...]],
     return best
 
 
-def should_walk(where: query.Where, sort: Sort, chosen: _Plan, matching: int,
-                total: int) -> bool:
-    """Whether walking the sort index is cheaper than sorting the filter's rows.
+def walk_steps(where: query.Where, sort: Sort, chosen: _Plan, matching: int,
+               total: int) -> float | None:
+    """Index entries a walk of the sort index is expected to step over; None: do not walk.
 
     The walk steps over ``(skip + take) * total / matching`` entries (the
-    matches assumed spread evenly, or found directly through a seek); the other
-    way reads and sorts all ``matching`` rows, except in start order, which the
-    filter's own index already has.
+    matches assumed spread evenly, or found directly through a seek); it is not
+    worth it when that costs more than reading and sorting all ``matching``
+    rows, nor in start order, which the filter's own index already has.
     """
-    if not where.restricts:
-        return True
     if sort.column is SortColumn.START and where.source != "calls NOT INDEXED":
-        return False
+        return None
     wanted = chosen.skip + chosen.take
     steps = wanted if sort.column in where.seeks else wanted * total / max(1, matching)
-    return steps <= matching * ROW_VS_ENTRY
+    return steps if steps <= matching * ROW_VS_ENTRY else None
 
 
 def bounded_window(conn: sqlite3.Connection, where: query.Where, sort: Sort, chosen: _Plan,
@@ -181,11 +191,13 @@ def fetch(conn: sqlite3.Connection, cache: dict[object, Any], where: query.Where
     else:
         matching, total = sizes()
         keys_or_none = None
-        if should_walk(where, sort, chosen, matching, total):
+        steps = walk_steps(where, sort, chosen, matching, total)
+        if steps is not None:
             if matching > FALLBACK_ROWS:  # sorting them would cost more than any walk
                 keys_or_none = window(conn, where, order, chosen, walk=True)
-            else:
-                keys_or_none = bounded_window(conn, where, order, chosen, WALK_BUDGET_S)
+            else:  # allow three times the expected time before sorting instead
+                budget = max(WALK_BUDGET_S, 3 * steps * WALK_ENTRY_S)
+                keys_or_none = bounded_window(conn, where, order, chosen, budget)
         keys = keys_or_none if keys_or_none is not None else window(
             conn, where, order, chosen, walk=False)
     if not chosen.forwards:

@@ -269,6 +269,7 @@ def test_every_way_of_reading_a_page_agrees_with_ground_truth(
     store, calls = stored
     monkeypatch.setattr(pager, "ROW_VS_ENTRY", ratio)
     monkeypatch.setattr(pager, "WALK_BUDGET_S", budget)
+    monkeypatch.setattr(pager, "WALK_ENTRY_S", 0.0)
     chosen = ["range", "queues", "user number", "user name", "groups", "outbound",
               "text name", "everything"]
     for sort in SORTS:
