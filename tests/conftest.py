@@ -7,14 +7,14 @@ touched), and fixtures shared between areas live in ``tests/fixtures/``.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import keyring
+import keyring.backend
+import pytest
+
+# Set before the fixture plugins below import Qt; none of the imports above do.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from collections.abc import Iterator  # noqa: E402
-
-import keyring  # noqa: E402
-import keyring.backend  # noqa: E402
-import pytest  # noqa: E402
 
 pytest_plugins = [
     "tests.fixtures.sandbox",
