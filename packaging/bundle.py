@@ -20,6 +20,8 @@ from pathlib import PurePosixPath
 APP_ID = "io.github.pbxdesk.PbxDesk"
 APP_NAME = "pbxdesk"
 ICON_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
+ACTION_ICONS = ("refresh", "dial", "dialpad", "export", "settings", "search", "missed-call")
+"""The fallback action icons, ``resources/icons/actions/<name>.svg`` (pbxdesk.ui.icons)."""
 MACOS_MINIMUM = "13.0"
 """Qt 6.11's oldest supported macOS (Ventura)."""
 
@@ -37,6 +39,8 @@ def data_files(platform: str = sys.platform) -> list[tuple[str, str]]:
         ("resources/icons/pbxdesk.svg", "resources/icons"),
         ("resources/icons/pbxdesk-tray.svg", "resources/icons"),
     ]
+    files += [(f"resources/icons/actions/{name}.svg", "resources/icons/actions")
+              for name in ACTION_ICONS]
     if platform.startswith("linux"):
         # install.sh copies these into the user's XDG data folders.
         files += [

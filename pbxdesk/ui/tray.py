@@ -30,6 +30,7 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from pbxdesk.resources import TRAY_ICON, resource_path
+from pbxdesk.ui.icons import render_tinted
 
 ICON_SIZES: Final = (16, 22, 24, 32, 48, 64)
 BADGE_COLOR: Final = QColor("#c62828")
@@ -50,18 +51,11 @@ def missed_summary(count: int) -> str:
 
 def render_icon(renderer: QSvgRenderer, size: int, tint: QColor | None, count: int) -> QImage:
     """The tray mask at ``size`` px, tinted (None: left black), with a badge for ``count``."""
-    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    renderer.render(painter, QRectF(0, 0, size, size))
-    if tint is not None:
-        # Keep the mask's shape, replace its colour.
-        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
-        painter.fillRect(image.rect(), tint)
-        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+    image = render_tinted(renderer, size, tint)
     text = badge_text(count)
     if text:
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         diameter = size * 0.62
         badge = QRectF(size - diameter, size - diameter, diameter, diameter)
         gap = max(1.0, size * 0.06)
@@ -78,7 +72,7 @@ def render_icon(renderer: QSvgRenderer, size: int, tint: QColor | None, count: i
         painter.setFont(font)
         painter.setPen(BADGE_TEXT_COLOR)
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
-    painter.end()
+        painter.end()
     return image
 
 
