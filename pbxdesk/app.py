@@ -3,8 +3,10 @@
 :func:`run` owns the process: Qt application, logging, crash handler and the
 qasync event loop. :class:`Controller` owns what runs inside it: settings, the
 API key store, the current account :class:`~pbxdesk.session.Session` (real or
-demo), and the main window, whose intents it carries out. Shutdown goes in
-reverse order: sync cancelled, client closed, store closed, demo PBX stopped.
+demo), the main window, the tray icon, the clipboard watcher and the
+single-instance server; it carries out their intents and the requests of later
+launches and links. Shutdown goes in reverse order: calls and sync cancelled,
+client closed, store closed, demo PBX stopped.
 """
 
 from __future__ import annotations
@@ -35,19 +37,24 @@ from pbxdesk import APP_ID, APP_NAME, __version__
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.errors import PbxError
 from pbxdesk.demo import DEMO_COUNTRY, DemoPbx
+from pbxdesk.external import BadRequestError, ExternalRequest
+from pbxdesk.instance import InstanceClaim, InstanceServer
 from pbxdesk.logs import setup_logging
 from pbxdesk.paths import AppPaths
 from pbxdesk.phone import default_region_from_locale
 from pbxdesk.resources import APP_ICON, resource_path
 from pbxdesk.secrets import ApiKeyStore
+from pbxdesk.services.clipboard import ClipboardService
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
 from pbxdesk.session import Session, budget_for, needs_reconnect
 from pbxdesk.settings import Settings, SettingsError, SettingsFile
 from pbxdesk.store import StoreError
 from pbxdesk.tasks import TaskKeeper
+from pbxdesk.ui.collector import GuiThreadCollector
 from pbxdesk.ui.crash import CrashHandler
 from pbxdesk.ui.mainwindow import MainWindow
 from pbxdesk.ui.screenshot import ScreenshotTaker
+from pbxdesk.ui.tray import TrayIcon
 
 log = logging.getLogger("pbxdesk.app")
 
@@ -60,6 +67,10 @@ class Options:
     basedir: Path | None = None
     screenshot: Path | None = None
     debug: bool = False
+    request: ExternalRequest | None = None
+    """What this launch asked for (a number to call, a link, the clipboard)."""
+    instance: InstanceClaim | None = None
+    """Set when this launch is the single instance: it listens for later launches."""
 
 
 class Controller(QObject):
@@ -67,7 +78,9 @@ class Controller(QObject):
 
     def __init__(self, options: Options, paths: AppPaths, crash: CrashHandler,
                  quit_event: asyncio.Event, *,
-                 demo_factory: Callable[[], DemoPbx] = DemoPbx) -> None:
+                 demo_factory: Callable[[], DemoPbx] = DemoPbx,
+                 tray_available: bool | None = None) -> None:
+        """``tray_available``: None asks the desktop (tests decide for themselves)."""
         super().__init__()
         self.options = options
         self._demo_factory = demo_factory
@@ -84,6 +97,14 @@ class Controller(QObject):
         # Requests made before any session exists (connection tests) still count.
         self._idle_budget = budget_for(self.settings)
         self.window = MainWindow(self.messages, default_region=self.settings.default_region)
+        self.tray = TrayIcon(available=tray_available, parent=self)
+        self.clipboard = ClipboardService(QGuiApplication.clipboard(),
+                                          default_region=self.settings.default_region,
+                                          parent=self)
+        self.instance_server: InstanceServer | None = None
+        # A request that came before any account was connected; carried out on connect.
+        self._pending: ExternalRequest | None = None
+        self._told_about_tray = False
         self._connect_signals()
 
     def _connect_signals(self) -> None:
@@ -94,12 +115,25 @@ class Controller(QObject):
         window.sig_connect_requested.connect(self._on_window_settings_requested)
         window.sig_settings_requested.connect(self._on_window_settings_requested)
         window.sig_backfill_requested.connect(self._on_window_backfill_requested)
-        window.sig_call_back_requested.connect(self._on_window_call_back_requested)
+        window.sig_close_requested.connect(self._on_window_close_requested)
+        window.sig_dial_clipboard_requested.connect(self._on_dial_clipboard_requested)
+        tray = self.tray
+        tray.sig_open_requested.connect(window.bring_to_front)
+        tray.sig_show_missed_requested.connect(self._on_tray_show_missed_requested)
+        tray.sig_dial_clipboard_requested.connect(self._on_dial_clipboard_requested)
+        tray.sig_offer_accepted.connect(self._on_tray_offer_accepted)
+        tray.sig_quit_requested.connect(self.quit)
+        self.clipboard.sig_number_found.connect(self._on_clipboard_number_found)
+        self.clipboard.sig_nothing_found.connect(self._on_clipboard_nothing_found)
+        self.clipboard.sig_offer_call.connect(self._on_clipboard_offer_call)
 
     # -- start and stop ------------------------------------------------------------------
 
     async def start(self) -> None:
         self.window.show()
+        self.tray.show()
+        self.clipboard.set_watching(self.settings.watch_clipboard)
+        self._listen_for_other_launches()
         if self.options.demo:
             await self.start_demo()
         elif self.settings.is_configured:
@@ -110,16 +144,28 @@ class Controller(QObject):
                 self.messages.post(Message(
                     "Enter your API key to connect: pbxdesk was told not to remember it.",
                     Severity.WARNING, Remedy.OPEN_SETTINGS, source="app"))
+        if self.options.request is not None:
+            self.handle_request(self.options.request)
         if self.options.screenshot is not None:
             self._take_screenshot(self.options.screenshot)
+
+    def _listen_for_other_launches(self) -> None:
+        claim = self.options.instance
+        if claim is None:
+            return
+        self.instance_server = claim.start_server(parent=self)
+        if self.instance_server is not None:
+            self.instance_server.sig_request_received.connect(self.handle_request)
 
     async def start_demo(self) -> None:
         """Serve the demo PBX on loopback and connect to it (key never stored)."""
         if self.demo is None:
             self.demo = self._demo_factory()
             await asyncio.to_thread(self.demo.start)
-        settings = self.demo.settings(self.settings)
-        await self.open_session(settings, self.demo.api_key)
+        # The demo's settings stand in for the user's while it runs (never saved: see
+        # apply_settings), so the settings dialog shows and edits the demo account.
+        self.settings = self.demo.settings(self.settings)
+        await self.open_session(self.settings, self.demo.api_key)
 
     async def open_session(self, settings: Settings, api_key: str) -> None:
         await self.close_session()
@@ -131,7 +177,12 @@ class Controller(QObject):
                                        source="app"))
             return
         self.window.attach_session(self.session)
+        self.clipboard.set_default_region(settings.default_region)
+        self.session.sync.sig_sync_finished.connect(self._on_sync_finished)
         self.session.sync.start_sync()
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self.handle_request(pending)
 
     async def close_session(self) -> None:
         if self.session is not None:
@@ -146,6 +197,10 @@ class Controller(QObject):
         except Exception:
             log.exception("Closing the session failed")
         await self.tasks.cancel_all()
+        if self.instance_server is not None:
+            self.instance_server.close()
+        self.clipboard.set_watching(False)
+        self.tray.close()
         if self.demo is not None:
             await asyncio.to_thread(self.demo.stop)
             self.demo = None
@@ -173,17 +228,116 @@ class Controller(QObject):
         if self.session is not None:
             self.session.sync.start_backfill(start, end, kinds)  # type: ignore[arg-type]
 
+    @Slot(object)
+    def handle_request(self, request: object) -> None:
+        """Carry out what a launch, a link or the command line asked for."""
+        if not isinstance(request, ExternalRequest):
+            return
+        log.info("Request from %s: %s", request.source, request.action)
+        self.window.bring_to_front()
+        if request.action == "show":
+            return
+        if self.session is None:
+            self._pending = request  # carried out once an account is connected
+            self.messages.post(Message(
+                "Connect to your PBX to place calls; the number you asked for is kept "
+                "until then.", Severity.WARNING, Remedy.OPEN_SETTINGS, source="request"))
+            return
+        if request.action == "dial_clipboard":
+            self.clipboard.dial_copied_number()
+            return
+        self.window.dial(request.number, dial=request.action == "dial", user=request.user,
+                         caller_id=request.caller_id)
+
     @Slot(str)
-    def _on_window_call_back_requested(self, number: str) -> None:
-        # Until the dial pad exists the number goes to the clipboard.
-        QGuiApplication.clipboard().setText(number)
-        self.window.status.showMessage(f"Copied {number} to the clipboard", 5000)
+    def open_link(self, url: str) -> None:
+        """A tel:/callto: link the desktop handed over (macOS sends them as events)."""
+        try:
+            request = ExternalRequest("dial", url, source="uri")
+        except BadRequestError as error:
+            self.messages.post(Message(f"Cannot open that link: {error}", Severity.WARNING,
+                                       source="request"))
+            return
+        self.handle_request(request)
+
+    @Slot()
+    def _on_window_close_requested(self) -> None:
+        if not (self.tray.available and self.settings.close_to_tray):
+            self.quit()
+            return
+        self.window.hide()
+        if not self._told_about_tray:  # once a run: where did my window go?
+            self._told_about_tray = True
+            self.tray.notify("pbxdesk is still running",
+                             "Missed calls show here. Choose Quit from this menu to stop.")
+
+    @Slot()
+    def _on_dial_clipboard_requested(self) -> None:
+        self.window.bring_to_front()
+        self.clipboard.dial_copied_number()
+
+    @Slot(str)
+    def _on_clipboard_number_found(self, number: str) -> None:
+        if not self.window.dial(number, dial=True):
+            self.window.status.showMessage("Connect to your PBX first to call copied numbers",
+                                           8000)
+
+    @Slot(str)
+    def _on_clipboard_nothing_found(self, reason: str) -> None:
+        self.window.status.showMessage(f"No number to call in what you copied: {reason}",
+                                       8000)
+
+    @Slot(str, str)
+    def _on_clipboard_offer_call(self, number: str, display: str) -> None:
+        if self.session is None:
+            return
+        if not self.tray.offer_call(number, display):
+            self.window.status.showMessage(
+                f"You copied {display}: press Ctrl+Shift+D to call it", 10_000)
+
+    @Slot(str)
+    def _on_tray_offer_accepted(self, number: str) -> None:
+        self.window.bring_to_front()
+        self.window.dial(number, dial=True)
+
+    @Slot()
+    def _on_tray_show_missed_requested(self) -> None:
+        self.window.bring_to_front()
+        session = self.session
+        if session is None:
+            return
+        self.window.show_missed(session.missed.my_extension)
+        try:
+            session.missed.mark_seen()
+        except StoreError as error:
+            log.warning("Could not remember which missed calls were seen: %s", error)
+        self.tray.set_missed_count(0)
+
+    @Slot(object)
+    def _on_sync_finished(self, _result: object) -> None:
+        session = self.session
+        if session is None:
+            return
+        try:
+            update = session.missed.refresh()
+        except StoreError as error:
+            log.warning("Could not count missed calls: %s", error)
+            return
+        self.tray.set_missed_count(update.total)
+        if update.new:
+            self.tray.notify_missed(update.new)
 
     @Slot()
     def _on_window_settings_requested(self) -> None:
+        from pbxdesk.desktop.panel import TelHandlerPanel
+        from pbxdesk.desktop.registration import registrar_for_platform
         from pbxdesk.ui.settingsdialog import open_settings_dialog
 
-        open_settings_dialog(self)
+        basedir = self.options.basedir
+        registrar = registrar_for_platform(("--basedir", str(basedir)) if basedir else ())
+        demo_key = (self.demo.api_key if self.demo is not None
+                    and self.settings.base_url == self.demo.base_url else None)
+        open_settings_dialog(self, api_key=demo_key, link_panel=TelHandlerPanel(registrar))
 
     async def apply_settings(self, new: Settings) -> None:
         """Use ``new`` (saved by the settings dialog, key included); reconnect if needed."""
@@ -194,7 +348,9 @@ class Controller(QObject):
                 self.settings_file.save(new)
             except SettingsError as error:
                 self.messages.post(Message(str(error), Severity.ERROR, source="settings"))
-        self.window.set_default_region(new.default_region)
+        self.window.apply_settings(new)
+        self.clipboard.set_default_region(new.default_region)
+        self.clipboard.set_watching(new.watch_clipboard)
         if self.demo is not None and in_demo:
             key: str | None = self.demo.api_key
         else:
@@ -237,7 +393,8 @@ def choose_platform() -> None:
 
 
 # Qt messages that say nothing a user or developer can act on.
-_QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints",)
+_QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints",
+                      "This plugin does not support raise")
 
 
 def _route_qt_messages(mode: QtMsgType, _context: QMessageLogContext, text: str) -> None:
@@ -289,10 +446,13 @@ def run(options: Options) -> int:
         app.setWindowIcon(QIcon(str(resource_path(APP_ICON))))
         crash = CrashHandler(paths.log_file)
         crash.install()
+        collector = GuiThreadCollector()
+        collector.start()
         try:
             with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
                 return runner.run(_main(app, options, paths, crash))
         finally:
+            collector.stop()
             crash.uninstall()
     finally:
         if temp_dir is not None:
@@ -305,6 +465,13 @@ async def _main(app: QApplication, options: Options, paths: AppPaths,
     app.aboutToQuit.connect(quit_event.set)
     app.setQuitOnLastWindowClosed(False)  # the controller decides when to quit
     controller = Controller(options, paths, crash, quit_event)
+    if sys.platform == "darwin":
+        # macOS hands links to the application object, also to a running app.
+        from pbxdesk.desktop.macos import FileOpenFilter
+
+        opener = FileOpenFilter(controller)
+        opener.sig_url_opened.connect(controller.open_link)
+        app.installEventFilter(opener)
     try:
         # A start-up that cannot finish still leaves the window up with a message.
         QTimer.singleShot(0, lambda: controller.tasks.spawn(controller.start(), name="start"))

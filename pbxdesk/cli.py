@@ -11,11 +11,10 @@ request pending. Qt is imported only from the hand-over on, so ``--help``,
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pbxdesk import __version__
 
@@ -187,15 +186,5 @@ def _run_app(args: argparse.Namespace, request: ExternalRequest,
     from pbxdesk.app import Options, run
 
     pending = None if request.action == "show" else request
-    extra: dict[str, Any] = {}
-    # Options.request / Options.instance arrive with the lead's integration of issue #4;
-    # until then the app starts as before (links and the single-instance server unused).
-    known = {option.name for option in dataclasses.fields(Options)}
-    if "request" in known:
-        extra["request"] = pending
-    if "instance" in known:
-        extra["instance"] = claim
-    elif claim is not None:
-        claim.release()  # nothing will listen: don't make other launches wait for it
     return run(Options(demo=args.demo, basedir=args.basedir, screenshot=args.screenshot,
-                       debug=args.debug, **extra))
+                       debug=args.debug, request=pending, instance=claim))

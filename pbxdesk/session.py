@@ -1,4 +1,4 @@
-"""One connected PBX account: its client, call store, sync engine and service.
+"""One connected PBX account: its client, call store, sync, calls and missed calls.
 
 The app opens a session when it has an address and a key, and closes it when
 the connection settings change or the app quits. Everything here belongs to one
@@ -15,7 +15,9 @@ import httpx
 
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.client import ClientSettings, PbxClient
+from pbxdesk.desktop.missed import MissedCalls
 from pbxdesk.paths import AppPaths
+from pbxdesk.services.calls import CallService
 from pbxdesk.services.messages import MessageBridge
 from pbxdesk.services.sync import SyncService
 from pbxdesk.settings import Settings
@@ -48,6 +50,8 @@ class Session:
     client: PbxClient
     store: CallStore
     sync: SyncService
+    calls: CallService
+    missed: MissedCalls
 
     @classmethod
     def open(cls, settings: Settings, api_key: str, paths: AppPaths, messages: MessageBridge,
@@ -63,8 +67,10 @@ class Session:
             raise
         engine = SyncEngine(client, store, sync_days=settings.sync_days)
         sync = SyncService(engine, messages, tasks, refresh_minutes=settings.refresh_minutes)
+        calls = CallService(client, store, messages, tasks, my_extension=settings.my_extension)
+        missed = MissedCalls(store, settings.my_extension)
         log.info("Session opened for %s (API %s)", settings.base_url, settings.api_version)
-        return cls(settings, client, store, sync)
+        return cls(settings, client, store, sync, calls, missed)
 
     def apply(self, settings: Settings) -> None:
         """Settings that can change without reconnecting."""
@@ -74,11 +80,15 @@ class Session:
         self.sync.set_refresh_minutes(settings.refresh_minutes)
         self.client.budget.limit = settings.request_budget
         self.client.budget.window = settings.budget_window_minutes * 60.0
+        self.calls.set_my_extension(settings.my_extension)
+        self.missed.my_extension = settings.my_extension
 
     async def close(self) -> None:
-        """Stop syncing, then close the client and the store, in that order."""
+        """Stop following calls and syncing, then close the client and the store."""
+        await self.calls.shutdown()
         await self.sync.shutdown()
         await self.client.aclose()
+        self.calls.deleteLater()
         self.sync.deleteLater()
         self.store.close()
         log.info("Session closed for %s", self.settings.base_url)

@@ -1,4 +1,4 @@
-"""The main window: welcome page or the three call-history tabs, banner, status bar.
+"""The main window: welcome page or the three call-history tabs, dial pad, banner, status bar.
 
 The window shows and forwards: user intents leave as signals (refresh,
 settings, demo, call back …) for the application controller to act on, and
@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime
 
-from PySide6.QtCore import QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDockWidget,
     QMainWindow,
     QStackedWidget,
     QTabWidget,
@@ -26,8 +27,12 @@ from pbxdesk import __version__
 from pbxdesk.api.models import CallKind
 from pbxdesk.services.messages import MessageBridge, Remedy
 from pbxdesk.session import Session
+from pbxdesk.settings import Settings
 from pbxdesk.ui.banner import Banner
+from pbxdesk.ui.dialpad import DialPad
 from pbxdesk.ui.history import HistoryTab
+from pbxdesk.ui.history.dates import DatePreset
+from pbxdesk.ui.icons import action_icon
 from pbxdesk.ui.statusbar import SyncStatusBar
 from pbxdesk.ui.welcome import WelcomePage
 
@@ -45,9 +50,10 @@ class MainWindow(QMainWindow):
         sig_settings_requested(): Ctrl+, / Settings / the banner's "Open settings".
         sig_connect_requested(): the welcome page's "Connect to your PBX".
         sig_demo_requested(): the welcome page's "Try the demo".
-        sig_call_back_requested(str): a number to call (from a history row).
-        sig_dial_pad_requested(): Ctrl+D.
+        sig_call_back_requested(str): a history row's number went to the dial pad.
+        sig_dial_clipboard_requested(): Calls > Dial copied number.
         sig_backfill_requested(object, object, object): start, end, kinds.
+        sig_close_requested(): the window's close button (quit, or hide to the tray).
         sig_quit_requested(): File > Quit.
     """
 
@@ -60,11 +66,13 @@ class MainWindow(QMainWindow):
     sig_demo_requested = Signal()
     """The welcome page's "Try the demo"."""
     sig_call_back_requested = Signal(str)
-    """A number (raw, as the API sent it) to call back."""
-    sig_dial_pad_requested = Signal()
-    """The user asked for the dial pad."""
+    """A number (raw, as the API sent it) to call back; the dial pad has it already."""
+    sig_dial_clipboard_requested = Signal()
+    """The user asked to dial the number on the clipboard."""
     sig_backfill_requested = Signal(object, object, object)
     """A filter wants calls from ``start`` to ``end`` of these kinds (datetimes, tuple)."""
+    sig_close_requested = Signal()
+    """The window was closed; the controller quits or keeps running in the tray."""
     sig_quit_requested = Signal()
     """File > Quit."""
 
@@ -95,6 +103,15 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.status = SyncStatusBar(self)
         self.setStatusBar(self.status)
+        # The pad lives beside the histories so a number from a row is one glance away.
+        self.pad: DialPad | None = None
+        self.pad_dock = QDockWidget("Dial pad", self)
+        self.pad_dock.setObjectName("dialPadDock")
+        self.pad_dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
+                                      | Qt.DockWidgetArea.RightDockWidgetArea)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.pad_dock)
+        self.pad_dock.hide()
+        self._pad_wanted = True  # the user's choice: closing the dock sticks for the run
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_COALESCE_MS)
@@ -116,7 +133,11 @@ class MainWindow(QMainWindow):
             return made
 
         self.refresh_action = action("&Refresh", "F5", "Fetch new calls from the PBX now (F5)")
-        self.dial_action = action("&Dial pad…", "Ctrl+D", "Open the dial pad (Ctrl+D)")
+        self.dial_action = action("&Dial pad", "Ctrl+D",
+                                  "Show the dial pad and type a number (Ctrl+D)")
+        self.dial_clipboard_action = action("Dial &copied number", "Ctrl+Shift+D",
+                                            "Put the number you copied in the dial pad "
+                                            "(Ctrl+Shift+D)")
         self.export_action = action("&Export CSV…", "Ctrl+E",
                                     "Export every call matching the filters (Ctrl+E)")
         self.settings_action = action("&Settings…", "Ctrl+,", "Connection and app settings")
@@ -129,11 +150,7 @@ class MainWindow(QMainWindow):
                             f"Show {TAB_TITLES[kind].replace('&', '').lower()} (Ctrl+{index + 1})")
             switch.triggered.connect(lambda _checked=False, i=index: self._show_tab(i))
             self.tab_actions.append(switch)
-        for made, icon in ((self.refresh_action, "view-refresh"),
-                           (self.dial_action, "call-start"),
-                           (self.export_action, "document-save-as"),
-                           (self.settings_action, "preferences-system")):
-            made.setIcon(QIcon.fromTheme(icon))
+        self._set_action_icons()
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -147,6 +164,8 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.search_action)
         calls_menu = menu.addMenu("&Calls")
         calls_menu.addAction(self.dial_action)
+        calls_menu.addAction(self.dial_clipboard_action)
+        calls_menu.addSeparator()
         calls_menu.addAction(self.refresh_action)
         tools_menu = menu.addMenu("&Tools")
         tools_menu.addAction(self.settings_action)
@@ -158,14 +177,34 @@ class MainWindow(QMainWindow):
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
         self.toolbar.setAccessibleName("Main toolbar")
+        # Words beside the icons: an agent should not have to hover to learn a button.
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for made in (self.refresh_action, self.dial_action, self.export_action,
                      self.settings_action):
             self.toolbar.addAction(made)
         self.addToolBar(self.toolbar)
 
+    def _set_action_icons(self) -> None:
+        """Theme icons where the desktop has them, else ours tinted to this palette."""
+        for made, name in ((self.refresh_action, "refresh"),
+                           (self.dial_action, "dialpad"),
+                           (self.dial_clipboard_action, "dial"),
+                           (self.export_action, "export"),
+                           (self.settings_action, "settings"),
+                           (self.search_action, "search")):
+            made.setIcon(action_icon(name, self.palette()))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        # A light/dark switch repaints with a new palette; our tinted icons follow it.
+        if event.type() == QEvent.Type.PaletteChange:
+            self._set_action_icons()
+        super().changeEvent(event)
+
     def _connect_signals(self) -> None:
         self.refresh_action.triggered.connect(self.sig_refresh_requested)
-        self.dial_action.triggered.connect(self.sig_dial_pad_requested)
+        self.dial_action.triggered.connect(self._on_dial_action_triggered)
+        self.dial_clipboard_action.triggered.connect(self.sig_dial_clipboard_requested)
+        self.pad_dock.visibilityChanged.connect(self._on_pad_dock_visibility_changed)
         self.settings_action.triggered.connect(self.sig_settings_requested)
         self.quit_action.triggered.connect(self.sig_quit_requested)
         self.export_action.triggered.connect(self._on_export_triggered)
@@ -181,8 +220,7 @@ class MainWindow(QMainWindow):
 
     def show_welcome(self) -> None:
         self.stack.setCurrentWidget(self.welcome)
-        for made in (self.refresh_action, self.export_action, self.search_action,
-                     self.dial_action, *self.tab_actions):
+        for made in self._session_actions():
             made.setEnabled(False)
 
     def attach_session(self, session: Session) -> None:
@@ -193,7 +231,7 @@ class MainWindow(QMainWindow):
         for kind, title in TAB_TITLES.items():
             tab = HistoryTab(kind, session.store, default_region=self._default_region,
                              parent=self.tabs)
-            tab.sig_call_back_requested.connect(self.sig_call_back_requested)
+            tab.sig_call_back_requested.connect(self._on_tab_call_back_requested)
             tab.sig_backfill_requested.connect(
                 lambda start, end, k=kind: self.sig_backfill_requested.emit(start, end, (k,)))
             tab.sig_status_message.connect(self._on_tab_status_message)
@@ -206,12 +244,14 @@ class MainWindow(QMainWindow):
         sync.sig_sync_failed.connect(self.status.on_sync_failed)
         sync.sig_budget_changed.connect(self.status.on_budget_changed)
         sync.sig_calls_changed.connect(self._on_session_calls_changed)
+        sync.sig_sync_finished.connect(self._on_sync_finished)
+        session.calls.sig_calls_changed.connect(self._on_session_calls_changed)
         self.status.sig_cancel_requested.connect(sync.cancel)
         self.status.set_last_synced(sync.last_synced)
         self.setWindowTitle(f"pbxdesk — {session.settings.base_url}")
         self.stack.setCurrentWidget(self.tabs)
-        for made in (self.refresh_action, self.export_action, self.search_action,
-                     self.dial_action, *self.tab_actions):
+        self._attach_pad(session)
+        for made in self._session_actions():
             made.setEnabled(True)
 
     def detach_session(self) -> None:
@@ -221,7 +261,10 @@ class MainWindow(QMainWindow):
         with contextlib.suppress(RuntimeError, TypeError):
             self.status.sig_cancel_requested.disconnect(self.session.sync.cancel)
         self.session.sync.sig_calls_changed.disconnect(self._on_session_calls_changed)
+        self.session.sync.sig_sync_finished.disconnect(self._on_sync_finished)
+        self.session.calls.sig_calls_changed.disconnect(self._on_session_calls_changed)
         self._reload_timer.stop()
+        self._detach_pad()
         while self.tabs.count():
             widget = self.tabs.widget(0)
             self.tabs.removeTab(0)
@@ -231,6 +274,81 @@ class MainWindow(QMainWindow):
         self.session = None
         self.banner.dismiss()
         self.setWindowTitle("pbxdesk")
+
+    def _session_actions(self) -> list[QAction]:
+        """The actions that need a connected account."""
+        return [self.refresh_action, self.export_action, self.search_action,
+                self.dial_action, self.dial_clipboard_action, *self.tab_actions]
+
+    def _attach_pad(self, session: Session) -> None:
+        settings = session.settings
+        pad = DialPad(session.calls, session.store, default_region=settings.default_region,
+                      my_extension=settings.my_extension,
+                      default_caller_id=settings.default_caller_id, parent=self.pad_dock)
+        pad.confirm_before_dialling = settings.confirm_before_dialling
+        pad.sig_settings_requested.connect(self.sig_settings_requested)
+        self.pad = pad
+        self.pad_dock.setWidget(pad)
+        self.pad_dock.setVisible(self._pad_wanted)
+
+    def _detach_pad(self) -> None:
+        if self.pad is None:
+            return
+        pad, self.pad = self.pad, None  # first: hiding the dock now is not the user's choice
+        self.pad_dock.hide()
+        pad.setParent(None)
+        pad.deleteLater()
+
+    # -- what the controller asks for ----------------------------------------------------
+
+    def bring_to_front(self) -> None:
+        """Show the window (from the tray, minimised or behind others) and focus it."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def dial(self, text: str, *, dial: bool, user: str | None = None,
+             caller_id: str | None = None) -> bool:
+        """Put ``text`` in the dial pad (``dial``: call, unless calls need confirming).
+
+        ``user`` and ``caller_id`` override the pad's choices for this call. Returns
+        False when there is no dial pad (no account connected yet).
+        """
+        if self.pad is None:
+            return False
+        self.show_dial_pad()
+        problem = self.pad.choose(user=user, caller_id=caller_id)
+        if problem is not None:
+            self.status.showMessage(problem, 10_000)
+        self.pad.set_number(text, dial=dial)
+        return True
+
+    def show_dial_pad(self) -> None:
+        """Show the dial pad with the number field focused."""
+        if self.pad is None:
+            return
+        self.pad_dock.show()
+        self.pad_dock.raise_()
+        self.pad.focus_number()
+
+    def show_missed(self, user_number: str) -> None:
+        """The user tab, filtered to inbound missed calls (of ``user_number`` when given)."""
+        tab = self.tabs_by_kind.get(CallKind.USER)
+        if tab is None:
+            return
+        self.tabs.setCurrentWidget(tab)
+        tab.show_missed(user_number, DatePreset.LAST_30_DAYS)
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Settings the window and the dial pad use, applied without reconnecting."""
+        self.set_default_region(settings.default_region)
+        if self.pad is not None:
+            self.pad.confirm_before_dialling = settings.confirm_before_dialling
+            self.pad.set_default_region(settings.default_region)
+            self.pad.set_my_extension(settings.my_extension)
+            self.pad.set_default_caller_id(settings.default_caller_id)
 
     def current_tab(self) -> HistoryTab | None:
         widget = self.tabs.currentWidget()
@@ -245,6 +363,35 @@ class MainWindow(QMainWindow):
         return None if self.session is None else self.session.sync.last_synced
 
     # -- slots ---------------------------------------------------------------------------
+
+    @Slot()
+    def _on_dial_action_triggered(self) -> None:
+        # Ctrl+D again from inside the pad puts it away; anywhere else it focuses it.
+        pad = self.pad
+        if pad is not None and self.pad_dock.isVisible() and pad.isAncestorOf(
+                self.focusWidget()):
+            self.pad_dock.hide()
+            tab = self.current_tab()
+            if tab is not None:
+                tab.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return
+        self.show_dial_pad()
+
+    @Slot(bool)
+    def _on_pad_dock_visibility_changed(self, visible: bool) -> None:
+        # Also fires when the window minimises or hides; only a shown window's change counts.
+        if self.pad is not None and self.isVisible() and not self.isMinimized():
+            self._pad_wanted = visible
+
+    @Slot(str)
+    def _on_tab_call_back_requested(self, number: str) -> None:
+        self.dial(number, dial=True)
+        self.sig_call_back_requested.emit(number)
+
+    @Slot(object)
+    def _on_sync_finished(self, _result: object) -> None:
+        if self.pad is not None:  # users and account numbers may be new
+            self.pad.reload_choices()
 
     def _show_tab(self, index: int) -> None:
         if index < self.tabs.count():
@@ -284,6 +431,6 @@ class MainWindow(QMainWindow):
             self.sig_refresh_requested.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        # The controller decides (quit, or keep running in the tray: issue #4).
+        # The controller decides: quit, or keep running in the tray.
         event.ignore()
-        self.sig_quit_requested.emit()
+        self.sig_close_requested.emit()

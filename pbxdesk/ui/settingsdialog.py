@@ -61,6 +61,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Advanced", ("request_budget", "budget_window_minutes", "user_filter_param",
                   "post_encoding")),
 )
+CALLING_KEY = "my_extension"  # the page with this setting also holds the link panel
 _FIELD_ORDER = tuple(key for _title, keys in SECTIONS for key in keys)
 # Changing these makes an earlier test result describe other settings.
 _CONNECTION_KEYS = frozenset({"base_url", "api_version", API_KEY, "user_filter_param"})
@@ -88,9 +89,11 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: Settings, key_store: ApiKeyStore, tester: ConnectionTester,
                  *, tasks: TaskKeeper, dialogs: DialogService | None = None,
-                 api_key: str | None = None, parent: QWidget | None = None) -> None:
+                 api_key: str | None = None, link_panel: QWidget | None = None,
+                 parent: QWidget | None = None) -> None:
         """Args beyond the obvious: ``dialogs`` for any question the dialog must ask
-        (none today); ``api_key`` to show instead of the stored one (the demo's key)."""
+        (none today); ``api_key`` to show instead of the stored one (the demo's key);
+        ``link_panel`` goes under the calling settings (the tel: link registration)."""
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("pbxdesk settings")
@@ -117,6 +120,7 @@ class SettingsDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel, self)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.link_panel = link_panel
         self._build_ui()
         self._load(settings, api_key)
         self._connect_signals()
@@ -178,6 +182,8 @@ class SettingsDialog(QDialog):
             test_row.addStretch(1)
             page.add_indented(test_row)
             page.add_full_width(self.verdict_panel)
+        if CALLING_KEY in keys and self.link_panel is not None:
+            page.add_full_width(self.link_panel)
         return page
 
     def _load(self, settings: Settings, api_key: str | None) -> None:
@@ -377,15 +383,17 @@ class SettingsHost(Protocol):
 
 
 def open_settings_dialog(host: SettingsHost, *, tester: ConnectionTester | None = None,
-                         api_key: str | None = None) -> SettingsDialog:
+                         api_key: str | None = None,
+                         link_panel: QWidget | None = None) -> SettingsDialog:
     """Open the dialog window-modal over ``host.window``; saved settings go to ``host``.
 
     ``api_key`` shows a key that is not stored (the demo's); by default the stored
-    key of ``host.settings`` is shown.
+    key of ``host.settings`` is shown. ``link_panel``: see :class:`SettingsDialog`.
     """
     dialog = SettingsDialog(host.settings, host.key_store,
                             tester or ConnectionTester(host.connection_budget()),
-                            tasks=host.tasks, api_key=api_key, parent=host.window)
+                            tasks=host.tasks, api_key=api_key, link_panel=link_panel,
+                            parent=host.window)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     # Only a weak reference: the connection lives as long as the dialog, and a strong one
     # could hold the last reference to the host's window, which would then be deleted

@@ -111,6 +111,7 @@ class TrayIcon(QObject):
                           else available)
         self._missed = 0
         self._offered: str | None = None  # the number the shown notification offers
+        self._plain_shown = False  # the shown notification is notify()'s (click: open)
         self._renderer = QSvgRenderer(str(resource_path(TRAY_ICON)), self)
         self.menu = QMenu()
         self.show_missed_action = QAction("Show missed calls", self)
@@ -182,9 +183,19 @@ class TrayIcon(QObject):
         if new <= 0 or self._tray is None or not self._tray.isVisible():
             return False
         self._offered = None
+        self._plain_shown = False
         title = "1 new missed call" if new == 1 else f"{new} new missed calls"
         self._tray.showMessage(title, "Click to see who called.",
                                QSystemTrayIcon.MessageIcon.Information, NOTIFY_MS)
+        return True
+
+    def notify(self, title: str, text: str) -> bool:
+        """A plain notification (no click action); False when nothing could be shown."""
+        if self._tray is None or not self._tray.isVisible():
+            return False
+        self._offered = None
+        self._plain_shown = True
+        self._tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, NOTIFY_MS)
         return True
 
     def offer_call(self, number: str, display: str) -> bool:
@@ -192,6 +203,7 @@ class TrayIcon(QObject):
         if self._tray is None or not self._tray.isVisible():
             return False
         self._offered = number
+        self._plain_shown = False
         self._tray.showMessage("Call the copied number?", f"Click to call {display}.",
                                QSystemTrayIcon.MessageIcon.NoIcon, NOTIFY_MS)
         return True
@@ -207,8 +219,11 @@ class TrayIcon(QObject):
     @Slot()
     def _on_tray_message_clicked(self) -> None:
         offered, self._offered = self._offered, None
+        plain, self._plain_shown = self._plain_shown, False
         if offered is not None:
             self.sig_offer_accepted.emit(offered)
+        elif plain:
+            self.sig_open_requested.emit()
         else:
             self.sig_show_missed_requested.emit()
 

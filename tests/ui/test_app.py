@@ -4,54 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.api.models import CallKind
-from pbxdesk.app import Controller, Options
-from pbxdesk.demo import DemoPbx
+from pbxdesk.app import Controller
 from pbxdesk.paths import AppPaths
 from pbxdesk.settings import Settings, SettingsFile
 from pbxdesk.store import CallFilter
-from pbxdesk.ui.crash import CrashHandler
 from pbxdesk.ui.history import HistoryTab
-
-
-def small_demo() -> DemoPbx:
-    return DemoPbx(calls=1200, days=20, live_traffic=False, clock_speed=1000.0)
-
-
-def make_controller(paths: AppPaths, *, demo: bool) -> Controller:
-    return Controller(Options(demo=demo), paths, CrashHandler(None, show_dialog=False),
-                      asyncio.Event(), demo_factory=small_demo)
-
-
-@pytest.fixture
-def paths(tmp_path: Path) -> AppPaths:
-    made = AppPaths.under(tmp_path / "profile")
-    made.ensure()
-    return made
-
-
-@pytest.fixture
-def demo_controller(qtbot: QtBot, qloop: qasync.QEventLoop,
-                    paths: AppPaths) -> Iterator[Controller]:
-    controller = make_controller(paths, demo=True)
-    started = asyncio.ensure_future(controller.start())
-    qtbot.waitUntil(started.done, timeout=20_000)
-    started.result()
-    qtbot.waitUntil(lambda: controller.session is not None
-                    and controller.session.sync.last_result is not None, timeout=20_000)
-    yield controller
-    stopping = asyncio.ensure_future(controller.shutdown())
-    qtbot.waitUntil(stopping.done, timeout=20_000)
-    stopping.result()
+from tests.ui.controller import make_controller
 
 
 def tab_total(tab: HistoryTab) -> int:

@@ -132,6 +132,17 @@ class CallerIdPicker(QComboBox):
         index = self.findData(caller_id) if caller_id else 0
         self.setCurrentIndex(max(0, index))
 
+    def select_number(self, number: str, region: str) -> bool:
+        """Choose the offered caller ID that is ``number`` in any spelling; False if none is."""
+        wanted = _e164_of(number, region)
+        for index in range(1, self.count()):
+            value = self.itemData(index)
+            if isinstance(value, str) and (value == number or (
+                    wanted is not None and _e164_of(value, region) == wanted)):
+                self.setCurrentIndex(index)
+                return True
+        return False
+
     def choices(self) -> list[tuple[str, str | None]]:
         """(label, value) of every item, for tests and accessibility checks."""
         return [(self.itemText(i), self.itemData(i)) for i in range(self.count())]

@@ -97,7 +97,7 @@ class DialPad(QWidget):
         self.number = NumberEdit(self._region, self)
         self.number.setObjectName("numberField")
         self.number.setAccessibleName("Number to dial")
-        self.number.setPlaceholderText("Number or extension")
+        self.number.setPlaceholderText("Number or ext.")
         big = QFont(self.number.font())
         big.setPointSizeF(big.pointSizeF() * 1.5)
         self.number.setFont(big)
@@ -243,6 +243,19 @@ class DialPad(QWidget):
             self._on_call_requested()
         elif self.call_button.isEnabled():
             self.call_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def choose(self, *, user: str | None = None, caller_id: str | None = None) -> str | None:
+        """Pick whose phones ring and the caller ID (a link's or the command line's).
+
+        Returns what could not be honoured, for the user; None when all was.
+        """
+        if user:
+            self.user_picker.select(user.strip())
+        if caller_id and not self.caller_picker.select_number(caller_id.strip(), self._region):
+            self.caller_picker.select(None)
+            return (f"{caller_id.strip()} is not one of your account's numbers, so the PBX's "
+                    "default caller ID is used.")
+        return None
 
     def focus_number(self) -> None:
         self.number.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -24,12 +24,14 @@ from pbxdesk.ui.history.dates import DEFAULT_PRESET, DatePreset, DayRange, local
 SEARCH_DELAY_MS: Final = 250
 EARLIEST_DAY: Final = date(2000, 1, 1)
 LATEST_DAY: Final = date(2099, 12, 31)
+MISSED_CHOICE: Final = "Missed"
+INBOUND_CHOICE: Final = "Inbound"
 OUTCOME_CHOICES: Final[tuple[tuple[str, frozenset[Outcome]], ...]] = (
     ("All outcomes", frozenset()),
     ("Answered", frozenset({Outcome.ANSWERED})),
     ("Not answered", frozenset({Outcome.MISSED, Outcome.ABANDONED, Outcome.BUSY,
                                 Outcome.FAILED})),
-    ("Missed", frozenset({Outcome.MISSED})),
+    (MISSED_CHOICE, frozenset({Outcome.MISSED})),
     ("Abandoned", frozenset({Outcome.ABANDONED})),
     ("Busy", frozenset({Outcome.BUSY})),
     ("Failed", frozenset({Outcome.FAILED})),
@@ -37,7 +39,7 @@ OUTCOME_CHOICES: Final[tuple[tuple[str, frozenset[Outcome]], ...]] = (
 )
 DIRECTION_CHOICES: Final[tuple[tuple[str, frozenset[Direction]], ...]] = (
     ("All directions", frozenset()),
-    ("Inbound", frozenset({Direction.INBOUND})),
+    (INBOUND_CHOICE, frozenset({Direction.INBOUND})),
     ("Outbound", frozenset({Direction.OUTBOUND})),
     ("Internal", frozenset({Direction.INTERNAL})),
 )
@@ -211,6 +213,27 @@ class FilterBar(QWidget):
         """Put ``text`` in the search box and apply it at once (no pause)."""
         self.search.setText(text)
         self._on_search_timer_timeout()
+
+    def show_missed(self, user_number: str, preset: DatePreset) -> None:
+        """Inbound missed calls over ``preset`` (of ``user_number`` when given); one signal.
+
+        The search box is cleared: a forgotten search must not hide a missed call.
+        """
+        blocked = [self.preset, self.outcome, self.targets, self.search]
+        if self.direction is not None:
+            blocked.append(self.direction)
+        with _Blocked(*blocked):
+            self.preset.setCurrentIndex(list(DatePreset).index(preset))
+            self.outcome.setCurrentIndex(self.outcome.findText(MISSED_CHOICE))
+            if self.direction is not None:
+                self.direction.setCurrentIndex(self.direction.findText(INBOUND_CHOICE))
+            if user_number:
+                self.targets.set_checked_keys({(USER_NUMBER, user_number)})
+            self.search.clear()
+        self._search_timer.stop()
+        self._applied_text = ""
+        self._show_preset_days()
+        self.sig_filter_changed.emit()
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)

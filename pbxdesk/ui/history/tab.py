@@ -29,7 +29,7 @@ from pbxdesk.api.models import CallKind
 from pbxdesk.store import CallFilter, CallStore, StoreError
 from pbxdesk.ui.dialogs import DialogService
 from pbxdesk.ui.history.actions import RowActions
-from pbxdesk.ui.history.dates import local_today
+from pbxdesk.ui.history.dates import DatePreset, local_today
 from pbxdesk.ui.history.export import Exporter
 from pbxdesk.ui.history.filterbar import FilterBar, user_entries
 from pbxdesk.ui.history.model import HistoryModel
@@ -150,6 +150,12 @@ class HistoryTab(QWidget):
             self._restore_selection(selected, current_key, current_column)
         self.view.verticalScrollBar().setValue(scroll)
         self._check_backfill()
+
+    def show_missed(self, user_number: str, preset: DatePreset) -> None:
+        """Filter to inbound missed calls (of ``user_number`` when given) and focus the list."""
+        self._refresh_targets()  # the user may be new since the last reload
+        self.filter_bar.show_missed(user_number, preset)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()
     def focus_search(self) -> None:
