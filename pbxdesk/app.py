@@ -117,9 +117,10 @@ class Controller(QObject):
         window.sig_backfill_requested.connect(self._on_window_backfill_requested)
         window.sig_close_requested.connect(self._on_window_close_requested)
         window.sig_dial_clipboard_requested.connect(self._on_dial_clipboard_requested)
+        window.sig_show_missed_requested.connect(self._on_show_missed_requested)
         tray = self.tray
         tray.sig_open_requested.connect(window.bring_to_front)
-        tray.sig_show_missed_requested.connect(self._on_tray_show_missed_requested)
+        tray.sig_show_missed_requested.connect(self._on_show_missed_requested)
         tray.sig_dial_clipboard_requested.connect(self._on_dial_clipboard_requested)
         tray.sig_offer_accepted.connect(self._on_tray_offer_accepted)
         tray.sig_quit_requested.connect(self.quit)
@@ -301,7 +302,7 @@ class Controller(QObject):
         self.window.dial(number, dial=True)
 
     @Slot()
-    def _on_tray_show_missed_requested(self) -> None:
+    def _on_show_missed_requested(self) -> None:
         self.window.bring_to_front()
         session = self.session
         if session is None:
@@ -311,7 +312,7 @@ class Controller(QObject):
             session.missed.mark_seen()
         except StoreError as error:
             log.warning("Could not remember which missed calls were seen: %s", error)
-        self.tray.set_missed_count(0)
+        self._show_missed_count(0)
 
     @Slot(object)
     def _on_sync_finished(self, _result: object) -> None:
@@ -323,9 +324,16 @@ class Controller(QObject):
         except StoreError as error:
             log.warning("Could not count missed calls: %s", error)
             return
-        self.tray.set_missed_count(update.total)
-        if update.new:
-            self.tray.notify_missed(update.new)
+        self._show_missed_count(update.total)
+        if update.new and not self.tray.notify_missed(update.new):
+            # No tray to notify from: the status bar says it, without taking the focus.
+            noun = "call" if update.new == 1 else "calls"
+            self.window.status.showMessage(
+                f"{update.new} new missed {noun}: Calls > Show missed calls (Ctrl+M)", 30_000)
+
+    def _show_missed_count(self, count: int) -> None:
+        self.tray.set_missed_count(count)
+        self.window.set_missed_count(count)
 
     @Slot()
     def _on_window_settings_requested(self) -> None:

@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         sig_demo_requested(): the welcome page's "Try the demo".
         sig_call_back_requested(str): a history row's number went to the dial pad.
         sig_dial_clipboard_requested(): Calls > Dial copied number.
+        sig_show_missed_requested(): Calls > Show missed calls.
         sig_backfill_requested(object, object, object): start, end, kinds.
         sig_close_requested(): the window's close button (quit, or hide to the tray).
         sig_quit_requested(): File > Quit.
@@ -69,6 +70,8 @@ class MainWindow(QMainWindow):
     """A number (raw, as the API sent it) to call back; the dial pad has it already."""
     sig_dial_clipboard_requested = Signal()
     """The user asked to dial the number on the clipboard."""
+    sig_show_missed_requested = Signal()
+    """The user asked for the missed calls they have not seen yet."""
     sig_backfill_requested = Signal(object, object, object)
     """A filter wants calls from ``start`` to ``end`` of these kinds (datetimes, tuple)."""
     sig_close_requested = Signal()
@@ -138,6 +141,8 @@ class MainWindow(QMainWindow):
         self.dial_clipboard_action = action("Dial &copied number", "Ctrl+Shift+D",
                                             "Put the number you copied in the dial pad "
                                             "(Ctrl+Shift+D)")
+        self.show_missed_action = action("Show &missed calls", "Ctrl+M",
+                                         "Your inbound missed calls, newest first (Ctrl+M)")
         self.export_action = action("&Export CSV…", "Ctrl+E",
                                     "Export every call matching the filters (Ctrl+E)")
         self.settings_action = action("&Settings…", "Ctrl+,", "Connection and app settings")
@@ -165,6 +170,7 @@ class MainWindow(QMainWindow):
         calls_menu = menu.addMenu("&Calls")
         calls_menu.addAction(self.dial_action)
         calls_menu.addAction(self.dial_clipboard_action)
+        calls_menu.addAction(self.show_missed_action)
         calls_menu.addSeparator()
         calls_menu.addAction(self.refresh_action)
         tools_menu = menu.addMenu("&Tools")
@@ -191,7 +197,8 @@ class MainWindow(QMainWindow):
                            (self.dial_clipboard_action, "dial"),
                            (self.export_action, "export"),
                            (self.settings_action, "settings"),
-                           (self.search_action, "search")):
+                           (self.search_action, "search"),
+                           (self.show_missed_action, "missed-call")):
             made.setIcon(action_icon(name, self.palette()))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
@@ -204,6 +211,7 @@ class MainWindow(QMainWindow):
         self.refresh_action.triggered.connect(self.sig_refresh_requested)
         self.dial_action.triggered.connect(self._on_dial_action_triggered)
         self.dial_clipboard_action.triggered.connect(self.sig_dial_clipboard_requested)
+        self.show_missed_action.triggered.connect(self.sig_show_missed_requested)
         self.pad_dock.visibilityChanged.connect(self._on_pad_dock_visibility_changed)
         self.settings_action.triggered.connect(self.sig_settings_requested)
         self.quit_action.triggered.connect(self.sig_quit_requested)
@@ -278,7 +286,8 @@ class MainWindow(QMainWindow):
     def _session_actions(self) -> list[QAction]:
         """The actions that need a connected account."""
         return [self.refresh_action, self.export_action, self.search_action,
-                self.dial_action, self.dial_clipboard_action, *self.tab_actions]
+                self.dial_action, self.dial_clipboard_action, self.show_missed_action,
+                *self.tab_actions]
 
     def _attach_pad(self, session: Session) -> None:
         settings = session.settings
@@ -340,6 +349,11 @@ class MainWindow(QMainWindow):
             return
         self.tabs.setCurrentWidget(tab)
         tab.show_missed(user_number, DatePreset.LAST_30_DAYS)
+
+    def set_missed_count(self, count: int) -> None:
+        """The unseen missed calls, in the Calls menu (the tray may be missing)."""
+        self.show_missed_action.setText(
+            f"Show &missed calls ({count})" if count > 0 else "Show &missed calls")
 
     def apply_settings(self, settings: Settings) -> None:
         """Settings the window and the dial pad use, applied without reconnecting."""

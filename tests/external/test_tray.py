@@ -55,6 +55,7 @@ def test_without_a_tray_nothing_shows_but_the_state_is_kept(no_tray: TrayIcon) -
     no_tray.set_missed_count(3)
 
     assert not no_tray.notify_missed(3)  # the caller falls back (status bar)
+    assert not no_tray.notify("pbxdesk is still running", "")
     assert not no_tray.offer_call("+61 412 345 678", "0412 345 678")
     assert no_tray.tooltip() == "pbxdesk — 3 missed calls"
     assert no_tray.show_missed_action.text() == "Show missed calls (3)"
@@ -124,6 +125,17 @@ def test_notification_clicks_go_where_the_notification_pointed(qtbot: QtBot,
     assert accepted.args == ["+61 412 345 678"]
 
     assert not tray.notify_missed(0)
+
+    # A plain notice ("still running in the tray") opens the window when clicked.
+    assert tray.notify("pbxdesk is still running", "Quit from this menu.")
+    with qtbot.waitSignal(tray.sig_open_requested, timeout=1000), \
+            qtbot.assertNotEmitted(tray.sig_show_missed_requested):
+        raw.messageClicked.emit()
+    # …and only that one: the next missed-calls notice shows the missed calls again.
+    assert tray.notify_missed(1)
+    with qtbot.waitSignal(tray.sig_show_missed_requested, timeout=1000), \
+            qtbot.assertNotEmitted(tray.sig_open_requested):
+        raw.messageClicked.emit()
 
 
 @pytest.mark.qt_log_ignore(OFFSCREEN_TRAY_NOISE)

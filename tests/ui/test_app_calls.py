@@ -198,7 +198,7 @@ def test_closing_the_window_with_a_tray_keeps_running_until_quit(
     stop(qtbot, controller)
 
 
-def test_new_missed_calls_reach_the_tray_and_show_missed_lists_them(
+def test_new_missed_calls_are_counted_and_show_missed_lists_them(
         qtbot: QtBot, demo_controller: Controller) -> None:
     session, demo = demo_controller.session, demo_controller.demo
     assert session is not None
@@ -216,9 +216,12 @@ def test_new_missed_calls_reach_the_tray_and_show_missed_lists_them(
     demo_controller.window.refresh_action.trigger()
     qtbot.waitUntil(lambda: session.sync.last_result is not finished, timeout=10_000)
     qtbot.waitUntil(lambda: tray.missed_count == 1, timeout=5000)
-
-    tray.show_missed_action.trigger()
     window = demo_controller.window
+    assert window.show_missed_action.text().endswith("(1)")
+    # No tray here (offscreen): the status bar tells, and the window's action lists them.
+    assert "1 new missed call" in window.status.currentMessage()
+
+    window.show_missed_action.trigger()
     tab = window.tabs_by_kind[CallKind.USER]
     assert window.current_tab() is tab
     shown = tab.current_filter()
@@ -230,6 +233,7 @@ def test_new_missed_calls_reach_the_tray_and_show_missed_lists_them(
     assert first is not None
     assert first.unique_call_id == "990000000001"
     assert tray.missed_count == 0
+    assert not window.show_missed_action.text().endswith(")")
     assert session.missed.count() == 0  # seen: a restart does not count it again
 
 
