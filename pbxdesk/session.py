@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import httpx
 
 from pbxdesk.api.budget import RequestBudget
-from pbxdesk.api.client import ClientSettings, PbxClient
+from pbxdesk.api.client import PbxClient
 from pbxdesk.desktop.missed import MissedCalls
 from pbxdesk.paths import AppPaths
 from pbxdesk.services.calls import CallService
+from pbxdesk.services.connection import client_settings_for
 from pbxdesk.services.messages import MessageBridge
 from pbxdesk.services.sync import SyncService
 from pbxdesk.settings import Settings
@@ -26,15 +27,6 @@ from pbxdesk.sync.engine import SyncEngine
 from pbxdesk.tasks import TaskKeeper
 
 log = logging.getLogger("pbxdesk.app")
-
-
-def client_settings(settings: Settings, api_key: str) -> ClientSettings:
-    """The API client's view of the user's settings."""
-    return ClientSettings(base_url=settings.base_url, api_key=api_key,
-                          api_version=settings.api_version,
-                          user_filter_param=settings.user_filter_param or None,
-                          post_encoding=settings.post_encoding,
-                          default_region=settings.default_region)
 
 
 def budget_for(settings: Settings) -> RequestBudget:
@@ -60,7 +52,7 @@ class Session:
         store = CallStore(paths.database_file(settings.base_url),
                           default_region=settings.default_region)
         try:
-            client = PbxClient(client_settings(settings, api_key), transport=transport,
+            client = PbxClient(client_settings_for(settings, api_key), transport=transport,
                                budget=budget_for(settings))
         except Exception:
             store.close()
