@@ -365,7 +365,7 @@ class Controller(QObject):
             key = self.key_store.load(new.base_url, new.key_storage)
         session = self.session
         if (session is not None and not needs_reconnect(session.settings, new)
-                and key == session.client.settings.api_key):
+                and key is not None and key.strip() == session.client.settings.api_key):
             session.apply(new)
             return
         if new.is_configured and key:
