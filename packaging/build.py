@@ -83,7 +83,7 @@ def run_pyinstaller(*, clean: bool) -> None:
                "--distpath", str(DIST), "--workpath", str(WORK), "--log-level", "WARN"]
     if clean:
         command.append("--clean")
-    subprocess.run(command, cwd=ROOT, check=True)  # noqa: S603 - a fixed command line
+    subprocess.run(command, cwd=ROOT, check=True)
 
 
 def make_archive(bundle: Path, target: Path, top: str) -> None:
@@ -110,7 +110,7 @@ def self_test(program: Path) -> tuple[int, str, float]:
     """Run ``program --self-test`` the way CI does; exit code, output and seconds."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LANG": "C.UTF-8"}
     started = time.perf_counter()
-    result = subprocess.run([str(program), "--self-test"], capture_output=True, text=True,  # noqa: S603
+    result = subprocess.run([str(program), "--self-test"], capture_output=True, text=True,
                             env=env, timeout=300, check=False)
     seconds = time.perf_counter() - started
     return result.returncode, (result.stdout + result.stderr).strip(), seconds

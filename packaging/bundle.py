@@ -188,7 +188,7 @@ def elf_needed(path: str) -> list[str]:
     merely sits above it; ``objdump`` (binutils, which PyInstaller already needs
     for stripping) reads the direct ones.
     """
-    result = subprocess.run(["objdump", "-p", path], capture_output=True, text=True,  # noqa: S603, S607
+    result = subprocess.run(["objdump", "-p", path], capture_output=True, text=True,
                             check=False)
     if result.returncode != 0:
         return []

@@ -1,8 +1,10 @@
 """Packaging tests: the ``frozen`` ones run only when asked for with ``-m frozen``.
 
 They need the built bundle (``python3 scripts/dev.py build``), so a plain
-``pytest`` leaves them out even before the default options say ``-m "not frozen"``;
-any ``-m`` expression that mentions ``frozen`` decides for itself.
+``pytest`` leaves them out; any ``-m`` expression that mentions ``frozen``
+decides for itself. This is a hook rather than ``-m "not frozen"`` in addopts
+because pytest keeps only the last ``-m``: ``pytest -m slow`` would replace the
+default and pull in the frozen tests without their bundle.
 """
 
 from __future__ import annotations
