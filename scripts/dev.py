@@ -38,7 +38,9 @@ DEBIAN_WINDOWED = [
     "libxcb-shape0", "libxcb-xinerama0", "libxcb-randr0", "libxcb-render-util0",
     "libxcb-image0",
 ]
-DEBIAN_TEST = ["xvfb", "desktop-file-utils", "appstream", "xdg-utils", "binutils"]
+DEBIAN_TEST = [
+    "xvfb", "desktop-file-utils", "appstream", "xdg-utils", "binutils", "shellcheck",
+]
 
 
 def main(argv: list[str]) -> int:

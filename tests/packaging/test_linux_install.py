@@ -277,9 +277,6 @@ def test_scripts_are_executable_posix_sh(script: str) -> None:
 
 
 def test_scripts_pass_shellcheck() -> None:
-    shellcheck = shutil.which("shellcheck")
-    if shellcheck is None:
-        pytest.skip("shellcheck is not installed (Debian package shellcheck); "
-                    "scripts/dev.py does not install it yet")
+    shellcheck = require_tool("shellcheck", "shellcheck")
     result = run([shellcheck, "--shell=sh", *(str(PACKAGING / "linux" / s) for s in SCRIPTS)])
     assert (result.returncode, result.stdout) == (0, "")
