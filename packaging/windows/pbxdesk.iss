@@ -7,7 +7,8 @@
 ; No administrator rights: pbxdesk goes to %LOCALAPPDATA%\Programs\pbxdesk, the
 ; Start menu entry to the user's own menu, and the tel:/callto: registration to
 ; HKEY_CURRENT_USER. The [Registry] section must match registry_entries() in
-; registry.py (tests/packaging/test_windows_registry.py checks it): change both.
+; pbxdesk/desktop/windows_registry.py, which the app's own registration uses
+; (tests/packaging/test_windows_registry.py checks it): change both.
 
 #ifndef AppVersion
   #define AppVersion "0.1.0"

@@ -9,6 +9,8 @@
   :class:`Registrar` interface and :func:`registrar_for_platform` (no Qt);
 - ``linux``, ``windows``: the registrars that make pbxdesk the
   ``tel:``/``callto:`` handler and check who is (no Qt);
+- ``windows_registry``: the Windows registry entries as data, which the
+  installer script must match (no Qt, no ``winreg``);
 - ``macos``: :class:`FileOpenFilter`, links that macOS delivers as
   ``QFileOpenEvent`` (the bundle's Info.plist registers them);
 - ``panel``: :class:`TelHandlerPanel`, the settings dialog's "Phone links" part.

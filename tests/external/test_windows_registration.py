@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from types import ModuleType
-
+from pbxdesk.desktop import windows_registry as registry
 from pbxdesk.desktop.launcher import Launcher, windows_program
-from pbxdesk.desktop.registration import SCHEMES, Status
-from pbxdesk.desktop.windows import WindowsRegistrar, load_registry_description
+from pbxdesk.desktop.registration import SCHEMES
+from pbxdesk.desktop.windows import WindowsRegistrar
+from pbxdesk.desktop.windows_registry import RegistryEntry
 
 EXE = r"C:\Users\Zoë\AppData\Local\Programs\pbxdesk\pbxdesk.exe"
 PYTHON = r"C:\Users\Zoë\src\pbxdesk\.venv\Scripts\pythonw.exe"
 
 
-def commands(entries: list[object]) -> list[str]:
-    return [entry.data for entry in entries  # type: ignore[attr-defined]
-            if entry.key.endswith(r"\shell\open\command")]  # type: ignore[attr-defined]
+def commands(entries: list[RegistryEntry]) -> list[str]:
+    return [entry.data for entry in entries if entry.key.endswith(r"\shell\open\command")]
 
 
 def test_the_installed_exe_gets_exactly_the_installer_s_entries() -> None:
-    registry = load_registry_description()
-
     entries = WindowsRegistrar(Launcher((EXE,))).entries()
 
     assert entries == registry.registry_entries(EXE)
@@ -28,7 +25,6 @@ def test_the_installed_exe_gets_exactly_the_installer_s_entries() -> None:
 
 
 def test_from_source_links_start_python_with_the_package() -> None:
-    registry = load_registry_description()
     launcher = Launcher((PYTHON, "-m", "pbxdesk", "--basedir", r"C:\pbx profile"))
 
     entries = WindowsRegistrar(launcher).entries()
@@ -42,7 +38,6 @@ def test_from_source_links_start_python_with_the_package() -> None:
 
 
 def test_default_apps_sees_pbxdesk_for_both_schemes() -> None:
-    registry = load_registry_description()
     entries = WindowsRegistrar(Launcher((EXE,))).entries()
 
     associations = {entry.name: entry.data for entry in entries
@@ -54,9 +49,3 @@ def test_default_apps_sees_pbxdesk_for_both_schemes() -> None:
     assert [(entry.name, entry.data) for entry in registered] == [
         ("pbxdesk", r"Software\pbxdesk\Capabilities")]
 
-
-def test_a_missing_description_fails_clearly_without_touching_the_registry() -> None:
-    verdict = WindowsRegistrar(Launcher((EXE,)), description=ModuleType("empty")).register()
-
-    assert verdict.status is Status.FAILED
-    assert "Reinstall" in verdict.message

@@ -1,9 +1,10 @@
 """The Windows registry entries that make pbxdesk a handler of tel: and callto: links.
 
-Plain data, so that the installer (``pbxdesk.iss``, whose ``[Registry]`` section
-tests/packaging checks against :func:`registry_entries`) and the app's own
-per-user registration share one description. Nothing here touches the registry:
-``winreg`` exists only on Windows, and whoever writes these entries imports it.
+Plain data, so that the installer (``packaging/windows/pbxdesk.iss``, whose
+``[Registry]`` section tests/packaging checks against :func:`registry_entries`)
+and the app's own per-user registration (:mod:`pbxdesk.desktop.windows`) share
+one description. Nothing here touches the registry: ``winreg`` exists only on
+Windows, and whoever writes these entries imports it.
 
 All entries live under ``HKEY_CURRENT_USER`` (no administrator rights needed)
 and hold strings (``REG_SZ``):
