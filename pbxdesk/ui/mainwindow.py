@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -35,6 +36,7 @@ from pbxdesk.ui.history.dates import DatePreset
 from pbxdesk.ui.icons import action_icon
 from pbxdesk.ui.statusbar import SyncStatusBar
 from pbxdesk.ui.welcome import WelcomePage
+from pbxdesk.ui.windowstate import restore_window_state, save_window_state
 
 TAB_TITLES = {CallKind.USER: "&User calls", CallKind.QUEUE: "&Queue calls",
               CallKind.RING_GROUP: "&Ring group calls"}
@@ -148,7 +150,11 @@ class MainWindow(QMainWindow):
         self.settings_action = action("&Settings…", "Ctrl+,", "Connection and app settings")
         self.search_action = action("&Search", QKeySequence.StandardKey.Find,
                                     "Search calls by number or name (Ctrl+F)")
-        self.quit_action = action("&Quit", QKeySequence.StandardKey.Quit, "Quit pbxdesk")
+        self.quit_action = action("&Quit", "Ctrl+Q", "Quit pbxdesk (Ctrl+Q)")
+        # Windows has no standard Quit key; elsewhere the platform's goes first.
+        self.quit_action.setShortcuts(list(dict.fromkeys(
+            [*QKeySequence.keyBindings(QKeySequence.StandardKey.Quit),
+             QKeySequence("Ctrl+Q")])))
         self.tab_actions = []
         for index, kind in enumerate(TAB_TITLES):
             switch = action(TAB_TITLES[kind].replace("&", ""), f"Ctrl+{index + 1}",
@@ -349,6 +355,17 @@ class MainWindow(QMainWindow):
             return
         self.tabs.setCurrentWidget(tab)
         tab.show_missed(user_number, DatePreset.LAST_30_DAYS)
+
+    def restore_layout(self, path: Path) -> None:
+        """Size, position and dock layout of the last run (the default when none)."""
+        shown = restore_window_state(self, path)
+        if shown is not None:
+            self._pad_wanted = shown
+        if self.pad is None:  # restoring may show the dock; it stays empty until connected
+            self.pad_dock.hide()
+
+    def save_layout(self, path: Path) -> None:
+        save_window_state(self, path, dial_pad_shown=self._pad_wanted)
 
     def set_missed_count(self, count: int) -> None:
         """The unseen missed calls, in the Calls menu (the tray may be missing)."""

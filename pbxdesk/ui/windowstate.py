@@ -1,0 +1,86 @@
+"""The main window's size, position, dock and toolbar layout, kept between runs.
+
+Qt describes them as opaque byte strings (``saveGeometry``/``saveState``); they
+go base64-encoded into ``ui-state.json`` next to the settings, written
+atomically. The file is a convenience: a missing, unreadable or damaged one
+means the default layout, never an error the user must deal with, and a failed
+write is logged, not shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import QByteArray
+from PySide6.QtWidgets import QMainWindow
+
+from pbxdesk.settings import SettingsError, write_json_atomically
+
+log = logging.getLogger("pbxdesk.ui")
+
+STATE_VERSION: Final = 1
+# Bumped when the window's docks or toolbars change, so an old layout is not applied.
+LAYOUT_VERSION: Final = 1
+
+
+def save_window_state(window: QMainWindow, path: Path, *, dial_pad_shown: bool) -> bool:
+    """Write the window's geometry and layout to ``path``; False (logged) on failure.
+
+    ``dial_pad_shown`` is kept apart from Qt's layout: without an account the pad
+    is hidden whatever the user chose, and the choice must survive that.
+    """
+    document = {
+        "version": STATE_VERSION,
+        "geometry": _encode(window.saveGeometry()),
+        "layout": _encode(window.saveState(LAYOUT_VERSION)),
+        "dial_pad_shown": dial_pad_shown,
+    }
+    try:
+        write_json_atomically(path, document)
+    except SettingsError as error:
+        log.warning("Window layout not kept: %s", error)
+        return False
+    return True
+
+
+def restore_window_state(window: QMainWindow, path: Path) -> bool | None:
+    """Apply what :func:`save_window_state` wrote.
+
+    Returns whether the dial pad was shown, or None when nothing usable was saved.
+    """
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        log.warning("Ignoring the saved window layout in %s: %s", path, error)
+        return None
+    if not isinstance(document, dict) or document.get("version") != STATE_VERSION:
+        return None
+    geometry = _decode(document.get("geometry"))
+    layout = _decode(document.get("layout"))
+    restored = geometry is not None and window.restoreGeometry(geometry)
+    if layout is not None:
+        restored = window.restoreState(layout, LAYOUT_VERSION) or restored
+    shown = document.get("dial_pad_shown")
+    if not restored or not isinstance(shown, bool):
+        return None
+    return shown
+
+
+def _encode(data: QByteArray) -> str:
+    return base64.b64encode(bytes(data.data())).decode("ascii")
+
+
+def _decode(value: object) -> QByteArray | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return QByteArray(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        return None
