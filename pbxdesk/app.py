@@ -105,6 +105,10 @@ class Controller(QObject):
         # A request that came before any account was connected; carried out on connect.
         self._pending: ExternalRequest | None = None
         self._told_about_tray = False
+        # Whose phones ring and which caller ID, for a --dial-clipboard request.
+        self._clipboard_choice: tuple[str | None, str | None] = (None, None)
+        # "Try the demo" from a real profile keeps the demo's calls out of it.
+        self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
         self._connect_signals()
 
     def _connect_signals(self) -> None:
@@ -131,6 +135,7 @@ class Controller(QObject):
     # -- start and stop ------------------------------------------------------------------
 
     async def start(self) -> None:
+        self.window.restore_layout(self.paths.ui_state_file)
         self.window.show()
         self.tray.show()
         self.clipboard.set_watching(self.settings.watch_clipboard)
@@ -171,8 +176,8 @@ class Controller(QObject):
     async def open_session(self, settings: Settings, api_key: str) -> None:
         await self.close_session()
         try:
-            self.session = Session.open(settings, api_key, self.paths, self.messages,
-                                        self.tasks)
+            self.session = Session.open(settings, api_key, self._paths_for(settings),
+                                        self.messages, self.tasks)
         except (StoreError, PbxError) as error:
             self.messages.post(Message(str(error), Severity.ERROR, Remedy.OPEN_SETTINGS,
                                        source="app"))
@@ -184,6 +189,17 @@ class Controller(QObject):
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self.handle_request(pending)
+
+    def _paths_for(self, settings: Settings) -> AppPaths:
+        """Where the account's calls are stored: a throw-away folder for the demo's."""
+        if self.demo is None or settings.base_url != self.demo.base_url or self.options.demo:
+            return self.paths  # (--demo runs in a throw-away profile already)
+        if self._demo_dir is None:
+            self._demo_dir = tempfile.TemporaryDirectory(prefix="pbxdesk-demo-",
+                                                         ignore_cleanup_errors=True)
+        paths = AppPaths.under(Path(self._demo_dir.name))
+        paths.ensure()
+        return paths
 
     async def close_session(self) -> None:
         if self.session is not None:
@@ -198,6 +214,8 @@ class Controller(QObject):
         except Exception:
             log.exception("Closing the session failed")
         await self.tasks.cancel_all()
+        if self.options.screenshot is None:  # a screenshot run leaves no traces
+            self.window.save_layout(self.paths.ui_state_file)
         if self.instance_server is not None:
             self.instance_server.close()
         self.clipboard.set_watching(False)
@@ -205,6 +223,9 @@ class Controller(QObject):
         if self.demo is not None:
             await asyncio.to_thread(self.demo.stop)
             self.demo = None
+        if self._demo_dir is not None:
+            self._demo_dir.cleanup()
+            self._demo_dir = None
         self.window.deleteLater()
 
     @Slot()
@@ -245,7 +266,12 @@ class Controller(QObject):
                 "until then.", Severity.WARNING, Remedy.OPEN_SETTINGS, source="request"))
             return
         if request.action == "dial_clipboard":
-            self.clipboard.dial_copied_number()
+            # The clipboard answers at once (a direct signal): the choice applies to it only.
+            self._clipboard_choice = (request.user, request.caller_id)
+            try:
+                self.clipboard.dial_copied_number()
+            finally:
+                self._clipboard_choice = (None, None)
             return
         self.window.dial(request.number, dial=request.action == "dial", user=request.user,
                          caller_id=request.caller_id)
@@ -279,7 +305,8 @@ class Controller(QObject):
 
     @Slot(str)
     def _on_clipboard_number_found(self, number: str) -> None:
-        if not self.window.dial(number, dial=True):
+        user, caller_id = self._clipboard_choice
+        if not self.window.dial(number, dial=True, user=user, caller_id=caller_id):
             self.window.status.showMessage("Connect to your PBX first to call copied numbers",
                                            8000)
 

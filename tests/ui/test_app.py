@@ -7,6 +7,7 @@ import json
 
 import qasync
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
@@ -16,7 +17,7 @@ from pbxdesk.paths import AppPaths
 from pbxdesk.settings import Settings, SettingsFile
 from pbxdesk.store import CallFilter
 from pbxdesk.ui.history import HistoryTab
-from tests.ui.controller import make_controller
+from tests.ui.controller import make_controller, start, stop
 
 
 def tab_total(tab: HistoryTab) -> int:
@@ -85,6 +86,8 @@ def test_first_run_shows_welcome_and_try_the_demo_connects(
     # The demo's settings never reach the real profile.
     assert not paths.settings_file.exists() or \
         json.loads(paths.settings_file.read_text())["settings"]["base_url"] == ""
+    # …nor do its calls: they live in a throw-away folder.
+    assert not list(paths.data_dir.glob("*.sqlite3"))
     stopping = asyncio.ensure_future(controller.shutdown())
     qtbot.waitUntil(stopping.done, timeout=20_000)
     stopping.result()
@@ -105,3 +108,22 @@ def test_saved_settings_without_a_remembered_key_ask_for_it(
     assert controller.session is None
     stopping = asyncio.ensure_future(controller.shutdown())
     qtbot.waitUntil(stopping.done, timeout=5000)
+
+
+def test_a_closed_dial_pad_stays_closed_next_time(
+        qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths) -> None:
+    first = make_controller(paths, demo=True)
+    start(qtbot, first, synced=False)
+    first.window.pad_dock.hide()  # the user closed the dial pad
+    stop(qtbot, first)
+    assert paths.ui_state_file.exists()
+
+    second = make_controller(paths, demo=True)
+    start(qtbot, second, synced=False)
+    assert second.window.pad is not None
+    assert not second.window.pad_dock.isVisible()
+    stop(qtbot, second)
+
+
+def test_quit_has_ctrl_q_everywhere(demo_controller: Controller) -> None:
+    assert QKeySequence("Ctrl+Q") in demo_controller.window.quit_action.shortcuts()

@@ -246,3 +246,34 @@ def test_settings_offer_to_open_phone_links_with_pbxdesk(
     dialog = next(d for d in window.findChildren(QDialog) if d.isVisible())
     assert dialog.findChildren(TelHandlerPanel)
     dialog.reject()
+
+
+def test_dial_clipboard_request_honours_its_user(qtbot: QtBot,
+                                                 demo_controller: Controller) -> None:
+    dial_without_confirming(qtbot, demo_controller)
+    demo = demo_controller.demo
+    assert demo is not None
+    other = demo.sandbox.account.users[2].extension
+    QGuiApplication.clipboard().setText("ring 0412 345 672")
+    demo_controller.handle_request(ExternalRequest("dial_clipboard", user=other))
+    qtbot.waitUntil(lambda: len(placed(demo_controller)) == 1, timeout=5000)
+    assert placed(demo_controller) == [(other, "61412345672")]
+    # The choice was for that request only.
+    QGuiApplication.clipboard().setText("ring 0412 345 673")
+    demo_controller.window.dial_clipboard_action.trigger()
+    qtbot.waitUntil(lambda: len(placed(demo_controller)) == 2, timeout=5000)
+    assert placed(demo_controller)[1] == (demo_controller.settings.my_extension,
+                                          "61412345673")
+
+
+def test_a_requests_user_is_dropped_when_another_number_comes(
+        qtbot: QtBot, demo_controller: Controller) -> None:
+    demo = demo_controller.demo
+    assert demo is not None
+    other = demo.sandbox.account.users[1].extension
+    pad = pad_of(demo_controller)
+    demo_controller.handle_request(ExternalRequest("prefill", "0412 345 674", user=other))
+    assert pad.user_picker.user_number() == other
+    # Never called; the next number (a history row, a link) rings the agent's own phones.
+    demo_controller.handle_request(ExternalRequest("prefill", "0412 345 675"))
+    assert pad.user_picker.user_number() == demo_controller.settings.my_extension

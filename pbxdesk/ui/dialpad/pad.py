@@ -81,6 +81,7 @@ class DialPad(QWidget):
         self._my_extension = my_extension.strip()
         self._default_caller_id = default_caller_id.strip()
         self._shown_attempt = 0
+        self._choices_overridden = False  # see choose()
         self.confirm_before_dialling = True
         self._build()
         self._connect_signals()
@@ -182,7 +183,7 @@ class DialPad(QWidget):
         form = QFormLayout()
         form.setContentsMargins(0, 4, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        ring_label = QLabel("&Ring phones of:", self)
+        ring_label = QLabel("Ring &phones of:", self)
         ring_label.setBuddy(self.user_picker)
         caller_label = QLabel("Caller &ID:", self)
         caller_label.setBuddy(self.caller_picker)
@@ -247,8 +248,12 @@ class DialPad(QWidget):
     def choose(self, *, user: str | None = None, caller_id: str | None = None) -> str | None:
         """Pick whose phones ring and the caller ID (a link's or the command line's).
 
-        Returns what could not be honoured, for the user; None when all was.
+        The choice holds for the next call placed from the pad; then the defaults
+        come back. Returns what could not be honoured, for the user; None when all was.
         """
+        if self._choices_overridden:  # an earlier request's choice, never used
+            self._reset_choices()
+        self._choices_overridden = bool(user or caller_id)
         if user:
             self.user_picker.select(user.strip())
         if caller_id and not self.caller_picker.select_number(caller_id.strip(), self._region):
@@ -352,6 +357,15 @@ class DialPad(QWidget):
             return
         self.service.place_call(result, user_number=user,
                                 caller_id=self.caller_picker.caller_id())
+        if self._choices_overridden:  # a link's or command's choice was for this call only
+            self._choices_overridden = False
+            self._reset_choices()
+
+    def _reset_choices(self) -> None:
+        self.user_picker.select(self._my_extension)
+        if not (self._default_caller_id and self.caller_picker.select_number(
+                self._default_caller_id, self._region)):
+            self.caller_picker.select(None)
 
     @Slot()
     def _on_backspace_clicked(self) -> None:
