@@ -4,8 +4,9 @@
 :class:`Settings` is the immutable value the app passes around;
 :class:`SettingsFile` loads and saves it as versioned JSON (atomically, so a
 crash or a full disk never leaves half a file). The API key is *not* a setting:
-it lives in the OS keyring (see :mod:`pbxdesk.secrets`). Window geometry and
-column widths are UI state, kept in a separate file by the UI. No Qt here.
+it lives in the OS keyring (see :mod:`pbxdesk.secrets`). The window's size,
+position and dock layout are UI state, kept in a separate file by the UI
+(:mod:`pbxdesk.ui.windowstate`). No Qt here.
 """
 
 from __future__ import annotations
