@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import phonenumbers
 from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType
-from phonenumbers.geodata.locale import LOCALE_DATA
 
 from pbxdesk.phone.region import normalize_region
 from pbxdesk.phone.results import MAX_EXTENSION_DIGITS, DialTarget
@@ -39,6 +38,10 @@ _TYPE_TEXT = {
 def country_name(region_code: str | None) -> str:
     """The English name of an ISO 3166 region code ("AU" → "Australia"), or ""."""
     # phonenumbers' own locale table (the geocoder's source), so no list to keep.
+    # Imported here: its package loads all of the geocoder's data (~0.4 s, ~100 MB),
+    # which only a country name needs; parsing and formatting do not.
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
     names = LOCALE_DATA.get((region_code or "").strip().upper())
     if not names:
         return ""
