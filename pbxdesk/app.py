@@ -3,10 +3,11 @@
 :func:`run` owns the process: Qt application, logging, crash handler and the
 qasync event loop. :class:`Controller` owns what runs inside it: settings, the
 API key store, the current account :class:`~pbxdesk.session.Session` (real or
-demo), the main window, the tray icon, the clipboard watcher and the
-single-instance server; it carries out their intents and the requests of later
-launches and links. Shutdown goes in reverse order: calls and sync cancelled,
-client closed, store closed, demo PBX stopped.
+demo) and the main window, whose intents it carries out; what reaches pbxdesk
+from outside the window (tray, clipboard, links, later launches) is
+:class:`~pbxdesk.desktop.integration.DesktopIntegration`'s. Shutdown goes in
+reverse order: calls and sync cancelled, client closed, store closed, demo PBX
+stopped.
 """
 
 from __future__ import annotations
@@ -30,21 +31,21 @@ from PySide6.QtCore import (
     Slot,
     qInstallMessageHandler,
 )
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from pbxdesk import APP_ID, APP_NAME, __version__
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.errors import PbxError
 from pbxdesk.demo import DEMO_COUNTRY, DemoPbx
-from pbxdesk.external import BadRequestError, ExternalRequest
-from pbxdesk.instance import InstanceClaim, InstanceServer
+from pbxdesk.desktop.integration import DesktopIntegration
+from pbxdesk.external import ExternalRequest
+from pbxdesk.instance import InstanceClaim
 from pbxdesk.logs import setup_logging
 from pbxdesk.paths import AppPaths
 from pbxdesk.phone import default_region_from_locale
 from pbxdesk.resources import APP_ICON, resource_path
 from pbxdesk.secrets import ApiKeyStore
-from pbxdesk.services.clipboard import ClipboardService
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
 from pbxdesk.session import Session, budget_for, needs_reconnect
 from pbxdesk.settings import Settings, SettingsError, SettingsFile
@@ -54,7 +55,6 @@ from pbxdesk.ui.collector import GuiThreadCollector
 from pbxdesk.ui.crash import CrashHandler
 from pbxdesk.ui.mainwindow import MainWindow
 from pbxdesk.ui.screenshot import ScreenshotTaker
-from pbxdesk.ui.tray import TrayIcon
 
 log = logging.getLogger("pbxdesk.app")
 
@@ -97,16 +97,8 @@ class Controller(QObject):
         # Requests made before any session exists (connection tests) still count.
         self._idle_budget = budget_for(self.settings)
         self.window = MainWindow(self.messages, default_region=self.settings.default_region)
-        self.tray = TrayIcon(available=tray_available, parent=self)
-        self.clipboard = ClipboardService(QGuiApplication.clipboard(),
-                                          default_region=self.settings.default_region,
-                                          parent=self)
-        self.instance_server: InstanceServer | None = None
-        # A request that came before any account was connected; carried out on connect.
-        self._pending: ExternalRequest | None = None
-        self._told_about_tray = False
-        # Whose phones ring and which caller ID, for a --dial-clipboard request.
-        self._clipboard_choice: tuple[str | None, str | None] = (None, None)
+        self.desktop = DesktopIntegration(self.window, self.messages, self.settings,
+                                          tray_available=tray_available, parent=self)
         # "Try the demo" from a real profile keeps the demo's calls out of it.
         self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
         self._connect_signals()
@@ -119,27 +111,14 @@ class Controller(QObject):
         window.sig_connect_requested.connect(self._on_window_settings_requested)
         window.sig_settings_requested.connect(self._on_window_settings_requested)
         window.sig_backfill_requested.connect(self._on_window_backfill_requested)
-        window.sig_close_requested.connect(self._on_window_close_requested)
-        window.sig_dial_clipboard_requested.connect(self._on_dial_clipboard_requested)
-        window.sig_show_missed_requested.connect(self._on_show_missed_requested)
-        tray = self.tray
-        tray.sig_open_requested.connect(window.bring_to_front)
-        tray.sig_show_missed_requested.connect(self._on_show_missed_requested)
-        tray.sig_dial_clipboard_requested.connect(self._on_dial_clipboard_requested)
-        tray.sig_offer_accepted.connect(self._on_tray_offer_accepted)
-        tray.sig_quit_requested.connect(self.quit)
-        self.clipboard.sig_number_found.connect(self._on_clipboard_number_found)
-        self.clipboard.sig_nothing_found.connect(self._on_clipboard_nothing_found)
-        self.clipboard.sig_offer_call.connect(self._on_clipboard_offer_call)
+        self.desktop.sig_quit_requested.connect(self.quit)
 
     # -- start and stop ------------------------------------------------------------------
 
     async def start(self) -> None:
         self.window.restore_layout(self.paths.ui_state_file)
         self.window.show()
-        self.tray.show()
-        self.clipboard.set_watching(self.settings.watch_clipboard)
-        self._listen_for_other_launches()
+        self.desktop.start(self.options.instance)
         if self.options.demo:
             await self.start_demo()
         elif self.settings.is_configured:
@@ -151,17 +130,9 @@ class Controller(QObject):
                     "Enter your API key to connect: pbxdesk was told not to remember it.",
                     Severity.WARNING, Remedy.OPEN_SETTINGS, source="app"))
         if self.options.request is not None:
-            self.handle_request(self.options.request)
+            self.desktop.handle_request(self.options.request)
         if self.options.screenshot is not None:
             self._take_screenshot(self.options.screenshot)
-
-    def _listen_for_other_launches(self) -> None:
-        claim = self.options.instance
-        if claim is None:
-            return
-        self.instance_server = claim.start_server(parent=self)
-        if self.instance_server is not None:
-            self.instance_server.sig_request_received.connect(self.handle_request)
 
     async def start_demo(self) -> None:
         """Serve the demo PBX on loopback and connect to it (key never stored)."""
@@ -183,12 +154,8 @@ class Controller(QObject):
                                        source="app"))
             return
         self.window.attach_session(self.session)
-        self.clipboard.set_default_region(settings.default_region)
-        self.session.sync.sig_sync_finished.connect(self._on_sync_finished)
         self.session.sync.start_sync()
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            self.handle_request(pending)
+        self.desktop.session_opened(self.session)
 
     def _paths_for(self, settings: Settings) -> AppPaths:
         """Where the account's calls are stored: a throw-away folder for the demo's."""
@@ -204,6 +171,7 @@ class Controller(QObject):
     async def close_session(self) -> None:
         if self.session is not None:
             self.window.detach_session()
+            self.desktop.session_closed()
             session, self.session = self.session, None
             await session.close()
 
@@ -216,10 +184,7 @@ class Controller(QObject):
         await self.tasks.cancel_all()
         if self.options.screenshot is None:  # a screenshot run leaves no traces
             self.window.save_layout(self.paths.ui_state_file)
-        if self.instance_server is not None:
-            self.instance_server.close()
-        self.clipboard.set_watching(False)
-        self.tray.close()
+        self.desktop.shutdown()
         if self.demo is not None:
             await asyncio.to_thread(self.demo.stop)
             self.demo = None
@@ -250,118 +215,6 @@ class Controller(QObject):
         if self.session is not None:
             self.session.sync.start_backfill(start, end, kinds)  # type: ignore[arg-type]
 
-    @Slot(object)
-    def handle_request(self, request: object) -> None:
-        """Carry out what a launch, a link or the command line asked for."""
-        if not isinstance(request, ExternalRequest):
-            return
-        log.info("Request from %s: %s", request.source, request.action)
-        self.window.bring_to_front()
-        if request.action == "show":
-            return
-        if self.session is None:
-            self._pending = request  # carried out once an account is connected
-            self.messages.post(Message(
-                "Connect to your PBX to place calls; the number you asked for is kept "
-                "until then.", Severity.WARNING, Remedy.OPEN_SETTINGS, source="request"))
-            return
-        if request.action == "dial_clipboard":
-            # The clipboard answers at once (a direct signal): the choice applies to it only.
-            self._clipboard_choice = (request.user, request.caller_id)
-            try:
-                self.clipboard.dial_copied_number()
-            finally:
-                self._clipboard_choice = (None, None)
-            return
-        self.window.dial(request.number, dial=request.action == "dial", user=request.user,
-                         caller_id=request.caller_id)
-
-    @Slot(str)
-    def open_link(self, url: str) -> None:
-        """A tel:/callto: link the desktop handed over (macOS sends them as events)."""
-        try:
-            request = ExternalRequest("dial", url, source="uri")
-        except BadRequestError as error:
-            self.messages.post(Message(f"Cannot open that link: {error}", Severity.WARNING,
-                                       source="request"))
-            return
-        self.handle_request(request)
-
-    @Slot()
-    def _on_window_close_requested(self) -> None:
-        if not (self.tray.available and self.settings.close_to_tray):
-            self.quit()
-            return
-        self.window.hide()
-        if not self._told_about_tray:  # once a run: where did my window go?
-            self._told_about_tray = True
-            self.tray.notify("pbxdesk is still running",
-                             "Missed calls show here. Choose Quit from this menu to stop.")
-
-    @Slot()
-    def _on_dial_clipboard_requested(self) -> None:
-        self.window.bring_to_front()
-        self.clipboard.dial_copied_number()
-
-    @Slot(str)
-    def _on_clipboard_number_found(self, number: str) -> None:
-        user, caller_id = self._clipboard_choice
-        if not self.window.dial(number, dial=True, user=user, caller_id=caller_id):
-            self.window.status.showMessage("Connect to your PBX first to call copied numbers",
-                                           8000)
-
-    @Slot(str)
-    def _on_clipboard_nothing_found(self, reason: str) -> None:
-        self.window.status.showMessage(f"No number to call in what you copied: {reason}",
-                                       8000)
-
-    @Slot(str, str)
-    def _on_clipboard_offer_call(self, number: str, display: str) -> None:
-        if self.session is None:
-            return
-        if not self.tray.offer_call(number, display):
-            self.window.status.showMessage(
-                f"You copied {display}: press Ctrl+Shift+D to call it", 10_000)
-
-    @Slot(str)
-    def _on_tray_offer_accepted(self, number: str) -> None:
-        self.window.bring_to_front()
-        self.window.dial(number, dial=True)
-
-    @Slot()
-    def _on_show_missed_requested(self) -> None:
-        self.window.bring_to_front()
-        session = self.session
-        if session is None:
-            return
-        self.window.show_missed(session.missed.my_extension)
-        try:
-            session.missed.mark_seen()
-        except StoreError as error:
-            log.warning("Could not remember which missed calls were seen: %s", error)
-        self._show_missed_count(0)
-
-    @Slot(object)
-    def _on_sync_finished(self, _result: object) -> None:
-        session = self.session
-        if session is None:
-            return
-        try:
-            update = session.missed.refresh()
-        except StoreError as error:
-            log.warning("Could not count missed calls: %s", error)
-            return
-        self._show_missed_count(update.total)
-        if update.new and not self.tray.notify_missed(update.new):
-            # No tray to notify from: the status bar says it, without taking the focus.
-            noun = "call" if update.new == 1 else "calls"
-            self.window.status.showMessage(
-                f"{update.new} new missed {noun}: Calls > Show missed calls (Ctrl+M)", 30_000)
-
-    def _show_missed_count(self, count: int) -> None:
-        self.tray.set_missed_count(count)
-        self.window.set_missed_count(count)
-
     @Slot()
     def _on_window_settings_requested(self) -> None:
         from pbxdesk.desktop.panel import TelHandlerPanel
@@ -384,8 +237,7 @@ class Controller(QObject):
             except SettingsError as error:
                 self.messages.post(Message(str(error), Severity.ERROR, source="settings"))
         self.window.apply_settings(new)
-        self.clipboard.set_default_region(new.default_region)
-        self.clipboard.set_watching(new.watch_clipboard)
+        self.desktop.apply_settings(new)
         if self.demo is not None and in_demo:
             key: str | None = self.demo.api_key
         else:
@@ -505,7 +357,7 @@ async def _main(app: QApplication, options: Options, paths: AppPaths,
         from pbxdesk.desktop.macos import FileOpenFilter
 
         opener = FileOpenFilter(controller)
-        opener.sig_url_opened.connect(controller.open_link)
+        opener.sig_url_opened.connect(controller.desktop.open_link)
         app.installEventFilter(opener)
     try:
         # A start-up that cannot finish still leaves the window up with a message.

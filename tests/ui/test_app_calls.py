@@ -95,7 +95,7 @@ def test_a_tel_link_dials_at_once_when_calls_need_no_confirming(
         qtbot: QtBot, demo_controller: Controller) -> None:
     dial_without_confirming(qtbot, demo_controller)
     demo_controller.window.hide()  # a link brings the window back
-    demo_controller.handle_request(ExternalRequest("dial", "tel:+61-412-345-678",
+    demo_controller.desktop.handle_request(ExternalRequest("dial", "tel:+61-412-345-678",
                                                    source="uri"))
     assert demo_controller.window.isVisible()
     qtbot.waitUntil(lambda: len(placed(demo_controller)) == 1, timeout=5000)
@@ -109,14 +109,14 @@ def test_a_request_can_choose_whose_phones_ring(qtbot: QtBot,
     demo = demo_controller.demo
     assert demo is not None
     other = demo.sandbox.account.users[1].extension
-    demo_controller.handle_request(ExternalRequest("dial", "0412 345 678", user=other))
+    demo_controller.desktop.handle_request(ExternalRequest("dial", "0412 345 678", user=other))
     qtbot.waitUntil(lambda: len(placed(demo_controller)) == 1, timeout=5000)
     assert placed(demo_controller) == [(other, "61412345678")]
 
 
 def test_a_prefill_request_never_dials(qtbot: QtBot, demo_controller: Controller) -> None:
     dial_without_confirming(qtbot, demo_controller)
-    demo_controller.handle_request(ExternalRequest("prefill", "+61 412 345 678"))
+    demo_controller.desktop.handle_request(ExternalRequest("prefill", "+61 412 345 678"))
     assert pad_of(demo_controller).number.text().replace(" ", "") == "0412345678"
     qtbot.wait(300)
     assert placed(demo_controller) == []
@@ -126,7 +126,7 @@ def test_a_request_before_any_account_waits_for_the_connection(
         qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths) -> None:
     controller = make_controller(paths, demo=False)
     start(qtbot, controller, synced=False)
-    controller.handle_request(ExternalRequest("prefill", "0412 345 678"))
+    controller.desktop.handle_request(ExternalRequest("prefill", "0412 345 678"))
     assert "Connect to your PBX" in controller.window.banner.text()
     controller.window.welcome.demo_button.click()
     qtbot.waitUntil(lambda: controller.window.pad is not None, timeout=20_000)
@@ -150,7 +150,7 @@ def test_a_second_launch_hands_its_number_to_the_running_app(
     assert not isinstance(claim, Delivery)
     controller = make_controller(paths, demo=True, options=Options(demo=True, instance=claim))
     start(qtbot, controller, synced=False)
-    assert controller.instance_server is not None
+    assert controller.desktop.instance_server is not None
     # The later launch blocks until answered, as a real second process would.
     sending = asyncio.ensure_future(asyncio.to_thread(
         send_request, name, ExternalRequest("prefill", "0412 345 679", source="cli")))
@@ -174,7 +174,7 @@ def test_dial_copied_number_finds_the_number_in_copied_text(
 
 def test_closing_the_window_without_a_tray_quits(qtbot: QtBot,
                                                   demo_controller: Controller) -> None:
-    assert not demo_controller.tray.available
+    assert not demo_controller.desktop.tray.available
     demo_controller.window.close()
     assert demo_controller._quit_event.is_set()
 
@@ -187,7 +187,7 @@ def test_closing_the_window_with_a_tray_keeps_running_until_quit(
     controller.window.close()
     assert not controller.window.isVisible()
     assert not controller._quit_event.is_set()
-    controller.tray.open_action.trigger()
+    controller.desktop.tray.open_action.trigger()
     assert controller.window.isVisible()
     # With "keep running in the tray" off, closing quits.
     applying = asyncio.ensure_future(controller.apply_settings(
@@ -203,7 +203,7 @@ def test_new_missed_calls_are_counted_and_show_missed_lists_them(
     session, demo = demo_controller.session, demo_controller.demo
     assert session is not None
     assert demo is not None
-    tray = demo_controller.tray
+    tray = demo_controller.desktop.tray
     assert tray.missed_count == 0  # history from before the first run is not "new"
     mine = demo_controller.settings.my_extension
     now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -255,7 +255,7 @@ def test_dial_clipboard_request_honours_its_user(qtbot: QtBot,
     assert demo is not None
     other = demo.sandbox.account.users[2].extension
     QGuiApplication.clipboard().setText("ring 0412 345 672")
-    demo_controller.handle_request(ExternalRequest("dial_clipboard", user=other))
+    demo_controller.desktop.handle_request(ExternalRequest("dial_clipboard", user=other))
     qtbot.waitUntil(lambda: len(placed(demo_controller)) == 1, timeout=5000)
     assert placed(demo_controller) == [(other, "61412345672")]
     # The choice was for that request only.
@@ -272,8 +272,19 @@ def test_a_requests_user_is_dropped_when_another_number_comes(
     assert demo is not None
     other = demo.sandbox.account.users[1].extension
     pad = pad_of(demo_controller)
-    demo_controller.handle_request(ExternalRequest("prefill", "0412 345 674", user=other))
+    demo_controller.desktop.handle_request(ExternalRequest("prefill", "0412 345 674", user=other))
     assert pad.user_picker.user_number() == other
     # Never called; the next number (a history row, a link) rings the agent's own phones.
-    demo_controller.handle_request(ExternalRequest("prefill", "0412 345 675"))
+    demo_controller.desktop.handle_request(ExternalRequest("prefill", "0412 345 675"))
     assert pad.user_picker.user_number() == demo_controller.settings.my_extension
+
+
+def test_a_link_the_desktop_hands_over_fills_the_pad_and_a_bad_one_is_explained(
+        qtbot: QtBot, demo_controller: Controller) -> None:
+    desktop = demo_controller.desktop
+    desktop.open_link("tel:+61-2-9876-5432")  # as macOS's file-open event delivers it
+    assert pad_of(demo_controller).number.text().replace(" ", "") == "0298765432"
+    desktop.open_link("tel:" + "9" * 3000)  # longer than any request may be
+    assert "Cannot open that link" in demo_controller.window.banner.text()
+    assert pad_of(demo_controller).number.text().replace(" ", "") == "0298765432"
+    assert placed(demo_controller) == []
