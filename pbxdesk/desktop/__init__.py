@@ -13,5 +13,8 @@
   installer script must match (no Qt, no ``winreg``);
 - ``macos``: :class:`FileOpenFilter`, links that macOS delivers as
   ``QFileOpenEvent`` (the bundle's Info.plist registers them);
-- ``panel``: :class:`TelHandlerPanel`, the settings dialog's "Phone links" part.
+- ``panel``: :class:`TelHandlerPanel`, the settings dialog's "Phone links" part;
+- ``integration``: :class:`DesktopIntegration`, which owns the tray icon, the
+  clipboard watcher and the single-instance server and carries out what
+  arrives through them.
 """
