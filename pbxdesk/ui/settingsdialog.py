@@ -22,7 +22,7 @@ import logging
 import weakref
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog,
@@ -264,6 +264,34 @@ class SettingsDialog(QDialog):
         self.save_button.setEnabled(not blocking)
         self.summary.setVisible(bool(blocking))
         self.summary.setText(self._summary(blocking, missing))
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        # A changed layout (a problem or a verdict shown) reaches the dialog last, settled.
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._fit_height()
+        return handled
+
+    def _fit_height(self) -> None:
+        """Grow so every wrapped line shows (a problem, the test's verdict).
+
+        A dialog does not grow by itself for word-wrapped labels (their height depends
+        on the width), so a new problem or verdict was squeezed: radio buttons drawn
+        over each other, the verdict's "what to do" cut off. Never shrinks: the user's
+        size stays, and texts that go away leave room rather than a jump.
+        """
+        layout = self.layout()
+        if layout is None or not self.isVisible():
+            return  # the first layout after show() fits it
+        width = self.width()
+        needed = max(layout.totalMinimumSize().height(),
+                     layout.totalHeightForWidth(width) if layout.hasHeightForWidth()
+                     else layout.totalSizeHint().height())
+        screen = self.screen()
+        if screen is not None:  # taller than the screen would hide Save (40: the title bar)
+            needed = min(needed, screen.availableGeometry().height() - 40)
+        if needed > self.height():
+            self.resize(width, needed)
 
     def _summary(self, blocking: dict[str, str], missing: set[str]) -> str:
         """One sentence on what stands between the user and Save."""

@@ -3,6 +3,8 @@
 Each row's label gets a mnemonic that is unique on the page, and its buddy is
 the field, so Alt+letter jumps there. Under the field sit its help (always
 shown, so nobody has to hover for it) and its problem, written out in words.
+Full-width panels (the connection test's verdict, the link panel) go under all
+the rows.
 """
 
 from __future__ import annotations
@@ -31,7 +33,13 @@ class FormPage(QWidget):
     def __init__(self, taken: set[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._taken = set(taken)
-        self._form = QFormLayout(self)
+        # Full-width panels sit in a box under the form, not in a spanning form row:
+        # QFormLayout under-counts a spanning row's height-for-width, so a wrapped
+        # verdict was cut to one line per paragraph.
+        self._column = QVBoxLayout(self)
+        self._form = QFormLayout()
+        self._column.addLayout(self._form)
+        self._column.addStretch(1)
         self._form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
@@ -81,7 +89,8 @@ class FormPage(QWidget):
         self._form.addRow("", layout)
 
     def add_full_width(self, widget: QWidget) -> None:
-        self._form.addRow(widget)
+        """A panel under all the rows, as wide as the page."""
+        self._column.insertWidget(self._column.count() - 1, widget)
 
 
 def show_problem(label: QLabel, message: str | None, *, missing: bool = False) -> None:
