@@ -16,7 +16,9 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFrame,
     QMainWindow,
+    QScrollArea,
     QStackedWidget,
     QTabWidget,
     QToolBar,
@@ -114,6 +116,14 @@ class MainWindow(QMainWindow):
         self.pad_dock.setObjectName("dialPadDock")
         self.pad_dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
                                       | Qt.DockWidgetArea.RightDockWidgetArea)
+        # The pad scrolls when the dock is short (a 768-pixel screen, a long call status)
+        # instead of squeezing its keys or pushing the window past the bottom of the screen.
+        self.pad_scroll = QScrollArea(self.pad_dock)
+        self.pad_scroll.setObjectName("dialPadScroll")
+        self.pad_scroll.setWidgetResizable(True)
+        self.pad_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.pad_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.pad_dock.setWidget(self.pad_scroll)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.pad_dock)
         self.pad_dock.hide()
         self._pad_wanted = True  # the user's choice: closing the dock sticks for the run
@@ -303,7 +313,10 @@ class MainWindow(QMainWindow):
         pad.confirm_before_dialling = settings.confirm_before_dialling
         pad.sig_settings_requested.connect(self.sig_settings_requested)
         self.pad = pad
-        self.pad_dock.setWidget(pad)
+        self.pad_scroll.setWidget(pad)
+        # As wide as the pad and a scroll bar: the bar never covers the keys.
+        self.pad_scroll.setMinimumWidth(pad.minimumSizeHint().width()
+                                        + self.pad_scroll.verticalScrollBar().sizeHint().width())
         self.pad_dock.setVisible(self._pad_wanted)
 
     def _detach_pad(self) -> None:
@@ -311,6 +324,7 @@ class MainWindow(QMainWindow):
             return
         pad, self.pad = self.pad, None  # first: hiding the dock now is not the user's choice
         self.pad_dock.hide()
+        self.pad_scroll.takeWidget()
         pad.setParent(None)
         pad.deleteLater()
 

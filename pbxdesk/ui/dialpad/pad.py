@@ -120,6 +120,10 @@ class DialPad(QWidget):
         self.preview.setAccessibleName("What will be dialled")
         self.preview.setWordWrap(True)
         self.preview.setTextFormat(Qt.TextFormat.PlainText)
+        # Two lines kept free: as digits are typed the text switches between one line and
+        # two, and the keys below must not jump under the mouse.
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.preview.setMinimumHeight(2 * self.preview.fontMetrics().lineSpacing())
 
         self.keypad = KeyPad(self)
 
@@ -161,7 +165,7 @@ class DialPad(QWidget):
             button.setMinimumHeight(32)
         self.recent = RecentList(self)
         self.recent.setAccessibleName("Recent numbers")
-        self.recent.setMinimumHeight(120)
+        self.recent.setMinimumHeight(88)  # two numbers; it takes any room left over
 
         self._lay_out()
 

@@ -142,6 +142,12 @@ class RecentList(QListWidget):
                     self.setCurrentRow(row)
                     break
 
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # The list takes whatever height is left; asking for Qt's default 192 pixels made
+        # the dial pad scroll in a dock where all of it fitted.
+        return QSize(super().sizeHint().width(),
+                     max(self.minimumHeight(), self.minimumSizeHint().height()))
+
     def dial_at(self, row: int) -> RecentDial | None:
         item = self.item(row)
         value = item.data(DIAL_ROLE) if item is not None else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
@@ -140,3 +140,23 @@ def test_set_number_takes_an_api_number(qtbot: QtBot, make_pad: MakePad) -> None
     pad = make_pad()
     pad.set_number("442079460958")  # digits without +, as the history holds them
     assert pad.number.text() == "+44 20 7946 0958"
+
+
+def test_keys_stay_put_while_the_preview_changes_length(qtbot: QtBot,
+                                                        make_pad: MakePad) -> None:
+    pad = make_pad()
+    pad.resize(pad.minimumSizeHint().width(), 820)  # as narrow as the dock makes it
+    qtbot.waitUntil(lambda: pad.width() == pad.minimumSizeHint().width())
+    metrics = pad.preview.fontMetrics()
+    key_tops: set[int] = set()
+    preview_lines: set[int] = set()
+    for digit in "0412345678":
+        click(qtbot, pad.keypad.buttons[digit])
+        qtbot.wait(10)  # the layout settles
+        key_tops.add(pad.keypad.mapTo(pad, pad.keypad.rect().topLeft()).y())
+        text = metrics.boundingRect(QRect(0, 0, pad.preview.width(), 1000),
+                                    Qt.TextFlag.TextWordWrap, pad.preview.text())
+        preview_lines.add(round(text.height() / metrics.lineSpacing()))
+    assert pad.number.text() == "0412 345 678"
+    assert preview_lines >= {1, 2}  # the text did switch between one line and two
+    assert len(key_tops) == 1
