@@ -173,6 +173,24 @@ class FilterBar(QWidget):
         custom = DayRange(_to_date(self.from_edit.date()), _to_date(self.to_edit.date()))
         return preset_days(self.current_preset(), self._today(), custom)
 
+    def narrowing_hint(self) -> str:
+        """What to change when nothing matches, naming only the choices that narrow.
+
+        "Try a longer date range, clear the search or choose All outcomes." A hint to
+        clear a search that is empty sends the agent looking for what is not there.
+        """
+        steps = ["a longer date range"]
+        if self._applied_text:
+            steps.append("clear the search")
+        if self.targets.checked_keys():
+            steps.append(f"choose {self.targets.all_action().text()}")
+        for combo in (self.outcome, self.direction):
+            if combo is not None and combo.currentIndex() > 0:
+                steps.append(f"choose {combo.itemText(0)}")
+        if len(steps) == 1:
+            return f"Try {steps[0]}."
+        return f"Try {', '.join(steps[:-1])} or {steps[-1]}."
+
     def build_filter(self) -> CallFilter:
         start, end = self.day_range().to_utc()
         keys = self.targets.checked_keys()

@@ -247,7 +247,7 @@ class HistoryTab(QWidget):
         except StoreError:
             stored = 0
         if stored:
-            self.view.show_empty(EMPTY_FILTERED, "Try a longer date range or clear the search.")
+            self.view.show_empty(EMPTY_FILTERED, self.filter_bar.narrowing_hint())
         else:
             self.view.show_empty(EMPTY_STORE, "Calls appear here as soon as they are fetched.")
 

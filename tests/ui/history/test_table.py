@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -240,3 +241,31 @@ def test_call_role_gives_model_rows(make_tab: MakeTab) -> None:
     assert isinstance(call, UserCall)
     assert tab.model.sort_order == Sort(SortColumn.START, descending=True)
     assert ANONYMOUS_CALL_ID  # used by the actions tests
+
+
+def test_no_match_names_only_the_filters_that_narrow(make_tab: MakeTab) -> None:
+    tab = make_tab(CallKind.USER)
+    bar = tab.filter_bar
+    bar.set_custom_range(date(2001, 1, 1), date(2001, 1, 2))  # years before any call
+    assert tab.view.empty_label.text() == f"{EMPTY_FILTERED}\nTry a longer date range."
+    bar.set_search_text("no such caller")
+    bar.outcome.setCurrentIndex(bar.outcome.findText("Missed"))
+    assert tab.view.empty_label.text() == (
+        f"{EMPTY_FILTERED}\n"
+        "Try a longer date range, clear the search or choose All outcomes.")
+    first_user = bar.targets.entries()[0][0]
+    bar.targets.set_checked_keys({first_user})
+    assert bar.direction is not None
+    bar.direction.setCurrentIndex(1)
+    assert tab.view.empty_label.text().endswith(
+        "Try a longer date range, clear the search, choose All users, choose All outcomes "
+        "or choose All directions.")
+
+
+def test_no_match_in_a_queue_tab_names_its_groups(make_tab: MakeTab) -> None:
+    tab = make_tab(CallKind.QUEUE)
+    bar = tab.filter_bar
+    bar.targets.set_checked_keys({bar.targets.entries()[0][0]})
+    bar.set_search_text("no such caller")
+    assert tab.view.empty_label.text().endswith(
+        "Try a longer date range, clear the search or choose All queues.")
