@@ -110,7 +110,8 @@ class FilterBar(QWidget):
         edit.setCalendarPopup(True)
         # Qt allows 1752 to 9999; local midnights that far out overflow the C library.
         edit.setDateRange(_to_qdate(EARLIEST_DAY), _to_qdate(LATEST_DAY))
-        edit.setDisplayFormat(edit.locale().dateFormat(edit.locale().FormatType.ShortFormat))
+        edit.setDisplayFormat(_four_digit_year(
+            edit.locale().dateFormat(edit.locale().FormatType.ShortFormat)))
         _describe(edit, name, tip + "; changing it switches to a custom range")
         return edit
 
@@ -297,6 +298,11 @@ class FilterBar(QWidget):
         if text != self._applied_text:
             self._applied_text = text
             self.sig_filter_changed.emit()
+
+
+def _four_digit_year(date_format: str) -> str:
+    """The locale's short date with the whole year: "1/1/20" reads as a day or a year."""
+    return date_format if "yyyy" in date_format else date_format.replace("yy", "yyyy")
 
 
 def _describe(widget: QWidget, name: str, tip: str) -> None:

@@ -91,6 +91,14 @@ def test_custom_range_and_editing_a_date_switches_to_custom(
     assert tab.model.total == len(between(truth[CallKind.QUEUE], start, end))
 
 
+
+def test_date_fields_show_the_whole_year(make_tab: MakeTab) -> None:
+    tab = make_tab(CallKind.USER)
+    tab.filter_bar.set_custom_range(date(2020, 1, 5), date(2020, 2, 1))
+    # Australian short dates are d/M/yy: "5/1/20" could be a day or a year.
+    assert tab.filter_bar.from_edit.text() == "5/1/2020"
+    assert tab.filter_bar.to_edit.text() == "1/2/2020"
+
 def test_user_multi_select(make_tab: MakeTab, truth: dict[CallKind, list[AnyCall]]) -> None:
     tab = make_tab(CallKind.USER)
     flt = tab.current_filter()
