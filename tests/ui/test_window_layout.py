@@ -46,3 +46,18 @@ def test_a_long_call_status_scrolls_the_pad_and_leaves_the_window_and_keys_alone
         assert key.height() >= key.minimumHeight()
     # The scroll bar sits beside the pad, never over its keys.
     assert pad.width() >= pad.minimumSizeHint().width()
+
+
+def test_the_window_fits_a_1280_pixel_screen_whichever_user_is_chosen(
+        qtbot: QtBot, demo_controller: Controller) -> None:
+    window = demo_controller.window
+    assert window.pad_dock.isVisible()
+    tab = window.current_tab()
+    assert tab is not None
+    assert window.minimumSizeHint().width() <= 1280
+    users = tab.filter_bar.targets
+    qtbot.waitUntil(lambda: bool(users.entries()))  # the tabs re-read after the sync
+    longest = max(users.entries(), key=lambda entry: len(entry[1]))
+    users.set_checked_keys({longest[0]})
+    assert users.full_text() == longest[1]
+    assert window.minimumSizeHint().width() <= 1280

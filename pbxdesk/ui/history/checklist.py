@@ -3,15 +3,19 @@
 The menu stays open while entries are ticked, so several can be chosen in one
 go; "All" and the entries exclude each other (ticking an entry clears "All",
 clearing the last entry ticks "All" again). An empty choice means "all".
+
+The button shows the ticked name in full where there is room; where there is
+not, it shrinks no further than "All users" and the name ends in "…" (the
+tooltip has it all), so a long name never widens the window.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QMenu, QPushButton, QWidget
+from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent, QResizeEvent
+from PySide6.QtWidgets import QMenu, QPushButton, QSizePolicy, QWidget
 
 Entry = tuple[Hashable, str]
 """A key (what the filter uses) and its label."""
@@ -61,6 +65,12 @@ class CheckList(QPushButton):
         self._menu.addSeparator()
         self.setMenu(self._menu)
         self.setAutoDefault(False)
+        # Preferred, not a button's Minimum: it may shrink below its text (see above).
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, self.sizePolicy().verticalPolicy())
+        self._full_text = self._all.text()
+        super().setText(_escaped(self._full_text))
+        # What the button adds around its text (margins, the menu arrow).
+        self._chrome = super().sizeHint().width() - self._text_width(self._full_text)
         self._update_text()
 
     @property
@@ -128,6 +138,40 @@ class CheckList(QPushButton):
             text = checked[0]
         else:
             text = f"{len(checked)} {self._plural}"
-        self.setText(text)
+        self._full_text = text
+        self._show_text()
+        self.updateGeometry()  # the size hint follows the full text
         self.setToolTip(f"Show the calls of these {self._plural} only"
                         + (f": {', '.join(checked)}" if checked else " (now: all)"))
+
+    def full_text(self) -> str:
+        """What the button says when it has room (``text()`` may end in "…")."""
+        return self._full_text
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(self._chrome + self._text_width(self._full_text),
+                     super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(self._chrome + self._text_width(self._all.text()),
+                     super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._show_text()
+
+    def _show_text(self) -> None:
+        text = self._full_text
+        if self.isVisible():  # before the first layout the width means nothing yet
+            room = max(self.width() - self._chrome, self._text_width(self._all.text()))
+            text = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room)
+        if _escaped(text) != super().text():
+            super().setText(_escaped(text))
+
+    def _text_width(self, text: str) -> int:
+        return self.fontMetrics().horizontalAdvance(text)
+
+
+def _escaped(text: str) -> str:
+    """A name with "&" ("Sales & Support") shown as written, not as a shortcut key."""
+    return text.replace("&", "&&")

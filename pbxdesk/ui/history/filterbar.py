@@ -94,7 +94,12 @@ class FilterBar(QWidget):
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search number or name")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(220)
+        # Room for the placeholder (the clear button shows only over text), no more: the
+        # window must fit a 1280-pixel screen beside the dial pad. It widens with the
+        # window (see _layout).
+        self.search.setMinimumWidth(
+            self.search.fontMetrics().horizontalAdvance(self.search.placeholderText()) + 16)
+        self.search.setMaximumWidth(360)
         _describe(self.search, "Search",
                   "A number in any format (0412 345 678, +61 412 345 678) or part of a name")
         self._search_timer = QTimer(self)
@@ -137,7 +142,7 @@ class FilterBar(QWidget):
         if self.direction is not None:
             layout.addWidget(self.direction)
         layout.addStretch(1)
-        layout.addWidget(self.search)
+        layout.addWidget(self.search, 1)
         # Tab order follows the layout, left to right.
         for first, second in itertools.pairwise(self.tab_chain):
             QWidget.setTabOrder(first, second)

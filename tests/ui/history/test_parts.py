@@ -190,3 +190,30 @@ def test_checklist_all_and_entries_exclude_each_other(qtbot: QtBot) -> None:
     assert choice.checked_keys() == frozenset()
     assert len(changes) == 4
     assert Outcome.MISSED  # (the enum the outcome filter offers)
+
+
+def test_checklist_cuts_a_long_name_instead_of_widening_the_bar(qtbot: QtBot) -> None:
+    choice = CheckList("user", "users")
+    qtbot.addWidget(choice)
+    long_name = "Alexandra Richardson-Montgomery (10234)"
+    choice.set_entries([("a", long_name), ("b", "Bo (7)")])
+    choice.show()
+    narrowest = choice.minimumSizeHint().width()
+    choice.set_checked_keys({"a"})
+    assert choice.minimumSizeHint().width() == narrowest  # as narrow as "All users"
+    assert choice.sizeHint().width() > narrowest  # but asks for room for the whole name
+    choice.resize(choice.sizeHint())
+    qtbot.waitUntil(lambda: choice.text() == long_name)  # room: shown in full
+    choice.resize(narrowest, choice.height())
+    qtbot.waitUntil(lambda: choice.text().endswith("…"))
+    assert choice.full_text() == long_name
+    assert long_name in choice.toolTip()
+
+
+def test_checklist_shows_an_ampersand_as_written(qtbot: QtBot) -> None:
+    choice = CheckList("queue", "queues")
+    qtbot.addWidget(choice)
+    choice.set_entries([("s", "Sales & Support")])
+    choice.set_checked_keys({"s"})
+    assert choice.full_text() == "Sales & Support"
+    assert choice.text() == "Sales && Support"  # "&&" is Qt's literal "&", not a shortcut
