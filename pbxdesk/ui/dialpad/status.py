@@ -18,10 +18,16 @@ from pbxdesk.ui.dialpad.spinner import Spinner
 
 ICON_SIZE: Final = 18
 INFO: Final = QStyle.StandardPixmap.SP_MessageBoxInformation
+_WARNING: Final = QStyle.StandardPixmap.SP_MessageBoxWarning
+_CRITICAL: Final = QStyle.StandardPixmap.SP_MessageBoxCritical
+# An unanswered or busy call did not reach anyone: it must not look like a neutral note.
 _STATE_ICONS: Final = {
     CallState.CONNECTED: QStyle.StandardPixmap.SP_DialogApplyButton,
-    CallState.MAY_HAVE_PLACED: QStyle.StandardPixmap.SP_MessageBoxWarning,
-    CallState.ERROR: QStyle.StandardPixmap.SP_MessageBoxCritical,
+    CallState.NOT_ANSWERED: _WARNING,
+    CallState.BUSY: _WARNING,
+    CallState.MAY_HAVE_PLACED: _WARNING,
+    CallState.FAILED: _CRITICAL,
+    CallState.ERROR: _CRITICAL,
 }
 
 
