@@ -25,7 +25,9 @@ from pbxdesk.phone import (
 )
 
 STANDS_OUT: Final = frozenset({Outcome.MISSED, Outcome.ABANDONED})
-"""Outcomes an agent must not overlook: shown bold, in red, with a cross."""
+"""Outcomes an agent must not overlook: shown bold, in red, with a cross. Not for an
+outbound call: "Outbound, missed" is someone the agent rang who did not pick up, not a
+caller waiting for a call back, and in red it drowned the calls that are."""
 
 OUTCOME_TEXT: Final = {
     Outcome.ANSWERED: "answered", Outcome.MISSED: "missed", Outcome.ABANDONED: "abandoned",
@@ -71,6 +73,7 @@ def status_of(call: AnyCall) -> Status:
     if isinstance(call, UserCall):
         raw = call.type or ""
         direction = call.direction
+        stands_out = stands_out and direction is not Direction.OUTBOUND
         known = outcome is not Outcome.UNKNOWN and direction is not Direction.UNKNOWN
         # "user_inbound_missed" reads as "Inbound, missed"; anything else (a voicemail
         # or callback variant) is shown exactly as sent so nothing is hidden.

@@ -79,6 +79,7 @@ def test_durations(seconds: int | None, text: str) -> None:
 @pytest.mark.parametrize(("call", "display", "stands_out"), [
     (user_call(), "✗ Inbound, missed", True),
     (user_call(type="user_outbound_answered"), "✓ Outbound, answered", False),
+    (user_call(type="user_outbound_missed"), "✗ Outbound, missed", False),  # they missed it
     (user_call(type="User_Internal_Busy"), "⊘ Internal, busy", False),
     (user_call(type="user_inbound_voicemail"), "• user_inbound_voicemail", False),
     (user_call(type="user_callback_missed"), "✗ user_callback_missed", True),

@@ -14,7 +14,7 @@ from PySide6.QtGui import QFont
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from pbxdesk.api.models import AnyCall, CallKind, Outcome, UserCall
+from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome, UserCall
 from pbxdesk.store import CallStore, Sort, SortColumn, StoreIOError
 from pbxdesk.ui.history import HistoryTab
 from pbxdesk.ui.history.columns import Field
@@ -122,22 +122,30 @@ def test_missed_and_abandoned_calls_stand_out_without_colour(
     tab = make_tab(kind)
     model = tab.model
     status_column = model.column_of(Field.STATUS)
-    seen = set()
+    seen: set[Outcome | Direction] = set()
     for row, call in enumerate(page_calls(tab)):
         font = model.data(model.index(row, 0), Qt.ItemDataRole.FontRole)
         text = model.data(model.index(row, status_column))
         colour = model.data(model.index(row, status_column), Qt.ItemDataRole.ForegroundRole)
-        if call.outcome in (Outcome.MISSED, Outcome.ABANDONED):
+        outbound = isinstance(call, UserCall) and call.direction is Direction.OUTBOUND
+        if call.outcome in (Outcome.MISSED, Outcome.ABANDONED) and not outbound:
             seen.add(call.outcome)
             assert isinstance(font, QFont)
             assert font.bold()
             assert text.startswith("✗ ")
             assert colour is not None
+        elif call.outcome is Outcome.MISSED:  # outbound: the cross, not the alarm
+            seen.add(Direction.OUTBOUND)
+            assert font is None
+            assert text == "✗ Outbound, missed"
+            assert colour is None
         else:
             assert font is None
             assert not text.startswith("✗")
             assert colour is None
-    assert seen  # the first page has some
+    assert seen - {Direction.OUTBOUND}  # the first page has some
+    if kind is CallKind.USER:
+        assert Direction.OUTBOUND in seen  # and an outbound one nobody answered
 
 
 @pytest.mark.parametrize("kind", KINDS)
