@@ -250,6 +250,7 @@ class MainWindow(QMainWindow):
     def attach_session(self, session: Session) -> None:
         """Show the histories of ``session`` and follow its sync."""
         self.detach_session()
+        focused = self.focusWidget()
         self.session = session
         self._default_region = session.settings.default_region
         for kind, title in TAB_TITLES.items():
@@ -277,6 +278,10 @@ class MainWindow(QMainWindow):
         self._attach_pad(session)
         for made in self._session_actions():
             made.setEnabled(True)
+        if focused is None or self.welcome.isAncestorOf(focused):
+            # The list, not the tab bar Qt would pick: arrows and Enter work at once there,
+            # and Ctrl+F searches.
+            self.tabs_by_kind[CallKind.USER].view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def detach_session(self) -> None:
         """Drop the views of the current session (before it closes)."""
