@@ -169,7 +169,9 @@ class CheckList(QPushButton):
             super().setText(_escaped(text))
 
     def _text_width(self, text: str) -> int:
-        return self.fontMetrics().horizontalAdvance(text)
+        # A few pixels over the rounded advance: eliding measures in fractions, and
+        # "All users" at exactly its width came out as "All us…".
+        return self.fontMetrics().horizontalAdvance(text) + 4
 
 
 def _escaped(text: str) -> str:

@@ -209,6 +209,8 @@ def test_checklist_cuts_a_long_name_instead_of_widening_the_bar(qtbot: QtBot) ->
     qtbot.waitUntil(lambda: choice.text().endswith("…"))
     assert choice.full_text() == long_name
     assert long_name in choice.toolTip()
+    choice.set_checked_keys(set())
+    assert choice.text() == "All users"  # at its narrowest, "All" is never cut
 
 
 def test_checklist_shows_an_ampersand_as_written(qtbot: QtBot) -> None:
