@@ -100,7 +100,10 @@ class SyncStatusBar(QStatusBar):
         text = f"API budget {remaining}/{limit}"
         if next_at is not None and remaining == 0:
             local = next_at.astimezone()
-            text += f" — next request at {local:%H:%M}"
+            # The locale's clock, as "Last synced" beside it ("3:41 pm", not "15:41").
+            at = self._locale.toString(QTime(local.hour, local.minute),
+                                       QLocale.FormatType.ShortFormat)
+            text += f" — next request at {at}"
         self.budget_label.setText(text)
         self.budget_label.setTextFormat(Qt.TextFormat.PlainText)
 

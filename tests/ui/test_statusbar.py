@@ -1,0 +1,37 @@
+"""The status bar says times the way the rest of the window does: in the user's locale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from PySide6.QtCore import QLocale
+from pytestqt.qtbot import QtBot
+
+from pbxdesk.ui.statusbar import SyncStatusBar
+
+
+@pytest.fixture
+def australian_locale() -> Iterator[None]:
+    previous = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.Australia))
+    yield
+    QLocale.setDefault(previous)
+
+
+@pytest.mark.usefixtures("australian_locale")
+def test_an_exhausted_budget_names_the_next_request_in_the_locales_clock(
+        qtbot: QtBot) -> None:
+    bar = SyncStatusBar()
+    qtbot.addWidget(bar)
+    next_at = datetime.now().astimezone().replace(hour=15, minute=41, second=1)
+    bar.on_budget_changed(0, 100, next_at)
+    # (Qt's newer locale data puts a narrow no-break space before "pm".)
+    text = bar.budget_label.text().replace("\u202f", " ")
+    assert text == "API budget 0/100 — next request at 3:41 pm"
+    bar.set_last_synced(next_at.replace(hour=9, minute=5))
+    # The same clock as "Last synced" beside it.
+    assert bar.synced_label.text().replace("\u202f", " ") == "Last synced 9:05 am"
+    bar.on_budget_changed(42, 100, None)
+    assert bar.budget_label.text() == "API budget 42/100"
