@@ -15,10 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget,
-    QFrame,
     QMainWindow,
-    QScrollArea,
     QStackedWidget,
     QTabWidget,
     QToolBar,
@@ -36,6 +33,7 @@ from pbxdesk.ui.dialpad import DialPad
 from pbxdesk.ui.history import HistoryTab
 from pbxdesk.ui.history.dates import DatePreset
 from pbxdesk.ui.icons import action_icon
+from pbxdesk.ui.paddock import DialPadDock
 from pbxdesk.ui.statusbar import SyncStatusBar
 from pbxdesk.ui.welcome import WelcomePage
 from pbxdesk.ui.windowstate import restore_window_state, save_window_state
@@ -111,22 +109,9 @@ class MainWindow(QMainWindow):
         self.status = SyncStatusBar(self)
         self.setStatusBar(self.status)
         # The pad lives beside the histories so a number from a row is one glance away.
-        self.pad: DialPad | None = None
-        self.pad_dock = QDockWidget("Dial pad", self)
-        self.pad_dock.setObjectName("dialPadDock")
-        self.pad_dock.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea
-                                      | Qt.DockWidgetArea.RightDockWidgetArea)
-        # The pad scrolls when the dock is short (a 768-pixel screen, a long call status)
-        # instead of squeezing its keys or pushing the window past the bottom of the screen.
-        self.pad_scroll = QScrollArea(self.pad_dock)
-        self.pad_scroll.setObjectName("dialPadScroll")
-        self.pad_scroll.setWidgetResizable(True)
-        self.pad_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.pad_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.pad_dock.setWidget(self.pad_scroll)
+        self.pad_dock = DialPadDock(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.pad_dock)
-        self.pad_dock.hide()
-        self._pad_wanted = True  # the user's choice: closing the dock sticks for the run
+        self.pad_dock.hide()  # until an account is connected
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(RELOAD_COALESCE_MS)
@@ -228,7 +213,7 @@ class MainWindow(QMainWindow):
         self.dial_action.triggered.connect(self._on_dial_action_triggered)
         self.dial_clipboard_action.triggered.connect(self.sig_dial_clipboard_requested)
         self.show_missed_action.triggered.connect(self.sig_show_missed_requested)
-        self.pad_dock.visibilityChanged.connect(self._on_pad_dock_visibility_changed)
+        self.pad_dock.sig_settings_requested.connect(self.sig_settings_requested)
         self.settings_action.triggered.connect(self.sig_settings_requested)
         self.quit_action.triggered.connect(self.sig_quit_requested)
         self.export_action.triggered.connect(self._on_export_triggered)
@@ -275,7 +260,7 @@ class MainWindow(QMainWindow):
         self.status.set_last_synced(sync.last_synced)
         self.setWindowTitle(f"pbxdesk — {session.settings.base_url}")
         self.stack.setCurrentWidget(self.tabs)
-        self._attach_pad(session)
+        self.pad_dock.attach(session)
         for made in self._session_actions():
             made.setEnabled(True)
         if focused is None or self.welcome.isAncestorOf(focused):
@@ -293,7 +278,7 @@ class MainWindow(QMainWindow):
         self.session.sync.sig_sync_finished.disconnect(self._on_sync_finished)
         self.session.calls.sig_calls_changed.disconnect(self._on_session_calls_changed)
         self._reload_timer.stop()
-        self._detach_pad()
+        self.pad_dock.detach()
         while self.tabs.count():
             widget = self.tabs.widget(0)
             self.tabs.removeTab(0)
@@ -309,29 +294,6 @@ class MainWindow(QMainWindow):
         return [self.refresh_action, self.export_action, self.search_action,
                 self.dial_action, self.dial_clipboard_action, self.show_missed_action,
                 *self.tab_actions]
-
-    def _attach_pad(self, session: Session) -> None:
-        settings = session.settings
-        pad = DialPad(session.calls, session.store, default_region=settings.default_region,
-                      my_extension=settings.my_extension,
-                      default_caller_id=settings.default_caller_id, parent=self.pad_dock)
-        pad.confirm_before_dialling = settings.confirm_before_dialling
-        pad.sig_settings_requested.connect(self.sig_settings_requested)
-        self.pad = pad
-        self.pad_scroll.setWidget(pad)
-        # As wide as the pad and a scroll bar: the bar never covers the keys.
-        self.pad_scroll.setMinimumWidth(pad.minimumSizeHint().width()
-                                        + self.pad_scroll.verticalScrollBar().sizeHint().width())
-        self.pad_dock.setVisible(self._pad_wanted)
-
-    def _detach_pad(self) -> None:
-        if self.pad is None:
-            return
-        pad, self.pad = self.pad, None  # first: hiding the dock now is not the user's choice
-        self.pad_dock.hide()
-        self.pad_scroll.takeWidget()
-        pad.setParent(None)
-        pad.deleteLater()
 
     # -- what the controller asks for ----------------------------------------------------
 
@@ -359,13 +321,14 @@ class MainWindow(QMainWindow):
         self.pad.set_number(text, dial=dial)
         return True
 
+    @property
+    def pad(self) -> DialPad | None:
+        """The connected account's dial pad (None without one)."""
+        return self.pad_dock.pad
+
     def show_dial_pad(self) -> None:
         """Show the dial pad with the number field focused."""
-        if self.pad is None:
-            return
-        self.pad_dock.show()
-        self.pad_dock.raise_()
-        self.pad.focus_number()
+        self.pad_dock.show_pad()
 
     def show_missed(self, user_number: str) -> None:
         """The user tab, filtered to inbound missed calls (of ``user_number`` when given)."""
@@ -379,12 +342,12 @@ class MainWindow(QMainWindow):
         """Size, position and dock layout of the last run (the default when none)."""
         shown = restore_window_state(self, path)
         if shown is not None:
-            self._pad_wanted = shown
+            self.pad_dock.wanted = shown
         if self.pad is None:  # restoring may show the dock; it stays empty until connected
             self.pad_dock.hide()
 
     def save_layout(self, path: Path) -> None:
-        save_window_state(self, path, dial_pad_shown=self._pad_wanted)
+        save_window_state(self, path, dial_pad_shown=self.pad_dock.wanted)
 
     def set_missed_count(self, count: int) -> None:
         """The unseen missed calls, in the Calls menu (the tray may be missing)."""
@@ -394,11 +357,7 @@ class MainWindow(QMainWindow):
     def apply_settings(self, settings: Settings) -> None:
         """Settings the window and the dial pad use, applied without reconnecting."""
         self.set_default_region(settings.default_region)
-        if self.pad is not None:
-            self.pad.confirm_before_dialling = settings.confirm_before_dialling
-            self.pad.set_default_region(settings.default_region)
-            self.pad.set_my_extension(settings.my_extension)
-            self.pad.set_default_caller_id(settings.default_caller_id)
+        self.pad_dock.apply_settings(settings)
 
     def current_tab(self) -> HistoryTab | None:
         widget = self.tabs.currentWidget()
@@ -417,21 +376,13 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_dial_action_triggered(self) -> None:
         # Ctrl+D again from inside the pad puts it away; anywhere else it focuses it.
-        pad = self.pad
-        if pad is not None and self.pad_dock.isVisible() and pad.isAncestorOf(
-                self.focusWidget()):
+        if self.pad_dock.has_focus(self.focusWidget()):
             self.pad_dock.hide()
             tab = self.current_tab()
             if tab is not None:
                 tab.setFocus(Qt.FocusReason.ShortcutFocusReason)
             return
         self.show_dial_pad()
-
-    @Slot(bool)
-    def _on_pad_dock_visibility_changed(self, visible: bool) -> None:
-        # Also fires when the window minimises or hides; only a shown window's change counts.
-        if self.pad is not None and self.isVisible() and not self.isMinimized():
-            self._pad_wanted = visible
 
     @Slot(str)
     def _on_tab_call_back_requested(self, number: str) -> None:

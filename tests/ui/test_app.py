@@ -127,3 +127,14 @@ def test_a_closed_dial_pad_stays_closed_next_time(
 
 def test_quit_has_ctrl_q_everywhere(demo_controller: Controller) -> None:
     assert QKeySequence("Ctrl+Q") in demo_controller.window.quit_action.shortcuts()
+
+
+def test_the_dial_pad_goes_with_its_account(qtbot: QtBot, demo_controller: Controller) -> None:
+    window = demo_controller.window
+    assert window.pad is not None
+    assert window.pad_dock.isVisible()
+    closing = asyncio.ensure_future(demo_controller.close_session())
+    qtbot.waitUntil(closing.done, timeout=10_000)
+    assert window.pad is None
+    assert not window.pad_dock.isVisible()
+    assert window.pad_dock.wanted  # hidden for want of an account, not by the user

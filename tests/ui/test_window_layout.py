@@ -26,10 +26,10 @@ def test_the_pad_fits_its_dock_without_a_scroll_bar_when_there_is_room(
     window = demo_controller.window
     window.resize(1280, 900)
     pad = pad_of(demo_controller)
-    viewport = window.pad_scroll.viewport()
+    viewport = window.pad_dock.scroller.viewport()
     qtbot.waitUntil(lambda: viewport.height() > pad.minimumSizeHint().height())
     qtbot.waitUntil(lambda: pad.height() == viewport.height())  # nothing to scroll
-    assert not window.pad_scroll.verticalScrollBar().isVisible()
+    assert not window.pad_dock.scroller.verticalScrollBar().isVisible()
 
 
 def test_a_long_call_status_scrolls_the_pad_and_leaves_the_window_and_keys_alone(
@@ -41,7 +41,7 @@ def test_a_long_call_status_scrolls_the_pad_and_leaves_the_window_and_keys_alone
     pad.status.show_status("1002", LONG_STATUS, None)
     qtbot.waitUntil(lambda: pad.height() >= pad.minimumSizeHint().height())
     assert window.height() == 700  # the window did not grow past the screen
-    assert window.pad_scroll.verticalScrollBar().maximum() > 0  # the pad scrolls instead
+    assert window.pad_dock.scroller.verticalScrollBar().maximum() > 0  # the pad scrolls instead
     for key in pad.keypad.buttons.values():
         assert key.height() >= key.minimumHeight()
     # The scroll bar sits beside the pad, never over its keys.
