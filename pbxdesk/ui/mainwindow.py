@@ -229,6 +229,7 @@ class MainWindow(QMainWindow):
 
     def show_welcome(self) -> None:
         self.stack.setCurrentWidget(self.welcome)
+        self.status.set_connected(False)
         for made in self._session_actions():
             made.setEnabled(False)
 
@@ -257,6 +258,7 @@ class MainWindow(QMainWindow):
         sync.sig_sync_finished.connect(self._on_sync_finished)
         session.calls.sig_calls_changed.connect(self._on_session_calls_changed)
         self.status.sig_cancel_requested.connect(sync.cancel)
+        self.status.set_connected(True)
         self.status.set_last_synced(sync.last_synced)
         self.setWindowTitle(f"pbxdesk — {session.settings.base_url}")
         self.stack.setCurrentWidget(self.tabs)
@@ -288,6 +290,7 @@ class MainWindow(QMainWindow):
         self.session = None
         self.banner.dismiss()
         self.setWindowTitle("pbxdesk")
+        self.show_welcome()  # until another account is attached (it may fail to open)
 
     def _session_actions(self) -> list[QAction]:
         """The actions that need a connected account."""

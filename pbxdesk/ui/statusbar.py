@@ -83,6 +83,16 @@ class SyncStatusBar(QStatusBar):
         self.progress_label.setText(f"Sync stopped: {first_sentence}.")
         self.progress_label.setToolTip(text)
 
+    def set_connected(self, connected: bool) -> None:
+        """Start afresh for a new account; without one, say nothing about syncs."""
+        self._stop_busy()
+        self.progress_label.clear()
+        self.progress_label.setToolTip("")
+        self.set_last_synced(None)
+        self.budget_label.clear()
+        self.synced_label.setVisible(connected)
+        self.budget_label.setVisible(connected)
+
     def set_last_synced(self, when: datetime | None) -> None:
         if when is None:
             self.synced_label.setText("Not synced yet")

@@ -35,3 +35,19 @@ def test_an_exhausted_budget_names_the_next_request_in_the_locales_clock(
     assert bar.synced_label.text().replace("\u202f", " ") == "Last synced 9:05 am"
     bar.on_budget_changed(42, 100, None)
     assert bar.budget_label.text() == "API budget 42/100"
+
+
+def test_without_an_account_the_bar_says_nothing_about_syncs(qtbot: QtBot) -> None:
+    bar = SyncStatusBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.on_budget_changed(97, 100, None)
+    bar.on_sync_started()
+    bar.set_connected(False)
+    assert not bar.synced_label.isVisible()
+    assert not bar.budget_label.isVisible()
+    assert not bar.busy.isVisible()
+    assert bar.progress_label.text() == ""
+    bar.set_connected(True)
+    assert bar.synced_label.text() == "Not synced yet"
+    assert bar.budget_label.isVisible()
