@@ -61,6 +61,7 @@ class CheckList(QPushButton):
         self._all.setChecked(True)
         self._all.triggered.connect(self._on_all_triggered)
         self._actions: dict[Hashable, QAction] = {}
+        self._labels: dict[Hashable, str] = {}  # the entries as given (unescaped)
         self._menu.addAction(self._all)
         self._menu.addSeparator()
         self.setMenu(self._menu)
@@ -78,7 +79,7 @@ class CheckList(QPushButton):
         return self._menu
 
     def entries(self) -> list[Entry]:
-        return [(key, action.text()) for key, action in self._actions.items()]
+        return list(self._labels.items())
 
     def action_for(self, key: Hashable) -> QAction | None:
         return self._actions.get(key)
@@ -95,8 +96,11 @@ class CheckList(QPushButton):
             self._menu.removeAction(action)
             action.deleteLater()
         self._actions = {}
+        self._labels = {}
         for key, label in entries:
-            action = QAction(label, self._menu)
+            # "&" in a name is a character, not a keyboard mnemonic ("Sales & Support").
+            action = QAction(_escaped(label), self._menu)
+            self._labels[key] = label
             action.setCheckable(True)
             action.setChecked(key in checked)
             action.triggered.connect(self._on_entry_triggered)
@@ -131,7 +135,8 @@ class CheckList(QPushButton):
         self.sig_selection_changed.emit()
 
     def _update_text(self) -> None:
-        checked = [action.text() for action in self._actions.values() if action.isChecked()]
+        checked = [self._labels[key] for key, action in self._actions.items()
+                   if action.isChecked()]
         if not checked:
             text = f"All {self._plural}"
         elif len(checked) == 1:

@@ -220,3 +220,8 @@ def test_checklist_shows_an_ampersand_as_written(qtbot: QtBot) -> None:
     choice.set_checked_keys({"s"})
     assert choice.full_text() == "Sales & Support"
     assert choice.text() == "Sales && Support"  # "&&" is Qt's literal "&", not a shortcut
+    # …in the drop-down's menu entry too, and the entry still reads as given.
+    action = choice.action_for("s")
+    assert action is not None
+    assert action.text() == "Sales && Support"
+    assert choice.entries() == [("s", "Sales & Support")]
