@@ -65,8 +65,8 @@ _DESTINATION = Column(Field.DESTINATION, "Destination", SortColumn.DESTINATION,
                       "The number that was called (dest_number)", "+44 7700 900000")
 _USER = Column(Field.USER, "User", SortColumn.USER_NAME,
                "The PBX user who took or made the call (user_name)", "Charlotte Clarke")
-_EXTENSION = Column(Field.EXTENSION, "Extension", SortColumn.EXTENSION,
-                    "The user's extension (user_number)", "Extension")
+_EXTENSION = Column(Field.EXTENSION, "Ext.", SortColumn.EXTENSION,
+                    "The user's extension (user_number)", "10000")
 _ANSWERED = Column(Field.ANSWERED, "Answered", SortColumn.ANSWERED,
                    "When the call was answered (connected_at); empty if it never was",
                    "00/00/0000 00:00 pm")
@@ -89,8 +89,10 @@ USER_COLUMNS: tuple[Column, ...] = (
     Column(Field.STATUS, "Type", SortColumn.TYPE,
            "Direction and outcome (type); unknown types are shown as sent",
            "✗ Outbound, answered"),
-    _caller("caller_id"), _CALLER_NAME, _DESTINATION, _USER, _EXTENSION, _ANSWERED,
-    _DURATION, _TALK, _CALL_ID,
+    # How long before when it was answered: on a 1280-pixel screen beside the dial pad
+    # the columns after Talk time need the scroll bar.
+    _caller("caller_id"), _CALLER_NAME, _DESTINATION, _USER, _EXTENSION, _DURATION, _TALK,
+    _ANSWERED, _CALL_ID,
 )
 
 
@@ -104,8 +106,8 @@ def group_columns(kind: CallKind) -> tuple[Column, ...]:
         Column(Field.GROUP, group_title, SortColumn.GROUP,
                f"The {group_title.lower()} the call came through ({kind.group_field})",
                "Technical support"),
-        _caller("callerid"), _CALLER_NAME, _DESTINATION, _USER, _EXTENSION, _ANSWERED,
-        _DURATION, _TALK, _CALL_ID,
+        _caller("callerid"), _CALLER_NAME, _DESTINATION, _USER, _EXTENSION, _DURATION, _TALK,
+        _ANSWERED, _CALL_ID,
     )
 
 

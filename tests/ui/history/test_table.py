@@ -167,7 +167,7 @@ def test_model_columns_and_sort_keys(make_tab: MakeTab) -> None:
     headers = [tab.model.headerData(column, Qt.Orientation.Horizontal)
                for column in range(tab.model.columnCount())]
     assert headers == ["Start", "Status", "Ring group", "Caller", "Caller name", "Destination",
-                       "User", "Extension", "Answered", "Duration", "Talk time", "Call ID"]
+                       "User", "Ext.", "Duration", "Talk time", "Answered", "Call ID"]
     for column in range(tab.model.columnCount()):
         tip = tab.model.headerData(column, Qt.Orientation.Horizontal,
                                    Qt.ItemDataRole.ToolTipRole)
