@@ -1,8 +1,10 @@
 """The sync service: runs :class:`~pbxdesk.sync.engine.SyncEngine` for the UI.
 
 It owns the refresh timer, makes sure only one sync runs at a time, turns
-results and known failures into signals, and waits out a spent request budget
-instead of failing repeatedly. Windows never call the engine directly.
+results and known failures into signals, and waits out a rate limit (the
+PBX's 429 or its own spent request budget) instead of failing repeatedly: it
+says when syncing resumes and resumes then by itself. Windows never call the
+engine directly.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from pbxdesk.api.errors import BudgetExhaustedError, PbxError, RateLimitedError
 from pbxdesk.api.models import CallKind
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
+from pbxdesk.services.waits import TimeText, local_short_time, rate_limit_reason, wait_seconds
 from pbxdesk.store import StoreError
 from pbxdesk.sync.engine import ALL_KINDS, SyncEngine, SyncProgress, SyncResult
 from pbxdesk.tasks import TaskKeeper
@@ -52,12 +55,14 @@ class SyncService(QObject):
     """Remaining requests, the limit, and when the next is allowed (datetime or None)."""
 
     def __init__(self, engine: SyncEngine, messages: MessageBridge, tasks: TaskKeeper,
-                 *, refresh_minutes: int = 5,
+                 *, refresh_minutes: float = 5,
+                 time_text: TimeText = local_short_time,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self._messages = messages
         self._tasks = tasks
+        self._time_text = time_text
         self._task: asyncio.Task[SyncResult | None] | None = None
         self.last_synced: datetime | None = self._last_success()
         self.last_result: SyncResult | None = None
@@ -65,17 +70,19 @@ class SyncService(QObject):
         self._refresh.timeout.connect(self._on_refresh_timer_timeout)
         self._resume = QTimer(self)
         self._resume.setSingleShot(True)
-        self._resume.timeout.connect(self._on_refresh_timer_timeout)
+        # Precise: a coarse timer may fire up to 5 % early, into the same refusal.
+        self._resume.setTimerType(Qt.TimerType.PreciseTimer)
+        self._resume.timeout.connect(self._on_resume_timer_timeout)
         self.set_refresh_minutes(refresh_minutes)
 
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    def set_refresh_minutes(self, minutes: int) -> None:
+    def set_refresh_minutes(self, minutes: float) -> None:
         """0 turns the automatic refresh off."""
         if minutes > 0:
-            self._refresh.start(minutes * 60_000)
+            self._refresh.start(max(1, round(minutes * 60_000)))
         else:
             self._refresh.stop()
 
@@ -113,11 +120,12 @@ class SyncService(QObject):
         try:
             result = await job(self._on_engine_progressed)
         except asyncio.CancelledError:
-            self.sig_sync_failed.emit("Sync cancelled.")
+            self.sig_sync_failed.emit(
+                "Cancelled. What was fetched is kept; Refresh (F5) fetches the rest.")
             self.sig_calls_changed.emit()
             raise
-        except BudgetExhaustedError as error:
-            self._wait_for_budget(error)
+        except RateLimitedError as error:  # the PBX's 429, or the own budget spent
+            self._wait_out(error)
             return None
         except (PbxError, StoreError) as error:
             self._report(error)
@@ -126,6 +134,7 @@ class SyncService(QObject):
             self._emit_budget()
         self.last_result = result
         self.last_synced = result.finished_at
+        self._resume.stop()  # a sync started by hand got through first
         self._messages.clear(SOURCE)
         if result.incomplete_days:
             days = ", ".join(day.isoformat() for day in result.incomplete_days[:5])
@@ -142,10 +151,14 @@ class SyncService(QObject):
         self.sig_calls_changed.emit()
         self._emit_budget()
 
-    def _wait_for_budget(self, error: BudgetExhaustedError) -> None:
-        wait_ms = int(max(1.0, error.retry_after or 60.0) * 1000) + 500
-        self._resume.start(wait_ms)
-        text = str(error) + " What was fetched so far is shown; the sync resumes by itself."
+    def _wait_out(self, error: RateLimitedError) -> None:
+        """Resume when the limit allows and say when; nothing to retry before then."""
+        wait = wait_seconds(error)
+        resume_at = (error.available_at if isinstance(error, BudgetExhaustedError)
+                     else datetime.now(UTC) + timedelta(seconds=wait))
+        self._resume.start(int(wait * 1000) + 500)
+        reason = rate_limit_reason(error, self.engine.client.budget)
+        text = f"{reason}; syncing resumes at {self._time_text(resume_at)}."
         self._messages.post(Message(text, Severity.WARNING, Remedy.NONE, source=SOURCE))
         self.sig_sync_failed.emit(text)
         self.sig_calls_changed.emit()
@@ -154,8 +167,6 @@ class SyncService(QObject):
         remedy = Remedy.RETRY
         if isinstance(error, PbxError) and error.hint == Remedy.OPEN_SETTINGS.value:
             remedy = Remedy.OPEN_SETTINGS  # wrong key, IP not allowed, TLS, odd answers
-        if isinstance(error, RateLimitedError) and error.retry_after:
-            self._resume.start(int(error.retry_after * 1000) + 500)
         self._messages.post(Message(str(error), Severity.ERROR, remedy, source=SOURCE))
         self.sig_sync_failed.emit(str(error))
         self.sig_calls_changed.emit()
@@ -183,6 +194,12 @@ class SyncService(QObject):
 
     @Slot()
     def _on_refresh_timer_timeout(self) -> None:
+        if self._resume.isActive():
+            return  # a rate limit is being waited out: the resume timer starts the sync
+        self.start_sync()
+
+    @Slot()
+    def _on_resume_timer_timeout(self) -> None:
         self.start_sync()
 
     async def shutdown(self) -> None:

@@ -1,0 +1,160 @@
+"""SyncService against the sandbox PBX: waiting out a rate limit and resuming by itself.
+
+The client is built without retries, so the sandbox's 429 (with its real
+``Retry-After`` of a second or two) reaches the service at once, as a long
+one does in the app. The service's clock text is a recorder, so a test can
+check *which* moment the banner names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import qasync
+from pytestqt.qtbot import QtBot
+
+from pbxdesk.api.budget import RequestBudget
+from pbxdesk.api.client import ClientSettings, PbxClient
+from pbxdesk.api.retry import NO_RETRY
+from pbxdesk.sandbox import Sandbox
+from pbxdesk.services import waits
+from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
+from pbxdesk.services.sync import SyncService
+from pbxdesk.store import CallStore
+from pbxdesk.sync.engine import SyncEngine
+from pbxdesk.tasks import TaskKeeper
+from tests.services.helpers import run
+
+CLOCK = "3:41 pm"  # what the recording clock text shows
+
+
+@dataclass
+class SyncEnv:
+    sandbox: Sandbox
+    client: PbxClient
+    service: SyncService
+    posted: list[Message] = field(default_factory=list)
+    cleared: list[str] = field(default_factory=list)
+    started: list[datetime] = field(default_factory=list)
+    finished: list[datetime] = field(default_factory=list)
+    failed: list[tuple[datetime, str]] = field(default_factory=list)
+    moments: list[datetime] = field(default_factory=list)
+    """Each moment the service asked the clock text for."""
+
+    def time_text(self, moment: datetime) -> str:
+        self.moments.append(moment)
+        return CLOCK
+
+
+MakeSync = Callable[..., SyncEnv]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def make_sync(qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path,
+              sandbox: Sandbox) -> Iterator[MakeSync]:
+    made: list[tuple[SyncEnv, CallStore, list[BaseException]]] = []
+
+    def make(*, budget: RequestBudget | None = None, refresh_minutes: float = 0) -> SyncEnv:
+        client = PbxClient(
+            ClientSettings(base_url="http://127.0.0.1:1", api_key=sandbox.api_key,
+                           default_region="AU"),
+            transport=httpx.ASGITransport(app=sandbox.app),
+            budget=budget or RequestBudget(limit=1000), retry=NO_RETRY)
+        store = CallStore(tmp_path / f"calls-{len(made)}.sqlite3", default_region="AU")
+        messages = MessageBridge()
+        errors: list[BaseException] = []
+        env = SyncEnv(sandbox, client, None)  # type: ignore[arg-type]  # set just below
+        env.service = SyncService(SyncEngine(client, store), messages,
+                                  TaskKeeper(on_error=errors.append),
+                                  refresh_minutes=refresh_minutes, time_text=env.time_text)
+        messages.sig_message_posted.connect(env.posted.append)
+        messages.sig_message_cleared.connect(env.cleared.append)
+        env.service.sig_sync_started.connect(lambda: env.started.append(_now()))
+        env.service.sig_sync_finished.connect(lambda _result: env.finished.append(_now()))
+        env.service.sig_sync_failed.connect(lambda text: env.failed.append((_now(), text)))
+        made.append((env, store, errors))
+        return env
+
+    yield make
+    for env, store, errors in made:
+        run(qtbot, env.service.shutdown())
+        run(qtbot, env.client.aclose())
+        store.close()
+        assert errors == [], "a background task of the sync service failed"
+
+
+def test_a_429_is_a_warning_that_says_when_syncing_resumes_and_then_it_does(
+        qtbot: QtBot, make_sync: MakeSync) -> None:
+    env = make_sync(refresh_minutes=0)  # no periodic refresh to lean on
+    env.sandbox.set_rate_limit(2, 2.0)
+    env.service.start_sync()
+    qtbot.waitUntil(lambda: bool(env.posted), timeout=5000)
+    failed_at = env.failed[0][0]
+    env.sandbox.set_rate_limit(None)  # the PBX lets requests through again
+    text = f"The PBX asked pbxdesk to slow down; syncing resumes at {CLOCK}."
+    # A warning with nothing to press: a Retry could not succeed before then.
+    assert env.posted == [Message(text, Severity.WARNING, Remedy.NONE, source="sync")]
+    assert env.failed[0][1] == text
+    # The time named is the end of the PBX's Retry-After (1-2 s in the sandbox).
+    (resume_at,) = env.moments
+    assert failed_at + timedelta(seconds=0.9) <= resume_at <= failed_at + timedelta(seconds=2.1)
+    qtbot.waitUntil(lambda: bool(env.finished), timeout=8000)
+    assert len(env.started) == 2
+    assert env.started[1] >= resume_at
+    assert env.cleared == ["sync"]  # the banner goes once the sync got through
+
+
+def test_the_periodic_refresh_does_not_jump_a_rate_limit_wait(
+        qtbot: QtBot, make_sync: MakeSync) -> None:
+    env = make_sync(refresh_minutes=0.1 / 60)  # every 100 ms: many times inside the wait
+    env.sandbox.set_rate_limit(2, 2.0)
+    env.service.start_sync()
+    qtbot.waitUntil(lambda: bool(env.posted), timeout=5000)
+    requests_at_429 = env.sandbox.request_count
+    env.sandbox.set_rate_limit(None)
+    (resume_at,) = env.moments
+    qtbot.waitUntil(lambda: bool(env.finished), timeout=8000)
+    # Nothing was sent, and no sync started, before the time the banner named.
+    assert env.started[1] >= resume_at
+    assert env.finished[0] >= resume_at
+    assert requests_at_429 == 3  # two allowed, the third refused
+
+
+def test_a_429_without_retry_after_resumes_after_a_default_wait(
+        qtbot: QtBot, make_sync: MakeSync, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(waits, "DEFAULT_WAIT_SECONDS", 1.0)
+    env = make_sync(refresh_minutes=0)
+    env.sandbox.inject_fault("status", status=429)  # one refusal, no Retry-After header
+    env.service.start_sync()
+    qtbot.waitUntil(lambda: bool(env.posted), timeout=5000)
+    assert env.posted[0].text == f"The PBX asked pbxdesk to slow down; syncing resumes at {CLOCK}."
+    assert env.posted[0].remedy is Remedy.NONE
+    qtbot.waitUntil(lambda: bool(env.finished), timeout=5000)
+    assert env.started[1] >= env.moments[0]
+
+
+def test_a_spent_budget_names_the_budget_and_the_resume_time(
+        qtbot: QtBot, make_sync: MakeSync) -> None:
+    budget = RequestBudget(limit=2, window=2.0)
+    env = make_sync(budget=budget)
+    env.service.start_sync()
+    qtbot.waitUntil(lambda: bool(env.posted), timeout=5000)
+    available_at = budget.next_available_at()
+    budget.limit = 1000  # the user raised it in Settings; the wait already set stands
+    assert env.posted == [Message(
+        "pbxdesk has used its budget of 2 requests per 2 seconds to stay inside the PBX's "
+        f"limit; syncing resumes at {CLOCK}.", Severity.WARNING, Remedy.NONE, source="sync")]
+    (resume_at,) = env.moments
+    assert abs(resume_at - available_at) < timedelta(milliseconds=1)  # float seconds
+    assert env.sandbox.request_count == 2
+    qtbot.waitUntil(lambda: bool(env.finished), timeout=8000)
+    assert env.started[1] >= available_at
