@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from PySide6.QtCore import QObject, Signal
@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, Signal
 from pbxdesk.api.client import PbxClient
 from pbxdesk.api.errors import (
     AuthError,
+    BadRequestError,
     BudgetExhaustedError,
     CallMayHavePlacedError,
     ConfigurationError,
@@ -46,10 +47,12 @@ from pbxdesk.services.calltrack import (
     outcome_of_row,
     placed_text,
     poll_query,
+    refused_text,
     ringing_text,
     wake_times,
 )
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
+from pbxdesk.services.waits import TimeText, local_short_time, rate_limit_reason, wait_seconds
 from pbxdesk.store import CallStore, StoreError
 from pbxdesk.tasks import TaskKeeper
 
@@ -105,6 +108,7 @@ class CallService(QObject):
                  guard_seconds: float = GUARD_SECONDS,
                  budget_reserve: int = BUDGET_RESERVE,
                  sleep: Sleep = asyncio.sleep,
+                 time_text: TimeText = local_short_time,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._client = client
@@ -119,6 +123,7 @@ class CallService(QObject):
         self._guard_seconds = guard_seconds
         self._budget_reserve = budget_reserve
         self._sleep = sleep
+        self._time_text = time_text
         self._attempts: dict[int, CallAttempt] = {}
         self._running: dict[int, asyncio.Task[None]] = {}
         self._claimed: set[str] = set()  # history rows already matched to an attempt
@@ -209,7 +214,7 @@ class CallService(QObject):
                                                      MAY_HAVE_PLACED_TEXT))
         except PbxError as error:
             log.info("Call %d: not placed (%s)", attempt.attempt_id, type(error).__name__)
-            self._publish(attempt.moved_to(CallState.ERROR, f"Not called: {error}"))
+            self._publish(attempt.moved_to(CallState.ERROR, self._not_called_text(error)))
             self._report(error)
             return
         else:
@@ -297,14 +302,31 @@ class CallService(QObject):
             return
         self.sig_recent_changed.emit()
 
+    def _not_called_text(self, error: PbxError) -> str:
+        """The dial pad's words for a call that was not placed, with what to do next."""
+        if isinstance(error, RateLimitedError):
+            return f"Not called: {self._rate_limit_text(error)}"
+        if isinstance(error, BadRequestError) and error.status_code not in (404, 405):
+            # The PBX's own words are the only precise reason; 404/405 say "check the
+            # address in Settings" themselves.
+            return refused_text(error.server_message)
+        return f"Not called: {error}"
+
+    def _rate_limit_text(self, error: RateLimitedError) -> str:
+        """Who asked to wait and when calling works again ("… Try again at 3:42 pm.")."""
+        again = (error.available_at if isinstance(error, BudgetExhaustedError)
+                 else self._wall_clock() + timedelta(seconds=wait_seconds(error)))
+        return (f"{rate_limit_reason(error, self._client.budget)}. "
+                f"Try again at {self._time_text(again)}.")
+
     def _report(self, error: PbxError) -> None:
         """The banner for problems that are not about this one call."""
         if isinstance(error, AuthError | ConfigurationError):
             self._messages.post(Message(str(error), Severity.ERROR, Remedy.OPEN_SETTINGS,
                                         source=SOURCE))
         elif isinstance(error, RateLimitedError):
-            self._messages.post(Message(str(error), Severity.WARNING, Remedy.NONE,
-                                        source=SOURCE))
+            self._messages.post(Message(self._rate_limit_text(error), Severity.WARNING,
+                                        Remedy.NONE, source=SOURCE))
 
     async def shutdown(self) -> None:
         """Stop following calls (before the client closes). Placed calls are not affected."""

@@ -53,7 +53,7 @@ class CallState(StrEnum):
     CALLING = "calling"                  # the POST is on its way
     RINGING = "ringing"                  # accepted: the agent's phones ring
     PLACED = "placed"                    # past the ring time, waiting for the history row
-    CONNECTED = "connected"              # answered (talk time known)
+    CONNECTED = "connected"              # answered, and over (talk time known)
     NOT_ANSWERED = "not_answered"
     BUSY = "busy"
     FAILED = "failed"                    # the PBX reported the call as failed
@@ -134,6 +134,24 @@ def placed_text(user_number: str) -> str:
     return f"Call placed from ext {user_number}. Its result shows here when it ends."
 
 
+def refused_text(server_message: str) -> str:
+    """A call the PBX refused (HTTP 400): its own words (the only precise reason), then
+    the dial pad's field to look at. The API names the field it refused in its text."""
+    reason = server_message.strip().rstrip(".") or "no reason given"
+    if "caller_id" in reason.lower() or "caller id" in reason.lower():
+        step = "Pick another number under 'Caller ID'."
+    else:
+        step = "Check the number and the extension under 'Ring phones of'."
+    return f"The PBX refused the call: {reason}. {step}"
+
+
+def answered_text(talk_seconds: int | None) -> str:
+    """An answered call, once it is over: past tense, so it never reads as in progress."""
+    if not talk_seconds:
+        return "Answered; the call has ended"
+    return f"Call ended after {format_talk_time(talk_seconds)} talking"
+
+
 def format_talk_time(seconds: int) -> str:
     """``3:12``, or ``1:02:05`` from an hour on."""
     seconds = max(0, seconds)
@@ -148,13 +166,13 @@ def outcome_of_row(row: UserCall) -> tuple[CallState, str]:
     """The final state and its words for the call's history row."""
     outcome = row.outcome
     if outcome is Outcome.ANSWERED:
-        return CallState.CONNECTED, f"Connected, {format_talk_time(row.conversation_duration or 0)}"
+        return CallState.CONNECTED, answered_text(row.conversation_duration)
     if outcome in (Outcome.MISSED, Outcome.ABANDONED):
         return CallState.NOT_ANSWERED, "Not answered"
     if outcome is Outcome.BUSY:
         return CallState.BUSY, "Busy"
     if outcome is Outcome.FAILED:
-        return CallState.FAILED, "The call failed"
+        return CallState.FAILED, "The call failed. Check the number, then try again."
     # An unknown type is kept and shown as the PBX named it, never dropped.
     kind = (row.type or "unknown").replace("_", " ")
     return CallState.ENDED, f"Call ended ({kind})"

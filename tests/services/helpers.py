@@ -28,6 +28,7 @@ from pbxdesk.api.client import ClientSettings, PbxClient
 from pbxdesk.sandbox import Sandbox
 from pbxdesk.services.calls import CallAttempt, CallService
 from pbxdesk.services.messages import Message, MessageBridge
+from pbxdesk.services.waits import TimeText, local_short_time
 from pbxdesk.store import CallStore
 from pbxdesk.tasks import TaskKeeper
 
@@ -105,7 +106,8 @@ def make_env(qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path,
              budget: RequestBudget | None = None, my_extension: str | None = None,
              schedule: tuple[float, ...] = FAST_SCHEDULE, ring_seconds: float = FAST_RING,
              guard_seconds: float = 8.0, budget_reserve: int = 10,
-             api_key: str | None = None, **settings: Any) -> CallEnv:
+             api_key: str | None = None, time_text: TimeText = local_short_time,
+             **settings: Any) -> CallEnv:
         box = sb or sandbox
         transport = None if base_url else httpx.ASGITransport(app=box.app)
         client = PbxClient(
@@ -120,7 +122,8 @@ def make_env(qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path,
         extension = box.account.users[0].extension if my_extension is None else my_extension
         service = CallService(client, store, messages, tasks, my_extension=extension,
                               clock=clock, poll_schedule=schedule, ring_seconds=ring_seconds,
-                              guard_seconds=guard_seconds, budget_reserve=budget_reserve)
+                              guard_seconds=guard_seconds, budget_reserve=budget_reserve,
+                              time_text=time_text)
         env = CallEnv(box, client, store, messages, tasks, service, clock, task_errors=errors)
         messages.sig_message_posted.connect(env.posted.append)
         service.sig_call_state_changed.connect(env.states.append)

@@ -8,9 +8,12 @@ scripted call ends within milliseconds and the service's fast schedule finds it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.api.budget import RequestBudget
+from pbxdesk.api.models import HistoryQuery
 from pbxdesk.phone import DialTarget, parse_dial_input
 from pbxdesk.sandbox.server import SandboxServer
 from pbxdesk.services.calls import CallState
@@ -21,6 +24,7 @@ from pbxdesk.services.calltrack import (
     NOT_FOUND_TEXT,
 )
 from pbxdesk.services.messages import Remedy, Severity
+from pbxdesk.services.waits import local_short_time
 from pbxdesk.store import CallFilter
 from tests.services.helpers import MOBILE, REGION, MakeEnv, run, wait_settled
 
@@ -39,7 +43,7 @@ def test_placed_call_reports_ringing_then_the_talk_time(qtbot: QtBot, make_env: 
     assert env.service.place_call(target("0412 345 678"))
     final = wait_settled(qtbot, env)
     assert final.state is CallState.CONNECTED
-    assert final.text == "Connected, 3:12"
+    assert final.text == "Call ended after 3:12 talking"
     assert final.talk_seconds == 192
     texts = env.texts()
     assert texts[0] == "Calling 0412 345 678…"
@@ -122,7 +126,8 @@ def test_the_same_number_again_after_the_guard(qtbot: QtBot, make_env: MakeEnv) 
     second = wait_settled(qtbot, env)
     assert env.posts() == 2
     # Each attempt claims its own history row.
-    assert (first.text, second.text) == ("Connected, 0:10", "Connected, 0:20")
+    assert (first.text, second.text) == ("Call ended after 0:10 talking",
+                                        "Call ended after 0:20 talking")
     assert first.unique_call_id != second.unique_call_id
 
 
@@ -196,9 +201,13 @@ def test_spent_budget_sends_nothing_and_shows_the_banner(qtbot: QtBot,
     env.service.place_call(target(MOBILE))
     final = wait_settled(qtbot, env)
     assert final.state is CallState.ERROR
-    assert final.text.startswith("Not called: pbxdesk has used its budget of 1 requests")
+    # When calling works again, in the user's clock ("3:42 pm"), not "15:41:37".
+    again = local_short_time(budget.next_available_at())
+    assert final.text == ("Not called: pbxdesk has used its budget of 1 request per 15 minutes "
+                          f"to stay inside the PBX's limit. Try again at {again}.")
     assert env.sandbox.request_count == 0
-    assert [(m.severity, m.source) for m in env.posted] == [(Severity.WARNING, "calls")]
+    assert [(m.severity, m.remedy, m.source) for m in env.posted] == [
+        (Severity.WARNING, Remedy.NONE, "calls")]
     assert env.store.recent_dials.recent() == []  # nothing was placed
 
 
@@ -219,12 +228,53 @@ def test_refused_caller_id_is_explained_without_a_banner(qtbot: QtBot,
     env.service.place_call(target(MOBILE), caller_id="61299999999")
     final = wait_settled(qtbot, env)
     assert final.state is CallState.ERROR
-    assert final.text.startswith("Not called: The PBX refused the request:")
-    assert "caller_id" in final.text
+    assert final.text.startswith("The PBX refused the call: caller_id")
+    assert final.text.endswith(". Pick another number under 'Caller ID'.")
     assert env.posted == []
     # A refused call is not held back: the agent fixes the caller ID and tries again.
     assert env.service.place_call(target(MOBILE))
     assert wait_settled(qtbot, env).state is CallState.CONNECTED
+
+
+def test_refused_number_leads_with_a_sentence_and_the_next_step(qtbot: QtBot,
+                                                                make_env: MakeEnv) -> None:
+    env = make_env()
+    unknown = "1999"  # dialled as an extension, but not one of the sandbox's
+    assert unknown not in {user.extension for user in env.sandbox.account.users}
+    env.service.place_call(target(unknown))
+    final = wait_settled(qtbot, env)
+    assert final.state is CallState.ERROR
+    # The PBX's own words stay: they are the only precise reason.
+    assert final.text == (
+        "The PBX refused the call: number_to_call '1999' is not a valid international number "
+        "(E.164) or an extension of this account. Check the number and the extension under "
+        "'Ring phones of'.")
+    assert env.posted == []
+
+
+def test_rate_limited_call_says_when_to_try_again(qtbot: QtBot, make_env: MakeEnv) -> None:
+    moments: list[datetime] = []
+
+    def time_text(moment: datetime) -> str:
+        moments.append(moment)
+        return "3:41 pm"
+
+    env = make_env(time_text=time_text)
+    env.sandbox.set_rate_limit(1, 600.0)
+    run(qtbot, env.client.get_user_calls(HistoryQuery(limit=1)))  # the one request allowed
+    before = datetime.now(UTC)
+    env.service.place_call(target(MOBILE))
+    final = wait_settled(qtbot, env)
+    after = datetime.now(UTC)
+    assert final.state is CallState.ERROR
+    assert final.text == ("Not called: The PBX asked pbxdesk to slow down. "
+                          "Try again at 3:41 pm.")
+    # The time named is the end of the PBX's Retry-After (about 600 s), not a guess.
+    assert before + timedelta(seconds=595) <= moments[0] <= after + timedelta(seconds=601)
+    assert [(m.text, m.severity, m.remedy) for m in env.posted] == [
+        ("The PBX asked pbxdesk to slow down. Try again at 3:41 pm.", Severity.WARNING,
+         Remedy.NONE)]
+    assert env.sandbox.placed_calls() == []
 
 
 def test_placed_calls_are_recent_dials(qtbot: QtBot, make_env: MakeEnv) -> None:
@@ -253,5 +303,5 @@ def test_over_loopback(qtbot: QtBot, make_env: MakeEnv, sandbox_server: SandboxS
     env.sandbox.script_next_call(talk_seconds=75)
     env.service.place_call(target(MOBILE))
     final = wait_settled(qtbot, env)
-    assert final.text == "Connected, 1:15"
+    assert final.text == "Call ended after 1:15 talking"
     assert env.sandbox.placed_calls()[0].fields["number_to_call"] == MOBILE

@@ -16,10 +16,12 @@ from pbxdesk.services.calltrack import (
     START_SLACK,
     CallAttempt,
     CallState,
+    answered_text,
     find_row,
     format_talk_time,
     outcome_of_row,
     poll_query,
+    refused_text,
     wake_times,
 )
 from pbxdesk.store import CallStore
@@ -76,14 +78,32 @@ def test_an_extension_matches_on_the_raw_destination() -> None:
 
 
 @pytest.mark.parametrize(("type_", "state", "text"), [
-    ("user_outbound_answered", CallState.CONNECTED, "Connected, 3:12"),
+    ("user_outbound_answered", CallState.CONNECTED, "Call ended after 3:12 talking"),
     ("user_outbound_missed", CallState.NOT_ANSWERED, "Not answered"),
     ("user_outbound_busy", CallState.BUSY, "Busy"),
-    ("user_outbound_failed", CallState.FAILED, "The call failed"),
+    ("user_outbound_failed", CallState.FAILED,
+     "The call failed. Check the number, then try again."),
     ("user_outbound_transferred", CallState.ENDED, "Call ended (user outbound transferred)"),
 ])
 def test_outcome_words(type_: str, state: CallState, text: str) -> None:
     assert outcome_of_row(row(type_=type_, talk=192)) == (state, text)
+
+
+def test_an_answered_call_without_talk_time_still_reads_as_over() -> None:
+    assert answered_text(None) == answered_text(0) == "Answered; the call has ended"
+    assert outcome_of_row(row(talk=0))[1] == "Answered; the call has ended"
+
+
+def test_a_refused_call_keeps_the_pbxs_words_and_names_the_field_to_check() -> None:
+    number = ("number_to_call '1002' is not a valid international number (E.164) or an "
+              "extension of this account")
+    assert refused_text(number + ".") == (
+        f"The PBX refused the call: {number}. Check the number and the extension under "
+        "'Ring phones of'.")
+    assert refused_text("caller_id '0299' is not a number of this account") == (
+        "The PBX refused the call: caller_id '0299' is not a number of this account. "
+        "Pick another number under 'Caller ID'.")
+    assert refused_text("  ").startswith("The PBX refused the call: no reason given.")
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(0, "0:00"), (59, "0:59"), (192, "3:12"),

@@ -43,7 +43,7 @@ def test_enter_calls_and_the_outcome_is_shown(qtbot: QtBot, make_pad: MakePad) -
     assert pad.status.text_label.text() == "Calling 0412 345 678…"
     wait_settled(qtbot, env)
     assert pad.status.title_label.text() == "0412 345 678"
-    assert pad.status.text_label.text() == "Connected, 2:11"
+    assert pad.status.text_label.text() == "Call ended after 2:11 talking"
     assert not pad.status.spinner.spinning
     assert pad.status.icon_label.isVisible()
     placed = env.sandbox.placed_calls()
@@ -122,7 +122,7 @@ def test_over_loopback(qtbot: QtBot, make_pad: MakePad, sandbox_server: SandboxS
     pad.set_number(env.sandbox.account.users[1].extension)
     key(qtbot, pad.number, Qt.Key.Key_Enter)
     wait_settled(qtbot, env)
-    assert pad.status.text_label.text() == "Connected, 0:45"
+    assert pad.status.text_label.text() == "Call ended after 0:45 talking"
 
 
 def test_call_back_prefill_dials_only_without_confirmation(qtbot: QtBot,
