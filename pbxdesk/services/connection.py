@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import httpx
@@ -106,18 +107,30 @@ def api_key_problem(api_key: str) -> str | None:
     return None
 
 
+def _hours_minutes(moment: datetime) -> str:
+    """The next whole minute (never too early to try again), 24-hour local time."""
+    local = moment.astimezone()
+    if local.second or local.microsecond:
+        local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return f"{local:%H:%M}"
+
+
 class ConnectionTester:
     """Runs connection tests on the app's shared request budget.
 
     Args:
         budget: The budget every request of the app draws on; a test costs one.
         transport_factory: Builds the httpx transport for each test; None uses the network.
+        clock_text: How a moment is written for the user ("3:41 pm"); the UI passes the
+            locale's short clock, and this Qt-free module defaults to 24-hour hh:mm.
     """
 
     def __init__(self, budget: RequestBudget,
-                 transport_factory: TransportFactory | None = None) -> None:
+                 transport_factory: TransportFactory | None = None, *,
+                 clock_text: Callable[[datetime], str] = _hours_minutes) -> None:
         self._budget = budget
         self._transport_factory = transport_factory
+        self._clock_text = clock_text
 
     @property
     def budget(self) -> RequestBudget:
@@ -137,7 +150,7 @@ class ConnectionTester:
                                  budget=self._budget) as client:
                 await client.check_connection()
         except PbxError as error:
-            verdict = verdict_for_error(error, host)
+            verdict = verdict_for_error(error, host, clock_text=self._clock_text)
         except Exception as error:  # a verdict, never a traceback in the dialog
             log.exception("Connection test to %s failed unexpectedly", host)
             verdict = ConnectionVerdict(
@@ -154,7 +167,8 @@ class ConnectionTester:
         return verdict
 
 
-def verdict_for_error(error: PbxError, host: str) -> ConnectionVerdict:
+def verdict_for_error(error: PbxError, host: str, *,
+                      clock_text: Callable[[datetime], str] | None = None) -> ConnectionVerdict:
     """The verdict for a known failure of the test request."""
     detail = str(error)
     if isinstance(error, AuthError):
@@ -162,7 +176,7 @@ def verdict_for_error(error: PbxError, host: str) -> ConnectionVerdict:
     if isinstance(error, ConfigurationError | InvalidInputError):
         return _invalid(detail)
     if isinstance(error, RateLimitedError):
-        return _rate_limited_verdict(error)
+        return _rate_limited_verdict(error, clock_text or _hours_minutes)
     if isinstance(error, TlsError):
         return ConnectionVerdict(
             False, "Secure connection failed", detail,
@@ -203,9 +217,10 @@ def _auth_verdict(error: AuthError, host: str) -> ConnectionVerdict:
         VerdictKind.AUTH)
 
 
-def _rate_limited_verdict(error: RateLimitedError) -> ConnectionVerdict:
+def _rate_limited_verdict(error: RateLimitedError,
+                          clock_text: Callable[[datetime], str]) -> ConnectionVerdict:
     if isinstance(error, BudgetExhaustedError):
-        when = f"Test again after {error.available_at.astimezone():%H:%M:%S}."
+        when = f"Test again at {clock_text(error.available_at)}."
         title = "Request budget used up"
     else:
         title = "The PBX is limiting requests"

@@ -40,6 +40,7 @@ from pbxdesk.api.budget import RequestBudget
 from pbxdesk.phone import default_region_from_locale
 from pbxdesk.secrets import ApiKeyStore, KeyStorageError, keyring_available
 from pbxdesk.services.connection import ConnectionTester, ConnectionVerdict, api_key_problem
+from pbxdesk.services.waits import local_short_time
 from pbxdesk.settings import SPECS, Settings, check_base_url, validate
 from pbxdesk.tasks import TaskKeeper
 from pbxdesk.ui.dialogs import DialogService
@@ -419,7 +420,8 @@ def open_settings_dialog(host: SettingsHost, *, tester: ConnectionTester | None 
     key of ``host.settings`` is shown. ``link_panel``: see :class:`SettingsDialog`.
     """
     dialog = SettingsDialog(host.settings, host.key_store,
-                            tester or ConnectionTester(host.connection_budget()),
+                            tester or ConnectionTester(host.connection_budget(),
+                                                       clock_text=local_short_time),
                             tasks=host.tasks, api_key=api_key, link_panel=link_panel,
                             parent=host.window)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

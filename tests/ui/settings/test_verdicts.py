@@ -8,6 +8,8 @@ nobody trusts. The verdict must name the cause and the fix, never a traceback.
 
 from __future__ import annotations
 
+import asyncio
+import re
 import shutil
 from collections.abc import Callable
 
@@ -19,7 +21,7 @@ from pbxdesk.api.budget import RequestBudget
 from pbxdesk.logs import redact
 from pbxdesk.sandbox import Sandbox
 from pbxdesk.sandbox.server import SandboxServer
-from pbxdesk.services.connection import VerdictKind
+from pbxdesk.services.connection import ConnectionTester, VerdictKind
 from pbxdesk.settings import ApiVersion, Settings
 from tests.fixtures.sandbox import SANDBOX_API_KEY
 from tests.ui.settings.conftest import CannedServer, MakeDialog
@@ -132,8 +134,18 @@ def test_spent_budget_sends_nothing_and_says_when(qtbot: QtBot, make_dialog: Mak
     verdict = run_connection_test(qtbot, dialog)
     assert verdict.kind is VerdictKind.RATE_LIMITED
     assert verdict.title == "Request budget used up"
-    assert verdict.remedy.startswith("Test again after ")
+    # The next whole minute, without seconds: never an invitation to try too early.
+    assert re.fullmatch(r"Test again at \d\d:\d\d\.", verdict.remedy)
     assert budget.used() == 1
+
+
+def test_the_dialog_writes_times_in_the_locales_clock(sandbox_server: SandboxServer) -> None:
+    budget = RequestBudget(limit=1)
+    budget.take()
+    tester = ConnectionTester(budget, clock_text=lambda moment: f"<{moment:%M}>")
+    verdict = asyncio.run(tester.test(Settings(base_url=sandbox_server.base_url),
+                                      SANDBOX_API_KEY))
+    assert re.fullmatch(r"Test again at <\d\d>\.", verdict.remedy)
 
 
 def test_html_page_is_an_unexpected_answer(qtbot: QtBot, make_dialog: MakeDialog,
