@@ -8,6 +8,7 @@ package's parts, each importable from ``pbxdesk.phone``:
   (clipboard);
 - ``uri``: :func:`parse_uri` for ``tel:``, ``callto:`` and ``sip:`` links;
 - ``numbers``: one number as a whole (extensions, emergency numbers, validity);
+- ``partial``: numbers on their way ("0412 345": too short, keep typing);
 - ``display``: :func:`format_for_display`, :func:`normalize_api_number`,
   :func:`format_as_you_type`, :func:`country_name`;
 - ``search``: :func:`search_digits` for the call store;

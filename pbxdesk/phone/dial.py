@@ -67,7 +67,7 @@ def parse_dial_input(
         # "tel:+61 412 345 678" is a link written loosely; "tel:… call me" is text.
         if isinstance(linked, DialTarget) or not any(ch.isspace() for ch in cleaned):
             return _with_text(linked, text)
-    result = parse_number_text(cleaned, default_region, max_extension_digits)
+    result = parse_number_text(cleaned, default_region, max_extension_digits, typed=True)
     if isinstance(result, DialTarget) or not cleaned or looks_like_number(cleaned):
         return _with_text(result, text)
     found = _search(cleaned, default_region)

@@ -4,7 +4,9 @@ Owns the decision every entry point shares, for text already cleaned by
 :func:`pbxdesk.phone.text.clean` that should be a number as a whole:
 
 - digits only, :data:`MIN_EXTENSION_DIGITS` up to ``max_extension_digits`` long →
-  an internal extension, dialled as is (never turned into E.164);
+  an internal extension, dialled as is (never turned into E.164), unless they
+  begin with a trunk or international prefix that starts with 0 (see
+  :func:`_begins_with_dialling_prefix`): "0412" is the start of a mobile number;
 - an emergency number → not dialable. Click-to-call makes the PBX place the call
   with no one watching the handset ring, from an extension whose emergency
   location may not be set, so pbxdesk never starts one; the agent is told to use
@@ -15,15 +17,30 @@ Owns the decision every entry point shares, for text already cleaned by
   them (100 in India, 111 in New Zealand) cannot be click-called either: the
   safe side of a rare clash;
 - anything else → phonenumbers decides (national and international prefixes,
-  trunk prefixes, vanity letters, "ext." suffixes) and must call it valid.
+  trunk prefixes, vanity letters, "ext." suffixes) and must call it valid. A
+  number that is not says why; one that a valid number begins with (the agent
+  is still typing) says "keep typing" (:mod:`pbxdesk.phone.partial`).
 """
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
-from phonenumbers import NumberParseException, ValidationResult, shortnumberinfo
+from phonenumbers import (
+    NumberParseException,
+    PhoneMetadata,
+    ValidationResult,
+    shortnumberinfo,
+)
 
 from pbxdesk.phone.display import country_name, describe, describe_extension
+from pbxdesk.phone.partial import (
+    begins_international_prefix,
+    begins_valid_number,
+    overruns_valid_number,
+    unfinished_international_number,
+)
 from pbxdesk.phone.region import normalize_region
 from pbxdesk.phone.results import MIN_EXTENSION_DIGITS, DialResult, NotDialable, Reason
 from pbxdesk.phone.text import compact, is_digit_string
@@ -45,6 +62,7 @@ def parse_number_text(
     max_extension_digits: int,
     *,
     extension: str | None = None,
+    typed: bool = False,
 ) -> DialResult:
     """The target ``text`` names as a whole, or why it names none.
 
@@ -54,6 +72,8 @@ def parse_number_text(
         max_extension_digits: longest internal extension; below
             :data:`MIN_EXTENSION_DIGITS` turns extension detection off.
         extension: an extension found outside ``text`` (an RFC 3966 ``;ext=``).
+        typed: ``text`` is being typed (the dial box): a number too short to
+            be valid, but on its way to one, says "keep typing".
     """
     region = normalize_region(default_region)
     stripped = text.strip()
@@ -63,10 +83,14 @@ def parse_number_text(
     if is_digit_string(digits):
         if is_emergency_number(digits, region):
             return NotDialable(Reason.EMERGENCY, emergency_message(digits), text)
-        if MIN_EXTENSION_DIGITS <= len(digits) <= max_extension_digits:
+        if MIN_EXTENSION_DIGITS <= len(digits) <= max_extension_digits and not (
+            _begins_with_dialling_prefix(digits, region)
+        ):
             return describe_extension(digits)
         if len(digits) < MIN_EXTENSION_DIGITS:
             return NotDialable(Reason.TOO_SHORT, _TOO_SHORT_EXTENSION, text)
+        if begins_international_prefix(digits, region):
+            return _too_short("", text, typed=typed)
     if not any(ch.isalnum() for ch in stripped):
         return NotDialable(Reason.NOT_A_NUMBER, _NOT_A_NUMBER, text)
     if len(stripped) > _PARSE_LIMIT:
@@ -74,12 +98,12 @@ def parse_number_text(
     try:
         number = phonenumbers.parse(stripped, region)
     except NumberParseException as error:
-        return _parse_error(error, stripped, region, text)
+        return _parse_error(error, stripped, region, text, typed=typed)
     if extension:
         number.extension = extension
     if phonenumbers.is_valid_number(number):
         return describe(number, region)
-    return _invalid(number, region, text)
+    return _invalid(number, region, text, typed=typed)
 
 
 def is_emergency_number(digits: str, region: str | None) -> bool:
@@ -93,14 +117,57 @@ def emergency_message(digits: str) -> str:
     return f"{digits} is an emergency number. pbxdesk never calls emergency numbers: use a phone."
 
 
+def _begins_with_dialling_prefix(digits: str, region: str | None) -> bool:
+    """True when ``digits`` of extension length are the start of a number, not an extension.
+
+    Only a leading 0 counts, in a country whose trunk prefix (0 in Australia, the
+    UK, Germany, New Zealand; 06 in Hungary) or international prefix (00, 011,
+    0011) starts with 0: all but a handful. There "0412", "02 9876", "06 12"
+    (Rome: Italy keeps the 0 in its numbers) and "011 44" are numbers being
+    typed, and dialling them as an extension would ring the wrong phone. PBXs
+    keep 0 for the operator or an outside line, so extensions seldom begin with
+    it. The other trunk prefixes, 1 (the US, Canada) and 8 (Russia and its
+    neighbours), begin everyday extensions (1002, 800), so there a digit string
+    of extension length stays an extension, and "1 212 5" is read as a number
+    once it is longer than an extension can be. Without a default country any
+    prefix is possible, and a leading 0 is read as one.
+    """
+    if not digits.startswith("0"):
+        return False
+    metadata = PhoneMetadata.metadata_for_region(region) if region else None
+    if metadata is None:
+        return True
+    international = metadata.international_prefix or ""
+    if any(
+        prefix.startswith("0")
+        for prefix in (
+            metadata.national_prefix or "",
+            metadata.preferred_international_prefix or "",
+            international,
+        )
+    ):
+        return True
+    # A pattern such as Chile's "(?:0|1(?:1[0-69]|…))0".
+    return bool(international) and re.match(f"(?:{international})", digits) is not None
+
+
 def _parse_error(
-    error: NumberParseException, stripped: str, region: str | None, text: str
+    error: NumberParseException, stripped: str, region: str | None, text: str, *, typed: bool
 ) -> NotDialable:
     kind = error.error_type
     if kind == NumberParseException.INVALID_COUNTRY_CODE:
         if region is None and not stripped.startswith("+"):
             return NotDialable(Reason.NO_COUNTRY, _NO_COUNTRY, text)
         return NotDialable(Reason.UNKNOWN_COUNTRY_CODE, _UNKNOWN_COUNTRY_CODE, text)
+    if kind in (
+        NumberParseException.TOO_SHORT_AFTER_IDD,
+        NumberParseException.TOO_SHORT_NSN,
+        NumberParseException.NOT_A_NUMBER,
+    ):
+        # phonenumbers refuses "+61" and "0011 61 4" outright: numbers on their way.
+        code = unfinished_international_number(compact(stripped), region)
+        if code is not None:
+            return _too_short(_where(code, region) if code else "", text, typed=typed)
     if kind in (NumberParseException.TOO_SHORT_NSN, NumberParseException.TOO_SHORT_AFTER_IDD):
         return NotDialable(Reason.TOO_SHORT, "That number is too short.", text)
     if kind == NumberParseException.TOO_LONG:
@@ -108,12 +175,22 @@ def _parse_error(
     return NotDialable(Reason.NOT_A_NUMBER, _NOT_A_NUMBER, text)
 
 
-def _invalid(number: phonenumbers.PhoneNumber, region: str | None, text: str) -> NotDialable:
+def _invalid(
+    number: phonenumbers.PhoneNumber, region: str | None, text: str, *, typed: bool
+) -> NotDialable:
     """Why a parsed ``number`` is not valid, naming where it was read as being."""
     where = _where(number.country_code or 0, region)
     possible = phonenumbers.is_possible_number_with_reason(number)
     if possible == ValidationResult.INVALID_COUNTRY_CODE:
         return NotDialable(Reason.UNKNOWN_COUNTRY_CODE, _UNKNOWN_COUNTRY_CODE, text)
+    # phonenumbers checks lengths per country, not per kind of number: in
+    # Australia "0412 345" has as many digits as a 13 number, yet it is the start
+    # of a mobile number, and "0412 345 6789" a mobile number and one digit more.
+    code, national = number.country_code or 0, phonenumbers.national_significant_number(number)
+    if begins_valid_number(code, national):
+        return _too_short(where, text, typed=typed)
+    if overruns_valid_number(code, national):
+        return NotDialable(Reason.TOO_LONG, f"That number is too long {where}.", text)
     # "Local only" means dialable without an area code from inside the area, which
     # a hosted PBX is not: for our purpose that is too short.
     if possible in (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY):
@@ -124,6 +201,19 @@ def _invalid(number: phonenumbers.PhoneNumber, region: str | None, text: str) ->
         message = f"That number has the wrong number of digits {where}."
         return NotDialable(Reason.INVALID_FOR_COUNTRY, message, text)
     return NotDialable(Reason.INVALID_FOR_COUNTRY, f"That isn't a valid number {where}.", text)
+
+
+def _too_short(where: str, text: str, *, typed: bool) -> NotDialable:
+    """Too short, where a number (of the country ``where`` names) starts this way.
+
+    Typed into the dial box or the command line, the agent is on the way to it;
+    copied or linked text is simply missing digits.
+    """
+    if typed:
+        message = f"Too short {where or 'for a phone number'}: keep typing."
+    else:
+        message = f"That number is too short {where}." if where else "That number is too short."
+    return NotDialable(Reason.TOO_SHORT, message, text)
 
 
 def _where(country_code: int, region: str | None) -> str:

@@ -82,6 +82,28 @@ CASES: list[tuple[str, str | None, str | Reason]] = [
     ("123456", "DE", "ext 123456"),
     ("٢٠٠١", "AU", "ext 2001"),
     ("1002", None, "ext 1002"),
+    ("201", "AU", "ext 201"),
+    ("1002", "US", "ext 1002"),  # the US trunk prefix 1 begins everyday extensions
+    # NANP has no sign that six digits are a number being typed: the PBX decides.
+    ("212 555", "US", "ext 212555"),
+    # A leading 0 is a trunk or international prefix, never an extension: each of
+    # these is a number on its way (the dial pad reads the field on every key).
+    ("04", "AU", R.TOO_SHORT),
+    ("0412", "AU", R.TOO_SHORT),
+    ("0412 34", "AU", R.TOO_SHORT),
+    ("0412 345", "AU", R.TOO_SHORT),
+    ("0412 345 67", "AU", R.TOO_SHORT),
+    ("02 9876", "AU", R.TOO_SHORT),
+    ("(02) 9876 543", "AU", R.TOO_SHORT),
+    ("0207", "GB", R.TOO_SHORT),
+    ("06 12", "IT", R.TOO_SHORT),  # Italy keeps the 0 in its numbers
+    ("0011 44", "AU", R.TOO_SHORT),
+    ("011 44 20", "US", R.TOO_SHORT),
+    ("0412", None, R.NO_COUNTRY),
+    # Longer than an extension, a number starting with the US trunk prefix.
+    ("1 212 555", "US", R.TOO_SHORT),
+    ("212 555 0", "US", R.TOO_SHORT),
+    ("1 212 555 0100", "US", "+12125550100"),
     # Numbers inside text.
     ("Call me on (02) 9876 5432 tomorrow", "AU", "+61298765432"),
     ("Mobile: 0412 345 678.", "AU", "+61412345678"),
@@ -101,14 +123,16 @@ CASES: list[tuple[str, str | None, str | Reason]] = [
     ("\u200e\u200f", "AU", R.EMPTY),
     ("5", "AU", R.TOO_SHORT),
     ("+61412", "AU", R.TOO_SHORT),
+    ("+614", "AU", R.TOO_SHORT),
+    ("+61", "AU", R.TOO_SHORT),
     ("+44 20 7946", "AU", R.TOO_SHORT),
     ("+61 412 345 678 999 999", "AU", R.TOO_LONG),
     ("0412 345 678 901 234", "AU", R.TOO_LONG),
+    ("0412 345 6789", "AU", R.TOO_LONG),  # a valid mobile number and one digit more
     ("1" * 300, "AU", R.TOO_LONG),
     ("9876 5432", "AU", R.INVALID_FOR_COUNTRY),
-    ("(02) 9876 543", "AU", R.INVALID_FOR_COUNTRY),
     ("+1 999 555 1234", "GB", R.INVALID_FOR_COUNTRY),
-    ("1-800-FLOWERS", "AU", R.INVALID_FOR_COUNTRY),
+    ("1-800-FLOWERS", "AU", R.TOO_LONG),  # 1800 356 937 is an Australian number, and 7 more
     ("+999 1234 5678", "AU", R.UNKNOWN_COUNTRY_CODE),
     ("00 999 1234 5678", "GB", R.UNKNOWN_COUNTRY_CODE),
     ("0412 345 678", None, R.NO_COUNTRY),

@@ -85,7 +85,9 @@ def test_short_figures_in_prose_are_not_taken_for_extensions() -> None:
         ("0412 345 678 901 234", Reason.TOO_LONG),
         ("000", Reason.EMERGENCY),
         # A number-shaped candidate that fails reports why.
-        ("Call me on (02) 9876 543 tomorrow", Reason.INVALID_FOR_COUNTRY),
+        ("Call me on 9876 5432 tomorrow", Reason.INVALID_FOR_COUNTRY),
+        ("Call me on (02) 9876 543 tomorrow", Reason.TOO_SHORT),  # a digit left out
+        ("0412", Reason.TOO_SHORT),  # the start of a mobile number, not an extension
     ],
 )
 def test_reports_why_nothing_is_dialable(text: str, reason: Reason) -> None:
@@ -93,6 +95,8 @@ def test_reports_why_nothing_is_dialable(text: str, reason: Reason) -> None:
 
     assert isinstance(result, NotDialable), result
     assert result.reason is reason
+    # Copied text is not being typed: it is missing digits, typing more will not help.
+    assert "keep typing" not in result.message
 
 
 def test_only_the_first_part_of_a_huge_text_is_scanned() -> None:

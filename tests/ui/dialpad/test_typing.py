@@ -22,7 +22,11 @@ def digits_before_cursor(text: str, cursor: int) -> str:
     ("+442079460958", "+44 20 7946 0958",
      "Will dial +44 20 7946 0958 (United Kingdom, landline)", True),
     ("1002", "1002", "Will dial extension 1002", True),
-    ("04123456789", "04123456789", "That isn't a valid number for Australia (+61).", False),
+    ("04123456789", "04123456789", "That number is too long for Australia (+61).", False),
+    # On the way to a mobile number: never "Will dial extension 041234".
+    ("041234", "0412 34", "Too short for Australia (+61): keep typing.", False),
+    ("0412345", "0412 345", "Too short for Australia (+61): keep typing.", False),
+    ("98765432", "98765432", "That isn't a valid number for Australia (+61).", False),
     ("4", "4", "That's too short for a phone number or an extension.", False),
     ("000", "000",
      "000 is an emergency number. pbxdesk never calls emergency numbers: use a phone.", False),
@@ -150,13 +154,16 @@ def test_keys_stay_put_while_the_preview_changes_length(qtbot: QtBot,
     metrics = pad.preview.fontMetrics()
     key_tops: set[int] = set()
     preview_lines: set[int] = set()
-    for digit in "0412345678":
-        click(qtbot, pad.keypad.buttons[digit])
-        qtbot.wait(10)  # the layout settles
-        key_tops.add(pad.keypad.mapTo(pad, pad.keypad.rect().topLeft()).y())
-        text = metrics.boundingRect(QRect(0, 0, pad.preview.width(), 1000),
-                                    Qt.TextFlag.TextWordWrap, pad.preview.text())
-        preview_lines.add(round(text.height() / metrics.lineSpacing()))
+    # An extension (a short preview), then a mobile number ("keep typing" on the way).
+    for number in ("1002", "0412345678"):
+        pad.number.clear()
+        for digit in number:
+            click(qtbot, pad.keypad.buttons[digit])
+            qtbot.wait(10)  # the layout settles
+            key_tops.add(pad.keypad.mapTo(pad, pad.keypad.rect().topLeft()).y())
+            text = metrics.boundingRect(QRect(0, 0, pad.preview.width(), 1000),
+                                        Qt.TextFlag.TextWordWrap, pad.preview.text())
+            preview_lines.add(round(text.height() / metrics.lineSpacing()))
     assert pad.number.text() == "0412 345 678"
     assert preview_lines >= {1, 2}  # the text did switch between one line and two
     assert len(key_tops) == 1
