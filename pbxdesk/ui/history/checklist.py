@@ -21,7 +21,7 @@ Entry = tuple[Hashable, str]
 """A key (what the filter uses) and its label."""
 
 
-class _StayOpenMenu(QMenu):
+class StayOpenMenu(QMenu):
     """A menu whose checkable actions toggle without closing it."""
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
@@ -54,7 +54,7 @@ class CheckList(QPushButton):
         super().__init__(parent)
         self._singular = singular
         self._plural = plural
-        self._menu = _StayOpenMenu(self)
+        self._menu = StayOpenMenu(self)
         self._menu.setAccessibleName(f"Choose {plural}")
         self._all = QAction(f"All {plural}", self._menu)
         self._all.setCheckable(True)

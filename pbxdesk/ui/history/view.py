@@ -1,5 +1,5 @@
-"""The history table widget: fixed row heights, measured column widths, page keys,
-and a centred message instead of an empty grid.
+"""The history table widget: fixed row heights, measured column widths, movable
+columns, page keys, and a centred message instead of an empty grid.
 
 Nothing here walks the rows: heights are fixed and widths come from each
 column's sample text (qt-notes "Big tables": resizing to contents over a large
@@ -60,7 +60,10 @@ class HistoryView(QTableView):
         rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
         rows.hide()
         header = self.horizontalHeader()
+        # Columns are reordered by dragging their titles and chosen from the header's
+        # context menu (columnmenu.py); the tab keeps the result (headerstate.py).
         header.setSectionsMovable(True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
         header.setResizeContentsPrecision(0)
@@ -80,21 +83,30 @@ class HistoryView(QTableView):
     def _on_double_clicked(self, index: QModelIndex) -> None:
         self.sig_row_activated.emit(index.row())
 
-    def apply_column_widths(self, columns: Sequence[Column]) -> None:
-        """Make each column as wide as its sample text, in bold (missed rows are bold)."""
+    def column_width(self, column: Column) -> int:
+        """The default width of ``column``: its sample text in bold (missed rows are bold),
+        or its title with room for the sort arrow, whichever is wider."""
         bold = QFont(self.font())
         bold.setBold(True)
-        metrics = QFontMetrics(bold)
-        header_metrics = self.horizontalHeader().fontMetrics()
-        locale = QLocale()
+        sample = column.sample
+        if column.field in TIME_FIELDS:
+            sample = format_time(_SAMPLE_TIME, QLocale())
+        title_width = self.horizontalHeader().fontMetrics().horizontalAdvance(column.title)
+        return max(QFontMetrics(bold).horizontalAdvance(sample) + _CELL_PADDING,
+                   title_width + _SORT_ARROW + _CELL_PADDING)
+
+    def apply_column_widths(self, columns: Sequence[Column]) -> None:
+        """Make each column its default width (see :meth:`column_width`)."""
         for number, column in enumerate(columns):
-            sample = column.sample
-            if column.field in TIME_FIELDS:
-                sample = format_time(_SAMPLE_TIME, locale)
-            width = max(metrics.horizontalAdvance(sample) + _CELL_PADDING,
-                        header_metrics.horizontalAdvance(column.title) + _SORT_ARROW
-                        + _CELL_PADDING)
-            self.setColumnWidth(number, width)
+            self.setColumnWidth(number, self.column_width(column))
+
+    def reset_columns(self, columns: Sequence[Column]) -> None:
+        """Every column shown, in the model's order, at its default width."""
+        header = self.horizontalHeader()
+        for logical in range(header.count()):
+            header.moveSection(header.visualIndex(logical), logical)
+            header.showSection(logical)
+        self.apply_column_widths(columns)
 
     def show_empty(self, text: str, hint: str = "") -> None:
         """Show ``text`` (and a smaller ``hint`` under it) over the empty grid."""
