@@ -1,9 +1,10 @@
 """One call-history tab (user, queue or ring-group calls): composes the parts.
 
 :class:`HistoryTab` wires the filter bar, the windowed table, the paging bar,
-the row actions and the CSV exporter; all of its wiring is in
-``_connect_signals``. It reads only the store; when a filter reaches into a
-period the store has not synced, it asks the main window for a backfill.
+the row actions, the column chooser (whose layout it keeps in the store, per
+kind) and the CSV exporter; all of its wiring is in ``_connect_signals``. It
+reads only the store; when a filter reaches into a period the store has not
+synced, it asks the main window for a backfill.
 """
 
 from __future__ import annotations
@@ -23,15 +24,18 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtWidgets import QHBoxLayout, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QHideEvent
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from pbxdesk.api.models import CallKind
 from pbxdesk.store import CallFilter, CallStore, StoreError
 from pbxdesk.ui.dialogs import DialogService
 from pbxdesk.ui.history.actions import RowActions
+from pbxdesk.ui.history.columnmenu import ColumnMenu
 from pbxdesk.ui.history.dates import DatePreset, local_today
 from pbxdesk.ui.history.export import Exporter
 from pbxdesk.ui.history.filterbar import FilterBar, user_entries
+from pbxdesk.ui.history.headerstate import HeaderMemory, state_key
 from pbxdesk.ui.history.model import HistoryModel
 from pbxdesk.ui.history.pagingbar import PagingBar
 from pbxdesk.ui.history.view import HistoryView
@@ -55,7 +59,7 @@ class HistoryTab(QWidget):
 
     Attributes:
         model: the :class:`HistoryModel`; view: the :class:`HistoryView`;
-        filter_bar, paging, row_actions, exporter: the parts.
+        filter_bar, paging, row_actions, column_menu, header_memory, exporter: the parts.
     """
 
     sig_call_back_requested = Signal(str)
@@ -87,10 +91,26 @@ class HistoryTab(QWidget):
         self.view = HistoryView(self)
         self.view.setModel(self.model)
         self.view.apply_column_widths(self.model.columns)
+        self.header_memory = HeaderMemory(self.view.horizontalHeader(), store.values,
+                                          state_key(kind),
+                                          [column.field.value for column in self.model.columns],
+                                          self)
+        # Before sorting is switched on: the saved state brings a sort indicator of its
+        # own, and announcing it would re-sort the model. Every tab opens newest first.
+        self.header_memory.restore()
         self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.view.setSortingEnabled(True)  # the header now calls model.sort (SQL)
         self.paging = PagingBar(self)
         self.row_actions = RowActions(self.view, self.model)
+        self.column_menu = ColumnMenu(self.view, self.model.columns)
+        self.row_actions.menu.addSeparator()
+        self.row_actions.menu.addMenu(self.column_menu.menu)
+        self.columns_button = QPushButton("Columns", self)
+        self.columns_button.setMenu(self.column_menu.menu)
+        self.columns_button.setAutoDefault(False)
+        self.columns_button.setAccessibleName("Choose columns")
+        self.columns_button.setToolTip("Show or hide columns, or reset them (also by "
+                                       "right-clicking a column title)")
         self.exporter = Exporter(store, self._dialogs, self)
         # Ctrl+F / Ctrl+E are the main window's actions (calling focus_search / export_csv
         # on the current tab): a second binding here would make Qt drop both as ambiguous.
@@ -104,13 +124,20 @@ class HistoryTab(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.filter_bar, 1)
         top.addWidget(self.export_button)
+        # Under the table, beside the page size: the filter row has no room left on a
+        # 1280-pixel screen with the dial pad docked (one more button there widens the
+        # window past the screen).
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.columns_button)
+        bottom.addSpacing(12)
+        bottom.addWidget(self.paging, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.paging)
+        layout.addLayout(bottom)
         chain: list[QWidget] = [*self.filter_bar.tab_chain, self.export_button, self.view,
-                                self.paging.page_size, self.paging.first,
+                                self.columns_button, self.paging.page_size, self.paging.first,
                                 self.paging.previous, self.paging.next, self.paging.last]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
@@ -127,6 +154,10 @@ class HistoryTab(QWidget):
         self.row_actions.sig_call_back_requested.connect(self.sig_call_back_requested)
         self.row_actions.sig_status_message.connect(self.sig_status_message)
         self.exporter.sig_status_message.connect(self.sig_status_message)
+        header = self.view.horizontalHeader()
+        header.sectionMoved.connect(self.header_memory.schedule_save)
+        header.sectionResized.connect(self.header_memory.schedule_save)
+        self.column_menu.sig_columns_changed.connect(self.header_memory.schedule_save)
 
     # -- the interface the main window uses ----------------------------------------------
 
@@ -184,6 +215,12 @@ class HistoryTab(QWidget):
         """Numbers are shown for this default country from now on."""
         self.model.set_default_region(code)
         self.row_actions.update_enabled()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        # The main window removes (so hides) its tabs before it closes the store, and the
+        # window hides them on quitting: a resize the save timer still holds is kept.
+        self.header_memory.flush()
+        super().hideEvent(event)
 
     # -- slots ---------------------------------------------------------------------------
 

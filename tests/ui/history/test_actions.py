@@ -148,7 +148,7 @@ def test_context_menu_names_the_number(make_tab: MakeTab, qtbot: QtBot) -> None:
     qtbot.waitUntil(menu.isVisible, timeout=2000)
     texts = [action.text() for action in menu.actions()]
     assert texts == [f"Call back {tab.model.formatter.number(call.caller_id)}",
-                     f"Copy number {call.caller_e164}", "Copy call ID"]
+                     f"Copy number {call.caller_e164}", "Copy call ID", "", "Columns"]
     assert tab.view.currentIndex().row() == row  # the clicked row became current
     menu.close()
 
@@ -156,21 +156,24 @@ def test_context_menu_names_the_number(make_tab: MakeTab, qtbot: QtBot) -> None:
 @pytest.mark.parametrize("kind", [CallKind.USER, CallKind.QUEUE])
 def test_every_control_has_a_name_and_a_tooltip(make_tab: MakeTab, kind: CallKind) -> None:
     tab = make_tab(kind)
-    controls = [*tab.filter_bar.tab_chain, tab.export_button, tab.paging.page_size,
-                tab.paging.first, tab.paging.previous, tab.paging.next, tab.paging.last]
+    controls = [*tab.filter_bar.tab_chain, tab.export_button, tab.columns_button,
+                tab.paging.page_size, tab.paging.first, tab.paging.previous, tab.paging.next,
+                tab.paging.last]
     for control in controls:
         assert control.accessibleName(), control
         assert control.toolTip(), control.accessibleName()
     assert tab.view.accessibleName() == "Calls"
-    # Tab order runs left to right through the filters, then the table, then paging.
+    # Tab order runs left to right through the filters, then the table, then the row
+    # under it (the columns, then paging).
     chain: list[QWidget] = []
     widget: QWidget | None = tab.filter_bar.preset
     while widget is not None and widget not in chain:
         chain.append(widget)
         widget = widget.nextInFocusChain()
     positions = [chain.index(control) for control in
-                 [*tab.filter_bar.tab_chain, tab.export_button, tab.view, tab.paging.page_size,
-                  tab.paging.first, tab.paging.previous, tab.paging.next, tab.paging.last]]
+                 [*tab.filter_bar.tab_chain, tab.export_button, tab.view, tab.columns_button,
+                  tab.paging.page_size, tab.paging.first, tab.paging.previous,
+                  tab.paging.next, tab.paging.last]]
     assert positions == sorted(positions)
 
 

@@ -184,7 +184,8 @@ def empty_store(tmp_path: Path) -> Iterator[CallStore]:
     store.close()
 
 
-def test_empty_states_are_said_in_words(make_tab: MakeTab, empty_store: CallStore) -> None:
+# The store first: fixtures end in reverse order, and a tab must not outlive its store.
+def test_empty_states_are_said_in_words(empty_store: CallStore, make_tab: MakeTab) -> None:
     tab = make_tab(CallKind.USER, store=empty_store)
     assert tab.model.total == 0
     assert tab.view.empty_label.isVisible()
