@@ -9,17 +9,15 @@ write is logged, not shown.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QByteArray
 from PySide6.QtWidgets import QMainWindow
 
 from pbxdesk.settings import SettingsError, write_json_atomically
+from pbxdesk.ui.qtstate import state_from_text, state_to_text
 
 log = logging.getLogger("pbxdesk.ui")
 
@@ -36,8 +34,8 @@ def save_window_state(window: QMainWindow, path: Path, *, dial_pad_shown: bool) 
     """
     document = {
         "version": STATE_VERSION,
-        "geometry": _encode(window.saveGeometry()),
-        "layout": _encode(window.saveState(LAYOUT_VERSION)),
+        "geometry": state_to_text(window.saveGeometry()),
+        "layout": state_to_text(window.saveState(LAYOUT_VERSION)),
         "dial_pad_shown": dial_pad_shown,
     }
     try:
@@ -62,8 +60,8 @@ def restore_window_state(window: QMainWindow, path: Path) -> bool | None:
         return None
     if not isinstance(document, dict) or document.get("version") != STATE_VERSION:
         return None
-    geometry = _decode(document.get("geometry"))
-    layout = _decode(document.get("layout"))
+    geometry = state_from_text(document.get("geometry"))
+    layout = state_from_text(document.get("layout"))
     restored = geometry is not None and window.restoreGeometry(geometry)
     if layout is not None:
         restored = window.restoreState(layout, LAYOUT_VERSION) or restored
@@ -71,16 +69,3 @@ def restore_window_state(window: QMainWindow, path: Path) -> bool | None:
     if not restored or not isinstance(shown, bool):
         return None
     return shown
-
-
-def _encode(data: QByteArray) -> str:
-    return base64.b64encode(bytes(data.data())).decode("ascii")
-
-
-def _decode(value: object) -> QByteArray | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return QByteArray(base64.b64decode(value, validate=True))
-    except (binascii.Error, ValueError):
-        return None

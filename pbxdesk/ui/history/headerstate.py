@@ -16,8 +16,6 @@ changes those, or old states would bring the old settings back.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 from collections.abc import Sequence
 from typing import Any, Final
@@ -27,6 +25,7 @@ from PySide6.QtWidgets import QHeaderView
 
 from pbxdesk.api.models import CallKind
 from pbxdesk.store import KeyValues, StoreError
+from pbxdesk.ui.qtstate import state_from_text, state_to_text
 
 log = logging.getLogger("pbxdesk.ui")
 
@@ -118,7 +117,7 @@ class HeaderMemory(QObject):
     def save(self) -> None:
         """Write the header's layout now (nothing when it is what the store has)."""
         self._timer.stop()
-        text = base64.b64encode(self._header.saveState().data()).decode("ascii")
+        text = state_to_text(self._header.saveState())
         if text == self._saved:
             return
         value = {"version": STATE_VERSION, "columns": self._fields, "state": text}
@@ -134,8 +133,4 @@ class HeaderMemory(QObject):
                 or stored.get("columns") != self._fields
                 or not isinstance(stored.get("state"), str)):
             return None
-        try:
-            raw = base64.b64decode(stored["state"], validate=True)
-        except (binascii.Error, ValueError):
-            return None
-        return QByteArray(raw) if raw else None
+        return state_from_text(stored["state"])
