@@ -24,7 +24,7 @@ from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
 from pbxdesk.session import Session
 from pbxdesk.settings import Settings
 from pbxdesk.store import StoreError
-from pbxdesk.ui.mainwindow import MainWindow
+from pbxdesk.ui.mainwindow import MainWindow, missed_shortcut_text
 from pbxdesk.ui.tray import TrayIcon
 
 log = logging.getLogger("pbxdesk.app")
@@ -221,7 +221,8 @@ class DesktopIntegration(QObject):
             # No tray to notify from: the status bar says it, without taking the focus.
             noun = "call" if update.new == 1 else "calls"
             self.window.status.showMessage(
-                f"{update.new} new missed {noun}: Calls > Show missed calls (Ctrl+M)", 30_000)
+                f"{update.new} new missed {noun}: Calls > Show missed calls "
+                f"({missed_shortcut_text()})", 30_000)
 
     def _show_missed_count(self, count: int) -> None:
         self.tray.set_missed_count(count)

@@ -9,6 +9,7 @@ and :meth:`attach_session`.
 from __future__ import annotations
 
 import contextlib
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -40,6 +41,15 @@ from pbxdesk.ui.windowstate import restore_window_state, save_window_state
 
 TAB_TITLES = {CallKind.USER: "&User calls", CallKind.QUEUE: "&Queue calls",
               CallKind.RING_GROUP: "&Ring group calls"}
+# Qt reads Ctrl as ⌘ on macOS, where ⌘M minimises the window: there it is ⌃M (Meta).
+MISSED_SHORTCUT = "Meta+M" if sys.platform == "darwin" else "Ctrl+M"
+
+
+def missed_shortcut_text() -> str:
+    """The Show missed calls shortcut as this platform writes it ("Ctrl+M", "⌃M")."""
+    return QKeySequence(MISSED_SHORTCUT).toString(QKeySequence.SequenceFormat.NativeText)
+
+
 # Sync pages arrive quickly; re-reading the views once per burst is enough.
 RELOAD_COALESCE_MS = 300
 
@@ -138,8 +148,9 @@ class MainWindow(QMainWindow):
         self.dial_clipboard_action = action("Dial &copied number", "Ctrl+Shift+D",
                                             "Put the number you copied in the dial pad "
                                             "(Ctrl+Shift+D)")
-        self.show_missed_action = action("Show &missed calls", "Ctrl+M",
-                                         "Your inbound missed calls, newest first (Ctrl+M)")
+        self.show_missed_action = action("Show &missed calls", MISSED_SHORTCUT,
+                                         "Your inbound missed calls, newest first "
+                                         f"({missed_shortcut_text()})")
         self.export_action = action("&Export CSV…", "Ctrl+E",
                                     "Export every call matching the filters (Ctrl+E)")
         self.settings_action = action("&Settings…", "Ctrl+,", "Connection and app settings")
