@@ -8,6 +8,7 @@ check *which* moment the banner names.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.client import ClientSettings, PbxClient
+from pbxdesk.api.models import CallKind
 from pbxdesk.api.retry import NO_RETRY
 from pbxdesk.sandbox import Sandbox
 from pbxdesk.services import waits
@@ -158,3 +160,35 @@ def test_a_spent_budget_names_the_budget_and_the_resume_time(
     assert env.sandbox.request_count == 2
     qtbot.waitUntil(lambda: bool(env.finished), timeout=8000)
     assert env.started[1] >= available_at
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX; CI runs Linux")
+def test_a_full_disk_stops_the_sync_with_what_to_do_and_the_next_sync_completes(
+        qtbot: QtBot, make_sync: MakeSync, tmp_path: Path) -> None:
+    import resource
+
+    env = make_sync()
+    store = env.service.engine.store
+    files = [tmp_path / "calls-0.sqlite3", tmp_path / "calls-0.sqlite3-wal"]
+    biggest = max(file.stat().st_size for file in files if file.exists())
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    # No file of this process may grow past this: the disk is "full" for the store.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (biggest + 64 * 1024, hard))
+    try:
+        env.service.start_sync()
+        qtbot.waitUntil(lambda: bool(env.failed), timeout=20_000)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    text = env.failed[0][1]
+    # What to do, not just what went wrong. A file-size limit reads to SQLite as an I/O
+    # error rather than SQLITE_FULL (tests/store covers that message); both say it.
+    assert "Free some space" in text or "Check that the disk" in text, text
+    assert env.posted
+    assert env.posted[-1].severity is Severity.ERROR
+    stored_before = store.count()
+
+    env.service.start_sync()  # space was freed: the next sync picks up where it stopped
+    qtbot.waitUntil(lambda: bool(env.finished), timeout=30_000)
+    expected = sum(env.sandbox.row_count(kind) for kind in CallKind)
+    assert store.count() == expected >= stored_before
+    assert env.cleared[-1] == "sync"
