@@ -14,8 +14,6 @@ from pbxdesk.phone.region import normalize_region
 from pbxdesk.phone.results import MAX_EXTENSION_DIGITS, DialTarget
 from pbxdesk.phone.text import clean, compact, is_digit_string
 
-# phonenumbers' region for numbers that belong to no country (+800, +882 …).
-NON_GEOGRAPHIC_REGION = "001"
 # Longest digit string the dial pad formats: E.164 allows 15 digits; an
 # international prefix and an extension add a few. Beyond that it is not a number.
 _AS_YOU_TYPE_MAX = 24
@@ -58,20 +56,13 @@ def number_type_text(number: PhoneNumber) -> str:
 
 def describe(number: PhoneNumber, default_region: str | None) -> DialTarget:
     """The :class:`DialTarget` for a valid ``number`` (its extension included)."""
-    region = phonenumbers.region_code_for_number(number)
-    international = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
-    region_name = "International" if region == NON_GEOGRAPHIC_REGION else country_name(region)
-    type_text = number_type_text(number)
-    label = ", ".join(part for part in (region_name, type_text) if part)
     return DialTarget(
         e164=phonenumbers.format_number(number, PhoneNumberFormat.E164),
         extension=number.extension or None,
         display=_display_format(number, default_region),
-        international=international,
-        region=region,
-        region_name=region_name,
-        number_type=type_text,
-        description=f"{international} ({label})" if label else international,
+        international=phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),
+        region=phonenumbers.region_code_for_number(number),
+        number_type=number_type_text(number),
     )
 
 
@@ -83,9 +74,7 @@ def describe_extension(digits: str) -> DialTarget:
         display=digits,
         international=digits,
         region=None,
-        region_name="",
         number_type="extension",
-        description=f"Extension {digits}",
     )
 
 
