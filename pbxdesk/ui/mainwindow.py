@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QStackedWidget,
     QTabWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +33,7 @@ from pbxdesk.ui.dialpad import DialPad
 from pbxdesk.ui.history import HistoryTab
 from pbxdesk.ui.history.dates import DatePreset
 from pbxdesk.ui.icons import action_icon
+from pbxdesk.ui.menus import add_toolbar, fill_menu_bar
 from pbxdesk.ui.paddock import DialPadDock
 from pbxdesk.ui.statusbar import SyncStatusBar
 from pbxdesk.ui.welcome import WelcomePage
@@ -169,38 +169,18 @@ class MainWindow(QMainWindow):
             self.tab_actions.append(switch)
         self._set_action_icons()
 
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        file_menu.addAction(self.export_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        view_menu = menu.addMenu("&View")
-        for switch in self.tab_actions:
-            view_menu.addAction(switch)
-        view_menu.addSeparator()
-        view_menu.addAction(self.search_action)
-        calls_menu = menu.addMenu("&Calls")
-        calls_menu.addAction(self.dial_action)
-        calls_menu.addAction(self.dial_clipboard_action)
-        calls_menu.addAction(self.show_missed_action)
-        calls_menu.addSeparator()
-        calls_menu.addAction(self.refresh_action)
-        tools_menu = menu.addMenu("&Tools")
-        tools_menu.addAction(self.settings_action)
-        self.help_menu = menu.addMenu("&Help")
-        about = self.help_menu.addAction(f"pbxdesk {__version__}")
-        about.setEnabled(False)
-
-        self.toolbar = QToolBar("Main toolbar", self)
-        self.toolbar.setObjectName("mainToolbar")
-        self.toolbar.setMovable(False)
-        self.toolbar.setAccessibleName("Main toolbar")
-        # Words beside the icons: an agent should not have to hover to learn a button.
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for made in (self.refresh_action, self.dial_action, self.export_action,
-                     self.settings_action):
-            self.toolbar.addAction(made)
-        self.addToolBar(self.toolbar)
+        menus = fill_menu_bar(self.menuBar(), (
+            ("&File", (self.export_action, None, self.quit_action)),
+            ("&View", (*self.tab_actions, None, self.search_action)),
+            ("&Calls", (self.dial_action, self.dial_clipboard_action, self.show_missed_action,
+                        None, self.refresh_action)),
+            ("&Tools", (self.settings_action,)),
+            ("&Help", ()),
+        ))
+        self.help_menu = menus["&Help"]
+        self.help_menu.addAction(f"pbxdesk {__version__}").setEnabled(False)
+        self.toolbar = add_toolbar(self, "Main toolbar", "mainToolbar", (
+            self.refresh_action, self.dial_action, self.export_action, self.settings_action))
 
     def _set_action_icons(self) -> None:
         """Theme icons where the desktop has them, else ours tinted to this palette."""
