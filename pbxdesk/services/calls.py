@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Final
 
 from PySide6.QtCore import QObject, Signal
@@ -52,7 +52,7 @@ from pbxdesk.services.calltrack import (
     wake_times,
 )
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
-from pbxdesk.services.waits import TimeText, local_short_time, rate_limit_reason, wait_seconds
+from pbxdesk.services.waits import TimeText, local_short_time, rate_limit_reason, resume_time
 from pbxdesk.store import CallStore, StoreError
 from pbxdesk.tasks import TaskKeeper
 
@@ -314,8 +314,7 @@ class CallService(QObject):
 
     def _rate_limit_text(self, error: RateLimitedError) -> str:
         """Who asked to wait and when calling works again ("… Try again at 3:42 pm.")."""
-        again = (error.available_at if isinstance(error, BudgetExhaustedError)
-                 else self._wall_clock() + timedelta(seconds=wait_seconds(error)))
+        again = resume_time(error, self._wall_clock())
         return (f"{rate_limit_reason(error, self._client.budget)}. "
                 f"Try again at {self._time_text(again)}.")
 

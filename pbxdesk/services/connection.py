@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 import httpx
@@ -35,6 +35,7 @@ from pbxdesk.api.errors import (
     TruncatedError,
 )
 from pbxdesk.logs import redact
+from pbxdesk.services.waits import next_whole_minute
 from pbxdesk.settings import Settings, check_base_url, validate
 
 __all__ = ["ConnectionTester", "ConnectionVerdict", "TransportFactory", "VerdictKind",
@@ -108,11 +109,8 @@ def api_key_problem(api_key: str) -> str | None:
 
 
 def _hours_minutes(moment: datetime) -> str:
-    """The next whole minute (never too early to try again), 24-hour local time."""
-    local = moment.astimezone()
-    if local.second or local.microsecond:
-        local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return f"{local:%H:%M}"
+    """24-hour local time, rounded up (never too early to try again)."""
+    return f"{next_whole_minute(moment):%H:%M}"
 
 
 class ConnectionTester:

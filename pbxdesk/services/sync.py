@@ -12,14 +12,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from pbxdesk.api.errors import BudgetExhaustedError, PbxError, RateLimitedError
+from pbxdesk.api.errors import PbxError, RateLimitedError
 from pbxdesk.api.models import CallKind
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
-from pbxdesk.services.waits import TimeText, local_short_time, rate_limit_reason, wait_seconds
+from pbxdesk.services.waits import (
+    TimeText,
+    local_short_time,
+    rate_limit_reason,
+    resume_time,
+    wait_seconds,
+)
 from pbxdesk.store import StoreError
 from pbxdesk.sync.engine import ALL_KINDS, SyncEngine, SyncProgress, SyncResult
 from pbxdesk.tasks import TaskKeeper
@@ -153,10 +159,8 @@ class SyncService(QObject):
 
     def _wait_out(self, error: RateLimitedError) -> None:
         """Resume when the limit allows and say when; nothing to retry before then."""
-        wait = wait_seconds(error)
-        resume_at = (error.available_at if isinstance(error, BudgetExhaustedError)
-                     else datetime.now(UTC) + timedelta(seconds=wait))
-        self._resume.start(int(wait * 1000) + 500)
+        resume_at = resume_time(error, datetime.now(UTC))
+        self._resume.start(int(wait_seconds(error) * 1000) + 500)
         reason = rate_limit_reason(error, self.engine.client.budget)
         text = f"{reason}; syncing resumes at {self._time_text(resume_at)}."
         self._messages.post(Message(text, Severity.WARNING, Remedy.NONE, source=SOURCE))

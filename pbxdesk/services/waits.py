@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QLocale, QTime
-
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.errors import BudgetExhaustedError, RateLimitedError
 
@@ -25,16 +23,32 @@ TimeText = Callable[[datetime], str]
 DEFAULT_WAIT_SECONDS = 60.0
 
 
-def local_short_time(moment: datetime) -> str:
-    """``moment`` in the locale's short clock, e.g. "3:41 pm".
+def next_whole_minute(moment: datetime) -> datetime:
+    """``moment`` in local time, moved on to the next whole minute if inside one.
 
-    A moment inside a minute reads as the next whole minute: "resumes at 3:42 pm"
-    must not send the user back at 3:41:10 for a wait that ends at 3:41:40.
+    "Resumes at 3:42 pm" must not send the user back at 3:41:10 for a wait that
+    ends at 3:41:40, so a time said without seconds is rounded up, never down.
     """
     local = moment.astimezone()
     if local.second or local.microsecond:
         local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return local
+
+
+def local_short_time(moment: datetime) -> str:
+    """``moment`` in the locale's short clock, e.g. "3:41 pm" (see next_whole_minute)."""
+    # Imported here: the Qt-free connection test shares next_whole_minute with this module.
+    from PySide6.QtCore import QLocale, QTime
+
+    local = next_whole_minute(moment)
     return QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
+
+
+def resume_time(error: RateLimitedError, now: datetime) -> datetime:
+    """When sending may start again after ``error``, seen at ``now``."""
+    if isinstance(error, BudgetExhaustedError):
+        return error.available_at
+    return now + timedelta(seconds=wait_seconds(error))
 
 
 def wait_seconds(error: RateLimitedError) -> float:
