@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from PySide6.QtCore import QLocale
 
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.errors import BudgetExhaustedError, RateLimitedError
@@ -16,14 +14,6 @@ from pbxdesk.services.waits import (
     rate_limit_reason,
     wait_seconds,
 )
-
-
-@pytest.fixture
-def australian_locale() -> Iterator[None]:
-    previous = QLocale()
-    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.Australia))
-    yield
-    QLocale.setDefault(previous)
 
 
 def _local(hour: int, minute: int, second: int = 0) -> datetime:

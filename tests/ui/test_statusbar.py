@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from PySide6.QtCore import QLocale
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.ui.statusbar import SyncStatusBar
-
-
-@pytest.fixture
-def australian_locale() -> Iterator[None]:
-    previous = QLocale()
-    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.Australia))
-    yield
-    QLocale.setDefault(previous)
 
 
 @pytest.mark.usefixtures("australian_locale")

@@ -154,13 +154,9 @@ def no_qt_garbage() -> None:
 
 
 @pytest.fixture(autouse=True)
-def australian_locale() -> Iterator[QLocale]:
-    """Dates and thousands separators as an Australian agent sees them."""
-    previous = QLocale()
-    locale = QLocale(QLocale.Language.English, QLocale.Country.Australia)
-    QLocale.setDefault(locale)
-    yield locale
-    QLocale.setDefault(previous)
+def history_in_australian(australian_locale: QLocale) -> QLocale:
+    """Every history test sees dates and numbers as an Australian agent does."""
+    return australian_locale
 
 
 class RecordingDialogs(DialogService):
