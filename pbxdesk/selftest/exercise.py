@@ -92,7 +92,7 @@ class Exercise:
     async def show_window(self) -> None:
         with step("window"):
             assert self.session is not None
-            window = MainWindow(self.messages, default_region=self.settings.default_region)
+            window = MainWindow(self.messages)
             self.window = window
             window.attach_session(self.session)
             window.show()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
@@ -91,14 +90,13 @@ class MainWindow(QMainWindow):
     sig_quit_requested = Signal()
     """File > Quit."""
 
-    def __init__(self, messages: MessageBridge, *, default_region: str,
+    def __init__(self, messages: MessageBridge, *,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("pbxdesk")
         self.setObjectName("mainWindow")
         self.resize(1280, 760)
         self._messages = messages
-        self._default_region = default_region
         self.session: Session | None = None
         self.tabs_by_kind: dict[CallKind, HistoryTab] = {}
         self.banner = Banner(self)
@@ -229,9 +227,8 @@ class MainWindow(QMainWindow):
         self.detach_session()
         focused = self.focusWidget()
         self.session = session
-        self._default_region = session.settings.default_region
         for kind, title in TAB_TITLES.items():
-            tab = HistoryTab(kind, session.store, default_region=self._default_region,
+            tab = HistoryTab(kind, session.store, default_region=session.settings.default_region,
                              parent=self.tabs)
             tab.sig_call_back_requested.connect(self._on_tab_call_back_requested)
             tab.sig_backfill_requested.connect(
@@ -350,20 +347,13 @@ class MainWindow(QMainWindow):
 
     def apply_settings(self, settings: Settings) -> None:
         """Settings the window and the dial pad use, applied without reconnecting."""
-        self.set_default_region(settings.default_region)
+        for tab in self.tabs_by_kind.values():
+            tab.set_default_region(settings.default_region)
         self.pad_dock.apply_settings(settings)
 
     def current_tab(self) -> HistoryTab | None:
         widget = self.tabs.currentWidget()
         return widget if isinstance(widget, HistoryTab) else None
-
-    def set_default_region(self, region: str) -> None:
-        self._default_region = region
-        for tab in self.tabs_by_kind.values():
-            tab.set_default_region(region)
-
-    def last_synced(self) -> datetime | None:
-        return None if self.session is None else self.session.sync.last_synced
 
     # -- slots ---------------------------------------------------------------------------
 
