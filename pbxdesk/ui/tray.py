@@ -12,6 +12,7 @@ the number of missed calls drawn as a badge. Notifications use
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Final
 
 from PySide6.QtCore import QObject, QRectF, Qt, Signal, Slot
@@ -110,8 +111,8 @@ class TrayIcon(QObject):
         self.available = (QSystemTrayIcon.isSystemTrayAvailable() if available is None
                           else available)
         self._missed = 0
-        self._offered: str | None = None  # the number the shown notification offers
-        self._plain_shown = False  # the shown notification is notify()'s (click: open)
+        # What a click on the shown notification does (the signal it emits).
+        self._on_click: Callable[[], None] | None = None
         self._renderer = QSvgRenderer(str(resource_path(TRAY_ICON)), self)
         self.menu = QMenu()
         self.show_missed_action = QAction("Show missed calls", self)
@@ -180,32 +181,30 @@ class TrayIcon(QObject):
 
     def notify_missed(self, new: int) -> bool:
         """Tell about ``new`` missed calls a sync found; False when nothing could be shown."""
-        if new <= 0 or self._tray is None or not self._tray.isVisible():
+        if new <= 0:
             return False
-        self._offered = None
-        self._plain_shown = False
         title = "1 new missed call" if new == 1 else f"{new} new missed calls"
-        self._tray.showMessage(title, "Click to see who called.",
-                               QSystemTrayIcon.MessageIcon.Information, NOTIFY_MS)
-        return True
+        return self._show(title, "Click to see who called.",
+                          QSystemTrayIcon.MessageIcon.Information,
+                          self.sig_show_missed_requested.emit)
 
     def notify(self, title: str, text: str) -> bool:
-        """A plain notification (no click action); False when nothing could be shown."""
-        if self._tray is None or not self._tray.isVisible():
-            return False
-        self._offered = None
-        self._plain_shown = True
-        self._tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, NOTIFY_MS)
-        return True
+        """A plain notification (a click opens the window); False when none could be shown."""
+        return self._show(title, text, QSystemTrayIcon.MessageIcon.Information,
+                          self.sig_open_requested.emit)
 
     def offer_call(self, number: str, display: str) -> bool:
         """Offer to call a copied number; a click emits ``sig_offer_accepted(number)``."""
+        return self._show("Call the copied number?", f"Click to call {display}.",
+                          QSystemTrayIcon.MessageIcon.NoIcon,
+                          lambda: self.sig_offer_accepted.emit(number))
+
+    def _show(self, title: str, text: str, icon: QSystemTrayIcon.MessageIcon,
+              on_click: Callable[[], None]) -> bool:
         if self._tray is None or not self._tray.isVisible():
             return False
-        self._offered = number
-        self._plain_shown = False
-        self._tray.showMessage("Call the copied number?", f"Click to call {display}.",
-                               QSystemTrayIcon.MessageIcon.NoIcon, NOTIFY_MS)
+        self._on_click = on_click  # only the notification shown last can be clicked
+        self._tray.showMessage(title, text, icon, NOTIFY_MS)
         return True
 
     # -- slots -----------------------------------------------------------------------------
@@ -218,14 +217,9 @@ class TrayIcon(QObject):
 
     @Slot()
     def _on_tray_message_clicked(self) -> None:
-        offered, self._offered = self._offered, None
-        plain, self._plain_shown = self._plain_shown, False
-        if offered is not None:
-            self.sig_offer_accepted.emit(offered)
-        elif plain:
-            self.sig_open_requested.emit()
-        else:
-            self.sig_show_missed_requested.emit()
+        on_click, self._on_click = self._on_click, None
+        if on_click is not None:
+            on_click()
 
     @Slot(Qt.ColorScheme)
     def _on_style_hints_color_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
