@@ -61,7 +61,6 @@ class CheckList(QPushButton):
         self._all.setChecked(True)
         self._all.triggered.connect(self._on_all_triggered)
         self._actions: dict[Hashable, QAction] = {}
-        self._labels: dict[Hashable, str] = {}  # the entries as given (unescaped)
         self._menu.addAction(self._all)
         self._menu.addSeparator()
         self.setMenu(self._menu)
@@ -79,7 +78,7 @@ class CheckList(QPushButton):
         return self._menu
 
     def entries(self) -> list[Entry]:
-        return list(self._labels.items())
+        return [(key, self._label(action)) for key, action in self._actions.items()]
 
     def action_for(self, key: Hashable) -> QAction | None:
         return self._actions.get(key)
@@ -96,11 +95,10 @@ class CheckList(QPushButton):
             self._menu.removeAction(action)
             action.deleteLater()
         self._actions = {}
-        self._labels = {}
         for key, label in entries:
             # "&" in a name is a character, not a keyboard mnemonic ("Sales & Support").
             action = QAction(_escaped(label), self._menu)
-            self._labels[key] = label
+            action.setData(label)  # the name as given, for entries() and the button
             action.setCheckable(True)
             action.setChecked(key in checked)
             action.triggered.connect(self._on_entry_triggered)
@@ -135,7 +133,7 @@ class CheckList(QPushButton):
         self.sig_selection_changed.emit()
 
     def _update_text(self) -> None:
-        checked = [self._labels[key] for key, action in self._actions.items()
+        checked = [self._label(action) for action in self._actions.values()
                    if action.isChecked()]
         if not checked:
             text = f"All {self._plural}"
@@ -148,6 +146,10 @@ class CheckList(QPushButton):
         self.updateGeometry()  # the size hint follows the full text
         self.setToolTip(f"Show the calls of these {self._plural} only"
                         + (f": {', '.join(checked)}" if checked else " (now: all)"))
+
+    @staticmethod
+    def _label(action: QAction) -> str:
+        return str(action.data())
 
     def full_text(self) -> str:
         """What the button says when it has room (``text()`` may end in "…")."""
