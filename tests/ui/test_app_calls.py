@@ -42,6 +42,12 @@ def placed(controller: Controller) -> list[tuple[str, str]]:
             for call in controller.demo.sandbox.placed_calls()]
 
 
+def extension_of_user(controller: Controller, index: int) -> str:
+    """The extension of the demo account's ``index``-th user (0 is "mine")."""
+    assert controller.demo is not None
+    return controller.demo.sandbox.account.users[index].extension
+
+
 def dial_without_confirming(qtbot: QtBot, controller: Controller) -> None:
     applying = asyncio.ensure_future(controller.apply_settings(
         controller.settings.replace(confirm_before_dialling=False)))
@@ -106,9 +112,7 @@ def test_a_tel_link_dials_at_once_when_calls_need_no_confirming(
 def test_a_request_can_choose_whose_phones_ring(qtbot: QtBot,
                                                 demo_controller: Controller) -> None:
     dial_without_confirming(qtbot, demo_controller)
-    demo = demo_controller.demo
-    assert demo is not None
-    other = demo.sandbox.account.users[1].extension
+    other = extension_of_user(demo_controller, 1)
     demo_controller.desktop.handle_request(ExternalRequest("dial", "0412 345 678", user=other))
     qtbot.waitUntil(lambda: len(placed(demo_controller)) == 1, timeout=5000)
     assert placed(demo_controller) == [(other, "61412345678")]
@@ -251,9 +255,7 @@ def test_settings_offer_to_open_phone_links_with_pbxdesk(
 def test_dial_clipboard_request_honours_its_user(qtbot: QtBot,
                                                  demo_controller: Controller) -> None:
     dial_without_confirming(qtbot, demo_controller)
-    demo = demo_controller.demo
-    assert demo is not None
-    other = demo.sandbox.account.users[2].extension
+    other = extension_of_user(demo_controller, 2)
     QGuiApplication.clipboard().setText("ring 0412 345 672")
     demo_controller.desktop.handle_request(ExternalRequest("dial_clipboard", user=other))
     qtbot.waitUntil(lambda: len(placed(demo_controller)) == 1, timeout=5000)
@@ -268,9 +270,7 @@ def test_dial_clipboard_request_honours_its_user(qtbot: QtBot,
 
 def test_a_requests_user_is_dropped_when_another_number_comes(
         qtbot: QtBot, demo_controller: Controller) -> None:
-    demo = demo_controller.demo
-    assert demo is not None
-    other = demo.sandbox.account.users[1].extension
+    other = extension_of_user(demo_controller, 1)
     pad = pad_of(demo_controller)
     demo_controller.desktop.handle_request(ExternalRequest("prefill", "0412 345 674", user=other))
     assert pad.user_picker.user_number() == other
