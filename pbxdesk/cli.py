@@ -126,11 +126,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     claim: InstanceClaim | None = None
     if args.screenshot is None:  # a screenshot run is a one-off tool, never "the" instance
         from pbxdesk.instance import Delivery, hand_over, instance_name
+        from pbxdesk.privatedir import PrivateFolderError
 
-        outcome = hand_over(request, instance_name(args.basedir, demo=args.demo))
-        if isinstance(outcome, Delivery):
-            return _report(outcome, request)
-        claim = outcome
+        try:
+            name = instance_name(args.basedir, demo=args.demo)
+        except PrivateFolderError as error:  # never a socket others could reach
+            print(f"pbxdesk: {error}; starting without the single-instance guard "
+                  "(links and `pbxdesk call` open new windows).", file=sys.stderr)
+        else:
+            outcome = hand_over(request, name)
+            if isinstance(outcome, Delivery):
+                return _report(outcome, request)
+            claim = outcome
     try:
         return _run_app(args, request, claim)
     finally:
