@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from pbxdesk import APP_ID
+from pbxdesk import APP_ID, cli
 from pbxdesk.external import ExternalRequest
 from pbxdesk.instance import Delivery, InstanceServer, instance_name, send_request
 from pbxdesk.privatedir import PrivateFolderError, make_private_folder, runtime_folder
@@ -268,3 +268,19 @@ def test_a_bare_socket_name_in_the_shared_temp_folder_is_never_contacted(
     # The old kind of name: QLocalSocket would look for it in /tmp.
     assert send_request("pbxdesk-legacy-name", REQUEST) is Delivery.NOT_RUNNING
     assert not InstanceServer("pbxdesk-legacy-name").listen()
+
+
+def test_without_a_private_folder_the_app_starts_unguarded(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    def no_folder(basedir: Path | None, *, demo: bool = False) -> str:
+        raise PrivateFolderError("No private folder for the single-instance socket (…)")
+
+    started: list[object] = []
+    monkeypatch.setattr("pbxdesk.instance.instance_name", no_folder)
+    monkeypatch.setattr(cli, "_run_app", lambda args, request, claim: started.append(claim) or 0)
+
+    assert cli.main(["--basedir", str(tmp_path)]) == 0
+
+    assert started == [None]  # no claim: nothing listens, nothing is contacted
+    assert "starting without the single-instance guard" in capsys.readouterr().err
