@@ -37,6 +37,7 @@ from PySide6.QtWidgets import QApplication
 from pbxdesk import APP_ID, APP_NAME, __version__
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.errors import PbxError
+from pbxdesk.damaged import describe, take_set_aside
 from pbxdesk.demo import DEMO_COUNTRY, DemoPbx
 from pbxdesk.desktop.integration import DesktopIntegration
 from pbxdesk.external import ExternalRequest
@@ -131,8 +132,20 @@ class Controller(QObject):
                     Severity.WARNING, Remedy.OPEN_SETTINGS, source="app"))
         if self.options.request is not None:
             self.desktop.handle_request(self.options.request)
+        self.report_damaged_files()
         if self.options.screenshot is not None:
             self._take_screenshot(self.options.screenshot)
+
+    def report_damaged_files(self) -> None:
+        """Say once, in the banner, which of our files were damaged and set aside."""
+        found = take_set_aside()
+        if not found:
+            return
+        if any(item.original == self.paths.fallback_key_file for item in found):
+            self.messages.post(Message(describe(found) + " Enter the API key again in Settings.",
+                                       Severity.WARNING, Remedy.OPEN_SETTINGS, source="files"))
+        else:
+            self.messages.post(Message(describe(found), Severity.WARNING, source="files"))
 
     async def start_demo(self) -> None:
         """Serve the demo PBX on loopback and connect to it (key never stored)."""
@@ -242,6 +255,7 @@ class Controller(QObject):
             key: str | None = self.demo.api_key
         else:
             key = self.key_store.load(new.base_url, new.key_storage)
+            self.report_damaged_files()  # the key file, read here
         session = self.session
         if (session is not None and not needs_reconnect(session.settings, new)
                 and key is not None and key.strip() == session.client.settings.api_key):
