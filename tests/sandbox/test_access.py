@@ -16,7 +16,7 @@ from tests.sandbox.helpers import LogLines, data_of, error_of
 
 NOT_AUTHORISED = {"code": 401, "status": "error", "message": "Not authorised"}
 ENDPOINTS = [("GET", kind.endpoint) for kind in CallKind] + [
-    ("GET", "get-system-status"), ("POST", "call-to-number")]
+    ("GET", "../v1/get-system-status"), ("POST", "call-to-number")]
 
 
 def _client(sandbox: Sandbox, client_ip: str = "127.0.0.1", **headers: str) -> httpx.AsyncClient:
@@ -132,8 +132,8 @@ def test_rate_limit_over_loopback(make_sandbox: Callable[..., Sandbox]) -> None:
     with SandboxServer(sandbox) as server, httpx.Client(
             base_url=f"{server.base_url}{SANDBOX_BASE_PATH}/",
             headers={"token": SANDBOX_API_KEY}) as client:
-        assert client.get("get-system-status").status_code == 200
-        limited = client.get("get-system-status")
+        assert client.get("../v1/get-system-status").status_code == 200
+        limited = client.get("../v1/get-system-status")
         error_of(limited, 429)
         assert 59 <= int(limited.headers["retry-after"]) <= 60
 

@@ -37,7 +37,7 @@ def test_stop_frees_the_port_and_ends_the_thread(sandbox: Sandbox) -> None:
     port = server.port
     assert not _port_is_free(port)
     with httpx.Client() as client:  # a keep-alive connection still open while stopping
-        client.get(f"{server.base_url}{SANDBOX_BASE_PATH}/get-system-status",
+        client.get(f"{server.base_url}{SANDBOX_BASE_PATH}/get-user-calls?limit=1",
                    headers={"token": SANDBOX_API_KEY})
         server.stop()
     assert _port_is_free(port)
