@@ -1,6 +1,9 @@
 """Guards the PySide6 pin: 6.12.0 on Python 3.11 aborts after many disconnects.
 
-See ../shared/qt-notes.md. The loop runs in a subprocess because the failure is
+Each ``SignalInstance.disconnect()`` there loses one reference to ``True``;
+after enough of them (qasync's loop close and pytest-qt's ``waitSignal`` both
+disconnect) the interpreter aborts with "Fatal Python error: bool_dealloc".
+The loop runs in a subprocess because the failure is
 an interpreter abort (exit 134), which would take the test runner down with it.
 """
 

@@ -2,9 +2,10 @@
 
 Controllers ask :class:`DialogService` for a file name, a confirmation or to
 show an error, so tests can pass a recording fake and never open a real modal
-dialog (style.md). The file and confirmation questions are modal and run a
-nested event loop: call them from ordinary slots only, never from a coroutine
-(qt-notes: "Cannot enter into task … while another task is being executed").
+dialog. The file and confirmation questions are modal and run a nested event
+loop: call them from ordinary slots only, never from a coroutine (qasync then
+fails with "Cannot enter into task … while another task is being executed" and
+shutdown hangs).
 Errors and information are shown non-modally (``show()``) and return at once,
 so they are safe anywhere.
 """

@@ -2,8 +2,8 @@
 columns, page keys, and a centred message instead of an empty grid.
 
 Nothing here walks the rows: heights are fixed and widths come from each
-column's sample text (qt-notes "Big tables": resizing to contents over a large
-model costs seconds to minutes).
+column's sample text (resizing to contents over a large model costs seconds to
+minutes).
 """
 
 from __future__ import annotations
