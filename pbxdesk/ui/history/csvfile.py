@@ -10,7 +10,9 @@ The file is UTF-8 with a byte-order mark (so Excel reads names correctly) and
 appears only when complete: rows go to a temporary file beside the target,
 which is renamed over it at the end; on any error or a cancel the temporary
 file is removed. Text that Excel would run as a formula (a caller name
-starting with ``=``) is prefixed with an apostrophe. No Qt here.
+starting with ``=``, ``+``, ``-``, ``@``, TAB, CR or a full-width ``＝``) is
+prefixed with an apostrophe; a plain number such as ``+61412345678`` is not.
+No Qt here.
 """
 
 from __future__ import annotations
@@ -36,7 +38,10 @@ _COMMON_TAIL: Final = ("caller_name", "dest_number", "user_name", "user_number",
                        "conversation_duration")
 READABLE_FIELDS: Final = ("start_local", "direction", "outcome", "caller_e164", "dest_e164",
                           "extra")
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may run as a formula; the full-width forms too (an IME types them,
+# and some spreadsheets read them as the ASCII ones).
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d",
+                         "\uff20")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+")
 
 
