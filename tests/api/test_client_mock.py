@@ -353,11 +353,19 @@ async def test_extensions_and_international_forms_are_sent(
 
 
 @pytest.mark.asyncio
-async def test_an_emergency_number_is_refused_before_sending(make_client: MakeClient) -> None:
+@pytest.mark.parametrize(("number", "region"), [
+    ("000", "AU"), ("112", "AU"), ("911", "US"), ("112", "US"), ("999", "GB"), ("112", "GB"),
+    ("112", "DE"), ("911", "AU"),  # 112 and 911 everywhere (3GPP TS 22.101)
+])
+async def test_an_emergency_number_is_refused_before_sending(
+        make_client: MakeClient, number: str, region: str) -> None:
     script = Script(ok())
-    client = make_client(transport=script.transport, default_region="AU")
-    with pytest.raises(InvalidInputError, match="Nothing was sent"):
-        await client.call_to_number("1010", "000")
+    client = make_client(transport=script.transport, default_region=region)
+    # The reason, not just any refusal: "000" would also be refused as too short.
+    with pytest.raises(InvalidInputError,
+                       match=rf"'{number}' is not a number that can be dialled: {number} is an "
+                             r"emergency number\..*Nothing was sent"):
+        await client.call_to_number("1010", number)
     assert script.requests == []
 
 
