@@ -54,7 +54,7 @@ async def untrusted_https(self_signed: tuple[Path, Path]) -> AsyncIterator[int]:
 async def test_untrusted_certificate_is_a_tls_error(untrusted_https: int,
                                                     make_client: MakeClient) -> None:
     client = make_client(base_url=f"https://127.0.0.1:{untrusted_https}", api_key="tls-key-1")
-    with pytest.raises(TlsError) as caught:
+    with pytest.raises(TlsError, match="CERTIFICATE_VERIFY_FAILED") as caught:
         await client.check_connection()
     message = str(caught.value)
     assert "secure connection to 127.0.0.1 failed" in message

@@ -138,7 +138,7 @@ def test_the_reason_comes_from_the_phone_rules_in_the_saved_country(
 ])
 def test_usage_errors_exit_2_without_starting_anything(
         basedir: Path, capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
-    with pytest.raises(SystemExit) as stopped:
+    with pytest.raises(SystemExit, match=r"^2$") as stopped:
         cli.main([*args, "--basedir", str(basedir)])
 
     assert stopped.value.code == 2
