@@ -40,6 +40,9 @@ DEBIAN_WINDOWED = [
 ]
 DEBIAN_TEST = [
     "xvfb", "desktop-file-utils", "appstream", "xdg-utils", "binutils", "shellcheck",
+    # The TLS tests make a certificate; a region test reads zone.tab; the
+    # single-instance attack tests run a Python as a second, throw-away user.
+    "openssl", "tzdata", "python3",
 ]
 
 

@@ -5,12 +5,20 @@
 - No assertion on how long something took (``elapsed < 20``, ``time.monotonic() -
   began < 0.25``): speed goes to the benchmarks; tests use fake clocks or events.
   A deadline that only stops a hang (``time.monotonic() < deadline``) is fine.
+- What a test needs from the system (openssl, tzdata, …) is installed by
+  ``scripts/dev.py``; missing on Linux, the test fails (``require_tool``,
+  ``require_file``) instead of skipping into green.
 """
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
+
+import pytest
+
+from tests.resources.helpers import require_file
 
 TESTS = Path(__file__).resolve().parent
 CLOCKS = {"monotonic", "perf_counter", "time", "monotonic_ns", "perf_counter_ns"}
@@ -63,3 +71,9 @@ def test_the_checks_would_see_a_violation() -> None:
     assert sum(_is_pytest_raises(node) for node in ast.walk(sample)) == 1
     assert sum(isinstance(node, ast.Assert) and _measures_a_duration(node.test)
                for node in ast.walk(sample)) == 2
+
+
+def test_a_missing_system_file_fails_on_linux_rather_than_skipping(tmp_path: Path) -> None:
+    expected = pytest.fail.Exception if sys.platform.startswith("linux") else pytest.skip.Exception
+    with pytest.raises(expected, match=r"missing \(Debian package tzdata\)"):
+        require_file(tmp_path / "zone.tab", "tzdata")
