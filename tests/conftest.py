@@ -34,6 +34,14 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+
+def pytest_report_header() -> str:
+    current = settings.default
+    seeding = ("derandomized: each test's seed comes from its name, the same on every run"
+               if current.derandomize else "a fresh random seed per run (printed on failure)")
+    return (f"hypothesis profile {settings.get_current_profile_name()!r}: {seeding}; "
+            f"max_examples={current.max_examples}; a failure prints its @reproduce_failure")
+
 # Set before the fixture plugins below import Qt; none of the imports above do.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
