@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,14 +39,6 @@ def basedir(tmp_path: Path) -> Path:
     path = tmp_path / "profile"
     path.mkdir()
     return path
-
-
-@pytest.fixture
-def hosts() -> Iterator[list[Host]]:
-    started: list[Host] = []
-    yield started
-    for host in started:
-        host.stop()
 
 
 def start_host(hosts: list[Host], basedir: Path, env: dict[str, str]) -> Host:

@@ -71,14 +71,6 @@ def squatters() -> Iterator[list[Squatter]]:
         squatter.stop()
 
 
-@pytest.fixture
-def hosts() -> Iterator[list[Host]]:
-    started: list[Host] = []
-    yield started
-    for host in started:
-        host.stop()
-
-
 def old_socket_path(basedir: Path) -> str:
     """Where pbxdesk before the fix put the socket: /tmp, a hash anyone can work out."""
     user = "root" if os.geteuid() == 0 else os.environ.get("USER", "")
