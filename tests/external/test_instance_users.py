@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import stat
 import sys
 import tempfile
@@ -25,7 +26,13 @@ from pytestqt.qtbot import QtBot
 
 from pbxdesk import APP_ID, cli
 from pbxdesk.external import ExternalRequest
-from pbxdesk.instance import Delivery, InstanceServer, instance_name, send_request
+from pbxdesk.instance import (
+    Delivery,
+    InstanceServer,
+    instance_name,
+    lock_path,
+    send_request,
+)
 from pbxdesk.privatedir import PrivateFolderError, make_private_folder, runtime_folder
 from tests.external.helpers import Host, child_env, run_pbxdesk
 from tests.external.otheruser import (
@@ -204,6 +211,17 @@ def test_the_runtime_dir_is_used_when_it_is_ours(tmp_path: Path) -> None:
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
 
+def test_the_socket_and_its_lock_live_in_the_private_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+
+    name = instance_name(tmp_path / "profile")
+
+    assert Path(name).parent == lock_path(name).parent == runtime / "pbxdesk"
+
+
 @pytest.mark.parametrize("mode", [0o777, 0o770, 0o722])
 def test_a_runtime_dir_others_can_write_is_not_used(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int) -> None:
@@ -276,3 +294,31 @@ def test_without_a_private_folder_the_app_starts_unguarded(
 
     assert started == [None]  # no claim: nothing listens, nothing is contacted
     assert "starting without the single-instance guard" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("swap", ["link", "other-owner"])
+def test_a_socket_file_that_is_a_link_or_not_ours_is_not_contacted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swap: str) -> None:
+    if swap == "other-owner" and os.geteuid() != 0:
+        pytest.skip("giving a socket file away needs root")
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    name = instance_name(tmp_path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.settimeout(0.2)
+    elsewhere = tmp_path / "elsewhere.sock"
+    listener.bind(str(elsewhere if swap == "link" else name))
+    listener.listen(1)
+    try:
+        if swap == "link":
+            os.symlink(elsewhere, name)  # connecting would follow the link to it
+        else:
+            os.chown(name, 65534, 65534)
+
+        assert send_request(name, REQUEST, timeout_ms=2000) is Delivery.NOT_RUNNING
+
+        with pytest.raises(TimeoutError, match="timed out"):
+            listener.accept()  # nobody connected
+    finally:
+        listener.close()
