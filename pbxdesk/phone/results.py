@@ -49,8 +49,7 @@ class DialTarget:
         number_type: "mobile", "landline", "toll-free", …, "extension", or "".
 
     :attr:`region_name` and :attr:`description` are worked out when read, not
-    stored: a country name loads phonenumbers' geocoder data (~0.4 s, ~100 MB),
-    which checking or dialling a number never needs, only showing it.
+    stored: checking or dialling a number never needs them, only showing it.
     """
 
     e164: str | None
@@ -79,8 +78,7 @@ class DialTarget:
             return ""
         if self.region == NON_GEOGRAPHIC_REGION:
             return "International"
-        # Imported here: display imports this module, and the name is what loads
-        # the geocoder's data, so only a target that is shown pays for it.
+        # Imported here: display imports this module.
         from pbxdesk.phone.display import country_name
 
         return country_name(self.region)
