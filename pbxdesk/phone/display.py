@@ -12,7 +12,7 @@ from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType
 
 from pbxdesk.phone.countries import COUNTRY_NAMES
 from pbxdesk.phone.region import normalize_region
-from pbxdesk.phone.results import MAX_EXTENSION_DIGITS, DialTarget
+from pbxdesk.phone.results import MAX_EXTENSION_DIGITS, PREMIUM_RATE, DialTarget
 from pbxdesk.phone.text import clean, compact, is_digit_string
 
 # Longest digit string the dial pad formats: E.164 allows 15 digits; an
@@ -24,7 +24,7 @@ _TYPE_TEXT = {
     PhoneNumberType.MOBILE: "mobile",
     PhoneNumberType.FIXED_LINE_OR_MOBILE: "landline or mobile",
     PhoneNumberType.TOLL_FREE: "toll-free",
-    PhoneNumberType.PREMIUM_RATE: "premium rate",
+    PhoneNumberType.PREMIUM_RATE: PREMIUM_RATE,
     PhoneNumberType.SHARED_COST: "shared cost",
     PhoneNumberType.VOIP: "VoIP",
     PhoneNumberType.PERSONAL_NUMBER: "personal number",
