@@ -82,6 +82,13 @@ class DialTarget:
         return dataclasses.replace(self, alternative=None) if self.alternative else self
 
     @property
+    def question(self) -> str:
+        """"Extension 131234, or call 13 12 34?" when both readings are plausible; else ""."""
+        if self.alternative is None:
+            return ""
+        return f"Extension {self.extension or ''}, or call {self.alternative.display}?"
+
+    @property
     def number_to_call(self) -> str:
         """The value for the API's ``number_to_call`` field."""
         if self.e164 is not None:
