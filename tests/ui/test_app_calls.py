@@ -173,7 +173,29 @@ def test_dial_copied_number_finds_the_number_in_copied_text(
     QGuiApplication.clipboard().setText("nothing to call here")
     window.dial_clipboard_action.trigger()
     assert "No number to call" in window.status.currentMessage()
+    # The number from before is gone, and the pad says why.
+    pad = pad_of(demo_controller)
+    assert pad.number.text() == ""
+    assert not pad.call_button.isEnabled()
+    assert pad.preview.text() == ("Nothing to call in what you copied: No phone number found "
+                                  "in that text.")
     assert placed(demo_controller) == []
+
+
+def test_dial_copied_number_offers_every_number_in_the_text(
+        qtbot: QtBot, demo_controller: Controller) -> None:
+    dial_without_confirming(qtbot, demo_controller)
+    pad = pad_of(demo_controller)
+    pad.set_number("0412 345 000")
+    QGuiApplication.clipboard().setText("Sam: 0412 345 671 or the office (02) 9876 5431")
+    demo_controller.window.dial_clipboard_action.trigger()
+
+    assert pad.number.text() == ""
+    assert pad.choice_bar.labels() == ["0412 345 671", "(02) 9876 5431"]
+    assert placed(demo_controller) == []
+    pad.choice_bar.buttons[1].click()
+    me = demo_controller.settings.my_extension
+    qtbot.waitUntil(lambda: placed(demo_controller) == [(me, "61298765431")], timeout=5000)
 
 
 def test_closing_the_window_without_a_tray_quits(qtbot: QtBot,
