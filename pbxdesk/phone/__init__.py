@@ -16,7 +16,8 @@ package's parts, each importable from ``pbxdesk.phone``:
   ``countries`` table);
 - ``search``: :func:`search_digits` for the call store;
 - ``region``: :func:`default_region_from_locale` and region validation;
-- ``text``: input clean-up shared by all of them.
+- ``text``: input clean-up shared by all of them;
+- ``warmup``: :func:`warm_up` loads what the first number typed needs, ahead of it.
 
 Every public function takes any ``str`` without raising.
 """
@@ -54,6 +55,7 @@ from pbxdesk.phone.results import (
 )
 from pbxdesk.phone.search import search_digits
 from pbxdesk.phone.uri import URI_SCHEMES, is_dial_uri, parse_uri
+from pbxdesk.phone.warmup import warm_up
 
 __all__ = [
     "FALLBACK_REGION",
@@ -81,4 +83,5 @@ __all__ = [
     "parse_uri",
     "region_from_locale_name",
     "search_digits",
+    "warm_up",
 ]

@@ -35,3 +35,28 @@ def test_country_names_and_messages_never_load_geodata() -> None:
         "+61 1900 123 456 (Australia, premium rate)",
         "False",
     ]
+
+
+_WARM_UP_SCRIPT = """
+import sys
+from pbxdesk.phone import warm_up
+from pbxdesk.phone.partial import _types
+warm_up("AU")
+print(" ".join(name for name in sys.modules if name.startswith("phonenumbers.data.region_")))
+print(_types.cache_info().currsize > 0, "phonenumbers.geodata" in sys.modules)
+warm_up("nowhere")
+warm_up(None)
+"""
+
+
+def test_warm_up_loads_what_the_first_number_typed_needs() -> None:
+    # Australia's +61 is shared with Christmas Island and the Cocos Islands: the
+    # "keep typing" check reads all three, and that is the first keystroke's cost.
+    result = subprocess.run([sys.executable, "-c", _WARM_UP_SCRIPT], capture_output=True,
+                            text=True, timeout=60, check=False)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    loaded, cached = result.stdout.splitlines()
+    assert {"phonenumbers.data.region_AU", "phonenumbers.data.region_CC",
+            "phonenumbers.data.region_CX"} <= set(loaded.split())
+    assert cached == "True False"

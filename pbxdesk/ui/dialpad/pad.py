@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Sequence
 from typing import Final
 
@@ -36,6 +37,7 @@ from pbxdesk.phone import (
     NotDialable,
     normalize_api_number,
     parse_dial_input,
+    warm_up,
 )
 from pbxdesk.services.callerids import account_numbers
 from pbxdesk.services.calls import CallAttempt, CallService
@@ -92,6 +94,7 @@ class DialPad(QWidget):
         self._build()
         self._connect_signals()
         self.setStyleSheet(STYLE)
+        self._warm_up()
         self.reload_choices()
         self._reload_recent()
         self._on_number_changed()
@@ -300,7 +303,9 @@ class DialPad(QWidget):
         self.number.selectAll()
 
     def set_default_region(self, code: str) -> None:
-        self._region = code
+        if code != self._region:
+            self._region = code
+            self._warm_up()
         self.number.set_region(code)
         self.reload_choices()
         self._on_number_changed()
@@ -334,6 +339,11 @@ class DialPad(QWidget):
     def target(self) -> DialResult:
         """What the field holds, as :func:`pbxdesk.phone.parse_dial_input` reads it."""
         return self._read(self.number.text())
+
+    def _warm_up(self) -> None:
+        """Load the country's number rules off the GUI thread, before the first keystroke."""
+        threading.Thread(target=warm_up, args=(self._region,), name="phone-warm-up",
+                         daemon=True).start()
 
     def _read(self, text: str) -> DialResult:
         return parse_dial_input(text, self._region, extensions=self._extensions)
