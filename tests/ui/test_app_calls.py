@@ -23,6 +23,7 @@ from pbxdesk.external import ExternalRequest
 from pbxdesk.instance import Delivery, hand_over, send_request
 from pbxdesk.paths import AppPaths
 from pbxdesk.ui.dialpad import DialPad
+from tests.fixtures.store import CallFactory
 from tests.ui.controller import make_controller, start, stop
 
 # The offscreen platform has no tray window to follow; Qt says so when one is shown.
@@ -310,3 +311,24 @@ def test_a_link_the_desktop_hands_over_fills_the_pad_and_a_bad_one_is_explained(
     assert "Cannot open that link" in demo_controller.window.banner.text()
     assert pad_of(demo_controller).number.text().replace(" ", "") == "0298765432"
     assert placed(demo_controller) == []
+
+
+def test_pbxdesk_call_asks_when_the_digits_are_an_extension_and_a_number(
+        qtbot: QtBot, demo_controller: Controller) -> None:
+    dial_without_confirming(qtbot, demo_controller)
+    session = demo_controller.session
+    assert session is not None
+    session.store.upsert([CallFactory(seed=5).user_call(user_number="131234",
+                                                        user_name="Help Desk")])
+    pad = pad_of(demo_controller)
+    pad.reload_choices()  # as after the sync that brought the user
+
+    demo_controller.desktop.handle_request(ExternalRequest("dial", "13 12 34", source="cli"))
+
+    assert pad.preview.text() == "Extension 131234, or call 13 12 34?"
+    assert pad.choice_bar.labels() == ["Extension 131234", "Call 13 12 34"]
+    assert placed(demo_controller) == []
+    # Without the extension, a 13 number is dialled as the number at once.
+    demo_controller.desktop.handle_request(ExternalRequest("dial", "tel:13-22-11", source="uri"))
+    me = demo_controller.settings.my_extension
+    qtbot.waitUntil(lambda: placed(demo_controller) == [(me, "61132211")], timeout=5000)
