@@ -156,19 +156,11 @@ def _child_first_use(mode: str) -> dict[str, Any]:
         if mode == "handover":
             return _hand_over_twice(pad)
         before = _rss_mb()
-        keys = []
-        for digit in FIRST_NUMBER:
-            started = time.perf_counter()
-            pad.number.insert_key(digit)
-            keys.append((time.perf_counter() - started) * 1000)
+        keys = _type_key_by_key(pad)
         typed = _rss_mb()
         geodata = "phonenumbers.geodata" in sys.modules
         pad.number.clear()
-        steady = []
-        for digit in FIRST_NUMBER:
-            started = time.perf_counter()
-            pad.number.insert_key(digit)
-            steady.append((time.perf_counter() - started) * 1000)
+        steady = _type_key_by_key(pad)
         # The old cost, for comparison: the geocoder data the country names came from.
         loaded = _rss_mb()
         started = time.perf_counter()
@@ -182,6 +174,16 @@ def _child_first_use(mode: str) -> dict[str, Any]:
             "steady_key": statistics.median(steady),
             "typed_mb": typed - before, "geodata_loaded": geodata,
             "geodata_ms": geodata_ms, "geodata_mb": geodata_mb}
+
+
+def _type_key_by_key(pad: DialPad) -> list[float]:
+    """Milliseconds each key of :data:`FIRST_NUMBER` took, typed into ``pad``."""
+    times = []
+    for digit in FIRST_NUMBER:
+        started = time.perf_counter()
+        pad.number.insert_key(digit)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 def _hand_over_twice(pad: DialPad) -> dict[str, Any]:
