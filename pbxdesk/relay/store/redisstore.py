@@ -145,7 +145,7 @@ class RedisStore(RelayStore):
         for event in events:
             routes = event.routes
             data = event.data_json(received_at)
-            self._append_script(
+            await self._append_script(
                 keys=[stream, f"{PREFIX}{{{account}}}:seen:{event.digest(account)}"],
                 args=[retention, str(self.max_events), event.type, "\x1f".join(sorted(routes)),
                       data], client=pipe)
