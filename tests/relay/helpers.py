@@ -92,23 +92,23 @@ class RawStream:
             self.ended = True
             self._changed.set()
 
-    async def wait(self, count: int, timeout: float = 10.0) -> list[Frame]:
+    async def wait(self, count: int, seconds: float = 10.0) -> list[Frame]:
         """Wait until ``count`` frames arrived (or the stream ended); returns them all."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(seconds):
             while len(self.frames) < count and not self.ended:
                 self._changed.clear()
                 await self._changed.wait()
         return self.frames
 
-    async def wait_comments(self, count: int, timeout: float = 10.0) -> list[str]:
-        async with asyncio.timeout(timeout):
+    async def wait_comments(self, count: int, seconds: float = 10.0) -> list[str]:
+        async with asyncio.timeout(seconds):
             while len(self.comments) < count and not self.ended:
                 self._changed.clear()
                 await self._changed.wait()
         return self.comments
 
-    async def wait_end(self, timeout: float = 10.0) -> None:
-        async with asyncio.timeout(timeout):
+    async def wait_end(self, seconds: float = 10.0) -> None:
+        async with asyncio.timeout(seconds):
             while not self.ended:
                 self._changed.clear()
                 await self._changed.wait()
@@ -181,6 +181,15 @@ class RelayHarness:
         if "content" not in kwargs and "data" not in kwargs and "files" not in kwargs:
             kwargs["json"] = body
         return httpx.post(self.hook_url(trigger), headers=headers, timeout=10, **kwargs)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """A plain request (blocking; the relay runs on its own thread)."""
+        return httpx.request(method, url, timeout=10, **kwargs)
+
+    def get_events(self, token: str | None) -> httpx.Response:
+        """``GET /events`` for a refusal (which answers at once)."""
+        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+        return self.request("GET", f"{self.base_url}/events", headers=headers)
 
 
 def relay_store_files(folder: Path) -> list[str]:

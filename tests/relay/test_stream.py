@@ -18,7 +18,7 @@ pytestmark = pytest.mark.asyncio
                                            "Basic dXNlcjpwYXNz", "bearer  x"])
 async def test_bad_token_is_401(relay: RelayHarness, authorization: str | None) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
-    response = httpx.get(f"{relay.base_url}/events", headers=headers, timeout=10)
+    response = relay.request("GET", f"{relay.base_url}/events", headers=headers)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
@@ -27,17 +27,17 @@ async def test_wire_format_and_start_from_now(relay: RelayHarness) -> None:
     token = relay.desk("1001")
     relay.post(call_event("user_inbound", unique_call_id="before"))  # before connecting
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient() as client:
-        async with client.stream("GET", f"{relay.base_url}/events", headers=headers) as response:
-            assert response.status_code == 200
-            assert response.headers["content-type"].startswith("text/event-stream")
-            assert response.headers["cache-control"] == "no-store"
-            assert response.headers["x-accel-buffering"] == "no"
-            lines = response.aiter_lines()
-            assert await anext(lines) == ": connected"
-            assert await anext(lines) == ""
-            relay.post(call_event("user_inbound", unique_call_id="after"))
-            head = [await anext(lines) for _ in range(4)]
+    async with httpx.AsyncClient() as client, \
+            client.stream("GET", f"{relay.base_url}/events", headers=headers) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["x-accel-buffering"] == "no"
+        lines = response.aiter_lines()
+        assert await anext(lines) == ": connected"
+        assert await anext(lines) == ""
+        relay.post(call_event("user_inbound", unique_call_id="after"))
+        head = [await anext(lines) for _ in range(4)]
     assert head[0].startswith("id: ")
     assert head[1] == "event: user_inbound"
     assert head[2].startswith('data: {"type":"user_inbound"')
@@ -106,7 +106,7 @@ async def test_ping_comments_keep_the_stream_alive(relay: RelayHarness) -> None:
         for _ in range(4):  # events flowing do not hold the pings back
             relay.post(call_event("user_inbound", unique_call_id=str(_)))
             await asyncio.sleep(0.1)
-        comments = await s.wait_comments(4, timeout=5)
+        comments = await s.wait_comments(4, seconds=5)
     assert comments[0] == "connected"
     assert comments.count("ping") >= 3
 
@@ -116,11 +116,9 @@ async def test_revoked_desk_is_cut_off_and_refused(relay: RelayHarness) -> None:
     async with httpx.AsyncClient() as client, \
             open_stream(client, relay.base_url, credentials.token) as s:
         assert relay.server.revoke_desk(credentials.desk.id)
-        await s.wait_end(timeout=5)
+        await s.wait_end(seconds=5)
     assert not relay.server.revoke_desk(credentials.desk.id)
-    response = httpx.get(f"{relay.base_url}/events",
-                         headers={"Authorization": f"Bearer {credentials.token}"})
-    assert response.status_code == 401
+    assert relay.get_events(credentials.token).status_code == 401
 
 
 async def test_events_out_of_order_pass_in_arrival_order(relay: RelayHarness) -> None:
@@ -159,5 +157,5 @@ async def test_stopping_the_relay_ends_streams_promptly(store_spec: str) -> None
         loop = asyncio.get_running_loop()
         started = loop.time()
         await loop.run_in_executor(None, server.stop)
-        await s.wait_end(timeout=5)
+        await s.wait_end(seconds=5)
         assert loop.time() - started < 2.5
