@@ -13,7 +13,7 @@ import json
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -194,3 +194,12 @@ class RelayHarness:
 
 def relay_store_files(folder: Path) -> list[str]:
     return sorted(path.name for path in folder.iterdir())
+
+
+async def eventually(predicate: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Wait until ``predicate()`` holds; TimeoutError after ``seconds``."""
+    for _ in range(int(seconds / 0.02) + 1):
+        if predicate():
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError(f"not true within {seconds} s")
