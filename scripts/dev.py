@@ -40,6 +40,8 @@ DEBIAN_WINDOWED = [
 ]
 DEBIAN_TEST = [
     "xvfb", "desktop-file-utils", "appstream", "xdg-utils", "binutils", "shellcheck",
+    # The relay's tests start a real Redis and make a TLS certificate.
+    "redis-server", "openssl",
 ]
 
 

@@ -130,7 +130,7 @@ def serve_forever(store: RelayStore, host: str, port: int, *, config: RelayConfi
                   forwarded_allow_ips: str | None = None) -> int:
     """Serve in the foreground until Ctrl+C / SIGTERM; the exit status for the command line."""
     relay = Relay(store, config)
-    options: dict[str, Any] = {"host": host, "port": port}
+    options: dict[str, Any] = {}
     if certfile:
         options.update(ssl_certfile=certfile, ssl_keyfile=keyfile)
     if forwarded_allow_ips is not None:
@@ -138,6 +138,13 @@ def serve_forever(store: RelayStore, host: str, port: int, *, config: RelayConfi
     server = PromptServer(_uvicorn_config(relay, **options))
     server.before_shutdown = relay.close_streams
     scheme = "https" if certfile else "http"
+    try:
+        # Our own socket: uvicorn's would lack TCP_NODELAY (see bind_tcp), and every
+        # small event written to a desk could then wait for a delayed ACK.
+        sock = bind_tcp(host, port)
+    except OSError as exc:
+        log.error("Cannot listen on %s port %d: %s", host, port, exc.strerror or exc)
+        return 1
     log.info("Relay starting on %s://%s:%d", scheme, host, port)
-    server.run()
+    server.run(sockets=[sock])
     return 0 if server.started else 1

@@ -107,13 +107,24 @@ async def _frames(relay: Relay, sub: Subscription, last_id: str | None) -> Async
                 yield b": ping\n\n"
                 next_ping = time.monotonic() + ping_every
                 continue
-            if event is None:
+            # Everything already queued goes out as one write: a busy desk (a queue's
+            # summaries) then keeps up however many other desks share the loop.
+            batch = [event]
+            while not sub.queue.empty():
+                batch.append(sub.queue.get_nowait())
+            frames: list[bytes] = []
+            for item in batch:
+                if item is None:
+                    break
+                if high is not None and store.order_key(item.id) <= high:
+                    continue  # the replay sent (or skipped) it already
+                frames.append(item.frame)
+            if frames:
+                sent += len(frames)
+                yield b"".join(frames)
+            if None in batch:
                 reason = "cut off"
                 return
-            if high is not None and store.order_key(event.id) <= high:
-                continue  # the replay sent (or skipped) it already
-            sent += 1
-            yield event.frame
     except StoreError as exc:
         reason = f"store failed: {exc}"
     finally:

@@ -55,7 +55,7 @@ async def test_sandbox_webhooks_reach_the_right_desks(
                     into.append(event)
 
             streams.append(asyncio.create_task(follow()))
-            await eventually(lambda states=states: StreamStatus.LIVE in  # type: ignore[misc]
+            await eventually(lambda states=states: StreamStatus.LIVE in
                              [s.status for s in states])
         loop = asyncio.get_running_loop()
 

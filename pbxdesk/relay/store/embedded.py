@@ -10,7 +10,9 @@ commands (``account add``, ``desk add``…) may run beside a serving relay: it
 reads accounts and desks from the database for every request.
 
 The database is used from the event loop's thread only; calls are short
-(indexed look-ups and small inserts), so they run inline.
+(indexed look-ups and small inserts), so they run inline. The one slow step,
+the WAL checkpoint (it syncs the disk), runs on a worker thread with its own
+connection every ``CHECKPOINT_EVERY`` commits instead of inside a commit.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pbxdesk.relay.store.base import Appended, RelayStore, StoreBusyError, Store
 
 DATABASE_NAME = "relay.sqlite3"
 LOCK_NAME = "serve.lock"
+CHECKPOINT_EVERY = 500
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -60,6 +63,8 @@ class EmbeddedStore(RelayStore):
         self._lock_file: IO[str] | None = None
         self._db: sqlite3.Connection | None = None
         self._new_events: dict[str, asyncio.Event] = {}
+        self._commits = 0
+        self._checkpoint: asyncio.Task[None] | None = None
 
     # -- life ------------------------------------------------------------------------
     async def open(self) -> None:
@@ -79,6 +84,7 @@ class EmbeddedStore(RelayStore):
             # WAL + NORMAL: a commit survives a crash of the process; only a power cut may
             # lose the last moments (never the database).
             db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA wal_autocheckpoint=0")  # see _checkpoint_soon
             db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             self._release()
@@ -91,6 +97,9 @@ class EmbeddedStore(RelayStore):
         self._db = db
 
     async def close(self) -> None:
+        if self._checkpoint is not None:
+            await self._checkpoint
+            self._checkpoint = None
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -168,6 +177,7 @@ class EmbeddedStore(RelayStore):
             raise StoreError(_sqlite_problem(exc)) from None
         if stored:
             self._signal(account).set()
+        self._checkpoint_soon()
         return Appended(tuple(stored), len(events) - len(stored))
 
     async def latest_id(self, account: str) -> str:
@@ -202,6 +212,22 @@ class EmbeddedStore(RelayStore):
         self._write("DELETE FROM events WHERE received_ms < ?", (cutoff,))
 
     # -- inside ----------------------------------------------------------------------
+    def _checkpoint_soon(self) -> None:
+        self._commits += 1
+        running = self._checkpoint is not None and not self._checkpoint.done()
+        if self._commits < CHECKPOINT_EVERY or running:
+            return
+        self._commits = 0
+        self._checkpoint = asyncio.create_task(asyncio.to_thread(self._checkpoint_now))
+
+    def _checkpoint_now(self) -> None:
+        try:
+            with contextlib.closing(sqlite3.connect(self.folder / DATABASE_NAME,
+                                                    timeout=5.0)) as db:
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:
+            pass  # the next one tries again; the WAL only grows meanwhile
+
     def _select(self, account: str, after: int, limit: int) -> list[StoredEvent]:
         rows = self._read(
             "SELECT id, type, routes, data FROM events WHERE account = ? AND id > ?"
