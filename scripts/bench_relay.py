@@ -120,6 +120,8 @@ async def run_desks(port: int, tokens: list[str], library: int,
     await asyncio.wait_for(ready.wait(), 120)
     await asyncio.sleep(2)  # the library desks connect too
     print("DESKS READY", flush=True)
+    # Listen until the conductor closes our stdin (the PBX is done), then a little more.
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     await asyncio.sleep(seconds)
     for task in tasks:
         task.cancel()
@@ -193,8 +195,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.role == "desks":
         data = json.loads(Path(args.data).read_text())
-        result = asyncio.run(run_desks(args.port, data["tokens"], args.library_desks,
-                                       args.seconds + 15))
+        result = asyncio.run(run_desks(args.port, data["tokens"], args.library_desks, 5.0))
         Path(args.data + ".desks").write_text(json.dumps(result))
         return 0
     if args.role == "pbx":
@@ -222,7 +223,7 @@ def main() -> int:
                       "--rate", str(args.rate), "--seconds", str(args.seconds),
                       "--connections", str(args.connections)]
             desks = subprocess.Popen([*common, "--role", "desks"], cwd=ROOT, env=env,
-                                     stdout=subprocess.PIPE, text=True)
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             assert desks.stdout is not None
             assert desks.stdout.readline().strip() == "DESKS READY"
             time.sleep(1)
@@ -232,7 +233,9 @@ def main() -> int:
                            timeout=args.seconds * 4 + 60)
             relay_cpu = (cpu_seconds(relay.pid) - cpu_before) / (time.monotonic() - wall_before)
             loaded_rss = rss_kib(relay.pid)
-            desks.wait(args.seconds + 60)
+            assert desks.stdin is not None
+            desks.stdin.close()
+            desks.wait(120)
         finally:
             relay.terminate()
             relay.wait(30)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +31,8 @@ from pbxdesk.relay.store.base import RelayStore, StoreError
 from pbxdesk.relay.stream import open_stream
 
 log = logging.getLogger("pbxdesk.relay")
+
+ACCOUNT_CACHE_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,20 @@ class Relay:
         self.config = config or RelayConfig()
         self.hub = Hub(store, queue_limit=self.config.desk_queue_limit)
         self.guard = AuthGuard(self.config.auth_failures, self.config.auth_window_seconds)
+        self._accounts: dict[str, tuple[float, str | None]] = {}
+
+    async def account_secret_hash(self, account: str) -> str | None:
+        """The account's secret hash, remembered for a few seconds (a round trip less
+        per webhook with Redis; a new account works within ``ACCOUNT_CACHE_SECONDS``)."""
+        now = time.monotonic()
+        cached = self._accounts.get(account)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        secret_hash = await self.store.account_secret_hash(account)
+        if len(self._accounts) >= 1000:
+            self._accounts.clear()
+        self._accounts[account] = (now + ACCOUNT_CACHE_SECONDS, secret_hash)
+        return secret_hash
 
     def close_streams(self) -> None:
         """End every desk's stream now (before the server waits for connections to close)."""

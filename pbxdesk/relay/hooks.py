@@ -64,7 +64,7 @@ async def receive_webhook(relay: Relay, request: Request) -> Response:
         return error(404, "no such trigger")
     token = request.headers.get("x-pbx-token", "")
     try:
-        stored_hash = await relay.store.account_secret_hash(account) \
+        stored_hash = await relay.account_secret_hash(account) \
             if is_account_name(account) else None
     except StoreError as exc:
         log.error("Webhook not stored: %s", exc)

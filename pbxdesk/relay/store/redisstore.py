@@ -34,6 +34,8 @@ from pbxdesk.relay.store.base import Appended, RelayStore, StoreError
 
 PREFIX = "pbxdesk-relay:"
 DEFAULT_MAX_EVENTS = 500_000
+COMMAND_CONNECTIONS = 64
+FOLLOW_BLOCK_SECONDS = 10.0
 _ID = re.compile(r"(\d{1,15})(?:-(\d{1,15}))?")
 
 # KEYS: stream, seen key. ARGV: retention seconds, max events, type, routes, data.
@@ -60,31 +62,43 @@ class RedisStore(RelayStore):
         self.retention_seconds = retention_seconds
         self.max_events = max_events
         self._redis: aioredis.Redis | None = None
+        self._follower: aioredis.Redis | None = None
         self._append_script: Any = None
 
     async def open(self) -> None:
         try:
-            client = aioredis.Redis.from_url(self.url, decode_responses=True,
-                                             socket_connect_timeout=5, health_check_interval=30)
+            # Requests wait for one of COMMAND_CONNECTIONS instead of failing in a burst.
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self.url, max_connections=COMMAND_CONNECTIONS, timeout=10,
+                decode_responses=True, socket_connect_timeout=5, socket_timeout=10,
+                health_check_interval=30)
+            # XREAD BLOCK waits up to FOLLOW_BLOCK_SECONDS: its own connections, a longer timeout.
+            follower = aioredis.Redis.from_url(
+                self.url, decode_responses=True, socket_connect_timeout=5,
+                socket_timeout=FOLLOW_BLOCK_SECONDS + 20, health_check_interval=30)
         except ValueError as exc:
             raise StoreError(f"{where(self.url)} is not a usable Redis address: {exc}") from None
+        client = aioredis.Redis(connection_pool=pool)
         try:
             info = await client.info("server")
         except RedisError as exc:
             await client.aclose()
+            await follower.aclose()
             raise StoreError(f"Cannot reach Redis at {where(self.url)}: {exc}") from None
         version = tuple(int(part) for part in str(info.get("redis_version", "0")).split(".")[:2])
         if version < (6, 2):
             await client.aclose()
+            await follower.aclose()
             raise StoreError(f"Redis at {where(self.url)} is version "
                              f"{info.get('redis_version')}; the relay needs 6.2 or newer.")
-        self._redis = client
+        self._redis, self._follower = client, follower
         self._append_script = client.register_script(_APPEND_ONCE)
 
     async def close(self) -> None:
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
+        for client in (self._redis, self._follower):
+            if client is not None:
+                await client.aclose()
+        self._redis = self._follower = None
 
     async def ping(self) -> bool:
         try:
@@ -167,8 +181,11 @@ class RedisStore(RelayStore):
             entries = await self._call(
                 self._conn().xrange(stream, min=f"({after}", max="+", count=limit))
         else:
-            answer = await self._call(self._conn().xread(
-                {stream: after}, count=limit, block=max(1, int(block_seconds * 1000))))
+            if self._follower is None:
+                raise StoreError("the relay store is not open")
+            block = min(block_seconds, FOLLOW_BLOCK_SECONDS)
+            answer = await self._call(self._follower.xread(
+                {stream: after}, count=limit, block=max(1, int(block * 1000))))
             entries = answer[0][1] if answer else []
         return [_stored(entry_id, fields) for entry_id, fields in entries]
 
