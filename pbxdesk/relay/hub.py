@@ -119,6 +119,7 @@ class Hub:
         self.queue_limit = queue_limit
         self.block_seconds = block_seconds
         self._readers: dict[str, _Reader] = {}
+        self._stopping: set[asyncio.Task[None]] = set()
         self._closed = False
 
     @property
@@ -158,6 +159,9 @@ class Hub:
         if not reader.subscriptions:
             del self._readers[sub.desk.account]
             reader.task.cancel()
+            # Awaited by stop_readers, so its store connection is given back before closing.
+            self._stopping.add(reader.task)
+            reader.task.add_done_callback(self._stopping.discard)
 
     def close(self) -> None:
         """End every stream (the relay is stopping)."""
@@ -167,10 +171,10 @@ class Hub:
                 sub.close()
 
     async def stop_readers(self) -> None:
-        readers = list(self._readers.values())
+        tasks = [reader.task for reader in self._readers.values()] + list(self._stopping)
         self._readers.clear()
-        for reader in readers:
-            reader.task.cancel()
-        for reader in readers:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, StoreError):
-                await reader.task
+                await task

@@ -78,7 +78,7 @@ class RedisStore(RelayStore):
                 socket_timeout=FOLLOW_BLOCK_SECONDS + 20, health_check_interval=30)
         except ValueError as exc:
             raise StoreError(f"{where(self.url)} is not a usable Redis address: {exc}") from None
-        client = aioredis.Redis(connection_pool=pool)
+        client = aioredis.Redis.from_pool(pool)  # closing the client closes the pool
         try:
             info = await client.info("server")
         except RedisError as exc:
