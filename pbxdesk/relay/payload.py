@@ -4,7 +4,8 @@ The body is read chunk by chunk and refused as soon as it passes the limit
 (a ``Content-Length`` over it is refused before reading), so a hostile sender
 can never make the relay hold more than the limit. Accepted: a JSON object, a
 JSON array of objects (batched events), ``application/x-www-form-urlencoded``
-and ``multipart/form-data`` fields (files are ignored). A body in which
+and ``multipart/form-data`` fields (files are ignored). A body that starts
+with ``{`` or ``[`` is read as JSON whatever its content type claims. A body in which
 anything cannot be read is refused whole, so nothing is half stored.
 """
 
@@ -58,13 +59,12 @@ async def parse_events(request: Request, body: bytes, trigger: str | None) -> li
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
         raw: Any = await _multipart_fields(request, body)
-    elif content_type == "application/x-www-form-urlencoded":
-        raw = _urlencoded_fields(body)
-    else:
-        # JSON is what the PBX documents; a missing or odd content type still gets a try.
+    elif body.lstrip()[:1] in (b"{", b"["):
+        # JSON is what the PBX documents, whatever the content type says (curl -d, for one,
+        # labels JSON as a form).
         raw = _json_document(body)
-        if raw is None and content_type not in {"application/json", ""}:
-            raw = _urlencoded_fields(body) if b"=" in body else None
+    else:
+        raw = _urlencoded_fields(body)
     if raw is None:
         raise UnreadableBodyError("the body is neither JSON nor form fields")
     items: Sequence[Any] = raw if isinstance(raw, list) else [raw]

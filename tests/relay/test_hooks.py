@@ -73,12 +73,18 @@ async def test_form_fields_urlencoded_and_multipart(relay: RelayHarness) -> None
             "audio_file[]": ["https://pbx.example/vm/1.wav", "https://pbx.example/vm/2.wav"]},
             files={"attachment": ("vm.wav", b"RIFF....", "audio/wav")})
         assert multipart.status_code == 200, multipart.text
-        frames = await s.wait(2)
+        # JSON labelled as a form (curl -d does that) is still JSON.
+        mislabelled = relay.post(None, content=b'{"type":"user_inbound","user_number":"1001",'
+                                 b'"caller_id":"61300000003"}', headers={
+                                     "Content-Type": "application/x-www-form-urlencoded"})
+        assert mislabelled.status_code == 200
+        frames = await s.wait(3)
     assert frames[0].data["caller_id"] == "61300000001"
     assert frames[1].event == "voicemail"
     assert frames[1].data["audio_file"] == ["https://pbx.example/vm/1.wav",
                                             "https://pbx.example/vm/2.wav"]
     assert "attachment" not in frames[1].data
+    assert frames[2].data["caller_id"] == "61300000003"
 
 
 async def test_fields_are_normalised(relay: RelayHarness) -> None:
