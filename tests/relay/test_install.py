@@ -145,3 +145,16 @@ def test_pins_agree_with_pyproject() -> None:
     for name in ("starlette", "uvicorn", "python-multipart", "redis", "httptools"):
         assert name in pinned, name
         assert ranges[name].contains(pinned[name]), (name, pinned[name], ranges[name])
+
+
+def _code_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip() and
+            not line.lstrip().startswith("#")]
+
+
+def test_docs_show_the_packaged_unit_and_proxy_config() -> None:
+    docs = (ROOT / "docs" / "relay.md").read_text()
+    blocks = dict(re.findall(r"```(\w+)\n(.*?)```", docs, flags=re.DOTALL))
+    for language, name in (("ini", "pbxdesk-relay.service"), ("nginx", "nginx.conf")):
+        packaged = (ROOT / "packaging" / "relay" / name).read_text()
+        assert _code_lines(blocks[language]) == _code_lines(packaged), name
