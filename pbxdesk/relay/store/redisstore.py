@@ -5,7 +5,7 @@ Keys (prefix ``pbxdesk-relay:``):
 - ``accounts`` (hash): account name → JSON ``{secret_hash, created_at}``;
 - ``desks`` (hash): desk id → JSON desk; ``desk-tokens`` (hash): token hash → desk id;
 - ``{ACCOUNT}:events`` (stream): the account's events, ``XADD … MAXLEN ~ max_events``,
-  older than the retention trimmed by :meth:`RedisStore.prune` (``XTRIM MINID``);
+  older than the retention trimmed by :meth:`RedisStore.prune` (exact ``XTRIM MINID``);
   fields ``type``, ``routes``, ``data``. The stream id is the SSE id;
 - ``{ACCOUNT}:seen:DIGEST``: ``SET NX EX retention`` before the ``XADD``, both in one
   Lua script, so a repeated webhook is stored once even when two relay
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -202,8 +202,10 @@ class RedisStore(RelayStore):
     async def prune(self, now: datetime) -> None:
         cutoff = int((now.timestamp() - self.retention_seconds) * 1000)
         conn = self._conn()
-        for account in await self.account_names():
-            await self._call(conn.xtrim(_stream(account), minid=str(cutoff), approximate=True))
+        streams = await self._call(_collect(conn.scan_iter(match=f"{PREFIX}{{*}}:events",
+                                                           _type="STREAM")))
+        for stream in streams:
+            await self._call(conn.xtrim(stream, minid=str(cutoff), approximate=False))
 
     # -- inside ----------------------------------------------------------------------
     def _conn(self) -> aioredis.Redis:
@@ -226,6 +228,10 @@ def where(url: str) -> str:
     except ValueError:
         port = ":?"
     return f"{parts.scheme}://{parts.hostname or '?'}{port}{parts.path}"
+
+
+async def _collect(keys: AsyncIterator[str]) -> list[str]:
+    return [key async for key in keys]
 
 
 def _stream(account: str) -> str:
