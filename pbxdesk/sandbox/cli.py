@@ -90,8 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--live-calls-per-minute", type=float, default=2.0,
                      help="arrival rate of live calls, per simulated minute")
     sim.add_argument("--webhook-url", action="append", default=[], metavar="URL",
-                     help="POST webhook events here; repeat for more")
+                     help="POST webhook events here; repeat for more; {trigger} in a URL "
+                          "becomes each event's trigger path (one URL per trigger)")
     sim.add_argument("--webhook-secret", default="", help="value of the X-Pbx-Token header")
+    sim.add_argument("--webhook-no-type", action="store_true",
+                     help="leave 'type' out of bodies sent to {trigger} URLs")
     ctl = p.add_argument_group("control")
     ctl.add_argument("--control-token", default=None,
                      help="token for /_sandbox/ (header X-Sandbox-Token; default: random)")
@@ -113,6 +116,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         to_date_inclusive=not args.to_date_exclusive, clock_speed=args.clock_speed,
         live_traffic=args.live, live_calls_per_minute=args.live_calls_per_minute,
         webhook_urls=tuple(args.webhook_url), webhook_secret=args.webhook_secret,
+        webhook_type_in_body=not args.webhook_no_type,
         control_enabled=not args.no_control, control_token=args.control_token)
 
 

@@ -97,6 +97,8 @@ class SandboxConfig:
     webhook_urls: tuple[str, ...] = ()
     webhook_secret: str = field(default="", repr=False)
     webhook_timeout_seconds: float = 5.0
+    webhook_type_in_body: bool = True
+    """False: bodies sent to a per-trigger URL (one with ``{trigger}``) carry no ``type``."""
     control_enabled: bool = True
     control_token: str | None = field(default=None, repr=False)
     """Token for ``/_sandbox/``; None makes a random one per sandbox."""

@@ -67,7 +67,8 @@ class Sandbox:
         self.clock = SimClock(config.clock_speed, start)
         self._scheduler = Scheduler(self.clock, self._lock)
         self._webhooks = WebhookSender(config.webhook_urls, config.webhook_secret,
-                                       config.webhook_timeout_seconds)
+                                       config.webhook_timeout_seconds,
+                                       type_in_body=config.webhook_type_in_body)
         self._guard = AccessGuard(config.api_key, config.allow_list, config.rate_limit,
                                   config.rate_window_seconds)
         self._faults = FaultBook(config.seed)
@@ -275,7 +276,8 @@ class Sandbox:
             self._requests.clear()
             self._guard.set_allow_list(config.allow_list)
             self._guard.set_rate_limit(config.rate_limit, config.rate_window_seconds)
-            self._webhooks.configure(config.webhook_urls, config.webhook_secret)
+            self._webhooks.configure(config.webhook_urls, config.webhook_secret,
+                                     config.webhook_type_in_body)
             self._live.stop()
             if config.live_traffic:
                 self._live.start(self.clock.now(), config.live_calls_per_minute)
