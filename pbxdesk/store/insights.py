@@ -295,6 +295,35 @@ def local_days(start_us: int, end_us: int, zone: tzinfo | None) -> list[date]:
     return [local_day(number) for number in range(first, last + 1)]
 
 
+def hour_periods(start_us: int, end_us: int, zone: tzinfo | None, weekday: int,
+                 hour: int) -> list[tuple[datetime, datetime]]:
+    """The UTC ranges of ``[start_us, end_us)`` whose local time is that weekday and hour.
+
+    Exactly the instants :func:`calls_per_hour` counts in that cell (so a history
+    filtered by them lists the cell's calls): each constant-offset segment of the
+    range contributes the local hour moved back by its offset, on every matching day.
+    """
+    periods: list[tuple[int, int]] = []
+    segments = offset_segments(start_us, end_us, zone) if end_us > start_us else []
+    for index, (seg_start, offset) in enumerate(segments):
+        seg_end = segments[index + 1][0] if index + 1 < len(segments) else end_us
+        first_day = (seg_start + offset) // _DAY_US
+        last_day = (seg_end - 1 + offset) // _DAY_US
+        for day in range(first_day, last_day + 1):
+            if (day + 3) % 7 != weekday:
+                continue
+            local_start = day * _DAY_US + hour * _HOUR_US
+            low = max(seg_start, local_start - offset)
+            high = min(seg_end, local_start + _HOUR_US - offset)
+            if low >= high:
+                continue
+            if periods and periods[-1][1] == low:  # one hour cut by a change: rejoin it
+                periods[-1] = (periods[-1][0], high)
+            else:
+                periods.append((low, high))
+    return [(rows.from_micros(low), rows.from_micros(high)) for low, high in periods]
+
+
 # -- the queries -------------------------------------------------------------------------
 
 def has_live_column(conn: sqlite3.Connection) -> bool:

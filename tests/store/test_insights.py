@@ -347,3 +347,34 @@ def test_live_calls_are_counted_and_said_so_when_the_store_marks_them(
 def test_percentile(table: list[tuple[int, int]], fraction: float,
                     expected: float | None) -> None:
     assert ins.percentile(table, fraction) == expected
+
+
+# -- the calls behind a heat-map cell -----------------------------------------------------
+
+def test_hour_periods_hold_exactly_the_calls_of_their_cell(store: CallStore,
+                                                           call_factory: Any) -> None:
+    from pbxdesk.store import CallFilter
+
+    store.upsert(call_factory.calls(3000))
+    query = InsightsQuery(start=utc("2024-03-20T00:00:00"), end=utc("2024-05-20T00:00:00"),
+                          zone=SYDNEY)
+    heat = figures(store, ins.calls_per_hour, query)
+    checked = 0
+    for weekday, hour in ((6, 2), (6, 3), (0, 9), (2, 23), (4, 0)):
+        periods = ins.hour_periods(query.start_us, query.end_us, SYDNEY, weekday, hour)
+        flt = CallFilter(start=query.start, end=query.end, kinds=frozenset({CallKind.USER}),
+                         periods=tuple(periods))
+        assert store.count(flt) == heat.cell(weekday, hour).counts.calls
+        checked += heat.cell(weekday, hour).counts.calls
+    assert checked > 0
+
+
+def test_hour_periods_on_the_day_clocks_go_back() -> None:
+    query = sydney_days(date(2024, 4, 7), date(2024, 4, 7))
+    # 02:00–03:00 happens twice: 15:00–16:00 UTC (AEDT) and 16:00–17:00 UTC (AEST), one
+    # stretch of two hours.
+    assert ins.hour_periods(query.start_us, query.end_us, SYDNEY, 6, 2) == [
+        (utc("2024-04-06T15:00:00"), utc("2024-04-06T17:00:00"))]
+    assert ins.hour_periods(query.start_us, query.end_us, SYDNEY, 6, 9) == [
+        (utc("2024-04-06T23:00:00"), utc("2024-04-07T00:00:00"))]
+    assert ins.hour_periods(query.start_us, query.end_us, SYDNEY, 0, 9) == []

@@ -76,6 +76,11 @@ def _text(value: str | None) -> str:
     return value
 
 
+def excel_text(value: str | None) -> str:
+    """``value`` for a CSV cell: empty for None, text Excel would run as a formula made inert."""
+    return _text(value)
+
+
 def _number(value: int | None) -> str:
     return "" if value is None else str(value)
 
