@@ -80,6 +80,7 @@ class ChartView(QChartView):
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setAccessibleName(name)
         self.setMinimumHeight(240)
+        self.setMaximumHeight(420)  # one column on a narrow window: a chart, not a poster
         self._texts: Sequence[str] = ()
         self._apply_palette()
 
@@ -204,7 +205,7 @@ class DaysChart(ChartView):
         self.sig_activated.emit(index)
 
 
-def _thinned(labels: Sequence[str], room: int = 12) -> list[tuple[int, str]]:
+def _thinned(labels: Sequence[str], room: int = 8) -> list[tuple[int, str]]:
     """``(index, label)`` of every n-th label, so that at most ``room`` are shown."""
     step = max(1, -(-len(labels) // room))
     return [(index, label) for index, label in enumerate(labels) if index % step == 0]
@@ -248,8 +249,9 @@ class HeatChart(ChartView):
         y_axis = QCategoryAxis()
         y_axis.setRange(-0.5, 6.5)
         y_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
-        for weekday, name in enumerate(WEEKDAYS):
-            y_axis.append(name, 6 - weekday)
+        # A category axis takes its labels in increasing order: Sunday (0) up to Monday (6).
+        for weekday in reversed(range(7)):
+            y_axis.append(WEEKDAYS[weekday], 6 - weekday)
         y_axis.setGridLineVisible(False)
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
@@ -295,7 +297,7 @@ class RankChart(ChartView):
         chart = self.chart()
         count = len(labels)
         series = QHorizontalStackedBarSeries()
-        series.setBarWidth(0.7)
+        series.setBarWidth(0.7 * min(1.0, count / 6))  # one agent: a bar, not a wall
         for part in parts:
             bar_set = QBarSet(CATEGORY_NAMES[part.category])
             bar_set.setColor(COLORS[part.category])

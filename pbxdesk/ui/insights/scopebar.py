@@ -150,7 +150,8 @@ class ScopeBar(QWidget):
         if scope is Scope.ME:
             return (f"your calls (extension {self.my_extension})" if self.my_extension
                     else "your calls — set your extension in Settings")
-        return self.targets[scope].full_text()
+        text = self.targets[scope].full_text()
+        return "all " + text[4:] if text.startswith("All ") else text
 
     # -- changing ------------------------------------------------------------------------
 

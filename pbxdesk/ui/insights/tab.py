@@ -155,6 +155,8 @@ class InsightsTab(QWidget):
         if not self.sections or (columns == self._columns and not force):
             return
         self._columns = columns
+        for column in range(2):
+            self._grid.setColumnStretch(column, 1 if column < columns else 0)
         for index, section in enumerate(self.sections.values()):
             self._grid.removeWidget(section)
             self._grid.addWidget(section, index // columns, index % columns)
