@@ -8,7 +8,7 @@ Builds (or reuses) a store of ``--rows`` synthetic calls over two years with the
 test suite's ``CallFactory`` (as ``scripts/bench_store.py`` does), then for three
 ranges (the last 30 days, the last 365 days, everything) and three scopes (all
 users, queues, one user) times each section's figures (:mod:`pbxdesk.store.insights`)
-``REPEAT`` times, warm for the OS page cache, and prints the median and worst.
+```REPEAT`` times, warm for the OS page cache, and prints the median and worst.
 
 Then it runs the same requests through :class:`InsightsService` in a Qt event
 loop (offscreen) with a 1 ms timer on the GUI thread, and reports the longest
@@ -138,6 +138,16 @@ def loop_stalls(store: CallStore, queries: list[tuple[str, InsightsQuery]]) -> N
     timer.setInterval(1)
     timer.timeout.connect(tick)
     print("\nGUI thread while the service computes (1 ms timer; longest gap between ticks):")
+    # The machine's own noise first: the same timer for 3 s with nothing computing.
+    idle = QEventLoop()
+    QTimer.singleShot(3000, idle.quit)
+    gaps.clear()
+    clock.start()
+    last[0] = 0
+    timer.start()
+    idle.exec()
+    timer.stop()
+    print(f"  idle (nothing computing), 3 s: longest gap {max(gaps, default=0) / 1e6:.1f} ms")
     worst_all = 0.0
     for label, query in queries:
         loop = QEventLoop()

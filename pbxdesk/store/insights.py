@@ -1,18 +1,20 @@
 """Insights' aggregates in SQL: calls per local day and hour, per queue, per agent.
 
 Every figure is counted by SQLite from the ``calls`` columns (see
-:mod:`pbxdesk.store.rows`); Python only turns a few hundred result rows into
-values (percentiles are picked from a frequency table SQL returns). The
-definitions are in ``docs/insights.md`` and mirrored by :data:`DEFINITIONS`.
+:mod:`pbxdesk.store.rows`); Python adds up at most a few thousand result rows
+(percentiles are picked from a frequency table SQL returns). The definitions
+are in ``docs/insights.md``.
 
-Local time without per-row time-zone calls: the range is cut into segments of
-constant UTC offset (:func:`offset_segments`, one segment unless a daylight
-saving change falls inside), and a row's local time is ``start_us`` plus its
-segment's offset, a ``CASE`` on integers. Local days and hours then are integer
-divisions, so a 23- or 25-hour day and a half-hour zone come out right.
-
-Every query reads ``ix_calls_insights`` (the last migration that names it),
-which holds every column used here, so the table rows are never read.
+How it stays fast at a million calls: no per-row time-zone arithmetic and no
+sort of the calls. The local days or hours of the range are written, as UTC
+ranges (:mod:`pbxdesk.store.localtime`), into a temporary table keyed by
+rowid; SQLite walks it in order and, per bucket, seeks the range in the index
+``ix_calls_insights (kind, start_us, …)``, so ``GROUP BY`` the bucket needs no
+sorter. Queues and agents are walked the same way through
+``ix_calls_insights_group (kind, group_ref, start_us, …)`` and
+``ix_calls_insights_user (kind, user_ref, start_us, …)``, one seek per group or
+user. Counts use ``count(*) FILTER (WHERE …)``. Each index holds every column
+its queries read, so no table row is read (until a ``live`` column exists).
 No Qt here.
 """
 
@@ -22,19 +24,35 @@ No Qt here.
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from enum import IntEnum
 from typing import Any, Final
 
 from pbxdesk.api.models import CallKind, Outcome
 from pbxdesk.store import rows
+from pbxdesk.store.localtime import (
+    US,
+    Bucket,
+    buckets,
+    hour_periods,
+    local_day,
+    local_days,
+    offset_segments,
+    utc_offset_us,
+)
 from pbxdesk.store.query import matching_groups, matching_users
 
+__all__ = ["hour_periods", "local_day", "local_days", "offset_segments", "utc_offset_us"]
+
 INDEX: Final = "ix_calls_insights"
+USER_INDEX: Final = "ix_calls_insights_user"
+GROUP_INDEX: Final = "ix_calls_insights_group"
+FEW_REFS: Final = 8
+"""Up to this many chosen users or groups, days and hours seek each one's calls in its own
+index (a user's calls, not everybody's); more, and the time index is read once."""
 LIVE_COLUMN: Final = "live"
 """A column that marks calls seen live and not yet confirmed by a sync (nonzero = live).
 
@@ -45,10 +63,7 @@ MAX_WAIT_US: Final = 24 * 3600 * 1_000_000
 """A wait outside 0 … one day (connected before the start, or a day later) is bad data."""
 DEFAULT_SERVICE_LEVEL_S: Final = 20
 
-_US: Final = 1_000_000
-_HOUR_US: Final = 3600 * _US
-_DAY_US: Final = 24 * _HOUR_US
-_LOCAL_EPOCH: Final = date(1970, 1, 1)
+_US: Final = US
 _INBOUND: Final = 1
 _OUTBOUND: Final = 2
 _NULL_CONNECTED: Final = 1 << rows.NULLABLE_FIELDS.index("connected_at")
@@ -234,96 +249,6 @@ class HeatMap:
         return max((cell.counts.calls for cell in self.cells), default=0)
 
 
-# -- local time --------------------------------------------------------------------------
-
-def utc_offset_us(moment_us: int, zone: tzinfo | None) -> int:
-    """The UTC offset in force at ``moment_us`` in ``zone`` (None: the system's)."""
-    utc = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=moment_us)
-    local = utc.astimezone(zone) if zone is not None else utc.astimezone()
-    offset = local.utcoffset() or timedelta()
-    return offset // timedelta(microseconds=1)
-
-
-def offset_segments(start_us: int, end_us: int,
-                    zone: tzinfo | None) -> list[tuple[int, int]]:
-    """``(from_us, offset_us)`` pieces of ``[start_us, end_us)`` with one UTC offset each.
-
-    Found by probing every 6 hours and bisecting to the microsecond where the
-    offset changes (rules change at most a few times a year).
-    """
-    segments = [(start_us, utc_offset_us(start_us, zone))]
-    step = 6 * _HOUR_US
-    probe = start_us
-    while probe < end_us:
-        nxt = min(probe + step, end_us)
-        offset = utc_offset_us(nxt, zone)
-        if offset != segments[-1][1] and nxt < end_us:
-            low, high = probe, nxt  # offset(low) is the old one, offset(high) the new
-            while high - low > 1:
-                middle = (low + high) // 2
-                if utc_offset_us(middle, zone) == segments[-1][1]:
-                    low = middle
-                else:
-                    high = middle
-            segments.append((high, offset))
-        probe = nxt
-    return segments
-
-
-def _local_sql(segments: Sequence[tuple[int, int]]) -> tuple[str, list[int]]:
-    """``start_us`` moved to local time, as SQL, and its parameters."""
-    if len(segments) == 1:
-        return "(start_us + ?)", [segments[0][1]]
-    parts, params = [], []
-    for (_, offset), (following, _next) in itertools.pairwise(segments):
-        parts.append("WHEN start_us < ? THEN ?")
-        params += [following, offset]
-    params.append(segments[-1][1])
-    return f"(start_us + CASE {' '.join(parts)} ELSE ? END)", params
-
-
-def local_day(day_number: int) -> date:
-    return _LOCAL_EPOCH + timedelta(days=day_number)
-
-
-def local_days(start_us: int, end_us: int, zone: tzinfo | None) -> list[date]:
-    """Every local day the range touches, in order."""
-    if end_us <= start_us:
-        return []
-    first = (start_us + utc_offset_us(start_us, zone)) // _DAY_US
-    last = (end_us - 1 + utc_offset_us(end_us - 1, zone)) // _DAY_US
-    return [local_day(number) for number in range(first, last + 1)]
-
-
-def hour_periods(start_us: int, end_us: int, zone: tzinfo | None, weekday: int,
-                 hour: int) -> list[tuple[datetime, datetime]]:
-    """The UTC ranges of ``[start_us, end_us)`` whose local time is that weekday and hour.
-
-    Exactly the instants :func:`calls_per_hour` counts in that cell (so a history
-    filtered by them lists the cell's calls): each constant-offset segment of the
-    range contributes the local hour moved back by its offset, on every matching day.
-    """
-    periods: list[tuple[int, int]] = []
-    segments = offset_segments(start_us, end_us, zone) if end_us > start_us else []
-    for index, (seg_start, offset) in enumerate(segments):
-        seg_end = segments[index + 1][0] if index + 1 < len(segments) else end_us
-        first_day = (seg_start + offset) // _DAY_US
-        last_day = (seg_end - 1 + offset) // _DAY_US
-        for day in range(first_day, last_day + 1):
-            if (day + 3) % 7 != weekday:
-                continue
-            local_start = day * _DAY_US + hour * _HOUR_US
-            low = max(seg_start, local_start - offset)
-            high = min(seg_end, local_start + _HOUR_US - offset)
-            if low >= high:
-                continue
-            if periods and periods[-1][1] == low:  # one hour cut by a change: rejoin it
-                periods[-1] = (periods[-1][0], high)
-            else:
-                periods.append((low, high))
-    return [(rows.from_micros(low), rows.from_micros(high)) for low, high in periods]
-
-
 # -- the queries -------------------------------------------------------------------------
 
 def has_live_column(conn: sqlite3.Connection) -> bool:
@@ -331,89 +256,122 @@ def has_live_column(conn: sqlite3.Connection) -> bool:
 
 
 def _live_sql(conn: sqlite3.Connection) -> str:
-    return f"sum({LIVE_COLUMN} != 0)" if has_live_column(conn) else "0"
+    return f"count(*) FILTER (WHERE {LIVE_COLUMN} != 0)" if has_live_column(conn) else "0"
+
+
+_COUNTS: Final = (
+    f"count(*) FILTER (WHERE {_IS_ANSWERED}), count(*) FILTER (WHERE {_IS_MISSED}), "
+    f"count(*) FILTER (WHERE {_IS_ABANDONED}), count(*), "
+    f"count(*) FILTER (WHERE direction != {_OUTBOUND})")
+"""answered, missed, abandoned, calls, incoming: :func:`_counts` takes them in this order."""
+
+
+def _counts(answered: int, missed: int, abandoned: int, calls: int, incoming: int,
+            live: int) -> Counts:
+    return Counts(answered=answered, missed=missed, abandoned=abandoned,
+                  other=calls - answered - missed - abandoned, incoming=incoming, live=live)
+
+
+def _in(column: str, values: Sequence[object]) -> str:
+    return f"{column} = ?" if len(values) == 1 else (
+        f"{column} IN ({', '.join('?' * len(values))})")
 
 
 @dataclass(frozen=True, slots=True)
-class _Where:
-    sql: str
-    params: tuple[Any, ...]
-    empty: bool = False
+class _Refs:
+    """The chosen users' or groups' references: None for all, [] for none known."""
+
+    column: str
+    refs: list[int] | None
 
 
-def _where(conn: sqlite3.Connection, query: InsightsQuery, kinds: Sequence[int], *,
-           users: bool, groups: bool) -> _Where:
-    """The range, kinds and (when asked for) the scope's users or groups."""
-    terms = [f"kind IN ({', '.join('?' * len(kinds))})" if len(kinds) > 1 else "kind = ?",
-             "start_us >= ?", "start_us < ?"]
-    params: list[Any] = [*kinds, query.start_us, query.end_us]
-    if users and (query.user_numbers or query.user_names):
-        refs = [ref for ref, _, _ in matching_users(conn, query.user_numbers, query.user_names)]
-        if not refs:
-            return _Where("0", (), empty=True)
-        terms.append(f"user_ref IN ({', '.join('?' * len(refs))})")
-        params += refs
-    if groups and query.group_names:
-        refs = [ref for ref, _ in matching_groups(conn, query.group_names)]
-        if not refs:
-            return _Where("0", (), empty=True)
-        terms.append(f"group_ref IN ({', '.join('?' * len(refs))})")
-        params += refs
-    return _Where(" AND ".join(terms), tuple(params))
+def _scope_refs(conn: sqlite3.Connection, query: InsightsQuery) -> _Refs:
+    if query.scope in {Scope.ME, Scope.USERS}:
+        if not (query.user_numbers or query.user_names):
+            return _Refs("user_ref", None)
+        return _Refs("user_ref", [ref for ref, _, _ in matching_users(
+            conn, query.user_numbers, query.user_names)])
+    if not query.group_names:
+        return _Refs("group_ref", None)
+    return _Refs("group_ref", [ref for ref, _ in matching_groups(conn, query.group_names)])
 
 
-def _scope_where(conn: sqlite3.Connection, query: InsightsQuery) -> _Where:
+def _fill_buckets(conn: sqlite3.Connection, made: Sequence[Bucket]) -> None:
+    """The buckets as ``temp.insights_buckets`` (rowid = position), replacing the last ones."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS insights_buckets "
+                 "(id INTEGER PRIMARY KEY, lo INTEGER NOT NULL, hi INTEGER NOT NULL)")
+    conn.execute("DELETE FROM temp.insights_buckets")
+    conn.executemany("INSERT INTO temp.insights_buckets (id, lo, hi) VALUES (?, ?, ?)",
+                     [(index, bucket.lo, bucket.hi) for index, bucket in enumerate(made)])
+
+
+def _bucket_counts(conn: sqlite3.Connection, query: InsightsQuery,
+                   made: Sequence[Bucket]) -> dict[int, Counts]:
+    """Counts of the scope's calls per bucket (by position); empty buckets left out."""
+    refs = _scope_refs(conn, query)
+    if not made or refs.refs == []:
+        return {}
+    _fill_buckets(conn, made)
     kind = rows.KIND_CODES[query.scope.kind]
-    is_user = query.scope in {Scope.ME, Scope.USERS}
-    return _where(conn, query, (kind,), users=is_user, groups=not is_user)
-
-
-_COUNT_COLUMNS: Final = (
-    f"sum({_IS_ANSWERED}), sum({_IS_MISSED}), sum({_IS_ABANDONED}), count(*), "
-    f"sum(direction != {_OUTBOUND})")
-
-
-def _counts(answered: int | None, missed: int | None, abandoned: int | None, calls: int,
-            incoming: int | None, live: int | None) -> Counts:
-    answered, missed, abandoned = answered or 0, missed or 0, abandoned or 0
-    return Counts(answered=answered, missed=missed, abandoned=abandoned,
-                  other=calls - answered - missed - abandoned, incoming=incoming or 0,
-                  live=live or 0)
+    params: list[Any] = [kind]
+    if refs.refs is not None and len(refs.refs) <= FEW_REFS:
+        # Each chosen user's (group's) calls in each bucket: seeks in their own index.
+        index = USER_INDEX if refs.column == "user_ref" else GROUP_INDEX
+        match = f"c.kind = ? AND {_in('c.' + refs.column, refs.refs)} AND "
+        params += refs.refs
+    else:
+        index, match = INDEX, "c.kind = ? AND "
+        if refs.refs is not None:
+            match = f"c.kind = ? AND {_in('c.' + refs.column, refs.refs)} AND "
+            params += refs.refs
+    found = conn.execute(
+        f"SELECT b.id, {_COUNTS}, {_live_sql(conn)} FROM temp.insights_buckets AS b "
+        f"JOIN calls AS c INDEXED BY {index} "
+        f"ON {match}c.start_us >= b.lo AND c.start_us < b.hi GROUP BY b.id", params)
+    return {bucket: _counts(*values) for bucket, *values in found}
 
 
 def calls_per_day(conn: sqlite3.Connection, query: InsightsQuery) -> Days:
-    """Calls of the scope per local day, by category."""
-    start_us, end_us = query.start_us, query.end_us
-    days = local_days(start_us, end_us, query.zone)
-    where = _scope_where(conn, query)
-    found: dict[date, Counts] = {}
-    if not where.empty and days:
-        local, local_params = _local_sql(offset_segments(start_us, end_us, query.zone))
-        for day_number, *values in conn.execute(
-                f"SELECT {local} / {_DAY_US} AS day, {_COUNT_COLUMNS}, {_live_sql(conn)} "
-                f"FROM calls INDEXED BY {INDEX} WHERE {where.sql} GROUP BY day",
-                (*local_params, *where.params)):
-            found[local_day(day_number)] = _counts(*values)
-    listed = tuple(DayCounts(day, found.get(day, Counts())) for day in days)
+    """Calls of the scope per local day, by category (every day listed, zeros too)."""
+    made = buckets(query.start_us, query.end_us, query.zone, hours=False)
+    found = _bucket_counts(conn, query, made)
+    per_day: dict[date, list[Counts]] = {}
+    for index, bucket in enumerate(made):
+        per_day.setdefault(bucket.day, []).append(found.get(index, Counts()))
+    listed = tuple(DayCounts(day, _sum(counts)) for day, counts in per_day.items())
     return Days(listed, _sum(item.counts for item in listed))
 
 
 def calls_per_hour(conn: sqlite3.Connection, query: InsightsQuery) -> HeatMap:
     """Calls of the scope per local weekday and hour of day."""
-    where = _scope_where(conn, query)
-    found: dict[tuple[int, int], Counts] = {}
-    if not where.empty and query.end_us > query.start_us:
-        local, local_params = _local_sql(
-            offset_segments(query.start_us, query.end_us, query.zone))
-        # Day 0 of the epoch (1 January 1970) was a Thursday: weekday 3, Monday being 0.
-        for weekday, hour, *values in conn.execute(
-                f"SELECT ({local} / {_DAY_US} + 3) % 7 AS weekday, "
-                f"({local} / {_HOUR_US}) % 24 AS hour, {_COUNT_COLUMNS}, {_live_sql(conn)} "
-                f"FROM calls INDEXED BY {INDEX} WHERE {where.sql} GROUP BY weekday, hour",
-                (*local_params, *local_params, *where.params)):
-            found[(weekday, hour)] = _counts(*values)
-    return HeatMap(tuple(HourCell(weekday, hour, found.get((weekday, hour), Counts()))
+    made = buckets(query.start_us, query.end_us, query.zone, hours=True)
+    found = _bucket_counts(conn, query, made)
+    cells: dict[tuple[int, int], list[Counts]] = {}
+    for index, counts in found.items():
+        bucket = made[index]
+        cells.setdefault((bucket.weekday, bucket.hour), []).append(counts)
+    return HeatMap(tuple(HourCell(weekday, hour, _sum(cells.get((weekday, hour), ())))
                          for weekday in range(7) for hour in range(24)))
+
+
+def _per_ref_sql(table: str, index: str, column: str, kinds: Sequence[int],
+                 chosen: list[int] | None, select: str, bounds: Sequence[int], *,
+                 condition: str = "", group_by: str = "t.id") -> tuple[str, list[Any]]:
+    """``SELECT t.id, <select>`` per row of ``table`` (users or groups) over its calls.
+
+    ``CROSS JOIN`` keeps ``table`` the outer loop (SQLite would rather scan the calls
+    and sort them): per user or group, one seek of its calls in ``index``
+    (``kind, <column>, start_us, …``) bounded by the range, and ``GROUP BY t.id``
+    follows the walk. Calls without a reference are left to the callers.
+    """
+    # Several kinds: the table's own (call_groups holds queues and ring groups only).
+    kind = "t.kind" if len(kinds) > 1 else "?"
+    where = f"WHERE t.id IN ({', '.join('?' * len(chosen))}) " if chosen else ""
+    extra = f" AND {condition}" if condition else ""
+    sql = (f"SELECT t.id, {select} FROM {table} AS t CROSS JOIN calls AS c "
+           f"INDEXED BY {index} ON c.kind = {kind} AND c.{column} = t.id "
+           f"AND c.start_us >= ? AND c.start_us < ?{extra} {where}GROUP BY {group_by}")
+    return sql, [*([] if len(kinds) > 1 else [kinds[0]]), *bounds, *(chosen or ())]
 
 
 def per_group(conn: sqlite3.Connection, query: InsightsQuery) -> list[GroupFigures]:
@@ -422,68 +380,97 @@ def per_group(conn: sqlite3.Connection, query: InsightsQuery) -> list[GroupFigur
     Sorted by calls, most first, then by name.
     """
     if query.scope in {Scope.QUEUES, Scope.RING_GROUPS}:
-        where = _where(conn, query, (rows.KIND_CODES[query.scope.kind],), users=False,
-                       groups=True)
+        kinds: tuple[int, ...] = (rows.KIND_CODES[query.scope.kind],)
+        chosen = _scope_refs(conn, query).refs
     else:
-        where = _where(conn, query, _GROUP_KINDS, users=False, groups=False)
-    if where.empty:
+        kinds, chosen = _GROUP_KINDS, None
+    if chosen == []:
         return []
     names = {ref: (rows.KIND_OF_CODE[kind], name)
              for ref, kind, name in conn.execute("SELECT id, kind, name FROM call_groups")}
     limit_us = max(0, query.service_level_s) * _US
-    totals = conn.execute(
-        f"SELECT kind, group_ref, count(*), sum({_IS_ANSWERED}), sum({_IS_ABANDONED}), "
-        f"sum({_IS_MISSED}), sum({_HAS_WAIT} AND connected_us - start_us <= ?), "
-        f"{_live_sql(conn)} FROM calls INDEXED BY {INDEX} WHERE {where.sql} "
-        "GROUP BY kind, group_ref", (limit_us, *where.params)).fetchall()
-    waits: dict[tuple[int, int | None], list[tuple[int, int]]] = {}
-    for kind, ref, wait, times in conn.execute(
-            f"SELECT kind, group_ref, connected_us - start_us AS wait, count(*) "
-            f"FROM calls INDEXED BY {INDEX} WHERE {where.sql} AND {_HAS_WAIT} "
-            "GROUP BY kind, group_ref, wait", where.params):
-        waits.setdefault((kind, ref), []).append((wait, times))
+    measures = (f"{_COUNTS}, count(*) FILTER (WHERE {_HAS_WAIT} AND "
+                f"connected_us - start_us <= {limit_us:d}), {_live_sql(conn)}")
+    bounds = [query.start_us, query.end_us]
+    sql, params = _per_ref_sql("call_groups", GROUP_INDEX, "group_ref", kinds, chosen,
+                               measures, bounds)
+    totals: dict[tuple[int, int | None], list[Any]] = {}
+    for ref, *values in conn.execute(sql, params):
+        call_kind = names[ref][0] if ref in names else rows.KIND_OF_CODE[kinds[0]]
+        totals[(rows.KIND_CODES[call_kind], ref)] = values
+    unnamed_waits: dict[int, list[tuple[int, int]]] = {}
+    if chosen is None:  # group calls that named no group
+        unnamed = (f"FROM calls AS c INDEXED BY {GROUP_INDEX} WHERE {_in('c.kind', kinds)} "
+                   "AND c.group_ref IS NULL AND c.start_us >= ? AND c.start_us < ?")
+        for kind, *values in conn.execute(f"SELECT c.kind, {measures} {unnamed} GROUP BY c.kind",
+                                          [*kinds, *bounds]):
+            totals[(kind, None)] = values
+        for kind, wait, times in conn.execute(
+                f"SELECT c.kind, connected_us - start_us AS wait, count(*) {unnamed} "
+                f"AND {_HAS_WAIT} GROUP BY c.kind, wait", [*kinds, *bounds]):
+            unnamed_waits.setdefault(kind, []).append((wait, times))
+    waits = _distributions(conn, "call_groups", GROUP_INDEX, "group_ref", kinds, chosen,
+                           "c.connected_us - c.start_us", _HAS_WAIT, bounds)
     figures = []
-    for kind, ref, calls, answered, abandoned, missed, in_time, live in totals:
-        call_kind, name = names.get(ref, (rows.KIND_OF_CODE[kind], ""))
-        table = waits.get((kind, ref), [])
+    for (kind, ref), values in totals.items():
+        answered, missed, abandoned, calls, _incoming, in_time, live = values
+        name = names[ref][1] if ref in names else ""
+        table = waits.get(ref, []) if ref is not None else unnamed_waits.get(kind, [])
         median, p90 = percentile(table, 0.5), percentile(table, 0.9)
         figures.append(GroupFigures(
-            kind=call_kind, name=name or "(no name)", calls=calls, answered=answered or 0,
-            abandoned=abandoned or 0, missed=missed or 0, answered_in_time=in_time or 0,
+            kind=rows.KIND_OF_CODE[kind], name=name or "(no name)", calls=calls,
+            answered=answered, abandoned=abandoned, missed=missed, answered_in_time=in_time,
             wait_median=None if median is None else median / _US,
-            wait_p90=None if p90 is None else p90 / _US, live=live or 0))
+            wait_p90=None if p90 is None else p90 / _US, live=live))
     figures.sort(key=lambda f: (-f.calls, f.name.casefold(), f.kind.value))
     return figures
 
 
+def _distributions(conn: sqlite3.Connection, table: str, index: str, column: str,
+                   kinds: Sequence[int], chosen: list[int] | None, value: str, condition: str,
+                   bounds: Sequence[int]) -> dict[int | None, list[tuple[int, int]]]:
+    """``(value, times)`` per reference, for the percentiles (SQL sorts and counts)."""
+    found: dict[int | None, list[tuple[int, int]]] = {}
+    sql, params = _per_ref_sql(table, index, column, kinds, chosen,
+                               f"{value} AS measured, count(*)", bounds,
+                               condition=condition, group_by="t.id, measured")
+    for ref, measured, times in conn.execute(sql, params):
+        found.setdefault(ref, []).append((measured, times))
+    return found
+
+
 def per_agent(conn: sqlite3.Connection, query: InsightsQuery) -> list[AgentFigures]:
     """Users' own calls (of the scope's users when it is users); most calls first."""
-    is_user = query.scope in {Scope.ME, Scope.USERS}
-    where = _where(conn, query, (_USER,), users=is_user, groups=False)
-    if where.empty:
+    chosen = _scope_refs(conn, query).refs if query.scope in {Scope.ME, Scope.USERS} else None
+    if chosen == []:
         return []
     people = {ref: (number, name)
               for ref, number, name in conn.execute("SELECT id, number, name FROM call_users")}
-    totals = conn.execute(
-        f"SELECT user_ref, count(*), sum(direction = {_INBOUND}), "
-        f"sum(direction = {_OUTBOUND}), sum({_IS_ANSWERED}), sum({_IS_MISSED}), "
-        f"sum(CASE WHEN {_HAS_TALK} THEN conversation_duration ELSE 0 END), "
-        f"{_live_sql(conn)} FROM calls INDEXED BY {INDEX} WHERE {where.sql} "
-        "GROUP BY user_ref", where.params).fetchall()
-    talks: dict[int | None, list[tuple[int, int]]] = {}
-    for ref, talk, times in conn.execute(
-            f"SELECT user_ref, conversation_duration AS talk, count(*) "
-            f"FROM calls INDEXED BY {INDEX} WHERE {where.sql} AND {_HAS_TALK} "
-            "GROUP BY user_ref, talk", where.params):
-        talks.setdefault(ref, []).append((talk, times))
+    measures = (f"{_COUNTS}, count(*) FILTER (WHERE direction = {_INBOUND}), "
+                f"count(*) FILTER (WHERE direction = {_OUTBOUND}), "
+                f"sum(CASE WHEN {_HAS_TALK} THEN conversation_duration ELSE 0 END), "
+                f"{_live_sql(conn)}")
+    bounds = [query.start_us, query.end_us]
+    sql, params = _per_ref_sql("call_users", USER_INDEX, "user_ref", (_USER,), chosen,
+                               measures, bounds)
+    totals: dict[int | None, list[Any]] = {
+        ref: values for ref, *values in conn.execute(sql, params)}
+    if chosen is None:
+        for values in conn.execute(
+                f"SELECT {measures} FROM calls AS c INDEXED BY {USER_INDEX} WHERE c.kind = ? "
+                "AND c.user_ref IS NULL AND c.start_us >= ? AND c.start_us < ? "
+                "HAVING count(*) > 0", [_USER, *bounds]):
+            totals[None] = list(values)
+    talks = _distributions(conn, "call_users", USER_INDEX, "user_ref", (_USER,), chosen,
+                           "c.conversation_duration", _HAS_TALK, bounds)
     figures = []
-    for ref, calls, inbound, outbound, answered, missed, talk_total, live in totals:
-        number, name = people.get(ref, ("", ""))
+    for ref, values in totals.items():
+        answered, missed, _abandoned, calls, _incoming, inbound, outbound, talk, live = values
+        number, name = people.get(ref, ("", "")) if ref is not None else ("", "")
         figures.append(AgentFigures(
-            number=number, name=name, calls=calls, inbound=inbound or 0,
-            outbound=outbound or 0, answered=answered or 0, missed=missed or 0,
-            talk_total=talk_total or 0, talk_median=percentile(talks.get(ref, []), 0.5),
-            live=live or 0))
+            number=number, name=name, calls=calls, inbound=inbound, outbound=outbound,
+            answered=answered, missed=missed, talk_total=talk or 0,
+            talk_median=percentile(talks.get(ref, []), 0.5), live=live))
     figures.sort(key=lambda f: (-f.calls, f.label.casefold()))
     return figures
 

@@ -378,3 +378,15 @@ def test_hour_periods_on_the_day_clocks_go_back() -> None:
     assert ins.hour_periods(query.start_us, query.end_us, SYDNEY, 6, 9) == [
         (utc("2024-04-06T23:00:00"), utc("2024-04-07T00:00:00"))]
     assert ins.hour_periods(query.start_us, query.end_us, SYDNEY, 0, 9) == []
+
+
+def test_group_calls_without_a_group_name_are_one_row_with_their_waits(
+        store: CallStore) -> None:
+    unnamed = [group_call(f"2024-05-02T0{hour}:00:00", "answered", wait=wait)
+               for hour, wait in ((1, 4), (2, 8))]
+    store.upsert([GroupCall(**{**{f: getattr(c, f) for f in (
+        "call_kind", "status", "unique_call_id", "caller_id", "caller_name", "dest_number",
+        "user_name", "user_number", "call_start_at", "connected_at", "call_duration",
+        "conversation_duration")}, "group": None}) for c in unnamed])
+    [row] = figures(store, ins.per_group, sydney_days(date(2024, 5, 2), date(2024, 5, 2)))
+    assert (row.name, row.calls, row.answered, row.wait_median) == ("(no name)", 2, 2, 6.0)
