@@ -390,3 +390,14 @@ def test_group_calls_without_a_group_name_are_one_row_with_their_waits(
         "conversation_duration")}, "group": None}) for c in unnamed])
     [row] = figures(store, ins.per_group, sydney_days(date(2024, 5, 2), date(2024, 5, 2)))
     assert (row.name, row.calls, row.answered, row.wait_median) == ("(no name)", 2, 2, 6.0)
+
+
+def test_the_day_clocks_go_forward_has_23_hours_and_no_two_oclock() -> None:
+    from pbxdesk.store.localtime import buckets
+
+    query = sydney_days(date(2024, 10, 6), date(2024, 10, 6))
+    hours = buckets(query.start_us, query.end_us, SYDNEY, hours=True)
+    assert [b.hour for b in hours] == [0, 1, *range(3, 24)]
+    assert sum(b.hi - b.lo for b in hours) == 23 * 3_600_000_000
+    [day] = buckets(query.start_us, query.end_us, SYDNEY, hours=False)
+    assert (day.day, day.hi - day.lo) == (date(2024, 10, 6), 23 * 3_600_000_000)
