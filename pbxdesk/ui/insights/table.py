@@ -10,10 +10,6 @@ prefixed with an apostrophe, the file appearing only when complete).
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -30,7 +26,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QWidget
 
-from pbxdesk.ui.history.csvfile import excel_text
+from pbxdesk.ui.history.csvfile import atomic_csv, excel_text
 
 Value = str | int | float | date | None
 _Index = QModelIndex | QPersistentModelIndex
@@ -167,21 +163,9 @@ def write_table_csv(path: Path, table: FigureTable) -> int:
     Raises the ``OSError`` that stopped it; ``path`` is then untouched and no
     temporary file is left.
     """
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".part")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as stream:
-            writer = csv.writer(stream, dialect="excel")
-            writer.writerow([excel_text(column.csv_title) for column in table.columns])
-            for row in table.rows:
-                writer.writerow([csv_text(value, column.kind)
-                                 for value, column in zip(row, table.columns, strict=True)])
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with atomic_csv(path) as writer:
+        writer.writerow([excel_text(column.csv_title) for column in table.columns])
+        for row in table.rows:
+            writer.writerow([csv_text(value, column.kind)
+                             for value, column in zip(row, table.columns, strict=True)])
     return len(table.rows)
-
