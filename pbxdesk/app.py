@@ -73,6 +73,8 @@ class Options:
     """What this launch asked for (a number to call, a link, the clipboard)."""
     instance: InstanceClaim | None = None
     """Set when this launch is the single instance: it listens for later launches."""
+    view: str | None = None
+    """The tab to open on (``--view``: a name of ``MainWindow.views()``)."""
 
 
 class Controller(QObject):
@@ -134,6 +136,8 @@ class Controller(QObject):
                 self.messages.post(Message(
                     "Enter your API key to connect: pbxdesk was told not to remember it.",
                     Severity.WARNING, Remedy.OPEN_SETTINGS, source="app"))
+        if self.options.view is not None and not self.window.show_view(self.options.view):
+            log.warning("No %s view to show (no account connected)", self.options.view)
         if self.options.request is not None:
             self.desktop.handle_request(self.options.request)
         self.report_damaged_files()
@@ -294,7 +298,7 @@ class Controller(QObject):
     # -- screenshots ---------------------------------------------------------------------
 
     def _take_screenshot(self, path: Path) -> None:
-        taker = ScreenshotTaker(self.window, path, parent=self)
+        taker = ScreenshotTaker(self.window, path, parent=self, busy=self.window.view_busy)
         taker.sig_done.connect(self.quit)
         if self.session is None:
             taker.take_now()

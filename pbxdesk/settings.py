@@ -59,6 +59,7 @@ class Settings:
     confirm_before_dialling: bool = True
     watch_clipboard: bool = False
     close_to_tray: bool = True
+    service_level_seconds: int = 20
 
     @property
     def is_configured(self) -> bool:
@@ -163,6 +164,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("watch_clipboard", "Offer to call copied numbers",
                 "Watch the clipboard for phone numbers (nothing is stored or logged)."),
     SettingSpec("close_to_tray", "Keep running in the tray when the window is closed", ""),
+    SettingSpec("service_level_seconds", "Service level (seconds)",
+                "Insights: a queue or ring-group call answered within this many seconds "
+                "meets the service level.", minimum=1, maximum=3600),
 )
 SPECS: Mapping[str, SettingSpec] = {spec.key: spec for spec in SETTINGS}
 

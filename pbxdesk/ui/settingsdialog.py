@@ -60,7 +60,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
                          "confirm_before_dialling", "watch_clipboard")),
     ("Sync", ("sync_days", "refresh_minutes", "close_to_tray")),
     ("Advanced", ("request_budget", "budget_window_minutes", "user_filter_param",
-                  "post_encoding")),
+                  "post_encoding", "service_level_seconds")),
 )
 CALLING_KEY = "my_extension"  # the page with this setting also holds the link panel
 _FIELD_ORDER = tuple(key for _title, keys in SECTIONS for key in keys)

@@ -24,10 +24,10 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from pbxdesk.api.models import AnyCall, CallKind, UserCall
 from pbxdesk.store import StoreError
@@ -81,6 +81,11 @@ def _text(value: str | None) -> str:
     return value
 
 
+def excel_text(value: str | None) -> str:
+    """``value`` for a CSV cell: empty for None, text Excel would run as a formula made inert."""
+    return _text(value)
+
+
 def _number(value: int | None) -> str:
     return "" if value is None else str(value)
 
@@ -101,6 +106,25 @@ def csv_row(call: AnyCall) -> list[str]:
     return cells
 
 
+@contextlib.contextmanager
+def atomic_csv(path: Path) -> Iterator[Any]:
+    """A ``csv.writer`` (Excel's dialect, UTF-8 with a BOM) whose rows reach ``path`` only
+    when the block ends normally; on any exception the temporary file is removed and
+    ``path`` is untouched."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                             suffix=".part")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as stream:
+            yield csv.writer(stream, dialect="excel")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def write_csv(path: Path, kind: CallKind, calls: Iterable[AnyCall], *,
               cancelled: Callable[[], bool] = lambda: False,
               progress: Callable[[int], None] = lambda _rows: None) -> int:
@@ -110,29 +134,18 @@ def write_csv(path: Path, kind: CallKind, calls: Iterable[AnyCall], *,
     ``OSError`` / ``StoreError`` that stopped it; in every such case ``path`` is
     untouched and no temporary file is left.
     """
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".part")
     written = 0
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as stream:
-            writer = csv.writer(stream, dialect="excel")
-            writer.writerow(header(kind))
-            for call in calls:
-                writer.writerow(csv_row(call))
-                written += 1
-                if written % PROGRESS_EVERY == 0:
-                    if cancelled():
-                        raise ExportCancelledError
-                    progress(written)
-            if cancelled():
-                raise ExportCancelledError
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with atomic_csv(path) as writer:
+        writer.writerow(header(kind))
+        for call in calls:
+            writer.writerow(csv_row(call))
+            written += 1
+            if written % PROGRESS_EVERY == 0:
+                if cancelled():
+                    raise ExportCancelledError
+                progress(written)
+        if cancelled():
+            raise ExportCancelledError
     progress(written)
     return written
 

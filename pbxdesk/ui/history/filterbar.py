@@ -9,12 +9,20 @@ number typed digit by digit queries the store once.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Hashable, Sequence
-from datetime import date
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import date, datetime
 from typing import Final
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QWidget,
+)
 
 from pbxdesk.api.models import CallKind, Direction, Outcome
 from pbxdesk.store import CallFilter
@@ -106,6 +114,13 @@ class FilterBar(QWidget):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._applied_text = ""
+        # Set from Insights ("Mondays 9–10 am"): hours within the date range; cleared by the
+        # chip's button or when the dates change.
+        self._periods: tuple[tuple[datetime, datetime], ...] = ()
+        self.periods_chip = QToolButton(self)
+        self.periods_chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.periods_chip.setAccessibleName("Clear the hours filter")
+        self._set_periods((), "")
         self._layout()
         self._show_preset_days()
         self._connect_signals()
@@ -136,6 +151,7 @@ class FilterBar(QWidget):
         dash.setAccessibleName("to")
         layout.addWidget(dash)
         layout.addWidget(self.to_edit)
+        layout.addWidget(self.periods_chip)
         layout.addSpacing(8)
         layout.addWidget(self.targets)
         layout.addWidget(self.outcome)
@@ -158,12 +174,13 @@ class FilterBar(QWidget):
         self.search.textChanged.connect(self._on_search_text_changed)
         self.search.returnPressed.connect(self._on_search_timer_timeout)
         self._search_timer.timeout.connect(self._on_search_timer_timeout)
+        self.periods_chip.clicked.connect(self._on_periods_chip_clicked)
 
     @property
     def tab_chain(self) -> list[QWidget]:
         """The bar's controls in tab order (the last one is the search box)."""
-        chain: list[QWidget] = [self.preset, self.from_edit, self.to_edit, self.targets,
-                                self.outcome]
+        chain: list[QWidget] = [self.preset, self.from_edit, self.to_edit, self.periods_chip,
+                                self.targets, self.outcome]
         if self.direction is not None:
             chain.append(self.direction)
         return [*chain, self.search]
@@ -214,7 +231,8 @@ class FilterBar(QWidget):
                           user_numbers=frozenset(users[USER_NUMBER]),
                           user_names=frozenset(users[USER_NAME]),
                           group_names=frozenset(groups), outcomes=self.outcome.currentData(),
-                          directions=directions, text=self._applied_text)
+                          directions=directions, text=self._applied_text,
+                          periods=self._periods)
 
     # -- changing ------------------------------------------------------------------------
 
@@ -259,6 +277,42 @@ class FilterBar(QWidget):
         self._show_preset_days()
         self.sig_filter_changed.emit()
 
+    def show_calls(self, first: date, last: date, keys: Iterable[Hashable],
+                   periods: Sequence[tuple[datetime, datetime]] = (),
+                   periods_label: str = "") -> None:
+        """Days ``first``..``last`` of these users or groups (all when none), every
+        outcome and direction, no search; only ``periods`` of those days when given
+        (shown as a chip that clears them). One signal."""
+        blocked = [self.preset, self.from_edit, self.to_edit, self.outcome, self.targets,
+                   self.search]
+        if self.direction is not None:
+            blocked.append(self.direction)
+        with _Blocked(*blocked):
+            self.preset.setCurrentIndex(list(DatePreset).index(DatePreset.CUSTOM))
+            self.from_edit.setDate(_to_qdate(first))
+            self.to_edit.setDate(_to_qdate(last))
+            self.outcome.setCurrentIndex(0)
+            if self.direction is not None:
+                self.direction.setCurrentIndex(0)
+            self.targets.set_checked_keys(keys)
+            self.search.clear()
+        self._search_timer.stop()
+        self._applied_text = ""
+        self._set_periods(tuple(periods), periods_label)
+        self.sig_filter_changed.emit()
+
+    def _set_periods(self, periods: tuple[tuple[datetime, datetime], ...], label: str) -> None:
+        self._periods = periods
+        self.periods_chip.setText(f"{label}  ✕")
+        self.periods_chip.setToolTip(f"Only calls of {label or 'some hours (from Insights)'}; "
+                                     "click to show every hour")
+        self.periods_chip.setVisible(bool(periods))
+
+    @Slot()
+    def _on_periods_chip_clicked(self) -> None:
+        self._set_periods((), "")
+        self.sig_filter_changed.emit()
+
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
@@ -281,12 +335,14 @@ class FilterBar(QWidget):
 
     @Slot(int)
     def _on_preset_changed(self, _index: int) -> None:
+        self._set_periods((), "")
         if self.current_preset() is not DatePreset.CUSTOM:
             self._show_preset_days()
         self.sig_filter_changed.emit()
 
     @Slot(QDate)
     def _on_date_edited(self, _day: QDate) -> None:
+        self._set_periods((), "")
         if self.current_preset() is not DatePreset.CUSTOM:
             with _Blocked(self.preset):
                 self.preset.setCurrentIndex(list(DatePreset).index(DatePreset.CUSTOM))

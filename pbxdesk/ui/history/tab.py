@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -186,6 +186,14 @@ class HistoryTab(QWidget):
         """Filter to inbound missed calls (of ``user_number`` when given) and focus the list."""
         self._refresh_targets()  # the user may be new since the last reload
         self.filter_bar.show_missed(user_number, preset)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_calls(self, first: date, last: date, keys: Iterable[Hashable],
+                   periods: Sequence[tuple[datetime, datetime]] = (),
+                   periods_label: str = "") -> None:
+        """Show the calls Insights points at: those days (and hours), users or groups."""
+        self._refresh_targets()  # a user or group may be new since the last reload
+        self.filter_bar.show_calls(first, last, keys, periods, periods_label)
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()
