@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomePage(self)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Call histories")
+        self.tabs.tabBar().setAccessibleName("Call history tabs")
         self.tabs.setDocumentMode(True)
         # The banner sits above both pages: problems show on the welcome page too.
         self.stack = QStackedWidget(self)

@@ -79,17 +79,17 @@ class FilterBar(QWidget):
         self.to_edit = self._date_edit("To date", "Last day to show (included)")
         if kind is CallKind.USER:
             self.targets = CheckList("user", "users", self)
-            _describe(self.targets, "Users", "Show the calls of these users only")
+            _describe(self.targets, "Users filter", "Show the calls of these users only")
         else:
             noun = "queue" if kind is CallKind.QUEUE else "ring group"
             self.targets = CheckList(noun, f"{noun}s", self)
-            _describe(self.targets, f"{noun.capitalize()}s",
+            _describe(self.targets, f"{noun.capitalize()}s filter",
                       f"Show the calls of these {noun}s only")
-        self.outcome = self._choice(OUTCOME_CHOICES, "Outcome",
+        self.outcome = self._choice(OUTCOME_CHOICES, "Outcome filter",
                                     "Show only answered, missed, abandoned … calls")
         self.direction: QComboBox | None = None
         if kind is CallKind.USER:
-            self.direction = self._choice(DIRECTION_CHOICES, "Direction",
+            self.direction = self._choice(DIRECTION_CHOICES, "Direction filter",
                                           "Show only inbound, outbound or internal calls")
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search number or name")
@@ -100,7 +100,7 @@ class FilterBar(QWidget):
         self.search.setMinimumWidth(
             self.search.fontMetrics().horizontalAdvance(self.search.placeholderText()) + 16)
         self.search.setMaximumWidth(360)
-        _describe(self.search, "Search",
+        _describe(self.search, "Search calls",
                   "A number in any format (0412 345 678, +61 412 345 678) or part of a name")
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)

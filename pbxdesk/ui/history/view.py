@@ -54,6 +54,9 @@ class HistoryView(QTableView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setAccessibleName("Calls")
+        # Tab and Shift+Tab leave the table for the next control (paging, the dial pad);
+        # the arrow keys move between rows and cells.
+        self.setTabKeyNavigation(False)
         self.setToolTip("")
         rows = self.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
