@@ -101,7 +101,7 @@ class DialPad(QWidget):
         self.number.setPlaceholderText("Number or ext.")
         big = QFont(self.number.font())
         big.setPointSizeF(big.pointSizeF() * 1.5)
-        self.number.setFont(big)
+        self.number.set_display_font(big)
         self.number.setMinimumHeight(44)
         self.backspace = QToolButton(self)
         self.backspace.setText("⌫")
