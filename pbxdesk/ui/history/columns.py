@@ -87,7 +87,7 @@ def _caller(field_name: str) -> Column:
 USER_COLUMNS: tuple[Column, ...] = (
     _START,
     Column(Field.STATUS, "Type", SortColumn.TYPE,
-           "Direction and outcome (type); unknown types are shown as sent",
+           "Direction and outcome (type), in words; hover for the value as sent",
            "✗ Outbound, answered"),
     # How long before when it was answered: on a 1280-pixel screen beside the dial pad
     # the columns after Talk time need the scroll bar.
@@ -101,7 +101,7 @@ def group_columns(kind: CallKind) -> tuple[Column, ...]:
     return (
         _START,
         Column(Field.STATUS, "Status", SortColumn.STATUS,
-               "What happened to the call (status); unknown values are shown as sent",
+               "What happened to the call (status), in words; hover for the value as sent",
                "✗ Abandoned"),
         Column(Field.GROUP, group_title, SortColumn.GROUP,
                f"The {group_title.lower()} the call came through ({kind.group_field})",

@@ -32,6 +32,7 @@ from pbxdesk.store import CallFilter, CallStore, StoreError
 from pbxdesk.ui.dialogs import DialogService
 from pbxdesk.ui.history.actions import RowActions
 from pbxdesk.ui.history.columnmenu import ColumnMenu
+from pbxdesk.ui.history.csvfile import CsvFlavour
 from pbxdesk.ui.history.dates import DatePreset, local_today
 from pbxdesk.ui.history.export import Exporter
 from pbxdesk.ui.history.filterbar import FilterBar, user_entries
@@ -43,6 +44,12 @@ from pbxdesk.ui.history.view import HistoryView
 log = logging.getLogger("pbxdesk.ui")
 
 EMPTY_FILTERED = "No calls match these filters"
+# "Save as type" in the export's file dialog: the CSV flavour, the last one offered first.
+EXPORT_TYPES = {
+    CsvFlavour.SPREADSHEET: "CSV for spreadsheets, column titles in words (*.csv)",
+    CsvFlavour.API: "CSV with the API's field names and values as sent (*.csv)",
+}
+EXPORT_TYPE_KEY = "ui.export.flavour"
 EMPTY_STORE = "No calls stored yet — syncing…"
 _KIND_FILE_NAMES = {CallKind.USER: "user-calls", CallKind.QUEUE: "queue-calls",
                     CallKind.RING_GROUP: "ring-group-calls"}
@@ -201,15 +208,32 @@ class HistoryTab(QWidget):
         folder = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
         suggested = Path(folder) / f"{_KIND_FILE_NAMES[self.kind]}-{date.today():%Y-%m-%d}.csv"
-        path = self._dialogs.ask_save_path(self, title="Export calls as CSV",
-                                           suggested=suggested,
-                                           name_filter="CSV files (*.csv);;All files (*)")
-        if path is None:
+        flavour = self._last_export_flavour()
+        answer = self._dialogs.ask_save_path_and_type(
+            self, title="Export calls as CSV", suggested=suggested,
+            types=list(EXPORT_TYPES.values()), chosen_type=EXPORT_TYPES[flavour])
+        if answer is None:
             return
+        path, chosen = answer
+        flavour = next((kind for kind, text in EXPORT_TYPES.items() if text == chosen), flavour)
+        self._remember_export_flavour(flavour)
         if not path.suffix:
             path = path.with_suffix(".csv")
         self.exporter.start(path, self.kind, self.current_filter(), self.model.sort_order,
-                            self.model.total)
+                            self.model.total, flavour)
+
+    def _last_export_flavour(self) -> CsvFlavour:
+        try:
+            stored = self.store.values.get(EXPORT_TYPE_KEY)
+        except StoreError:
+            stored = None
+        return CsvFlavour(stored) if stored in set(CsvFlavour) else CsvFlavour.SPREADSHEET
+
+    def _remember_export_flavour(self, flavour: CsvFlavour) -> None:
+        try:
+            self.store.values.set(EXPORT_TYPE_KEY, flavour.value)
+        except StoreError as error:  # a full disk costs the choice, not the export
+            log.warning("Could not remember the CSV type: %s", error)
 
     def set_default_region(self, code: str) -> None:
         """Numbers are shown for this default country from now on."""

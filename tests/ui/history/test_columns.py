@@ -17,8 +17,10 @@ from pbxdesk.api.models import CallKind
 from pbxdesk.store import CallStore, StoreFullError
 from pbxdesk.ui.history import HistoryTab
 from pbxdesk.ui.history.columns import Field, columns_for
+from pbxdesk.ui.history.csvfile import CsvFlavour
 from pbxdesk.ui.history.csvfile import header as csv_header
 from pbxdesk.ui.history.headerstate import STATE_VERSION, state_key
+from pbxdesk.ui.history.tab import EXPORT_TYPES
 from tests.ui.history.conftest import MakeTab, RecordingDialogs
 from tests.ui.history.helpers import key_click, page_calls
 
@@ -336,6 +338,7 @@ def test_the_csv_export_has_every_field_whatever_the_table_shows(
     for field in (Field.CALL_ID, Field.CALLER, Field.DURATION, Field.GROUP):
         toggle(tab, field)
     dialogs.save_paths = [tmp_path / "queue.csv"]
+    dialogs.save_type = EXPORT_TYPES[CsvFlavour.API]
     with qtbot.waitSignal(tab.exporter.sig_finished, timeout=20_000):
         tab.export_csv()
     with (tmp_path / "queue.csv").open(encoding="utf-8-sig") as stream:
