@@ -322,13 +322,14 @@ class MainWindow(QMainWindow):
         """Show the dial pad with the number field focused."""
         self.pad_dock.show_pad()
 
-    def show_missed(self, user_number: str) -> None:
-        """The user tab, filtered to inbound missed calls (of ``user_number`` when given)."""
+    def show_missed(self, user_number: str, *, select: tuple[str, ...] = ()) -> None:
+        """The user tab, filtered to inbound missed calls (of ``user_number`` when given),
+        newest first, with the calls whose keys are in ``select`` selected."""
         tab = self.tabs_by_kind.get(CallKind.USER)
         if tab is None:
             return
         self.tabs.setCurrentWidget(tab)
-        tab.show_missed(user_number, DatePreset.LAST_30_DAYS)
+        tab.show_missed(user_number, DatePreset.LAST_30_DAYS, select=select)
 
     def restore_layout(self, path: Path) -> None:
         """Size, position and dock layout of the last run (the default when none)."""

@@ -28,10 +28,11 @@ from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from pbxdesk.api.models import CallKind
-from pbxdesk.store import CallFilter, CallStore, StoreError
+from pbxdesk.store import NEWEST_FIRST, CallFilter, CallStore, StoreError
 from pbxdesk.ui.dialogs import DialogService
 from pbxdesk.ui.history.actions import RowActions
 from pbxdesk.ui.history.columnmenu import ColumnMenu
+from pbxdesk.ui.history.columns import Field
 from pbxdesk.ui.history.csvfile import CsvFlavour
 from pbxdesk.ui.history.dates import DatePreset, local_today
 from pbxdesk.ui.history.export import Exporter
@@ -189,10 +190,23 @@ class HistoryTab(QWidget):
         self.view.verticalScrollBar().setValue(scroll)
         self._check_backfill()
 
-    def show_missed(self, user_number: str, preset: DatePreset) -> None:
-        """Filter to inbound missed calls (of ``user_number`` when given) and focus the list."""
+    def show_missed(self, user_number: str, preset: DatePreset, *,
+                    select: tuple[str, ...] = ()) -> None:
+        """Inbound missed calls (of ``user_number`` when given), newest first whatever the
+        sort was, with the calls of ``select`` (keys) selected; the list has the focus."""
         self._refresh_targets()  # the user may be new since the last reload
+        start = self.model.column_of(Field.START)
+        self.view.horizontalHeader().blockSignals(True)  # one re-read, by the filter
+        self.view.horizontalHeader().setSortIndicator(start, Qt.SortOrder.DescendingOrder)
+        self.view.horizontalHeader().blockSignals(False)
+        self.model.set_sort(NEWEST_FIRST)
         self.filter_bar.show_missed(user_number, preset)
+        self.view.clearSelection()
+        if select:
+            self._restore_selection(set(select), select[0], max(0, start))
+            self.view.scrollTo(self.view.currentIndex())
+        elif self.model.rowCount():
+            self.view.setCurrentIndex(self.model.index(0, max(0, start)))
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()
