@@ -96,7 +96,7 @@ class Controller(QObject):
         self.demo: DemoPbx | None = None
         # Requests made before any session exists (connection tests) still count.
         self._idle_budget = budget_for(self.settings)
-        self.window = MainWindow(self.messages)
+        self.window = MainWindow(self.messages, paths=paths)
         self.desktop = DesktopIntegration(self.window, self.messages, self.settings,
                                           tray_available=tray_available, parent=self)
         # "Try the demo" from a real profile keeps the demo's calls out of it.

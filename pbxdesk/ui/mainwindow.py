@@ -22,13 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pbxdesk import __version__
 from pbxdesk.api.models import CallKind
+from pbxdesk.paths import AppPaths
 from pbxdesk.services.messages import MessageBridge, Remedy
 from pbxdesk.session import Session
 from pbxdesk.settings import Settings
 from pbxdesk.ui.banner import Banner
 from pbxdesk.ui.dialpad import DialPad
+from pbxdesk.ui.helpmenu import HelpActions
 from pbxdesk.ui.history import HistoryTab
 from pbxdesk.ui.history.dates import DatePreset
 from pbxdesk.ui.icons import action_icon
@@ -90,9 +91,11 @@ class MainWindow(QMainWindow):
     sig_quit_requested = Signal()
     """File > Quit."""
 
-    def __init__(self, messages: MessageBridge, *,
+    def __init__(self, messages: MessageBridge, *, paths: AppPaths | None = None,
                  parent: QWidget | None = None) -> None:
+        """``paths``: the folders Help > About shows and Open log folder opens."""
         super().__init__(parent)
+        self.paths = paths
         self.setWindowTitle("pbxdesk")
         self.setObjectName("mainWindow")
         self.resize(1280, 760)
@@ -160,6 +163,7 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcuts(list(dict.fromkeys(
             [*QKeySequence.keyBindings(QKeySequence.StandardKey.Quit),
              QKeySequence("Ctrl+Q")])))
+        self.help = HelpActions(self, self.paths)
         self.tab_actions = []
         for index, kind in enumerate(TAB_TITLES):
             switch = action(TAB_TITLES[kind].replace("&", ""), f"Ctrl+{index + 1}",
@@ -174,10 +178,9 @@ class MainWindow(QMainWindow):
             ("&Calls", (self.dial_action, self.dial_clipboard_action, self.show_missed_action,
                         None, self.refresh_action)),
             ("&Tools", (self.settings_action,)),
-            ("&Help", ()),
+            ("&Help", self.help.actions()),
         ))
         self.help_menu = menus["&Help"]
-        self.help_menu.addAction(f"pbxdesk {__version__}").setEnabled(False)
         self.toolbar = add_toolbar(self, "Main toolbar", "mainToolbar", (
             self.refresh_action, self.dial_action, self.export_action, self.settings_action))
 
