@@ -37,7 +37,7 @@ from PySide6.QtWidgets import QApplication
 from pbxdesk import APP_ID, APP_NAME, __version__
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.errors import PbxError
-from pbxdesk.demo import DEMO_COUNTRY, DemoPbx
+from pbxdesk.demo import DemoPbx
 from pbxdesk.desktop.integration import DesktopIntegration
 from pbxdesk.external import ExternalRequest
 from pbxdesk.instance import InstanceClaim
@@ -293,14 +293,18 @@ def _route_qt_messages(mode: QtMsgType, _context: QMessageLogContext, text: str)
     logging.getLogger("pbxdesk.qt").log(level, "%s", text)
 
 
-def choose_locale(default_region: str) -> None:
-    """Use the system's locale; with none set (C/POSIX), English of the default country.
+def choose_locale() -> str:
+    """Decide the run's one locale for dates, times and numbers; returns its name.
 
-    Numbers then get thousands separators and dates a familiar order instead of
-    the C locale's bare "26 11 2026".
+    The system's. Without one (C/POSIX), English of the country the system points
+    at (``LANG``-like variables, else its time zone), so numbers get thousands
+    separators and dates a familiar order instead of the C locale's bare
+    "26 11 2026". Never the settings' default country: the first-run set-up changes
+    that, and the date order would change at the next start.
     """
     if QLocale.system().name() in {"C", "POSIX"}:
-        QLocale.setDefault(QLocale(f"en_{default_region}"))
+        QLocale.setDefault(QLocale(f"en_{default_region_from_locale()}"))
+    return QLocale().name()
 
 
 def run(options: Options) -> int:
@@ -322,9 +326,8 @@ def run(options: Options) -> int:
         log.info("pbxdesk %s starting (demo=%s, basedir=%s)", __version__, options.demo,
                  options.basedir)
         qInstallMessageHandler(_route_qt_messages)
-        region = (DEMO_COUNTRY if options.demo else SettingsFile(paths.settings_file).load(
-            first_run_region=default_region_from_locale()).default_region)
-        choose_locale(region)  # before any widget exists: widgets keep the locale they start with
+        # Before any widget exists: widgets keep the locale they start with.
+        log.info("Locale for dates and numbers: %s", choose_locale())
         app = QApplication.instance() or QApplication(sys.argv[:1])
         assert isinstance(app, QApplication)
         app.setApplicationName(APP_NAME)
