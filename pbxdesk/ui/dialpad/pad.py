@@ -39,7 +39,7 @@ from pbxdesk.services.callerids import account_numbers
 from pbxdesk.services.calls import CallAttempt, CallService
 from pbxdesk.store import CallStore, RecentDial, StoreError
 from pbxdesk.ui.dialpad.choices import CallerIdPicker, UserPicker
-from pbxdesk.ui.dialpad.keypad import KeyPad
+from pbxdesk.ui.dialpad.keypad import KeyPad, KeypadToggle
 from pbxdesk.ui.dialpad.numberedit import NumberEdit
 from pbxdesk.ui.dialpad.recent import RecentList
 from pbxdesk.ui.dialpad.status import ICON_SIZE, INFO, CallStatus, set_icon
@@ -126,6 +126,7 @@ class DialPad(QWidget):
         self.preview.setMinimumHeight(2 * self.preview.fontMetrics().lineSpacing())
 
         self.keypad = KeyPad(self)
+        self.keypad_toggle = KeypadToggle(self.keypad, self.store.values, self)
 
         self.user_picker = UserPicker(self)
         self.user_picker.setAccessibleName("Whose phones ring")
@@ -183,6 +184,7 @@ class DialPad(QWidget):
         preview_row.addWidget(self.preview_icon, 0, Qt.AlignmentFlag.AlignTop)
         preview_row.addWidget(self.preview, 1)
         layout.addLayout(preview_row)
+        layout.addWidget(self.keypad_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.keypad)
         form = QFormLayout()
         form.setContentsMargins(0, 4, 0, 0)
@@ -204,7 +206,8 @@ class DialPad(QWidget):
         layout.addLayout(recent_row)
         layout.addWidget(self.recent, 1)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        for first, second in ((self.number, self.user_picker),
+        for first, second in ((self.number, self.keypad_toggle),
+                              (self.keypad_toggle, self.user_picker),
                               (self.user_picker, self.caller_picker),
                               (self.caller_picker, self.call_button),
                               (self.call_button, self.recent),

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEd
 
 from pbxdesk.api.models import CallKind, Direction, Outcome
 from pbxdesk.store import CallFilter
+from pbxdesk.ui.flowlayout import FlowLayout
 from pbxdesk.ui.history.checklist import CheckList, Entry
 from pbxdesk.ui.history.dates import DEFAULT_PRESET, DatePreset, DayRange, local_today, preset_days
 
@@ -128,24 +129,34 @@ class FilterBar(QWidget):
         return combo
 
     def _layout(self) -> None:
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.preset)
-        layout.addWidget(self.from_edit)
-        dash = QLabel("–", self)
+        # The date range is one piece (it wraps as one); the rest wrap one by one when
+        # the window is narrow (half a screen beside the dial pad).
+        dates = QWidget(self)
+        dates_row = QHBoxLayout(dates)
+        dates_row.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.preset, self.from_edit):
+            widget.setParent(dates)
+            dates_row.addWidget(widget)
+        dash = QLabel("–", dates)
         dash.setAccessibleName("to")
-        layout.addWidget(dash)
-        layout.addWidget(self.to_edit)
-        layout.addSpacing(8)
-        layout.addWidget(self.targets)
-        layout.addWidget(self.outcome)
+        dates_row.addWidget(dash)
+        self.to_edit.setParent(dates)
+        dates_row.addWidget(self.to_edit)
+        self.flow = FlowLayout(self, spacing=8)
+        self.flow.add_widget(dates)
+        self.flow.add_widget(self.targets)
+        self.flow.add_widget(self.outcome)
         if self.direction is not None:
-            layout.addWidget(self.direction)
-        layout.addStretch(1)
-        layout.addWidget(self.search, 1)
+            self.flow.add_widget(self.direction)
+        self.flow.add_widget(self.search, stretch=1)
         # Tab order follows the layout, left to right.
         for first, second in itertools.pairwise(self.tab_chain):
             QWidget.setTabOrder(first, second)
+
+    def add_trailing(self, widget: QWidget) -> None:
+        """Put ``widget`` (the tab's Export button) after the filters, in the same flow."""
+        widget.setParent(self)
+        self.flow.add_widget(widget)
 
     def _connect_signals(self) -> None:
         self.preset.currentIndexChanged.connect(self._on_preset_changed)

@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import QHideEvent
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from pbxdesk.api.models import CallKind
 from pbxdesk.store import NEWEST_FIRST, CallFilter, CallStore, StoreError
@@ -129,21 +129,16 @@ class HistoryTab(QWidget):
         QTimer.singleShot(0, self, self._check_backfill)
 
     def _layout(self) -> None:
-        top = QHBoxLayout()
-        top.addWidget(self.filter_bar, 1)
-        top.addWidget(self.export_button)
-        # Under the table, beside the page size: the filter row has no room left on a
-        # 1280-pixel screen with the dial pad docked (one more button there widens the
-        # window past the screen).
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.columns_button)
-        bottom.addSpacing(12)
-        bottom.addWidget(self.paging, 1)
+        # Export after the filters, Columns before the page size: each row wraps when the
+        # window is narrow (half a 1920 screen beside the dial pad) instead of holding the
+        # window wider than the screen.
+        self.filter_bar.add_trailing(self.export_button)
+        self.paging.add_leading(self.columns_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addLayout(top)
+        layout.addWidget(self.filter_bar)
         layout.addWidget(self.view, 1)
-        layout.addLayout(bottom)
+        layout.addWidget(self.paging)
         chain: list[QWidget] = [*self.filter_bar.tab_chain, self.export_button, self.view,
                                 self.columns_button, self.paging.page_size, self.paging.first,
                                 self.paging.previous, self.paging.next, self.paging.last]
