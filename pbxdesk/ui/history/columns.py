@@ -33,6 +33,8 @@ class Field(StrEnum):
 
 
 NUMBER_FIELDS = frozenset({Field.CALLER, Field.DESTINATION, Field.EXTENSION})
+NAME_FIELDS = frozenset({Field.CALLER_NAME, Field.USER, Field.GROUP})
+"""Elastic columns: they share the table's free width and elide at word ends."""
 TIME_FIELDS = frozenset({Field.START, Field.ANSWERED})
 DURATION_FIELDS = frozenset({Field.DURATION, Field.TALK_TIME})
 
@@ -49,7 +51,9 @@ class Column:
 
     @property
     def right_aligned(self) -> bool:
-        return self.field in DURATION_FIELDS
+        # Answered is a clock time ("3:46 am") after Talk time: on the left it would run
+        # into the talk time ("3:08 3:46 am").
+        return self.field in DURATION_FIELDS or self.field is Field.ANSWERED
 
 
 _START = Column(Field.START, "Start", SortColumn.START,

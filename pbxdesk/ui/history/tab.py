@@ -106,6 +106,7 @@ class HistoryTab(QWidget):
         # Before sorting is switched on: the saved state brings a sort indicator of its
         # own, and announcing it would re-sort the model. Every tab opens newest first.
         self.header_memory.restore()
+        self.view.set_elastic_columns(self.model.columns)  # a restored state resets the modes
         self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.view.setSortingEnabled(True)  # the header now calls model.sort (SQL)
         self.paging = PagingBar(self)
@@ -159,7 +160,7 @@ class HistoryTab(QWidget):
         self.exporter.sig_status_message.connect(self.sig_status_message)
         header = self.view.horizontalHeader()
         header.sectionMoved.connect(self.header_memory.schedule_save)
-        header.sectionResized.connect(self.header_memory.schedule_save)
+        self.view.sig_columns_resized.connect(self.header_memory.schedule_save)
         self.column_menu.sig_columns_changed.connect(self.header_memory.schedule_save)
 
     # -- the interface the main window uses ----------------------------------------------
