@@ -42,7 +42,7 @@ from pbxdesk.ui.dialpad.choices import CallerIdPicker, UserPicker
 from pbxdesk.ui.dialpad.keypad import KeyPad, KeypadToggle
 from pbxdesk.ui.dialpad.numberedit import NumberEdit
 from pbxdesk.ui.dialpad.recent import RecentList
-from pbxdesk.ui.dialpad.status import ICON_SIZE, INFO, CallStatus, set_icon
+from pbxdesk.ui.dialpad.status import ICON_SIZE, INFO, CallStatus, RefusalWatch, set_icon
 from pbxdesk.ui.dialpad.style import STYLE
 
 log = logging.getLogger("pbxdesk.ui")
@@ -82,6 +82,7 @@ class DialPad(QWidget):
         self._default_caller_id = default_caller_id.strip()
         self._shown_attempt = 0
         self._choices_overridden = False  # see choose()
+        self._last_request: tuple[DialTarget, str] | None = None  # (target, extension)
         self.confirm_before_dialling = True
         self._build()
         self._connect_signals()
@@ -150,6 +151,8 @@ class DialPad(QWidget):
         self.call_button.setFont(call_font)
 
         self.status = CallStatus(self)
+        self.refusal = RefusalWatch(self.status, self._refusal_now, self._show_current_call,
+                                    self)
 
         self.recent_label = QLabel("Recent", self)
         bold = QFont(self.recent_label.font())
@@ -343,7 +346,8 @@ class DialPad(QWidget):
     def _update_call_button(self) -> None:
         user = self.user_picker.user_number()
         has_extension = bool(self._my_extension) or self.user_picker.count() > 0
-        self.no_extension_hint.setVisible(not self._my_extension)
+        # Said only while true: an extension typed or picked for this call answers it.
+        self.no_extension_hint.setVisible(not self._my_extension and not user)
         dialable = isinstance(self.target(), DialTarget)
         if not user:
             label = PICK_EXTENSION_TEXT if has_extension else NO_EXTENSION_TEXT
@@ -362,6 +366,7 @@ class DialPad(QWidget):
         user = self.user_picker.user_number()
         if not isinstance(result, DialTarget) or not user:
             return
+        self._last_request = (result, user)
         self.service.place_call(result, user_number=user,
                                 caller_id=self.caller_picker.caller_id())
         if self._choices_overridden:  # a link's or command's choice was for this call only
@@ -391,12 +396,27 @@ class DialPad(QWidget):
         if attempt.attempt_id < self._shown_attempt:
             return  # an older call moved on; the newest one stays shown
         self._shown_attempt = attempt.attempt_id
+        self.refusal.stop()  # a call's own news replaces a refusal
         self.status.show_status(attempt.display, attempt.text, attempt.state)
 
     @Slot(str)
     def _on_service_call_refused(self, reason: str) -> None:
         # The reason names the number itself; the request may not have come from the field.
-        self.status.show_status("", reason, None)
+        self.refusal.show(reason)
+
+    def _refusal_now(self) -> str | None:
+        """Why the last call asked for would still be refused (None: it would not)."""
+        if self._last_request is None:
+            return None
+        target, user = self._last_request
+        return self.service.refusal(target, self.user_picker.user_number() or user)
+
+    def _show_current_call(self) -> None:
+        current = self.service.current
+        if current is not None:
+            self.status.show_status(current.display, current.text, current.state)
+        else:
+            self.status.hide()
 
     @Slot()
     def _reload_recent(self) -> None:
