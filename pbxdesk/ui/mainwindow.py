@@ -295,7 +295,8 @@ class MainWindow(QMainWindow):
     def bring_to_front(self) -> None:
         """Show the window (from the tray, minimised or behind others) and focus it."""
         if self.isMinimized():
-            self.showNormal()
+            # Un-minimise to the state it had (showNormal() would also undo a maximise).
+            self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
         self.show()
         self.raise_()
         self.activateWindow()

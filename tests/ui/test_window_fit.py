@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QStyleOptionViewItem, QWidget
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.app import Controller
+from pbxdesk.external import ExternalRequest
 from pbxdesk.ui.dialpad import DialPad
 from pbxdesk.ui.dialpad.numberedit import NumberEdit
 from pbxdesk.ui.history.columns import Field
@@ -190,3 +191,22 @@ def test_the_ring_phones_of_list_shows_whole_names(demo_controller: Controller) 
     assert elide_at_word_end("Bluewater Pharmacy Services", picker.fontMetrics(),
                              picker.fontMetrics().horizontalAdvance("Bluewater Pharmacy…")
                              ) == "Bluewater Pharmacy…"
+
+
+@pytest.mark.parametrize("how", ["minimised", "hidden"])
+def test_a_link_that_raises_the_window_keeps_it_maximised(
+        qtbot: QtBot, demo_controller: Controller, how: str) -> None:
+    window = demo_controller.window
+    window.showMaximized()
+    qtbot.waitUntil(window.isMaximized)
+    if how == "minimised":
+        window.showMinimized()
+        qtbot.waitUntil(window.isMinimized)
+    else:  # closed to the tray
+        window.hide()
+    demo_controller.desktop.handle_request(ExternalRequest("prefill", "0412 345 678"))
+    assert window.isVisible()
+    assert not window.isMinimized()
+    assert window.isMaximized()
+    pad = pad_of(demo_controller)
+    assert pad.number.text() == "0412 345 678"
