@@ -13,6 +13,7 @@ stopped.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import sys
@@ -143,6 +144,8 @@ class Controller(QObject):
         if self.demo is None:
             self.demo = self._demo_factory()
             await asyncio.to_thread(self.demo.start)
+            if self.options.demo:
+                forget_demo_store(self.paths.data_dir / DEMO_STORE_NAME)
         # The demo's settings stand in for the user's while it runs (never saved: see
         # apply_settings), so the settings dialog shows and edits the demo account.
         self.settings = self.demo.settings(self.settings)
@@ -165,9 +168,13 @@ class Controller(QObject):
         self.desktop.session_opened(self.session)
 
     def _paths_for(self, settings: Settings) -> AppPaths:
-        """Where the account's calls are stored: a throw-away folder for the demo's."""
-        if self.demo is None or settings.base_url != self.demo.base_url or self.options.demo:
-            return self.paths  # (--demo runs in a throw-away profile already)
+        """Where the account's calls are stored: a throw-away folder for the demo's from
+        a real profile; with ``--demo``, one demo store in the profile, whatever port
+        the demo PBX got."""
+        if self.demo is None or settings.base_url != self.demo.base_url:
+            return self.paths
+        if self.options.demo:
+            return dataclasses.replace(self.paths, store_name=DEMO_STORE_NAME)
         if self._demo_dir is None:
             self._demo_dir = tempfile.TemporaryDirectory(prefix="pbxdesk-demo-",
                                                          ignore_cleanup_errors=True)
@@ -286,6 +293,20 @@ class Controller(QObject):
             taker.take_now()
             return
         taker.wait_for(self.session.sync)
+
+
+DEMO_STORE_NAME = "calls-demo.sqlite3"
+
+
+def forget_demo_store(path: Path) -> None:
+    """Remove the last run's demo calls: each run's demo PBX makes a new history, and
+    the calls of two would look like one day's calls twice. One file, reused, instead
+    of a new database per run (``--demo --basedir X``)."""
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            part.unlink(missing_ok=True)
+        except OSError as error:
+            log.warning("Could not remove the old demo calls %s: %s", part, error)
 
 
 def choose_platform() -> None:
