@@ -22,14 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pbxdesk import __version__
 from pbxdesk.api.models import CallKind
+from pbxdesk.paths import AppPaths
 from pbxdesk.services.insights import InsightsService
 from pbxdesk.services.messages import MessageBridge, Remedy
 from pbxdesk.session import Session
 from pbxdesk.settings import Settings
 from pbxdesk.ui.banner import Banner
 from pbxdesk.ui.dialpad import DialPad
+from pbxdesk.ui.helpmenu import HelpActions
 from pbxdesk.ui.history import HistoryTab
 from pbxdesk.ui.history.dates import DatePreset
 from pbxdesk.ui.icons import action_icon
@@ -95,9 +96,11 @@ class MainWindow(QMainWindow):
     sig_quit_requested = Signal()
     """File > Quit."""
 
-    def __init__(self, messages: MessageBridge, *,
+    def __init__(self, messages: MessageBridge, *, paths: AppPaths | None = None,
                  parent: QWidget | None = None) -> None:
+        """``paths``: the folders Help > About shows and Open log folder opens."""
         super().__init__(parent)
+        self.paths = paths
         self.setWindowTitle("pbxdesk")
         self.setObjectName("mainWindow")
         self.resize(1280, 760)
@@ -109,6 +112,7 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomePage(self)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Call histories")
+        self.tabs.tabBar().setAccessibleName("Call history tabs")
         self.tabs.setDocumentMode(True)
         # The banner sits above both pages: problems show on the welcome page too.
         self.stack = QStackedWidget(self)
@@ -165,6 +169,7 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcuts(list(dict.fromkeys(
             [*QKeySequence.keyBindings(QKeySequence.StandardKey.Quit),
              QKeySequence("Ctrl+Q")])))
+        self.help = HelpActions(self, self.paths)
         self.tab_actions = []
         for index, kind in enumerate(TAB_TITLES):
             switch = action(TAB_TITLES[kind].replace("&", ""), f"Ctrl+{index + 1}",
@@ -183,10 +188,9 @@ class MainWindow(QMainWindow):
             ("&Calls", (self.dial_action, self.dial_clipboard_action, self.show_missed_action,
                         None, self.refresh_action)),
             ("&Tools", (self.settings_action,)),
-            ("&Help", ()),
+            ("&Help", self.help.actions()),
         ))
         self.help_menu = menus["&Help"]
-        self.help_menu.addAction(f"pbxdesk {__version__}").setEnabled(False)
         self.toolbar = add_toolbar(self, "Main toolbar", "mainToolbar", (
             self.refresh_action, self.dial_action, self.export_action, self.settings_action))
 
@@ -305,7 +309,8 @@ class MainWindow(QMainWindow):
     def bring_to_front(self) -> None:
         """Show the window (from the tray, minimised or behind others) and focus it."""
         if self.isMinimized():
-            self.showNormal()
+            # Un-minimise to the state it had (showNormal() would also undo a maximise).
+            self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
         self.show()
         self.raise_()
         self.activateWindow()
@@ -335,13 +340,14 @@ class MainWindow(QMainWindow):
         """Show the dial pad with the number field focused."""
         self.pad_dock.show_pad()
 
-    def show_missed(self, user_number: str) -> None:
-        """The user tab, filtered to inbound missed calls (of ``user_number`` when given)."""
+    def show_missed(self, user_number: str, *, select: tuple[str, ...] = ()) -> None:
+        """The user tab, filtered to inbound missed calls (of ``user_number`` when given),
+        newest first, with the calls whose keys are in ``select`` selected."""
         tab = self.tabs_by_kind.get(CallKind.USER)
         if tab is None:
             return
         self.tabs.setCurrentWidget(tab)
-        tab.show_missed(user_number, DatePreset.LAST_30_DAYS)
+        tab.show_missed(user_number, DatePreset.LAST_30_DAYS, select=select)
 
     def _add_insights(self, session: Session) -> None:
         settings = session.settings

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from pbxdesk.api.models import CallKind, Direction, Outcome
 from pbxdesk.store import CallFilter
+from pbxdesk.ui.flowlayout import FlowLayout
 from pbxdesk.ui.history.checklist import CheckList, Entry
 from pbxdesk.ui.history.dates import DEFAULT_PRESET, DatePreset, DayRange, local_today, preset_days
 
@@ -87,17 +88,17 @@ class FilterBar(QWidget):
         self.to_edit = self._date_edit("To date", "Last day to show (included)")
         if kind is CallKind.USER:
             self.targets = CheckList("user", "users", self)
-            _describe(self.targets, "Users", "Show the calls of these users only")
+            _describe(self.targets, "Users filter", "Show the calls of these users only")
         else:
             noun = "queue" if kind is CallKind.QUEUE else "ring group"
             self.targets = CheckList(noun, f"{noun}s", self)
-            _describe(self.targets, f"{noun.capitalize()}s",
+            _describe(self.targets, f"{noun.capitalize()}s filter",
                       f"Show the calls of these {noun}s only")
-        self.outcome = self._choice(OUTCOME_CHOICES, "Outcome",
+        self.outcome = self._choice(OUTCOME_CHOICES, "Outcome filter",
                                     "Show only answered, missed, abandoned … calls")
         self.direction: QComboBox | None = None
         if kind is CallKind.USER:
-            self.direction = self._choice(DIRECTION_CHOICES, "Direction",
+            self.direction = self._choice(DIRECTION_CHOICES, "Direction filter",
                                           "Show only inbound, outbound or internal calls")
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search number or name")
@@ -108,7 +109,7 @@ class FilterBar(QWidget):
         self.search.setMinimumWidth(
             self.search.fontMetrics().horizontalAdvance(self.search.placeholderText()) + 16)
         self.search.setMaximumWidth(360)
-        _describe(self.search, "Search",
+        _describe(self.search, "Search calls",
                   "A number in any format (0412 345 678, +61 412 345 678) or part of a name")
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -143,25 +144,35 @@ class FilterBar(QWidget):
         return combo
 
     def _layout(self) -> None:
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.preset)
-        layout.addWidget(self.from_edit)
-        dash = QLabel("–", self)
+        # The date range is one piece (it wraps as one); the rest wrap one by one when
+        # the window is narrow (half a screen beside the dial pad).
+        dates = QWidget(self)
+        dates_row = QHBoxLayout(dates)
+        dates_row.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.preset, self.from_edit):
+            widget.setParent(dates)
+            dates_row.addWidget(widget)
+        dash = QLabel("–", dates)
         dash.setAccessibleName("to")
-        layout.addWidget(dash)
-        layout.addWidget(self.to_edit)
-        layout.addWidget(self.periods_chip)
-        layout.addSpacing(8)
-        layout.addWidget(self.targets)
-        layout.addWidget(self.outcome)
+        dates_row.addWidget(dash)
+        self.to_edit.setParent(dates)
+        dates_row.addWidget(self.to_edit)
+        self.flow = FlowLayout(self, spacing=8)
+        self.flow.add_widget(dates)
+        self.flow.add_widget(self.periods_chip)
+        self.flow.add_widget(self.targets)
+        self.flow.add_widget(self.outcome)
         if self.direction is not None:
-            layout.addWidget(self.direction)
-        layout.addStretch(1)
-        layout.addWidget(self.search, 1)
+            self.flow.add_widget(self.direction)
+        self.flow.add_widget(self.search, stretch=1)
         # Tab order follows the layout, left to right.
         for first, second in itertools.pairwise(self.tab_chain):
             QWidget.setTabOrder(first, second)
+
+    def add_trailing(self, widget: QWidget) -> None:
+        """Put ``widget`` (the tab's Export button) after the filters, in the same flow."""
+        widget.setParent(self)
+        self.flow.add_widget(widget)
 
     def _connect_signals(self) -> None:
         self.preset.currentIndexChanged.connect(self._on_preset_changed)
