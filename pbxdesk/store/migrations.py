@@ -157,9 +157,20 @@ def _v2_search_index(conn: sqlite3.Connection) -> None:
         f"SELECT id, caller_name, {_search_numbers('calls')} FROM calls")
 
 
+def _live_flag(conn: sqlite3.Connection) -> None:
+    # calls.live: 1 for a row stored from a live relay event, until a sync (or a poll of
+    # the history API) brings the same key and confirms it. The partial index holds only
+    # the unconfirmed rows (a handful), so confirming a sync batch reads a few entries.
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(calls)")}
+    if "live" not in columns:
+        conn.execute("ALTER TABLE calls ADD COLUMN live INTEGER NOT NULL DEFAULT 0")
+    conn.execute("CREATE INDEX IF NOT EXISTS ix_calls_live ON calls (live, key) WHERE live = 1")
+
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     _v1_calls_and_bookkeeping,
     _v2_search_index,
+    _live_flag,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
