@@ -186,7 +186,9 @@ class CallCard(PopCard):
         self.name_label.setText(name)
         self.name_label.setVisible(bool(name))
         self.number_label.setText(pop.display)
+        self.number_label.show()
         self.history_label.setText(history_text(pop.summary))
+        self.history_label.show()
         waiting = pop.summary.missed_waiting if pop.summary is not None else 0
         self.waiting_label.setText(
             "" if not waiting else ("1 missed call waiting" if waiting == 1
