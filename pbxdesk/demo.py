@@ -47,6 +47,8 @@ class DemoPbx:
         self._live_relay = live_relay
         self.relay: RelayServer | None = None
         self.relay_token: str | None = None
+        self.webhook_secret: str | None = None
+        """What the sandbox sends as ``X-Pbx-Token`` to the demo's relay."""
         self._relay_dir: tempfile.TemporaryDirectory[str] | None = None
 
     def __enter__(self) -> DemoPbx:
@@ -78,6 +80,7 @@ class DemoPbx:
             [queue.name for queue in account.queues if me.extension in queue.members],
             [group.name for group in account.ring_groups if me.extension in group.members])
         self.relay_token = desk.token
+        self.webhook_secret = secret
         self.sandbox.set_webhooks([relay.webhook_url(DEMO_RELAY_ACCOUNT, "{trigger}")], secret)
         self.sandbox.set_focus_extension(me.extension)
 
