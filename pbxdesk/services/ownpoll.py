@@ -60,7 +60,7 @@ class OwnCallsPoller(QObject):
     """A poll stored calls; views and the missed-call count should look again."""
 
     def __init__(self, client: PbxClient, store: CallStore, tasks: TaskKeeper, *,
-                 my_extension: str, interval_seconds: int = 60,
+                 my_extension: str, interval_seconds: float = 60,
                  is_active: Callable[[], bool] = app_is_active,
                  sync_running: Callable[[], bool] = lambda: False,
                  clock: Callable[[], float] = time.time,
@@ -81,16 +81,16 @@ class OwnCallsPoller(QObject):
         self.polls = 0
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._on_timer_timeout)
-        self.interval = 0
+        self.interval = 0.0
         self.set_interval(interval_seconds)
         QGuiApplication.instance().applicationStateChanged.connect(  # type: ignore[union-attr]
             self._on_application_state_changed)
 
-    def set_interval(self, seconds: int) -> None:
+    def set_interval(self, seconds: float) -> None:
         """Seconds between polls; 0 turns polling off."""
-        self.interval = max(0, int(seconds))
+        self.interval = max(0.0, float(seconds))
         if self.interval and self._enabled:
-            self._timer.start(self.interval * 1000)
+            self._timer.start(max(1, round(self.interval * 1000)))
         else:
             self._timer.stop()
 
