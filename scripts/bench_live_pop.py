@@ -27,7 +27,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,7 @@ def main() -> int:
 
     import httpx
     import qasync
-    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtCore import QEvent, QObject, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     from pbxdesk.relay.app import RelayConfig
@@ -67,8 +66,6 @@ def main() -> int:
     from pbxdesk.tasks import TaskKeeper
     from pbxdesk.ui.screenpop import CallCard, PopStack
     from tests.fixtures.store import CallFactory
-
-    from PySide6.QtCore import qInstallMessageHandler
 
     qInstallMessageHandler(lambda *_args: None)  # offscreen: "does not support raise()"
     app = QApplication.instance() or QApplication([])
@@ -134,10 +131,7 @@ def main() -> int:
         service.sig_pop_closed.connect(pops.close)
         service.sig_calls_stored.connect(lambda: stored_at.append(time.perf_counter()))
         service.start()
-        poster = threading.Thread(target=pbx, daemon=True)
-        poster.start()
-        while poster.is_alive():
-            await asyncio.sleep(0.05)
+        await asyncio.get_running_loop().run_in_executor(None, pbx)
         await asyncio.sleep(1.0)
         await service.shutdown()
         pops.close_all()
