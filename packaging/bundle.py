@@ -82,6 +82,11 @@ HIDDEN_IMPORTS = [
     "pbxdesk.selftest.runner",
 ]
 
+SERVER_ONLY = ["redis", "pbxdesk.relay.store.redisstore"]
+"""The relay's Redis store, for pbxdesk-relay on a server. The demo's embedded relay uses
+the SQLite store, and pbxdesk.relay.store imports the Redis one only when a redis://
+store is asked for (tests/packaging checks both)."""
+
 EXCLUDES = [
     # Other Qt bindings qasync would try first if they happened to be installed.
     "PyQt5", "PyQt6", "PySide2",
@@ -100,6 +105,7 @@ EXCLUDES = [
     # phonenumbers.geodata.locale, whose package loads all of geodata.)
     # tests/packaging checks that no pbxdesk module imports anything listed here.
     "phonenumbers.geocoder", "phonenumbers.carrier", "phonenumbers.carrierdata",
+    *SERVER_ONLY,
 ]
 
 # -- Qt -------------------------------------------------------------------------------

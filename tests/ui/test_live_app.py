@@ -138,3 +138,18 @@ def test_a_relay_gone_for_long_falls_back_to_refreshing_and_polling(
     qtbot.waitUntil(lambda: session.sync.refresh_interval_ms() == 60_000, timeout=5_000)
     assert app.live.poller is not None
     assert app.live.poller.enabled
+
+
+def test_a_normal_start_imports_neither_the_relay_nor_the_live_service() -> None:
+    """The relay is the demo's (imported when a demo starts); the service needs a relay."""
+    import subprocess
+    import sys
+
+    script = ("import sys, pbxdesk.app\n"
+              "loaded = [m for m in ('pbxdesk.relay.server', 'pbxdesk.relay.app', 'redis',\n"
+              "          'pbxdesk.services.live') if m in sys.modules]\n"
+              "print(loaded)\n"
+              "raise SystemExit(1 if loaded else 0)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
