@@ -208,12 +208,30 @@ class LiveService(QObject):
                              on_state=self._on_stream_state, backoff=self._backoff)
         log.info("Live calls: connecting to the relay (resuming after event %s)",
                  self._last_id or "none: from now")
+        # The stream is read in a task of its own, into a queue: stopping then cancels a
+        # read in progress, which unwinds httpx's generators where they stand. Stopping
+        # while an event is handled would leave them suspended, to be finalised later on
+        # another task (anyio refuses that, noisily).
+        queue: asyncio.Queue[LiveEvent | None] = asyncio.Queue()
+
+        async def read() -> None:
+            try:
+                async for event in stream.events():
+                    queue.put_nowait(event)
+            finally:
+                queue.put_nowait(None)
+
+        reader = asyncio.ensure_future(read())
         try:
-            async for event in stream.events():
+            while (event := await queue.get()) is not None:
                 await self._handle(event)
+            reader.result()  # RelayAuthError, or what else ended the stream
         except RelayAuthError as error:
             self._messages.post(Message(str(error), Severity.ERROR, Remedy.OPEN_SETTINGS,
                                         source=SOURCE))
+        finally:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
 
     def _on_stream_state(self, state: StreamState) -> None:
         self._state = state
