@@ -51,6 +51,8 @@ examples:
   pbxdesk --demo               try everything against a built-in sandbox PBX
   pbxdesk --demo --screenshot main.png
                                save a picture of the window once it shows calls
+  pbxdesk --demo --view insights --screenshot insights.png
+                               the same, of the Insights tab's charts
   pbxdesk --demo --screenshot-pop pop.png
                                save a picture of the first screen pop (the demo's
                                callers ring you about once a minute)
@@ -66,6 +68,9 @@ error or a number that cannot be dialled (the reason is printed).
 The API key is kept in the system keyring, never in the settings file.
 Logs: the log folder of your platform (or DIR/logs with --basedir DIR).
 """
+
+VIEW_NAMES = ("user", "queue", "ringgroup", "insights")
+"""``--view`` choices: the history tabs and Insights (pbxdesk.ui.mainwindow.MainWindow.views)."""
 
 # Shown in an error about a number: enough to recognise it, not a pasted document.
 _SHOWN_CHARS = 60
@@ -100,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", type=Path, metavar="FILE.png",
                         help="with --demo: once the first sync is shown, save a PNG of the "
                              "main window to FILE.png and exit (works without a display)")
+    parser.add_argument("--view", choices=VIEW_NAMES, metavar="NAME",
+                        help="open on this tab: user, queue, ringgroup (the call histories) "
+                             "or insights; with --screenshot, the tab pictured")
     parser.add_argument("--screenshot-pop", type=Path, metavar="FILE.png",
                         help="with --demo: wait for the first screen pop (a simulated call "
                              "to you, through the demo's built-in relay), save a PNG of it "
@@ -231,4 +239,4 @@ def _run_app(args: argparse.Namespace, request: ExternalRequest,
     pending = None if request.action == "show" else request
     return run(Options(demo=args.demo, basedir=args.basedir, screenshot=args.screenshot,
                        screenshot_pop=args.screenshot_pop,
-                       debug=args.debug, request=pending, instance=claim))
+                       debug=args.debug, request=pending, instance=claim, view=args.view))

@@ -59,6 +59,7 @@ class Settings:
     confirm_before_dialling: bool = True
     watch_clipboard: bool = False
     close_to_tray: bool = True
+    service_level_seconds: int = 20
     # Live calls (pbxdesk-relay); the desk token is kept like the API key, never here.
     relay_url: str = ""
     live_reconcile_minutes: int = 30
@@ -196,6 +197,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("watch_clipboard", "Offer to call copied numbers",
                 "Watch the clipboard for phone numbers (nothing is stored or logged)."),
     SettingSpec("close_to_tray", "Keep running in the tray when the window is closed", ""),
+    SettingSpec("service_level_seconds", "Service level (seconds)",
+                "Insights: a queue or ring-group call answered within this many seconds "
+                "meets the service level.", minimum=1, maximum=3600),
     SettingSpec("relay_url", "Relay address",
                 "Your team's pbxdesk-relay, e.g. https://relay.example.com. Empty: live calls "
                 "off.", check_relay_url),

@@ -39,3 +39,15 @@ def test_ten_thousand_connect_disconnect_cycles_exit_cleanly() -> None:
                             env=env, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_addons_and_essentials_are_the_same_release() -> None:
+    # Qt Charts (Addons) links against the Qt libraries Essentials ships: a mismatch
+    # fails to load, or loads and crashes.
+    from importlib.metadata import version
+
+    from PySide6 import QtCharts, QtCore
+
+    assert version("PySide6-Addons") == version("PySide6-Essentials")
+    assert QtCharts.QChart is not None
+    assert QtCore.qVersion().startswith(".".join(version("PySide6-Essentials").split(".")[:2]))

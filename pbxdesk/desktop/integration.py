@@ -17,6 +17,7 @@ import logging
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 
+from pbxdesk.desktop.missed import missed_notice
 from pbxdesk.external import BadRequestError, ExternalRequest
 from pbxdesk.instance import InstanceClaim, InstanceServer
 from pbxdesk.services.clipboard import ClipboardService
@@ -69,6 +70,7 @@ class DesktopIntegration(QObject):
         window.sig_show_missed_requested.connect(self._on_show_missed_requested)
         tray.sig_open_requested.connect(window.bring_to_front)
         tray.sig_show_missed_requested.connect(self._on_show_missed_requested)
+        tray.sig_missed_calls_requested.connect(self._on_missed_calls_requested)
         tray.sig_dial_clipboard_requested.connect(self._on_dial_clipboard_requested)
         tray.sig_offer_accepted.connect(self._on_tray_offer_accepted)
         tray.sig_quit_requested.connect(self.sig_quit_requested)
@@ -219,11 +221,19 @@ class DesktopIntegration(QObject):
 
     @Slot()
     def _on_show_missed_requested(self) -> None:
+        self._show_missed(())
+
+    @Slot(object)
+    def _on_missed_calls_requested(self, keys: object) -> None:
+        self._show_missed(tuple(keys) if isinstance(keys, tuple) else ())
+
+    def _show_missed(self, keys: tuple[str, ...]) -> None:
+        """The missed calls, newest first, with the calls of ``keys`` selected."""
         self.window.bring_to_front()
         session = self.session
         if session is None:
             return
-        self.window.show_missed(session.missed.my_extension)
+        self.window.show_missed(session.missed.my_extension, select=keys)
         try:
             session.missed.mark_seen()
         except StoreError as error:
@@ -246,12 +256,16 @@ class DesktopIntegration(QObject):
             log.warning("Could not count missed calls: %s", error)
             return
         self._show_missed_count(update.total)
-        if update.new and not self.tray.notify_missed(update.new):
+        if not update.new:
+            return
+        notice = missed_notice(update.calls, self._settings.default_region, update.new)
+        keys = tuple(call.key for call in update.calls)
+        if not self.tray.notify_missed(update.new, notice, keys):
             # No tray to notify from: the status bar says it, without taking the focus.
             noun = "call" if update.new == 1 else "calls"
             self.window.status.showMessage(
-                f"{update.new} new missed {noun}: Calls > Show missed calls "
-                f"({missed_shortcut_text()})", 30_000)
+                f"{update.new} new missed {noun} ({notice.removeprefix('Missed: ')}): "
+                f"Calls > Show missed calls ({missed_shortcut_text()})", 30_000)
 
     def _show_missed_count(self, count: int) -> None:
         self.tray.set_missed_count(count)

@@ -281,7 +281,7 @@ async def test_check_relay(relay: RelayHarness) -> None:
     await check_relay(relay.base_url, token)
     async with httpx.AsyncClient() as client:
         await check_relay(relay.base_url + "/", token, client)
-    with pytest.raises(RelayAuthError):
+    with pytest.raises(RelayAuthError, match="refused this desk"):
         await check_relay(relay.base_url, "pbxdesk_nope")
     with pytest.raises(RelayError, match="Cannot reach the relay"):
         await check_relay(f"http://127.0.0.1:{free_port()}", token)

@@ -129,9 +129,11 @@ def test_unknown_and_odd_events_are_kept() -> None:
     assert isinstance(odd, UnknownEvent)
 
 
-@pytest.mark.parametrize("data", ["", "not json", "[1]", '"x"', "null", "[" * 5000])
-def test_unreadable_data(data: str) -> None:
-    with pytest.raises(UnreadableLiveEventError):
+@pytest.mark.parametrize(("data", "why"), [
+    ("", "is not JSON"), ("not json", "is not JSON"), ("[" * 5000, "is not JSON"),
+    ("[1]", "not a JSON object"), ('"x"', "not a JSON object"), ("null", "not a JSON object")])
+def test_unreadable_data(data: str, why: str) -> None:
+    with pytest.raises(UnreadableLiveEventError, match=why):
         parse_event("1", "user_inbound", data)
 
 
