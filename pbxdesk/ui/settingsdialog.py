@@ -52,6 +52,7 @@ from pbxdesk.ui.settings.livepage import (
     DESK_HELP,
     DESK_LABEL,
     LIVE_SECTION,
+    LIVE_SYNC_KEYS,
     RelayControls,
 )
 from pbxdesk.ui.settings.mnemonics import with_mnemonic
@@ -65,7 +66,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Connection", ("base_url", "api_version", API_KEY, KEY_STORAGE)),
     ("Numbers & calls", ("default_region", "my_extension", "default_caller_id",
                          "confirm_before_dialling", "watch_clipboard")),
-    ("Sync", ("sync_days", "refresh_minutes", "close_to_tray")),
+    ("Sync", ("sync_days", "refresh_minutes", *LIVE_SYNC_KEYS, "close_to_tray")),
     ("Advanced", ("request_budget", "budget_window_minutes", "user_filter_param",
                   "post_encoding", "service_level_seconds")),
     LIVE_SECTION,

@@ -30,8 +30,9 @@ DESK_HELP = (
     "From whoever runs the relay (pbxdesk-relay desk add). Kept where the API key is "
     "kept (Connection tab), never in the settings file.")
 LIVE_SECTION = ("Live calls", ("relay_url", DESK_FIELD, "screen_pop", "crm_url_template",
-                               "crm_open_on_answer", "live_reconcile_minutes",
-                               "own_calls_poll_seconds"))
+                               "crm_open_on_answer"))
+LIVE_SYNC_KEYS = ("live_reconcile_minutes", "own_calls_poll_seconds")
+"""On the Sync tab, beside the refresh they replace."""
 Tester = Callable[[str, str], Awaitable[ConnectionVerdict]]
 
 
