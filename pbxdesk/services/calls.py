@@ -35,7 +35,7 @@ from pbxdesk.api.errors import (
     PbxError,
     RateLimitedError,
 )
-from pbxdesk.api.models import Direction, UserCall
+from pbxdesk.api.models import Direction
 from pbxdesk.live.events import CallAnswered, CallCompleted, CallRinging, UserCallEvent
 from pbxdesk.phone import DialTarget
 from pbxdesk.services.calltrack import (
@@ -47,6 +47,7 @@ from pbxdesk.services.calltrack import (
     NOT_FOUND_TEXT,
     CallAttempt,
     CallState,
+    attempt_of_row,
     calling_text,
     dialling_text,
     find_row,
@@ -198,7 +199,7 @@ class CallService(QObject):
         if event.direction is not Direction.OUTBOUND:
             return
         row = event.history_row if isinstance(event, CallCompleted) else event.call
-        attempt = self._attempt_for(row)
+        attempt = attempt_of_row(self._attempts.values(), row, claimed=self._claimed)
         if attempt is None:
             return
         call_id = row.unique_call_id
@@ -217,19 +218,6 @@ class CallService(QObject):
             self._publish(attempt.moved_to(state, text,
                                            talk_seconds=event.history_row.conversation_duration,
                                            unique_call_id=call_id))
-
-    def _attempt_for(self, row: UserCall) -> CallAttempt | None:
-        """The pending attempt ``row`` (an event's call) belongs to, newest first."""
-        for attempt in reversed(self._attempts.values()):
-            if not attempt.pending:
-                continue
-            if attempt.unique_call_id and row.unique_call_id:
-                if attempt.unique_call_id == row.unique_call_id:
-                    return attempt
-                continue
-            if find_row([row], attempt, claimed=self._claimed) is not None:
-                return attempt
-        return None
 
     # -- placing a call ------------------------------------------------------------------
 

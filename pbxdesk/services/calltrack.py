@@ -244,3 +244,22 @@ def wake_times(schedule: Iterable[float], ring_seconds: float) -> list[tuple[flo
     if polls and 0 < ring_seconds < polls[-1]:
         times.setdefault(float(ring_seconds), False)
     return sorted(times.items())
+
+
+def attempt_of_row(attempts: Iterable[CallAttempt], row: UserCall, *,
+                   claimed: Collection[str] = ()) -> CallAttempt | None:
+    """The pending attempt a live event's call (``row``) belongs to, newest first.
+
+    Once an attempt knows its call's id, only that id matches; before, the row must
+    be its extension's outbound call to its number, as :func:`find_row` reads it.
+    """
+    for attempt in reversed(list(attempts)):
+        if not attempt.pending:
+            continue
+        if attempt.unique_call_id and row.unique_call_id:
+            if attempt.unique_call_id == row.unique_call_id:
+                return attempt
+            continue
+        if find_row([row], attempt, claimed=claimed) is not None:
+            return attempt
+    return None
