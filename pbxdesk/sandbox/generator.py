@@ -132,6 +132,12 @@ class CallFactory:
             self._direct_inbound(rng, start, rows)
         return rows
 
+    def direct_inbound(self, rng: random.Random, start: int, user: User) -> CallRows:
+        """A caller dialling ``user``'s number (the demo rings "me" this way)."""
+        rows = CallRows([], [])
+        self._direct_inbound(rng, start, rows, user)
+        return rows
+
     # -- call shapes
 
     def _outbound(self, rng: random.Random, start: int, rows: CallRows) -> None:
@@ -145,8 +151,9 @@ class CallFactory:
         rows.users.append(self._user_row(rng, start, self.ids(), kind, caller_id,
                                          self.account.name, number, user, ring, talk))
 
-    def _direct_inbound(self, rng: random.Random, start: int, rows: CallRows) -> None:
-        user = rng.choice(self._busy)
+    def _direct_inbound(self, rng: random.Random, start: int, rows: CallRows,
+                        user: User | None = None) -> None:
+        user = user or rng.choice(self._busy)
         number, name = self.contacts.pick(rng)
         roll = rng.random()
         if roll < 0.76:
