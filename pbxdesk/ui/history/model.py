@@ -40,6 +40,7 @@ from pbxdesk.ui.history.columns import (
     Field,
     columns_for,
 )
+from pbxdesk.ui.plaintip import plain_tip
 
 log = logging.getLogger("pbxdesk.ui")
 
@@ -273,7 +274,8 @@ class HistoryModel(QAbstractTableModel):
             return self._alignments[column]
         field = self.columns[column].field
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self.formatter.tooltip(shown.call, field) or None
+            # Names and fields come from callers and the PBX: never read as markup.
+            return plain_tip(self.formatter.tooltip(shown.call, field)) or None
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return shown.spoken if field is Field.STATUS else shown.texts[column]
         if role == CALL_ROLE:

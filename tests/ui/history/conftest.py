@@ -46,6 +46,8 @@ FORMULA_CALL_ID = "990000000003"
 ODD_STATUS = "callback_requested"
 ODD_TYPE = "user_inbound_voicemail_transcribed"
 FORMULA_NAME = '=HYPERLINK("http://example.test","x")'
+MARKUP_CALL_ID = "990000000004"
+MARKUP_NAME = '<img src="file:///etc/hostname" width="90000" height="90000"><b>Bank</b>'
 
 
 def _iso(moment: datetime) -> str:
@@ -70,6 +72,12 @@ def _odd_rows(now: datetime) -> dict[CallKind, list[dict[str, Any]]]:
          "dest_number": "61290000000", "user_name": "Liam Scott", "user_number": "1020",
          "call_start_at": _iso(start + timedelta(minutes=2)),
          "connected_at": _iso(start + timedelta(minutes=2, seconds=5)),
+         "call_duration": 65, "conversation_duration": 60},
+        {"unique_call_id": MARKUP_CALL_ID, "type": "user_inbound_answered",
+         "caller_id": "61412345679", "caller_name": MARKUP_NAME,
+         "dest_number": "61290000000", "user_name": "Liam Scott", "user_number": "1020",
+         "call_start_at": _iso(start + timedelta(minutes=3)),
+         "connected_at": _iso(start + timedelta(minutes=3, seconds=5)),
          "call_duration": 65, "conversation_duration": 60},
     ]
     queue: list[dict[str, Any]] = [

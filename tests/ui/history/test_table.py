@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+from PySide6 import QtGui
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QTextDocument
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -22,6 +23,8 @@ from pbxdesk.ui.history.model import CALL_ROLE, RAW_ROLE, HistoryModel
 from pbxdesk.ui.history.tab import EMPTY_FILTERED, EMPTY_STORE
 from tests.ui.history.conftest import (
     ANONYMOUS_CALL_ID,
+    MARKUP_CALL_ID,
+    MARKUP_NAME,
     ODD_CALL_ID,
     ODD_STATUS,
     ODD_TYPE,
@@ -86,6 +89,32 @@ def test_cells_are_readable(make_tab: MakeTab) -> None:
     assert isinstance(start, str)
     assert start.count("/") == 2  # en_AU short date, then the time
     assert start.endswith(("am", "pm"))
+
+
+def shown_as(tip: str) -> QTextDocument:
+    """The tooltip as Qt lays it out: markup when Qt guesses it is, else plain text."""
+    document = QTextDocument()
+    if QtGui.Qt.mightBeRichText(tip):
+        document.setHtml(tip)
+    else:
+        document.setPlainText(tip)
+    return document
+
+
+def test_a_callers_name_in_markup_is_shown_as_text_in_its_tooltip(make_tab: MakeTab) -> None:
+    # A caller chooses their name: as markup, hovering it loaded a local file into a
+    # 90,000-pixel image (gigabytes, the window frozen) and showed bold "Bank".
+    tab = make_tab(CallKind.USER)
+    tab.filter_bar.set_search_text("0412 345 679")
+    [call] = page_calls(tab)
+    assert call.unique_call_id == MARKUP_CALL_ID
+    model = tab.model
+    tip = model.data(model.index(0, model.column_of(Field.CALLER_NAME)),
+                     Qt.ItemDataRole.ToolTipRole)
+    document = shown_as(str(tip))
+    assert document.toPlainText() == MARKUP_NAME
+    assert "<img" not in document.toHtml()
+    assert "font-weight:700" not in document.toHtml()  # no bold "Bank" either
 
 
 def test_durations_are_minutes_and_seconds(make_tab: MakeTab) -> None:
