@@ -25,6 +25,10 @@ from pbxdesk.relay.events import IncomingEvent, UnreadableEventError, normalise_
 MAX_BODY_BYTES = 64 * 1024
 MAX_EVENTS = 500
 """Events in one batched body; 64 KiB hold fewer real ones than this anyway."""
+MAX_DEPTH = 10
+"""Arrays and objects inside each other: a batch of events holding lists of links is 3.
+A deeper body is refused before anything walks it recursively (64 KiB of ``[`` nest far
+beyond Python's recursion limit)."""
 
 
 class BodyTooLargeError(Exception):
@@ -83,7 +87,25 @@ def _json_document(body: bytes) -> Any:
         document = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    return document if isinstance(document, dict | list) else None
+    if not isinstance(document, dict | list):
+        return None
+    if _deeper_than(document, MAX_DEPTH):
+        raise UnreadableBodyError(f"arrays or objects nested more than {MAX_DEPTH} deep")
+    return document
+
+
+def _deeper_than(document: Any, limit: int) -> bool:
+    """Whether ``document`` nests arrays and objects more than ``limit`` deep (no recursion)."""
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                pending.append((child, depth + 1))
+    return False
 
 
 def _urlencoded_fields(body: bytes) -> dict[str, Any] | None:
