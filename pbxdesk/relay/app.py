@@ -23,10 +23,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
+from pbxdesk.relay.deadline import HEADER_SECONDS
 from pbxdesk.relay.guard import AuthGuard
 from pbxdesk.relay.hooks import receive_webhook
 from pbxdesk.relay.hub import Hub
-from pbxdesk.relay.payload import MAX_BODY_BYTES
+from pbxdesk.relay.payload import BODY_SECONDS, MAX_BODY_BYTES
 from pbxdesk.relay.store.base import RelayStore, StoreError
 from pbxdesk.relay.stream import open_stream
 
@@ -48,6 +49,10 @@ class RelayConfig:
     desk_queue_limit: int = 2000
     """Events a desk may fall behind before it is cut off (it then catches up from the store)."""
     prune_every_seconds: float = 300.0
+    header_seconds: float = HEADER_SECONDS
+    """A connection whose request headers take longer than this is closed (slowloris)."""
+    body_seconds: float = BODY_SECONDS
+    """A webhook whose body takes longer than this to arrive gets 408."""
 
 
 class Relay:

@@ -11,6 +11,7 @@ anything cannot be read is refused whole, so nothing is half stored.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -31,26 +32,40 @@ A deeper body is refused before anything walks it recursively (64 KiB of ``[`` n
 beyond Python's recursion limit)."""
 
 
+BODY_SECONDS = 20.0
+"""Time a webhook's body may take to arrive (the PBX sends a few hundred bytes at once)."""
+
+
 class BodyTooLargeError(Exception):
     """The body passed :data:`MAX_BODY_BYTES`."""
+
+
+class BodyTooSlowError(Exception):
+    """The body did not arrive within :data:`BODY_SECONDS`."""
 
 
 class UnreadableBodyError(ValueError):
     """Nothing (or not everything) in the body can be read as events."""
 
 
-async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The request body, refusing it (:class:`BodyTooLargeError`) the moment it passes ``limit``."""
+async def read_limited(request: Request, limit: int = MAX_BODY_BYTES,
+                       seconds: float = BODY_SECONDS) -> bytes:
+    """The request body, refusing it (:class:`BodyTooLargeError`) the moment it passes
+    ``limit``, and (:class:`BodyTooSlowError`) when it takes longer than ``seconds``."""
     declared = request.headers.get("content-length", "").strip()
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLargeError
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLargeError
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLargeError
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BodyTooSlowError from None
     return b"".join(chunks)
 
 
