@@ -37,7 +37,7 @@ from PySide6.QtWidgets import QApplication
 from pbxdesk import APP_ID, APP_NAME, __version__
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.errors import PbxError
-from pbxdesk.demo import DEMO_COUNTRY, DemoPbx
+from pbxdesk.demo import DEMO_COUNTRY, DemoPbx, team_records
 from pbxdesk.desktop.integration import DesktopIntegration
 from pbxdesk.external import ExternalRequest
 from pbxdesk.instance import InstanceClaim
@@ -66,6 +66,8 @@ class Options:
     demo: bool = False
     basedir: Path | None = None
     screenshot: Path | None = None
+    view: str = "user"
+    """The tab to show for the screenshot (see ``pbxdesk.cli.VIEWS``)."""
     debug: bool = False
     request: ExternalRequest | None = None
     """What this launch asked for (a number to call, a link, the clipboard)."""
@@ -156,6 +158,8 @@ class Controller(QObject):
         self.window.attach_session(self.session)
         self.session.sync.start_sync()
         self.desktop.session_opened(self.session)
+        if self.demo is not None and settings.base_url == self.demo.base_url:
+            self._play_demo_team(self.session)
 
     def _paths_for(self, settings: Settings) -> AppPaths:
         """Where the account's calls are stored: a throw-away folder for the demo's."""
@@ -167,6 +171,21 @@ class Controller(QObject):
         paths = AppPaths.under(Path(self._demo_dir.name))
         paths.ensure()
         return paths
+
+    def _play_demo_team(self, session: Session) -> None:
+        """After the demo's first sync, teammates' records arrive as a relay would bring them."""
+        demo = self.demo
+        if demo is None:
+            return
+
+        def arrive(_result: object) -> None:
+            session.sync.sig_sync_finished.disconnect(arrive)
+            callbacks = session.callbacks
+            names = [user.name for user in demo.sandbox.account.users[1:3]]
+            callbacks.receive(team_records(callbacks.worklist.waiting(), callbacks.now_us(),
+                                           names))
+
+        session.sync.sig_sync_finished.connect(arrive)
 
     async def close_session(self) -> None:
         if self.session is not None:
@@ -259,12 +278,17 @@ class Controller(QObject):
     # -- screenshots ---------------------------------------------------------------------
 
     def _take_screenshot(self, path: Path) -> None:
-        taker = ScreenshotTaker(self.window, path, parent=self)
+        session = self.session
+        if not self.window.show_view(self.options.view):
+            log.warning("No %s view to show for the screenshot", self.options.view)
+        # The worklist is brought up to date after the sync, on its own thread.
+        taker = ScreenshotTaker(self.window, path, parent=self,
+                                ready=lambda: session is None or session.callbacks.idle)
         taker.sig_done.connect(self.quit)
-        if self.session is None:
+        if session is None:
             taker.take_now()
             return
-        taker.wait_for(self.session.sync)
+        taker.wait_for(session.sync)
 
 
 def choose_platform() -> None:

@@ -47,6 +47,8 @@ examples:
   pbxdesk --demo               try everything against a built-in sandbox PBX
   pbxdesk --demo --screenshot main.png
                                save a picture of the window once it shows calls
+  pbxdesk --demo --view callbacks --screenshot callbacks.png
+                               the same, showing the Callbacks worklist
 
 Numbers without a country code belong to the default country in Settings.
 If pbxdesk already runs (for the same --basedir), the request goes to it and
@@ -60,6 +62,13 @@ Logs: the log folder of your platform (or DIR/logs with --basedir DIR).
 
 # Shown in an error about a number: enough to recognise it, not a pasted document.
 _SHOWN_CHARS = 60
+# The tabs --view can show for --screenshot; one a line, so a new view is a one-line change.
+VIEWS = (
+    "user",
+    "queue",
+    "ringgroup",
+    "callbacks",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", type=Path, metavar="FILE.png",
                         help="with --demo: once the first sync is shown, save a PNG of the "
                              "main window to FILE.png and exit (works without a display)")
+    parser.add_argument("--view", choices=VIEWS, default=VIEWS[0], metavar="VIEW",
+                        help="with --screenshot: the tab to show, one of "
+                             f"{', '.join(VIEWS)} (default: {VIEWS[0]})")
     parser.add_argument("--debug", action="store_true",
                         help="log in detail, also to the terminal")
     parser.add_argument("--self-test", action="store_true",
@@ -106,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else list(argv))
     if args.screenshot is not None and not args.demo:
         parser.error("--screenshot needs --demo (a real account's calls are private)")
+    if args.view != VIEWS[0] and args.screenshot is None:
+        parser.error("--view picks the tab for --screenshot; add --screenshot FILE.png")
     # Imported here: Qt loads only when the app really starts.
     if args.self_test:
         from pbxdesk.selftest import run_self_test
@@ -187,4 +201,4 @@ def _run_app(args: argparse.Namespace, request: ExternalRequest,
 
     pending = None if request.action == "show" else request
     return run(Options(demo=args.demo, basedir=args.basedir, screenshot=args.screenshot,
-                       debug=args.debug, request=pending, instance=claim))
+                       view=args.view, debug=args.debug, request=pending, instance=claim))

@@ -57,6 +57,8 @@ class Settings:
     confirm_before_dialling: bool = True
     watch_clipboard: bool = False
     close_to_tray: bool = True
+    callback_groups: str = ""
+    callback_days: int = 7
 
     @property
     def is_configured(self) -> bool:
@@ -122,6 +124,12 @@ def _check_param_name(value: str) -> str | None:
     return None
 
 
+def _check_group_names(value: str) -> str | None:
+    if len(value) > 2000:
+        return "Name fewer queues and ring groups (at most 2,000 characters)"
+    return None
+
+
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("base_url", "PBX address",
                 "Your portal's address, from its Integration / API page.", check_base_url),
@@ -158,6 +166,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("watch_clipboard", "Offer to call copied numbers",
                 "Watch the clipboard for phone numbers (nothing is stored or logged)."),
     SettingSpec("close_to_tray", "Keep running in the tray when the window is closed", ""),
+    SettingSpec("callback_groups", "Queues and ring groups",
+                "Their unanswered calls join your missed calls in Callbacks: names separated "
+                "by commas, * for all of them, empty for none.", _check_group_names),
+    SettingSpec("callback_days", "Callbacks reach back (days)",
+                "Missed calls older than this leave the list.", minimum=1, maximum=90),
 )
 SPECS: Mapping[str, SettingSpec] = {spec.key: spec for spec in SETTINGS}
 

@@ -66,7 +66,8 @@ def insert_calls(store: CallStore, factory: CallFactory, rng: random.Random,
                  starts: Iterable[int], *, until: float) -> int:
     """Make a call at each start time and store its rows; returns the number of rows.
 
-    Calls still going on at ``until`` are left out: history holds ended calls only.
+    Rows of calls still going on at ``until`` are left out: history holds ended
+    calls only (a call's follow-ups, later calls of their own, may not have happened yet).
     """
     users: list[UserRow] = []
     groups: list[GroupRow] = []
@@ -74,11 +75,8 @@ def insert_calls(store: CallStore, factory: CallFactory, rng: random.Random,
     until_ms = until * 1000
     for start in starts:
         rows = factory.make(rng, start)
-        if any(r.end_ms > until_ms for r in rows.users) or \
-                any(r.end_ms > until_ms for r in rows.groups):
-            continue
-        users += rows.users
-        groups += rows.groups
+        users += [row for row in rows.users if row.end_ms <= until_ms]
+        groups += [row for row in rows.groups if row.end_ms <= until_ms]
         if len(users) + len(groups) >= _CHUNK:
             store.insert(users, groups)
             total += len(users) + len(groups)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from pbxdesk.store.callbackschema import create_callback_tables
 from pbxdesk.store.errors import StoreTooNewError
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -160,6 +161,7 @@ def _v2_search_index(conn: sqlite3.Connection) -> None:
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     _v1_calls_and_bookkeeping,
     _v2_search_index,
+    create_callback_tables,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

@@ -28,6 +28,7 @@ from pbxdesk.services.messages import MessageBridge, Remedy
 from pbxdesk.session import Session
 from pbxdesk.settings import Settings
 from pbxdesk.ui.banner import Banner
+from pbxdesk.ui.callbacks import CallbacksTab
 from pbxdesk.ui.dialpad import DialPad
 from pbxdesk.ui.history import HistoryTab
 from pbxdesk.ui.history.dates import DatePreset
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self._messages = messages
         self.session: Session | None = None
         self.tabs_by_kind: dict[CallKind, HistoryTab] = {}
+        self.callbacks_tab: CallbacksTab | None = None
         self.banner = Banner(self)
         self.welcome = WelcomePage(self)
         self.tabs = QTabWidget(self)
@@ -165,6 +167,11 @@ class MainWindow(QMainWindow):
                             f"Show {TAB_TITLES[kind].replace('&', '').lower()} (Ctrl+{index + 1})")
             switch.triggered.connect(lambda _checked=False, i=index: self._show_tab(i))
             self.tab_actions.append(switch)
+        self.callbacks_action = action("Call&backs", f"Ctrl+{len(TAB_TITLES) + 1}",
+                                       "Missed callers to call back, oldest first "
+                                       f"(Ctrl+{len(TAB_TITLES) + 1})")
+        self.callbacks_action.triggered.connect(lambda _checked=False: self.show_callbacks())
+        self.tab_actions.append(self.callbacks_action)
         self._set_action_icons()
 
         menus = fill_menu_bar(self.menuBar(), (
@@ -236,6 +243,12 @@ class MainWindow(QMainWindow):
             tab.sig_status_message.connect(self._on_tab_status_message)
             self.tabs.addTab(tab, title)
             self.tabs_by_kind[kind] = tab
+        self.callbacks_tab = CallbacksTab(session.callbacks,
+                                          default_region=session.settings.default_region,
+                                          parent=self.tabs)
+        self.callbacks_tab.sig_call_back_requested.connect(self._on_tab_call_back_requested)
+        self.callbacks_tab.sig_status_message.connect(self._on_tab_status_message)
+        self.tabs.addTab(self.callbacks_tab, "Call&backs")
         sync = session.sync
         sync.sig_sync_started.connect(self.status.on_sync_started)
         sync.sig_sync_progressed.connect(self.status.on_sync_progressed)
@@ -275,6 +288,7 @@ class MainWindow(QMainWindow):
             if widget is not None:
                 widget.deleteLater()
         self.tabs_by_kind.clear()
+        self.callbacks_tab = None
         self.session = None
         self.banner.dismiss()
         self.setWindowTitle("pbxdesk")
@@ -329,6 +343,27 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(tab)
         tab.show_missed(user_number, DatePreset.LAST_30_DAYS)
 
+    def show_callbacks(self, number: str | None = None) -> None:
+        """The Callbacks tab, with the item of ``number`` selected when given."""
+        if self.callbacks_tab is None:
+            return
+        self.tabs.setCurrentWidget(self.callbacks_tab)
+        if number is not None:
+            self.callbacks_tab.show_item(number)
+        else:
+            self.callbacks_tab.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_view(self, name: str) -> bool:
+        """Show the tab ``--view`` names (a call kind's value, or "callbacks")."""
+        views: dict[str, QWidget | None] = {kind.value: tab
+                                            for kind, tab in self.tabs_by_kind.items()}
+        views["callbacks"] = self.callbacks_tab
+        view = views.get(name)
+        if view is None:
+            return False
+        self.tabs.setCurrentWidget(view)
+        return True
+
     def restore_layout(self, path: Path) -> None:
         """Size, position and dock layout of the last run (the default when none)."""
         shown = restore_window_state(self, path)
@@ -349,6 +384,8 @@ class MainWindow(QMainWindow):
         """Settings the window and the dial pad use, applied without reconnecting."""
         for tab in self.tabs_by_kind.values():
             tab.set_default_region(settings.default_region)
+        if self.callbacks_tab is not None:
+            self.callbacks_tab.set_default_region(settings.default_region)
         self.pad_dock.apply_settings(settings)
 
     def current_tab(self) -> HistoryTab | None:
@@ -394,15 +431,19 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_export_triggered(self) -> None:
-        tab = self.current_tab()
+        tab = self.current_tab() or self._current_callbacks_tab()
         if tab is not None:
             tab.export_csv()
 
     @Slot()
     def _on_search_triggered(self) -> None:
-        tab = self.current_tab()
+        tab = self.current_tab() or self._current_callbacks_tab()
         if tab is not None:
             tab.focus_search()
+
+    def _current_callbacks_tab(self) -> CallbacksTab | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, CallbacksTab) else None
 
     @Slot(str)
     def _on_tab_status_message(self, text: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -32,10 +33,13 @@ class ScreenshotTaker(QObject):
     sig_done = Signal(int)
     """The exit code: 0 when the picture was saved."""
 
-    def __init__(self, window: QMainWindow, path: Path, parent: QObject | None = None) -> None:
+    def __init__(self, window: QMainWindow, path: Path, parent: QObject | None = None, *,
+                 ready: Callable[[], bool] = lambda: True) -> None:
+        """``ready``: False while a view still prepares what it shows (asked again later)."""
         super().__init__(parent)
         self._window = window
         self._path = path
+        self._ready = ready
         self._taken = False
         self._timeout = QTimer(self)
         self._timeout.setSingleShot(True)
@@ -65,6 +69,9 @@ class ScreenshotTaker(QObject):
     @Slot()
     def _shoot(self) -> None:
         if self._taken:
+            return
+        if not self._ready() and self._timeout.isActive():
+            QTimer.singleShot(PAINT_DELAY_MS, self._shoot)
             return
         self._taken = True
         self._timeout.stop()

@@ -22,7 +22,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -76,6 +76,11 @@ def _text(value: str | None) -> str:
     return value
 
 
+def text_cell(value: str | None) -> str:
+    """A text cell: empty for None, with a leading ' where Excel would run a formula."""
+    return _text(value)
+
+
 def _number(value: int | None) -> str:
     return "" if value is None else str(value)
 
@@ -105,15 +110,27 @@ def write_csv(path: Path, kind: CallKind, calls: Iterable[AnyCall], *,
     ``OSError`` / ``StoreError`` that stopped it; in every such case ``path`` is
     untouched and no temporary file is left.
     """
+    return write_table(path, header(kind), (csv_row(call) for call in calls),
+                       cancelled=cancelled, progress=progress)
+
+
+def write_table(path: Path, head: Sequence[str], rows: Iterable[Sequence[str]], *,
+                cancelled: Callable[[], bool] = lambda: False,
+                progress: Callable[[int], None] = lambda _rows: None) -> int:
+    """Write a header and rows as this module's CSV (BOM, Excel dialect), atomically.
+
+    The rows' cells must already be text (see :func:`text_cell`). Raises as
+    :func:`write_csv` does, leaving ``path`` untouched.
+    """
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
                                              suffix=".part")
     written = 0
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as stream:
             writer = csv.writer(stream, dialect="excel")
-            writer.writerow(header(kind))
-            for call in calls:
-                writer.writerow(csv_row(call))
+            writer.writerow(head)
+            for row in rows:
+                writer.writerow(row)
                 written += 1
                 if written % PROGRESS_EVERY == 0:
                     if cancelled():

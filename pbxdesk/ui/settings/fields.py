@@ -42,7 +42,8 @@ _EXTRA_COUNTRY_NAMES = {"AC": "Ascension Island", "TA": "Tristan da Cunha", "XK"
 _SPECIAL_ZERO = {"refresh_minutes": "Off"}
 _PLACEHOLDERS = {"base_url": "https://au.voipcloud.online", "my_extension": "e.g. 1010",
                  "default_caller_id": "The PBX's default",
-                 "user_filter_param": "Empty: filter on this computer only"}
+                 "user_filter_param": "Empty: filter on this computer only",
+                 "callback_groups": "e.g. Sales queue, Reception (* for all)"}
 
 
 class Editor:

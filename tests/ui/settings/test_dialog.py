@@ -37,7 +37,7 @@ def test_every_setting_has_a_place_in_a_section() -> None:
     placed = [key for _title, keys in SECTIONS for key in keys if key != "api_key"]
     assert sorted(placed) == sorted(spec.key for spec in SETTINGS)
     assert [title for title, _keys in SECTIONS] == ["Connection", "Numbers & calls", "Sync",
-                                                     "Advanced"]
+                                                     "Callbacks", "Advanced"]
 
 
 def test_editors_follow_the_declared_specs(make_dialog: MakeDialog) -> None:
