@@ -21,6 +21,7 @@ DEMO_CALLS = 40_000
 DEMO_DAYS = 90
 DEMO_SEED = 2026
 DEMO_COUNTRY = "AU"
+DEMO_WITHHELD = 0.015
 
 
 class DemoPbx:
@@ -31,7 +32,7 @@ class DemoPbx:
         self.api_key = "demo-" + secrets.token_hex(8)
         self.sandbox = Sandbox(SandboxConfig(
             seed=DEMO_SEED, calls=calls, days=days, api_key=self.api_key, country=DEMO_COUNTRY,
-            live_traffic=live_traffic, clock_speed=clock_speed))
+            live_traffic=live_traffic, clock_speed=clock_speed, withheld_share=DEMO_WITHHELD))
         self._server = SandboxServer(self.sandbox)
 
     def __enter__(self) -> DemoPbx:

@@ -52,7 +52,8 @@ def build_dataset(config: SandboxConfig, anchor: float) -> Dataset:
     contacts = Contacts(config.seed, config.country, min(20_000, max(100, config.calls // 10)))
     # Ids look like the vendor's (12 digits, rising with time) and never repeat.
     ids = IdSequence((int(anchor) - config.days * 86_400) * 100)
-    factory = CallFactory(account, contacts, quirks_share=config.quirks_share, ids=ids)
+    factory = CallFactory(account, contacts, quirks_share=config.quirks_share, ids=ids,
+                          withheld_share=config.withheld_share)
     calls_rng = random.Random(f"calls:{config.seed}")
     starts = start_times(calls_rng, zone, end=anchor, days=config.days, count=config.calls)
     store = CallStore()

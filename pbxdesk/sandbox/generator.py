@@ -7,9 +7,10 @@ queue / ring-group call with its summary row and the agents' legs (an answered
 queue call also gives the agent a ``user_inbound_answered`` row with the same
 ``unique_call_id``). An unanswered inbound call may have follow-ups, as
 missed calls do in a call centre: the caller tries again (and gets through or
-not), or an agent calls back (answered or not); a few callers withhold their
-number. Follow-ups draw from a random stream of their own, so the calls around
-them stay as they were. The same seed gives the same rows, row for row.
+not), or an agent calls back (answered or not); callers may withhold their
+number (``withheld_share``). Follow-ups draw from a random stream of their
+own, so the calls around them stay as they were. The same seed gives the
+same rows, row for row.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ ODD_RING_GROUP_STATUSES = ("busy", "noanswer")
 RETRY_SHARE = 0.3
 CALL_BACK_SHARE = 0.6
 GOT_THROUGH_SHARE = 0.65
-WITHHELD_PER_MILLE = 15
 WITHHELD_ID = "anonymous"
 
 
@@ -114,10 +114,11 @@ class CallFactory:
     """Makes the rows of one call starting at a given time."""
 
     def __init__(self, account: Account, contacts: Contacts, *, quirks_share: float,
-                 ids: IdSequence) -> None:
+                 ids: IdSequence, withheld_share: float = 0.0) -> None:
         self.account = account
         self.contacts = contacts
         self.quirks_share = quirks_share
+        self.withheld_share = withheld_share
         self.ids = ids
         # Some agents are busier than others: a weighted pool of the users.
         weights = random.Random(len(account.users)).choices((1, 2, 3, 4), k=len(account.users))
@@ -160,7 +161,7 @@ class CallFactory:
                         caller: tuple[str | None, str | None] | None = None) -> None:
         user = rng.choice(self._busy)
         number, name = self.contacts.pick(rng) if caller is None else caller
-        if caller is None and _withheld(start):
+        if caller is None and self._withheld(start):
             number, name = WITHHELD_ID, None
         roll = rng.random()
         if roll < 0.76:
@@ -196,7 +197,7 @@ class CallFactory:
     def _group_call(self, rng: random.Random, start: int, group: Group, kind: CallKind,
                     rows: CallRows, caller: tuple[str | None, str | None] | None = None) -> None:
         number, name = self.contacts.pick(rng) if caller is None else caller
-        if caller is None and _withheld(start):
+        if caller is None and self._withheld(start):
             number, name = WITHHELD_ID, None
         members = [u for u in (self.account.user(e) for e in group.members) if u is not None]
         call_id = self.ids()
@@ -272,13 +273,13 @@ class CallFactory:
         return UserRow(start * 1000, call_id, kind, caller_id, caller_name, dest, user.name,
                        user.extension, connected, ring + talk, talk, self._quirk(rng))
 
+    def _withheld(self, start: int) -> bool:
+        """Whether this caller withholds the number: decided by the start time, not the
+        random stream, so turning it on leaves every other call as it was."""
+        return (start * 2654435761) % 10_000 < self.withheld_share * 10_000
+
     def _quirk(self, rng: random.Random) -> int:
         return 1 if rng.random() < self.quirks_share else 0
-
-
-def _withheld(start: int) -> bool:
-    """A few callers withhold their number (decided by the time, not the random stream)."""
-    return (start * 2654435761) % 1000 < WITHHELD_PER_MILLE
 
 
 def _ring_answered(rng: random.Random) -> int:
