@@ -34,7 +34,7 @@ from typing import Final
 from pbxdesk.store.callbackrules import ITEM_COLUMNS
 
 # ?1: a JSON array of the callers to recompute.
-_RECOMPUTE: Final = f"""
+RECOMPUTE_SQL: Final = f"""
 WITH n AS MATERIALIZED (
     SELECT DISTINCT value AS number FROM json_each(?1)
     WHERE EXISTS (SELECT 1 FROM callback_attempts AS a WHERE a.number = value)
@@ -132,7 +132,7 @@ def recompute(conn: sqlite3.Connection, numbers: Collection[str], *,
         return 0
     listed = json.dumps(list(numbers))
     before = conn.total_changes
-    conn.execute(_RECOMPUTE, (listed,))
+    conn.execute(RECOMPUTE_SQL, (listed,))
     if pruned:
         conn.execute(_DROP_EMPTY, (listed,))
     return conn.total_changes - before

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from pbxdesk.store.callbackitems import recompute
+from pbxdesk.store.callbackitems import RECOMPUTE_SQL, recompute
 from pbxdesk.store.callbackrules import (
     ITEM_COLUMNS,
     Attempt,
@@ -207,6 +207,35 @@ class CallbackStore:
             "WHERE number = ? ORDER BY at_us, desk", (number,))]
 
     # -- reading -------------------------------------------------------------------------
+
+    @guarded
+    def query_plans(self, scope: Scope, now_us: int) -> dict[str, str]:
+        """SQLite's plan for each statement an update or a read relies on, by name.
+
+        For the tests that keep them index walks (rowid ranges of ``calls``,
+        this module's own indexes), whatever becomes of ``calls``' indexes.
+        """
+        horizon = scope.horizon_us(now_us)
+        numbers = json.dumps(["+61412345678"])
+        scoped = (0, json.dumps(list(scope.extensions)), 0, json.dumps(list(scope.groups)))
+        statements: dict[str, tuple[str, tuple[object, ...]]] = {
+            "legs": (_LEGS.format(rows=_RANGE), (0, 1, horizon, *scoped)),
+            "legs_dirty": (_LEGS.format(rows=_DIRTY), (horizon, *scoped)),
+            "reach": (_REACH.format(rows=_RANGE), (0, 1, horizon)),
+            "tries": (_TRIES.format(rows=_RANGE), (0, 1, horizon)),
+            "contacted": (_CONTACTED.format(rows=_RANGE), (0, 1, horizon)),
+            "attempts_of": (f"SELECT {_ATTEMPT_COLUMNS} FROM callback_attempts "
+                            "WHERE number IN (SELECT value FROM json_each(?))", (numbers,)),
+            "recompute": (RECOMPUTE_SQL, (numbers,)),
+            "waiting": ("SELECT number FROM callback_items WHERE state IN (0, 1) "
+                        "ORDER BY state, first_us LIMIT 10", ()),
+            "prune_attempts": ("DELETE FROM callback_attempts WHERE start_us < ?", (horizon,)),
+            "prune_tries": ("DELETE FROM callback_tries WHERE start_us < ?", (horizon,)),
+        }
+        conn = self._conn()
+        return {name: "\n".join(str(row[-1]) for row in conn.execute(
+                    f"EXPLAIN QUERY PLAN {sql}", params))
+                for name, (sql, params) in statements.items()}
 
     @guarded
     def items(self) -> list[ItemRow]:

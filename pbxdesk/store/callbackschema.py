@@ -68,7 +68,7 @@ CALLBACK_TABLES: Final = (
         attempts INTEGER NOT NULL,
         first_us INTEGER NOT NULL,
         last_us INTEGER NOT NULL,
-        via TEXT NOT NULL,              -- names, newest first, joined by ', '
+        via TEXT NOT NULL,              -- names in the order the caller came, ', '
         wait_s INTEGER NOT NULL,
         tries INTEGER NOT NULL,
         last_try_us INTEGER NOT NULL,   -- -1 none
