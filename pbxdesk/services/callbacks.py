@@ -129,6 +129,7 @@ class CallbacksService(QObject):
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pbxdesk-callbacks")
         self._task: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[None]] = set()  # records being kept or shared
+        self._last_at = 0
         self._again = False
         self._closed = False
         self._extension = ""
@@ -138,7 +139,7 @@ class CallbacksService(QObject):
         self.worklist = Worklist(desk=self.who.desk)
         self._wake = QTimer(self)
         self._wake.setSingleShot(True)
-        self._wake.setTimerType(Qt.TimerType.VeryCoarseTimer)
+        self._wake.setTimerType(Qt.TimerType.CoarseTimer)
         self._wake.timeout.connect(self._on_wake_timer_timeout)
         self._transport.start(self.receive)
 
@@ -300,7 +301,10 @@ class CallbacksService(QObject):
         self._record_many(number, [(what, str(value))])
 
     def _record_many(self, number: str, changes: Iterable[tuple[Field, str]]) -> None:
-        at_us, signer = self.now_us(), self._signer()
+        # Strictly later than this desk's last record, so an undo right after an action
+        # (or a clock set back) still wins: records are ordered by time, then desk.
+        at_us = self._last_at = max(self.now_us(), self._last_at + 1)
+        signer = self._signer()
         records = [CallbackRecord(number, str(what), value, at_us, signer.desk, signer.agent)
                    for what, value in changes]
         self._start(self._keep(records, share=True), "callbacks-record")

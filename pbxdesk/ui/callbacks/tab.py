@@ -119,6 +119,7 @@ class CallbacksTab(QWidget):
                 self.note_button: "A note everyone sees with this callback (N)",
                 self.reopen_button: "Back on the list (O)"}
         for button, tip in tips.items():
+            button.setAccessibleName(button.text().replace("&", "").rstrip("…"))
             button.setToolTip(tip)
             button.setAccessibleDescription(tip)
             button.setAutoDefault(False)
