@@ -46,6 +46,7 @@ from pbxdesk.paths import AppPaths
 from pbxdesk.phone import default_region_from_locale
 from pbxdesk.resources import APP_ICON, resource_path
 from pbxdesk.secrets import ApiKeyStore
+from pbxdesk.services.callbacks import Worklist
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
 from pbxdesk.session import Session, budget_for, needs_reconnect
 from pbxdesk.settings import Settings, SettingsError, SettingsFile
@@ -173,19 +174,26 @@ class Controller(QObject):
         return paths
 
     def _play_demo_team(self, session: Session) -> None:
-        """After the demo's first sync, teammates' records arrive as a relay would bring them."""
+        """After the demo's first sync, teammates' records arrive as a relay would bring them
+        (on the first worklist read after it, when the list holds what the sync brought)."""
         demo = self.demo
         if demo is None:
             return
+        callbacks = session.callbacks
+        names = [user.name for user in demo.sandbox.account.users[1:3]]
 
-        def arrive(_result: object) -> None:
-            session.sync.sig_sync_finished.disconnect(arrive)
-            callbacks = session.callbacks
-            names = [user.name for user in demo.sandbox.account.users[1:3]]
-            callbacks.receive(team_records(callbacks.worklist.waiting(), callbacks.now_us(),
-                                           names))
+        def synced(_result: object) -> None:
+            session.sync.sig_sync_finished.disconnect(synced)
+            callbacks.sig_worklist_changed.connect(arrive)
+            callbacks.request_update()
 
-        session.sync.sig_sync_finished.connect(arrive)
+        def arrive(worklist: object) -> None:
+            if not isinstance(worklist, Worklist) or not worklist.waiting():
+                return
+            callbacks.sig_worklist_changed.disconnect(arrive)
+            callbacks.receive(team_records(worklist.waiting(), callbacks.now_us(), names))
+
+        session.sync.sig_sync_finished.connect(synced)
 
     async def close_session(self) -> None:
         if self.session is not None:
@@ -279,7 +287,9 @@ class Controller(QObject):
 
     def _take_screenshot(self, path: Path) -> None:
         session = self.session
-        if not self.window.show_view(self.options.view):
+        if self.window.show_view(self.options.view):
+            log.info("Screenshot of the %s view", self.options.view)
+        else:
             log.warning("No %s view to show for the screenshot", self.options.view)
         # The worklist is brought up to date after the sync, on its own thread.
         taker = ScreenshotTaker(self.window, path, parent=self,

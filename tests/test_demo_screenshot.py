@@ -31,3 +31,25 @@ def test_demo_screenshot_shows_the_synced_window(tmp_path: Path) -> None:
     log = (tmp_path / "profile" / "logs" / "pbxdesk.log").read_text()
     assert "Sync finished" in log
     assert "Screenshot saved" in log
+
+
+def test_view_picks_the_tab_for_the_screenshot(tmp_path: Path) -> None:
+    picture = tmp_path / "callbacks.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pbxdesk", "--demo", "--basedir", str(tmp_path / "profile"),
+         "--view", "callbacks", "--screenshot", str(picture)],
+        capture_output=True, text=True, env=env, timeout=240, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert not QImage(str(picture)).isNull()
+    log = (tmp_path / "profile" / "logs" / "pbxdesk.log").read_text()
+    assert "Screenshot of the callbacks view" in log
+    # --view is for screenshots; a view that does not exist is a usage error.
+    for arguments in (["--view", "callbacks"], ["--demo", "--view", "nope", "--screenshot",
+                                                str(picture)]):
+        refused = subprocess.run([sys.executable, "-m", "pbxdesk", *arguments],
+                                 capture_output=True, text=True, env=env, timeout=60,
+                                 check=False)
+        assert refused.returncode == 2
+        assert "--view" in refused.stderr
