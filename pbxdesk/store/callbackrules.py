@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import Final
+from typing import Final, NamedTuple
 
 WITHHELD: Final = ""
 """The number of the one item that gathers withheld and anonymous callers."""
@@ -162,9 +162,13 @@ def merge_legs(attempts: list[Attempt], legs: Iterable[Leg]) -> list[Attempt]:
     return changed
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRow:
-    """One worklist item, as stored (the columns of ``callback_items``)."""
+class ItemRow(NamedTuple):
+    """One worklist item, as stored (the columns of ``callback_items``).
+
+    A named tuple: a worklist of thousands is read on every change, and tuples
+    are what SQLite hands back (a dataclass per row took five times as long).
+    Times are microseconds since the epoch, -1 for none.
+    """
 
     number: str
     raw_number: str
@@ -186,13 +190,6 @@ class ItemRow:
     claim_us: int
     claim_by: str
     claim_desk: str
-
-    def values(self) -> tuple[object, ...]:
-        return (self.number, self.raw_number, self.caller_name, int(self.state), self.attempts,
-                self.first_us, self.last_us, self.via, self.wait_s, self.tries,
-                self.last_try_us, self.last_try_by, self.closed_us, self.closed_by,
-                self.closed_direction, self.snooze_until_us, self.note, self.claim_us,
-                self.claim_by, self.claim_desk)
 
 
 ITEM_COLUMNS: Final = (

@@ -31,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from pbxdesk.store.callbackitems import RECOMPUTE_SQL, recompute
 from pbxdesk.store.callbackrules import (
@@ -361,7 +361,8 @@ def _prune(conn: sqlite3.Connection, scope: Scope, now_us: int) -> set[str]:
     return numbers
 
 
-def _item(row: Sequence[object]) -> ItemRow:
-    values = list(row)
-    values[3] = ItemState(int(values[3]))  # type: ignore[call-overload]
-    return ItemRow(*values)  # type: ignore[arg-type]
+_STATES: Final = tuple(ItemState)
+
+
+def _item(row: Sequence[Any]) -> ItemRow:
+    return ItemRow(row[0], row[1], row[2], _STATES[row[3]], *row[4:])

@@ -10,6 +10,7 @@ their forms are cached per item and region).
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -132,6 +133,8 @@ class CallbacksModel(QAbstractTableModel):
         self._region = default_region
         self._worklist = Worklist()
         self._rows: list[ItemRow] = []
+        self._states: dict[str, ShownState] = {}
+        self._counts: dict[Show, int] = dict.fromkeys(Show, 0)
         self._numbers: dict[tuple[str, str], str] = {}
         self.show = Show.TO_DO
         self.text = ""
@@ -175,8 +178,7 @@ class CallbacksModel(QAbstractTableModel):
 
     def counts(self) -> dict[Show, int]:
         """How many items each state choice would show (for the filter's labels)."""
-        states = [shown_state(item, self.now_us) for item in self._worklist.items]
-        return {show: sum(state in show.states for state in states) for show in Show}
+        return dict(self._counts)
 
     def item_at(self, row: int) -> ItemRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -197,9 +199,14 @@ class CallbacksModel(QAbstractTableModel):
 
     def _refill(self) -> None:
         self.beginResetModel()
-        states = self.show.states
-        rows = [item for item in self._worklist.items
-                if shown_state(item, self.now_us) in states]
+        # Each item's state once (it depends on the clock): the filter, the counts and
+        # the default order all need it, for thousands of items.
+        now = self.now_us
+        self._states = {item.number: shown_state(item, now) for item in self._worklist.items}
+        tally = Counter(self._states.values())
+        self._counts = {show: sum(tally[state] for state in show.states) for show in Show}
+        wanted = self.show.states
+        rows = [item for item in self._worklist.items if self._states[item.number] in wanted]
         if self.text:
             rows = [item for item in rows if matches(item, self.text, self._region)]
         rows.sort(key=self._key, reverse=self.sort_key.descending)
@@ -214,11 +221,11 @@ class CallbacksModel(QAbstractTableModel):
     def _key(self, item: ItemRow) -> tuple[Any, ...]:
         column = self.sort_key.column
         if column is None:  # withheld callers last: they cannot be called back
-            return (_STATE_RANK[shown_state(item, self.now_us)], item.number == WITHHELD,
+            return (_STATE_RANK[self._states[item.number]], item.number == WITHHELD,
                     item.first_us)
         value: Any = {
             Column.CALLER: item.number, Column.NAME: fold(item.caller_name),
-            Column.STATE: shown_state(item, self.now_us).value, Column.ATTEMPTS: item.attempts,
+            Column.STATE: self._states[item.number].value, Column.ATTEMPTS: item.attempts,
             Column.FIRST: item.first_us, Column.LAST: item.last_us, Column.VIA: fold(item.via),
             Column.WAITING: -item.first_us if item.state.waiting else 1,
             Column.CALLBACKS: item.tries, Column.STATUS: self.status(item),

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Benchmark the callbacks worklist at a million calls.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/bench_callbacks.py \\
+        --db /tmp/callbacks-1m.sqlite3 --keep        # fill once (several minutes)
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/bench_callbacks.py \\
+        --db /tmp/callbacks-1m.sqlite3 --reuse       # later runs
+
+Fills a store with the test suite's ``CallFactory`` (60 users, 6 queues, 4 ring
+groups, 200,000 callers, two years, as ``bench_store.py``), builds the worklist
+once from all of it, then for two scopes (my extension with every queue and
+ring group; my extension with one queue) commits batches of new calls and
+times ``CallbackStore.update`` after each: the work a sync commit causes.
+Then times opening the view: reading the worklist (the service's worker
+thread) and building and painting the Callbacks tab from it (the GUI thread).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pbxdesk.store import CallStore  # noqa: E402
+from pbxdesk.store.callbacks import ALL_GROUPS, Scope  # noqa: E402
+from pbxdesk.store.rows import to_micros  # noqa: E402
+from tests.fixtures.store import EPOCH, CallFactory  # noqa: E402
+
+SPAN = timedelta(days=730)
+NOW = EPOCH + SPAN  # the history ends here; new commits come after it
+ME = "1000"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--commit-rows", type=int, default=10_000)
+    parser.add_argument("--commits", type=int, default=5, help="commits timed per scope")
+    parser.add_argument("--db", type=Path, help="database file (default: a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the database file")
+    parser.add_argument("--reuse", action="store_true", help="reuse --db if it is filled")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.db or Path(tmp) / "calls.sqlite3"
+        store = CallStore(path, default_region="AU")
+        try:
+            if not (args.reuse and store.count() >= args.rows):
+                fill(store, args.rows)
+            print(f"Store: {store.count():,} calls")
+            wide = Scope((ME,), (ALL_GROUPS,), days=7)
+            narrow = Scope((ME,), ("Queue Sales",), days=7)
+            first_build(store, wide)
+            now = NOW
+            for seed, (name, scope) in enumerate((("my calls + every queue and ring group", wide),
+                                                  ("my calls + one queue", narrow))):
+                now = commits(store, scope, name, args.commits, args.commit_rows, now,
+                              seed=1000 + 100 * seed)
+            store.callbacks.update(wide, to_micros(now))
+            open_view(store, now)
+        finally:
+            store.close()
+            if not args.keep and args.db:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return 0
+
+
+def fill(store: CallStore, rows: int) -> None:
+    print(f"## Filling {rows:,} calls (batches of 5,000)")
+    factory = CallFactory(seed=42, users=60, queues=6, ring_groups=4, callers=200_000,
+                          span=SPAN)
+    started = time.perf_counter()
+    generated = factory.iter_calls(rows)
+    done = 0
+    while done < rows:
+        batch = [next(generated) for _ in range(min(5_000, rows - done))]
+        store.upsert(batch)
+        done += len(batch)
+        if done % 100_000 == 0:
+            print(f"  {done:,} rows, {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def first_build(store: CallStore, scope: Scope) -> None:
+    started = time.perf_counter()
+    result = store.callbacks.update(scope, to_micros(NOW))
+    spent = time.perf_counter() - started
+    items = store.callbacks.items()
+    print(f"## First build (every stored call read once, in chunks): {spent * 1000:,.0f} ms, "
+          f"{result.rows_read:,} rows read, {len(items):,} items, "
+          f"{sum(item.state.waiting for item in items):,} waiting")
+
+
+def commits(store: CallStore, scope: Scope, name: str, count: int, size: int,
+            now: object, *, seed: int) -> object:
+    store.callbacks.update(scope, to_micros(now))  # the scope's rebuild, not timed here
+    print(f"## Commits of {size:,} new calls, {name}")
+    updates: list[float] = []
+    upserts: list[float] = []
+    changed: list[int] = []
+    for round_ in range(count):
+        # A day of new calls after everything stored: a catch-up sync's page.
+        factory = CallFactory(seed=seed + round_, users=60, queues=6,
+                              ring_groups=4, callers=200_000, start=now,  # type: ignore[arg-type]
+                              span=timedelta(days=1))
+        batch = factory.calls(size)
+        started = time.perf_counter()
+        store.upsert(batch)
+        upserts.append(time.perf_counter() - started)
+        now = now + timedelta(days=1)  # type: ignore[operator]
+        started = time.perf_counter()
+        result = store.callbacks.update(scope, to_micros(now))  # type: ignore[arg-type]
+        updates.append(time.perf_counter() - started)
+        changed.append(result.items_changed)
+    print(f"  update: median {statistics.median(updates) * 1000:.1f} ms, "
+          f"best {min(updates) * 1000:.1f} ms, worst {max(updates) * 1000:.1f} ms; "
+          f"items written per commit: {min(changed)}–{max(changed)}")
+    print(f"  (the commit itself, CallStore.upsert: median "
+          f"{statistics.median(upserts) * 1000:,.0f} ms)")
+    return now
+
+
+def open_view(store: CallStore, now: object) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from pbxdesk.services.callbacks import CallbacksService, Worklist
+    from pbxdesk.services.messages import MessageBridge
+    from pbxdesk.tasks import TaskKeeper
+    from pbxdesk.ui.callbacks import CallbacksTab
+
+    app = QApplication.instance() or QApplication([])
+    reads: list[float] = []
+    opens: list[float] = []
+    refreshes: list[float] = []
+    now_us = to_micros(now)  # type: ignore[arg-type]
+    service = CallbacksService(store, MessageBridge(), TaskKeeper(),
+                               scope=Scope((ME,), (ALL_GROUPS,)), extension=ME,
+                               clock=lambda: now_us / 1e6)
+    for _ in range(7):
+        started = time.perf_counter()
+        items = tuple(store.callbacks.items())
+        service.worklist = Worklist(items, now_us, "bench",
+                                    {item.number: item for item in items})
+        reads.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        tab = CallbacksTab(service, default_region="AU")
+        tab.resize(1400, 800)
+        tab.show()
+        app.processEvents()
+        tab.repaint()
+        opens.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        tab.set_worklist(service.worklist)  # a new reading arrives while it is shown
+        app.processEvents()
+        tab.repaint()
+        refreshes.append(time.perf_counter() - started)
+        tab.close()
+        tab.deleteLater()
+        app.processEvents()
+    print(f"## Opening the view ({len(items):,} items, "
+          f"{sum(item.state.waiting for item in items):,} waiting)")
+    for label, times in (("read the worklist (worker thread)", reads),
+                         ("build and paint the tab (GUI thread)", opens),
+                         ("a new reading while shown (GUI thread)", refreshes)):
+        print(f"  {label}: median {statistics.median(times) * 1000:.1f} ms, "
+              f"worst {max(times) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
