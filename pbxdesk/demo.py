@@ -15,7 +15,14 @@ from types import TracebackType
 from pbxdesk.sandbox import Sandbox, SandboxConfig
 from pbxdesk.sandbox.server import SandboxServer
 from pbxdesk.settings import Settings
-from pbxdesk.store.callbackrules import CLAIM_CALLING, CallbackRecord, Field, ItemRow, StateValue
+from pbxdesk.store.callbackrules import (
+    CLAIM_CALLING,
+    WITHHELD,
+    CallbackRecord,
+    Field,
+    ItemRow,
+    StateValue,
+)
 
 DEMO_CALLS = 40_000
 DEMO_DAYS = 90
@@ -73,12 +80,14 @@ def team_records(waiting: Sequence[ItemRow], now_us: int,
 
     So the demo shows every state of a callback, and claims, without a relay:
     one caller marked done, one not needed, one snoozed, one being called back
-    right now and one with a note. Picks the oldest waiting callers, by number.
+    right now and one with a note. Picks the oldest waiting callers who can be
+    called back.
     """
     if len(teammates) < 2:
         return []
     first, second = teammates[0], teammates[1]
-    picks = sorted(waiting, key=lambda item: (item.first_us, item.number))[:5]
+    callable_ = [item for item in waiting if item.number != WITHHELD]
+    picks = sorted(callable_, key=lambda item: (item.first_us, item.number))[:5]
     plans = (
         (first, "desk-demo-1", [(Field.STATE, str(StateValue.DONE))], 25),
         (second, "desk-demo-2", [(Field.STATE, str(StateValue.NOT_NEEDED)),

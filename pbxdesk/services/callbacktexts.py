@@ -134,7 +134,7 @@ def status_text(item: ItemRow, now_us: int, my_desk: str, moment_text: MomentTex
         parts.append(f"Called back {times(item.tries)}, no answer (last{by} at "
                      f"{moment_text(moment(item.last_try_us))})")
     if not parts:
-        parts.append(f"Waiting {duration_text((now_us - item.first_us) / 1_000_000)}")
+        parts.append("Not called back yet")
     return "; ".join(parts)
 
 

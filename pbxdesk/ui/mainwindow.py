@@ -1,4 +1,5 @@
-"""The main window: welcome page or the three call-history tabs, dial pad, banner, status bar.
+"""The main window: welcome page or the call-history and Callbacks tabs, dial pad, banner,
+status bar.
 
 The window shows and forwards: user intents leave as signals (refresh,
 settings, demo, call back …) for the application controller to act on, and
@@ -62,7 +63,8 @@ class MainWindow(QMainWindow):
         sig_settings_requested(): Ctrl+, / Settings / the banner's "Open settings".
         sig_connect_requested(): the welcome page's "Connect to your PBX".
         sig_demo_requested(): the welcome page's "Try the demo".
-        sig_call_back_requested(str): a history row's number went to the dial pad.
+        sig_call_back_requested(str): a history row's (or a callback's) number went
+            to the dial pad.
         sig_dial_clipboard_requested(): Calls > Dial copied number.
         sig_show_missed_requested(): Calls > Show missed calls.
         sig_backfill_requested(object, object, object): start, end, kinds.

@@ -1,11 +1,12 @@
-"""The system tray icon: missed-call badge, notifications, and a small menu.
+"""The system tray icon: a badge (callbacks waiting), notifications, and a small menu.
 
 :class:`TrayIcon` wraps ``QSystemTrayIcon``. Where the desktop has no tray
 (GNOME without an extension, offscreen runs) it keeps its state but shows
 nothing: ``available`` is False and the controller lets closing the window
 quit. The icon is ``resources/icons/pbxdesk-tray.svg``, a black mask tinted to
 the palette's text colour (on macOS a template image the menu bar tints), with
-the number of missed calls drawn as a badge. Notifications use
+the number of callbacks waiting drawn as a badge (missed calls before an
+account has a worklist). Notifications use
 ``showMessage``, which never takes the focus.
 """
 

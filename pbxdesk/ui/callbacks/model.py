@@ -48,7 +48,7 @@ Index = QModelIndex | QPersistentModelIndex
 class Column(Enum):
     """The columns, in order: (title, sample text for its width)."""
 
-    CALLER = ("Caller", "+44 7700 900 123")
+    CALLER = ("Caller", "+86 159 7674 7890")
     NAME = ("Name", "Jane Citizen-Smith")
     STATE = ("State", "Not needed")
     STATUS = ("Where it stands", "Reached: Ana Silva called back at 12:45 pm")

@@ -174,9 +174,10 @@ class CallbacksTab(QWidget):
     # -- the interface the main window uses ----------------------------------------------
 
     def set_worklist(self, worklist: Worklist) -> None:
-        """Show ``worklist``; while shown, the current item (or its row) stays current."""
-        current = self.current_item() if self.isVisible() else None
-        row = self.table.currentIndex().row() if self.isVisible() else 0
+        """Show ``worklist``; the item the agent is on (or its row) stays current."""
+        kept = self.table.touched and self.isVisible()
+        current = self.current_item() if kept else None
+        row = self.table.currentIndex().row() if kept else 0
         self.model.set_worklist(worklist, self.service.now_us())
         self._restore_current(current.number if current else None, row)
         self._update_counts()
@@ -188,6 +189,7 @@ class CallbacksTab(QWidget):
             self.model.set_text("")
             self.show_bar.choose(Show.ALL)
         self._restore_current(number, 0)
+        self.table.touched = True  # the item asked for stays current as the list changes
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QResizeEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QWidget
 
 from pbxdesk.ui.callbacks.model import COLUMNS, TIME_COLUMNS
@@ -67,6 +67,9 @@ class CallbacksTable(QTableView):
         self.empty_label.setStyleSheet("color: palette(placeholder-text);")
         self.empty_label.hide()
         self.doubleClicked.connect(self._on_double_clicked)
+        # Set once the agent moves in the list: from then on, a new reading keeps the
+        # item they are on; before, the list opens on its first (oldest) item.
+        self.touched = False
 
     def apply_column_widths(self) -> None:
         """Each column as wide as its sample text in bold, or its title and sort arrow."""
@@ -100,7 +103,12 @@ class CallbacksTable(QTableView):
     def _on_double_clicked(self, _index: QModelIndex) -> None:
         self.sig_call_back_requested.emit()
 
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.touched = True
+        super().mousePressEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        self.touched = True
         key, plain = Qt.Key(event.key()), event.modifiers() in (
             Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
         if plain and self.currentIndex().isValid():
