@@ -47,6 +47,7 @@ from pbxdesk.phone import default_region_from_locale
 from pbxdesk.resources import APP_ICON, resource_path
 from pbxdesk.secrets import ApiKeyStore
 from pbxdesk.services.callbacks import Worklist
+from pbxdesk.services.country import CountryAdvisor
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
 from pbxdesk.session import Session, budget_for, needs_reconnect
 from pbxdesk.settings import Settings, SettingsError, SettingsFile
@@ -96,6 +97,8 @@ class Controller(QObject):
         self.key_store = ApiKeyStore(paths.fallback_key_file)
         self.settings = self.settings_file.load(first_run_region=default_region_from_locale())
         self.session: Session | None = None
+        # Checks the default country against the account's numbers after a first sync.
+        self.country: CountryAdvisor | None = None
         self.demo: DemoPbx | None = None
         # Requests made before any session exists (connection tests) still count.
         self._idle_budget = budget_for(self.settings)
@@ -115,6 +118,7 @@ class Controller(QObject):
         window.sig_settings_requested.connect(self._on_window_settings_requested)
         window.sig_backfill_requested.connect(self._on_window_backfill_requested)
         self.desktop.sig_quit_requested.connect(self.quit)
+        window.banner.sig_remedy_requested.connect(self._on_banner_remedy_requested)
 
     # -- start and stop ------------------------------------------------------------------
 
@@ -157,6 +161,9 @@ class Controller(QObject):
                                        source="app"))
             return
         self.window.attach_session(self.session)
+        self.country = CountryAdvisor(self.session.store, self.messages, settings.default_region,
+                                      parent=self)
+        self.session.sync.sig_sync_finished.connect(self.country.on_sync_finished)
         self.session.sync.start_sync()
         self.desktop.session_opened(self.session)
         if self.demo is not None and settings.base_url == self.demo.base_url:
@@ -196,6 +203,10 @@ class Controller(QObject):
         session.sync.sig_sync_finished.connect(synced)
 
     async def close_session(self) -> None:
+        if self.country is not None:
+            self.country.done()
+            self.country.deleteLater()
+            self.country = None
         if self.session is not None:
             self.window.detach_session()
             self.desktop.session_closed()
@@ -232,6 +243,16 @@ class Controller(QObject):
     def _on_window_refresh_requested(self) -> None:
         if self.session is not None:
             self.session.sync.start_sync()
+
+    @Slot(str)
+    def _on_banner_remedy_requested(self, remedy: str) -> None:
+        if remedy != Remedy.USE_ACCOUNT_COUNTRY.value or self.country is None:
+            return
+        region = self.country.suggested
+        self.country.done()
+        if region is not None:
+            self.tasks.spawn(self.apply_settings(self.settings.replace(default_region=region)),
+                             name="use-account-country")
 
     @Slot()
     def _on_window_demo_requested(self) -> None:

@@ -78,6 +78,8 @@ class DesktopIntegration(QObject):
         tray.sig_callback_requested.connect(self._on_callback_requested)
         tray.sig_quit_requested.connect(self.sig_quit_requested)
         clipboard.sig_number_found.connect(self._on_clipboard_number_found)
+        clipboard.sig_numbers_found.connect(self._on_clipboard_numbers_found)
+        clipboard.known_extensions = self._known_extensions
         clipboard.sig_nothing_found.connect(self._on_clipboard_nothing_found)
         clipboard.sig_offer_call.connect(self._on_clipboard_offer_call)
 
@@ -184,10 +186,32 @@ class DesktopIntegration(QObject):
             self.window.status.showMessage("Connect to your PBX first to call copied numbers",
                                            8000)
 
+    @Slot(object)
+    def _on_clipboard_numbers_found(self, numbers: list[tuple[str, str]]) -> None:
+        pad = self.window.pad
+        if pad is None:
+            self.window.status.showMessage("Connect to your PBX first to call copied numbers",
+                                           8000)
+            return
+        self.window.show_dial_pad()
+        user, caller_id = self._clipboard_choice
+        problem = pad.choose(user=user, caller_id=caller_id)
+        if problem is not None:
+            self.window.status.showMessage(problem, 10_000)
+        pad.offer_numbers(numbers)
+
     @Slot(str)
     def _on_clipboard_nothing_found(self, reason: str) -> None:
         self.window.status.showMessage(f"No number to call in what you copied: {reason}",
                                        8000)
+        pad = self.window.pad
+        if pad is not None:  # the number from before must not look like the copied one
+            self.window.show_dial_pad()
+            pad.show_nothing_to_dial(reason)
+
+    def _known_extensions(self) -> frozenset[str]:
+        pad = self.window.pad
+        return pad.known_extensions if pad is not None else frozenset()
 
     @Slot(str, str)
     def _on_clipboard_offer_call(self, number: str, display: str) -> None:

@@ -337,6 +337,8 @@ async def test_unusable_call_input_sends_nothing(make_client: MakeClient, user: 
 @pytest.mark.asyncio
 @pytest.mark.parametrize(("number", "region", "expected"), [
     ("1002", None, "1002"),
+    # An extension the agent chose over the 13 number it also is: sent as the extension.
+    ("131234", "AU", "131234"),
     ("+44 20 7946 0958", None, "+442079460958"),
     ("0044 20 7946 0958", "GB", "+442079460958"),
     # Australia's international prefix is 0011: the digits after it are the number.

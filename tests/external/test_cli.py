@@ -113,6 +113,51 @@ def test_an_undialable_number_is_refused_before_qt_or_the_running_instance(
     assert json.loads(host.expect("request"))["number"] == "1002"
 
 
+def test_a_running_pbxdesk_gets_the_number_as_given_and_decides(
+        hosts: list[Host], basedir: Path, env: dict[str, str]) -> None:
+    # A first run's guess from a C or en_US locale: no Australian number is valid in it.
+    save_region(basedir, "US")
+    host = start_host(hosts, basedir, env)
+    host.expect("listening")
+
+    mobile, thirteen = run_pbxdesk_together([
+        ["--basedir", str(basedir), "call", "0412345678"],
+        ["--basedir", str(basedir), "call", "13", "12", "34"]], env)
+
+    assert [(r.returncode, r.stdout, r.stderr) for r in (mobile, thirteen)] == [
+        (0, "Sent to the running pbxdesk.\n", "")] * 2
+    numbers = {json.loads(host.expect("request"))["number"] for _ in range(2)}
+    assert numbers == {"0412345678", "13 12 34"}
+    host.stop()
+    # With none running, the saved country is the one the app would start with.
+    alone = run_pbxdesk(["--basedir", str(basedir), "call", "0412345678"], env)
+    assert (alone.returncode, alone.stderr) == (
+        2, "pbxdesk: cannot call '0412345678': That isn't a valid number for United States "
+           "(+1).\n")
+
+
+def test_what_no_country_can_dial_is_refused_even_with_pbxdesk_running(
+        hosts: list[Host], basedir: Path, env: dict[str, str]) -> None:
+    save_region(basedir, "AU")
+    host = start_host(hosts, basedir, env)
+    host.expect("listening")
+
+    refused = [run_pbxdesk(["--basedir", str(basedir), *args], env)
+               for args in (["call", "+99 1234"], ["call", "112"], ["tel:call-me"])]
+
+    assert [r.returncode for r in refused] == [2, 2, 2]
+    assert [r.stderr.split(": ", 2)[-1] for r in refused] == [
+        "That number starts with a country code that doesn't exist.\n",
+        "112 is an emergency number. pbxdesk never calls emergency numbers: use a phone.\n",
+        "That doesn't look like a phone number.\n"]
+    # Nothing reached the running instance: the next request it prints is this one.
+    # Words around a number are fine when the saved country finds the number in them.
+    sent = run_pbxdesk(["call", "ring", "Sam", "on", "0412", "345", "678", "--basedir",
+                        str(basedir)], env)
+    assert sent.returncode == 0
+    assert json.loads(host.expect("request"))["number"] == "ring Sam on 0412 345 678"
+
+
 @pytest.mark.parametrize(("args", "region", "reason"), [
     (["call", "1"], "AU", "That's too short for a phone number or an extension."),
     (["call", "hello"], "AU", "No phone number found in that text."),
