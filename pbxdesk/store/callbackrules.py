@@ -88,24 +88,13 @@ def newest(records: Iterable[CallbackRecord]) -> dict[tuple[str, str], CallbackR
     return winners
 
 
-@dataclass(frozen=True, slots=True)
-class Leg:
-    """One stored row of an unanswered inbound call, in the worklist's scope."""
-
-    number: str
-    raw_number: str
-    caller_name: str
-    call_ref: str | None
-    start_us: int
-    end_us: int
-    via: str
-    via_kind: int
-    wait_s: int
-
-
 @dataclass(slots=True)
 class Attempt:
-    """One call from a caller that nobody answered (its legs merged)."""
+    """One call from a caller that nobody answered (its legs merged).
+
+    A leg read from ``calls`` is an Attempt of its own, without an ``id``,
+    until :func:`merge_legs` folds it into the caller's attempts.
+    """
 
     id: int | None
     number: str
@@ -118,18 +107,13 @@ class Attempt:
     via_kind: int
     wait_s: int
 
-    @classmethod
-    def from_leg(cls, leg: Leg) -> Attempt:
-        return cls(None, leg.number, leg.raw_number, leg.caller_name, leg.call_ref,
-                   leg.start_us, leg.end_us, leg.via, leg.via_kind, leg.wait_s)
-
-    def same_call(self, leg: Leg) -> bool:
+    def same_call(self, leg: Attempt) -> bool:
         if self.call_ref and leg.call_ref:
             return self.call_ref == leg.call_ref
         return (self.start_us <= leg.end_us + OVERLAP_SLACK_US
                 and leg.start_us <= self.end_us + OVERLAP_SLACK_US)
 
-    def absorb(self, leg: Leg) -> bool:
+    def absorb(self, leg: Attempt) -> bool:
         """Take in another leg of this call; True when anything changed."""
         before = (self.start_us, self.end_us, self.via, self.via_kind, self.wait_s,
                   self.call_ref, self.caller_name)
@@ -144,7 +128,7 @@ class Attempt:
                           self.call_ref, self.caller_name)
 
 
-def merge_legs(attempts: list[Attempt], legs: Iterable[Leg]) -> list[Attempt]:
+def merge_legs(attempts: list[Attempt], legs: Iterable[Attempt]) -> list[Attempt]:
     """Fold ``legs`` into one caller's ``attempts`` (changed in place).
 
     Returns the attempts that are new or changed (to be written). Reading the
@@ -154,7 +138,8 @@ def merge_legs(attempts: list[Attempt], legs: Iterable[Leg]) -> list[Attempt]:
     for leg in sorted(legs, key=lambda item: (item.start_us, -item.via_kind)):
         match = next((attempt for attempt in attempts if attempt.same_call(leg)), None)
         if match is None:
-            match = Attempt.from_leg(leg)
+            match = Attempt(None, leg.number, leg.raw_number, leg.caller_name, leg.call_ref,
+                            leg.start_us, leg.end_us, leg.via, leg.via_kind, leg.wait_s)
             attempts.append(match)
             changed.append(match)
         elif match.absorb(leg) and all(match is not other for other in changed):

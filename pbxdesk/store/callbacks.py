@@ -40,7 +40,6 @@ from pbxdesk.store.callbackrules import (
     CallbackRecord,
     ItemRow,
     ItemState,
-    Leg,
     merge_legs,
 )
 from pbxdesk.store.connection import ConnectionPerThread, write_transaction
@@ -312,10 +311,10 @@ def _take_legs(conn: sqlite3.Connection, rows: str, bounds: tuple[int, ...], sco
         json.dumps([name for name in scope.groups if name != ALL_GROUPS]))).fetchall()
     if not found:
         return set()
-    legs: dict[str, list[Leg]] = defaultdict(list)
+    legs: dict[str, list[Attempt]] = defaultdict(list)
     for number, raw, name, ref, start, end, group, kind, wait in found:
-        legs[number].append(Leg(number, raw or "", name or "", ref or None, start, end,
-                                group if kind else "", kind, wait))
+        legs[number].append(Attempt(None, number, raw or "", name or "", ref or None, start,
+                                    end, group if kind else "", kind, wait))
     attempts = _attempts_of(conn, legs)
     inserts: list[tuple[object, ...]] = []
     updates: list[tuple[object, ...]] = []

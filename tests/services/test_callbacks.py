@@ -48,6 +48,14 @@ def service_for(qtbot: QtBot, make_line: MakeLine, qloop: qasync.QEventLoop) -> 
     assert errors == []
 
 
+def synced_service(qtbot: QtBot, line: Line, make: type[CallbacksService],
+                   ) -> tuple[CallbacksService, Clock]:
+    """Sync the line's calls and start a service on it, its clock at the line's now."""
+    run(qtbot, line.sync())
+    clock = Clock(line.now.timestamp())
+    return make(line, clock), clock  # type: ignore[call-arg]
+
+
 def settled(qtbot: QtBot, service: CallbacksService) -> Worklist:
     qtbot.waitUntil(lambda: service.idle, timeout=5000)
     return service.worklist
@@ -65,9 +73,7 @@ def test_a_snooze_hides_the_item_until_its_time_then_wakes_it(
         qtbot: QtBot, make_line: MakeLine, service_for: type[CallbacksService]) -> None:
     line = make_line()
     line.missed(JANE, minutes_ago=30)
-    run(qtbot, line.sync())
-    clock = Clock(line.now.timestamp())
-    service = service_for(line, clock)  # type: ignore[call-arg]
+    service, clock = synced_service(qtbot, line, service_for)
     service.request_update()
     assert [item.number for item in settled(qtbot, service).waiting()] == [JANE_E164]
 
@@ -92,9 +98,7 @@ def test_a_new_call_after_a_snooze_wakes_it_at_once(
         qtbot: QtBot, make_line: MakeLine, service_for: type[CallbacksService]) -> None:
     line = make_line()
     line.missed(JANE, minutes_ago=30)
-    run(qtbot, line.sync())
-    clock = Clock(line.now.timestamp())
-    service = service_for(line, clock)  # type: ignore[call-arg]
+    service, clock = synced_service(qtbot, line, service_for)
     service.snooze(JANE_E164, line.now + timedelta(hours=3))
     service.request_update()
     qtbot.waitUntil(lambda: JANE_E164 in service.worklist.by_number
@@ -111,9 +115,7 @@ def test_actions_become_signed_records_and_new_callers_are_announced(
         qtbot: QtBot, make_line: MakeLine, service_for: type[CallbacksService]) -> None:
     line = make_line()
     line.missed(JANE, minutes_ago=60)
-    run(qtbot, line.sync())
-    clock = Clock(line.now.timestamp())
-    service = service_for(line, clock)  # type: ignore[call-arg]
+    service, clock = synced_service(qtbot, line, service_for)
     arrived: list[object] = []
     service.sig_callbacks_arrived.connect(arrived.append)
     service.request_update()
@@ -150,8 +152,7 @@ def test_a_new_scope_rebuilds_the_worklist(
     line = make_line()
     line.missed(JANE, minutes_ago=60)
     line.missed(BOB, minutes_ago=50, user="1002", user_name="Ana Silva")
-    run(qtbot, line.sync())
-    service = service_for(line, Clock(line.now.timestamp()))  # type: ignore[call-arg]
+    service, _clock = synced_service(qtbot, line, service_for)
     service.request_update()
     assert set(settled(qtbot, service).by_number) == {JANE_E164}
     service.set_scope(Scope((), (), 7))

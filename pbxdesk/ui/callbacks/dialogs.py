@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QInputDialog,
     QLabel,
+    QLayout,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -51,15 +52,7 @@ class CallbackDialogs:
         form = QFormLayout()
         form.addRow("&Reason:", reason)
         form.addRow("N&ote:", note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel, dialog)
-        buttons.accepted.connect(dialog.accept)
-        buttons.rejected.connect(dialog.reject)
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(QLabel(f"{caller} needs no call back because:", dialog))
-        layout.addLayout(form)
-        layout.addWidget(buttons)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not _ask(dialog, f"{caller} needs no call back because:", form):
             return None
         extra = note.text().strip()
         return f"{reason.currentText()}: {extra}" if extra else reason.currentText()
@@ -73,14 +66,22 @@ class CallbackDialogs:
         edit.setCalendarPopup(True)
         edit.setMinimumDateTime(QDateTime.currentDateTime())
         edit.setAccessibleName("Snooze until")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel, dialog)
-        buttons.accepted.connect(dialog.accept)
-        buttons.rejected.connect(dialog.reject)
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(QLabel(f"Hide {caller} until:", dialog))
-        layout.addWidget(edit)
-        layout.addWidget(buttons)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not _ask(dialog, f"Hide {caller} until:", edit):
             return None
         return datetime.fromtimestamp(edit.dateTime().toSecsSinceEpoch()).astimezone()
+
+
+def _ask(dialog: QDialog, question: str, fields: QWidget | QLayout) -> bool:
+    """Lay out ``question``, ``fields`` and OK / Cancel; True when OK was pressed."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                               | QDialogButtonBox.StandardButton.Cancel, dialog)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(QLabel(question, dialog))
+    if isinstance(fields, QLayout):
+        layout.addLayout(fields)
+    else:
+        layout.addWidget(fields)
+    layout.addWidget(buttons)
+    return dialog.exec() == QDialog.DialogCode.Accepted
