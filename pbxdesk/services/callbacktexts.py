@@ -166,8 +166,11 @@ def snooze_times(now: datetime) -> tuple[datetime, datetime]:
     Later today is three hours on, at the next quarter hour; tomorrow morning is
     9:00 the next day (the next working-day question is the agent's).
     """
-    later = now + LATER_TODAY
-    later = later.replace(second=0, microsecond=0) + timedelta(minutes=-later.minute % 15)
+    exact = now + LATER_TODAY
+    later = exact.replace(second=0, microsecond=0)
+    if later < exact:
+        later += timedelta(minutes=1)
+    later += timedelta(minutes=-later.minute % 15)  # up to the quarter hour
     tomorrow = (now + timedelta(days=1)).replace(hour=MORNING_HOUR, minute=0, second=0,
                                                  microsecond=0)
     return later, tomorrow
