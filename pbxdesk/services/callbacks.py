@@ -307,21 +307,21 @@ class CallbacksService(QObject):
         signer = self._signer()
         records = [CallbackRecord(number, str(what), value, at_us, signer.desk, signer.agent)
                    for what, value in changes]
-        self._start(self._keep(records, share=True), "callbacks-record")
+        self._start(lambda: self._keep(records, share=True), "callbacks-record")
 
     def receive(self, records: Sequence[CallbackRecord]) -> None:
         """Records from other desks (the transport calls this on the GUI thread)."""
         if records:
-            self._start(self._keep(list(records), share=False), "callbacks-receive")
+            self._start(lambda: self._keep(list(records), share=False), "callbacks-receive")
 
     def share_pending(self) -> None:
         """Offer every record not yet shared to the transport (call on a reconnect)."""
-        self._start(self._share_pending(), "callbacks-share")
+        self._start(self._share_pending, "callbacks-share")
 
-    def _start(self, job: Coroutine[Any, Any, None], name: str) -> None:
-        if self._closed:
+    def _start(self, job: Callable[[], Coroutine[Any, Any, None]], name: str) -> None:
+        if self._closed:  # (the coroutine is made only when it will run: never orphaned)
             return
-        task = self._tasks.spawn(job, name=name)
+        task = self._tasks.spawn(job(), name=name)
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
 
