@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -111,7 +112,10 @@ def commits(store: CallStore, scope: Scope, name: str, count: int, size: int,
         factory = CallFactory(seed=seed + round_, users=60, queues=6,
                               ring_groups=4, callers=200_000, start=now,  # type: ignore[arg-type]
                               span=timedelta(days=1))
-        batch = factory.calls(size)
+        # New ids: the factory numbers its calls from the same start every time.
+        batch = [call if call.unique_call_id is None else
+                 replace(call, unique_call_id=f"9{seed + round_}{call.unique_call_id}")
+                 for call in factory.calls(size)]
         started = time.perf_counter()
         store.upsert(batch)
         upserts.append(time.perf_counter() - started)

@@ -121,18 +121,17 @@ _DROP_EMPTY: Final = (
     "WHERE a.number = callback_items.number)")
 
 
-def recompute(conn: sqlite3.Connection, numbers: Collection[str], *,
-              pruned: bool = False) -> int:
-    """Write the items of ``numbers`` afresh; returns how many rows that wrote.
+def recompute(conn: sqlite3.Connection, numbers: Collection[str],
+              pruned: Collection[str] = ()) -> int:
+    """Write the items of ``numbers`` and ``pruned`` afresh; returns the rows written.
 
-    ``pruned``: some of these callers may have lost every attempt (to the
-    horizon), so their items go. Call inside a write transaction.
+    ``pruned``: callers who lost attempts to the horizon; those left with none
+    lose their item. Call inside a write transaction.
     """
-    if not numbers:
+    if not numbers and not pruned:
         return 0
-    listed = json.dumps(list(numbers))
     before = conn.total_changes
-    conn.execute(RECOMPUTE_SQL, (listed,))
+    conn.execute(RECOMPUTE_SQL, (json.dumps([*numbers, *pruned]),))
     if pruned:
-        conn.execute(_DROP_EMPTY, (listed,))
+        conn.execute(_DROP_EMPTY, (json.dumps(list(pruned)),))
     return conn.total_changes - before

@@ -159,7 +159,7 @@ class CallbackStore:
                     rebuilt = True
                 done, read, numbers = _read_new_calls(conn, scope, now_us)
                 pruned = _prune(conn, scope, now_us)
-                changed += recompute(conn, numbers | pruned, pruned=bool(pruned))
+                changed += recompute(conn, numbers, pruned)
                 rows += read
             if done:
                 return UpdateResult(rows, changed, rebuilt)
