@@ -4,11 +4,12 @@ The worklist is small (one row per caller over the last days: hundreds, a
 few thousand at most) and already read on the service's worker thread, so the
 model keeps it in a list; filtering and sorting are plain Python on it. Cells
 are formatted when ``data()`` asks (numbers cost ~17 µs each to format, so
-their forms are cached per item and region).
+their forms are kept in a small cache shared by the app's lists).
 """
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from pbxdesk.services.callbacktexts import (
 from pbxdesk.store.callbackrules import WITHHELD, ItemRow
 from pbxdesk.store.search import parse_text
 
+NUMBER_CACHE_SIZE: Final = 8192
 ITEM_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 """The row's :class:`ItemRow`."""
 STANDOUT_COLOR: Final = QColor("#b3261e")
@@ -95,6 +97,12 @@ _STATE_RANK: Final = {ShownState.OPEN: 0, ShownState.TRIED: 0, ShownState.SNOOZE
                       ShownState.REACHED: 2, ShownState.DONE: 2, ShownState.NOT_NEEDED: 2}
 
 
+@functools.lru_cache(maxsize=NUMBER_CACHE_SIZE)
+def _number_text(raw: str, region: str) -> str:
+    """A caller's number for display (~17 µs to format, so kept: the list repeats them)."""
+    return format_for_display(raw, region)
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive form of ``text`` for searching names."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -135,7 +143,6 @@ class CallbacksModel(QAbstractTableModel):
         self._rows: list[ItemRow] = []
         self._states: dict[str, ShownState] = {}
         self._counts: dict[Show, int] = dict.fromkeys(Show, 0)
-        self._numbers: dict[tuple[str, str], str] = {}
         self.show = Show.TO_DO
         self.text = ""
         self.sort_key = SortKey()
@@ -164,7 +171,6 @@ class CallbacksModel(QAbstractTableModel):
 
     def set_default_region(self, region: str) -> None:
         self._region = region
-        self._numbers.clear()
         self._changed_all()
 
     def tick(self, now_us: int) -> None:
@@ -190,12 +196,7 @@ class CallbacksModel(QAbstractTableModel):
         return list(self._rows)
 
     def number_text(self, raw: str) -> str:
-        key = (raw, self._region)
-        shown = self._numbers.get(key)
-        if shown is None:
-            shown = format_for_display(raw, self._region)
-            self._numbers[key] = shown
-        return shown
+        return _number_text(raw, self._region)
 
     def _refill(self) -> None:
         self.beginResetModel()
