@@ -97,6 +97,9 @@ def first_build(store: CallStore, scope: Scope) -> None:
     result = store.callbacks.update(scope, to_micros(NOW))
     spent = time.perf_counter() - started
     items = store.callbacks.items()
+    if not result.rebuilt:
+        print("## First build: done by an earlier run")
+        return
     print(f"## First build (every stored call read once, in chunks): {spent * 1000:,.0f} ms, "
           f"{result.rows_read:,} rows read, {len(items):,} items, "
           f"{sum(item.state.waiting for item in items):,} waiting")
@@ -104,16 +107,17 @@ def first_build(store: CallStore, scope: Scope) -> None:
 
 def commits(store: CallStore, scope: Scope, name: str, count: int, size: int,
             now: object, *, seed: int) -> object:
-    store.callbacks.update(scope, to_micros(now))  # the scope's rebuild, not timed here
+    """``count`` commits of ``size`` new calls from one day after ``now``; the day's end."""
+    day_end = now + timedelta(days=1)  # type: ignore[operator]
+    # The scope's rebuild and the hour's prune happen here, untimed: timed below alone.
+    store.callbacks.update(scope, to_micros(day_end))
     print(f"## Commits of {size:,} new calls, {name}")
     updates: list[float] = []
     upserts: list[float] = []
     changed: list[int] = []
     for round_ in range(count):
-        # A day of new calls after everything stored: a catch-up sync's page.
-        factory = CallFactory(seed=seed + round_, users=60, queues=6,
-                              ring_groups=4, callers=200_000, start=now,  # type: ignore[arg-type]
-                              span=timedelta(days=1))
+        factory = CallFactory(seed=seed + round_, users=60, queues=6, ring_groups=4,
+                              callers=200_000, start=now, span=timedelta(days=1))  # type: ignore[arg-type]
         # New ids: the factory numbers its calls from the same start every time.
         batch = [call if call.unique_call_id is None else
                  replace(call, unique_call_id=f"9{seed + round_}{call.unique_call_id}")
@@ -121,9 +125,8 @@ def commits(store: CallStore, scope: Scope, name: str, count: int, size: int,
         started = time.perf_counter()
         store.upsert(batch)
         upserts.append(time.perf_counter() - started)
-        now = now + timedelta(days=1)  # type: ignore[operator]
         started = time.perf_counter()
-        result = store.callbacks.update(scope, to_micros(now))  # type: ignore[arg-type]
+        result = store.callbacks.update(scope, to_micros(day_end))
         updates.append(time.perf_counter() - started)
         changed.append(result.items_changed)
     print(f"  update: median {statistics.median(updates) * 1000:.1f} ms, "
@@ -131,7 +134,11 @@ def commits(store: CallStore, scope: Scope, name: str, count: int, size: int,
           f"items written per commit: {min(changed)}–{max(changed)}")
     print(f"  (the commit itself, CallStore.upsert: median "
           f"{statistics.median(upserts) * 1000:,.0f} ms)")
-    return now
+    started = time.perf_counter()
+    store.callbacks.update(scope, to_micros(day_end + timedelta(days=1)))
+    print(f"  a day later, nothing new: the prune of a day's calls, "
+          f"{(time.perf_counter() - started) * 1000:.1f} ms")
+    return day_end + timedelta(days=1)
 
 
 def open_view(store: CallStore, now: object) -> None:

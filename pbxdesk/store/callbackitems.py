@@ -2,8 +2,8 @@
 
 The rules, for one caller (a number, or the withheld group):
 
-* The *close* is the later of: the end of the answered call with that number
-  that ended last (either direction, anyone; never for withheld callers), and
+* The *close* is the later of: the end of the newest answered call with that
+  number (either direction, anyone; never for withheld callers), and
   the time of a manual Done / Not needed (the newest ``state`` record, unless
   an ``open`` record undid it).
 * Attempts that started after the close are the open *episode*: the item is
@@ -16,8 +16,9 @@ The rules, for one caller (a number, or the withheld group):
   wakes it); a claim only if made during the episode; the note always.
 
 It runs over every caller of one update at once (thousands of callers in a
-few milliseconds, where a loop in Python took ten times as long), reading the
-index of each table per caller. No Qt here.
+few milliseconds, where a loop in Python took ten times as long), reading
+each caller's calls through the partial indexes the worklist's migration adds
+to ``calls`` (see :mod:`pbxdesk.store.callbackschema`). No Qt here.
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
@@ -33,87 +34,119 @@ from typing import Final
 
 from pbxdesk.store.callbackrules import ITEM_COLUMNS
 
+
+# ?1: a JSON array of the callers to recompute.
+# The newest record of one field for the caller ``n.number`` (ties: the larger desk id),
+# looked for only where the caller has records at all (few do).
+def _record(field: str, column: str) -> str:
+    return (f"CASE WHEN has_records THEN (SELECT r.{column} FROM callback_records AS r "
+            f"WHERE r.number = n.number AND r.field = '{field}' "
+            "ORDER BY r.at_us DESC, r.desk DESC LIMIT 1) END")
+
+
+# Of the caller's newest answered call in one direction: ``what`` (an index-only read).
+def _answered(direction: int, what: str, number: str) -> str:
+    index, column = (("ix_callback_calls_in", "caller_e164") if direction == 1
+                     else ("ix_callback_calls_out", "dest_e164"))
+    return (f"(SELECT {what} FROM calls AS c INDEXED BY {index} WHERE c.{column} = {number} "
+            f"AND c.direction = {direction} AND c.outcome = 1 ORDER BY c.start_us DESC LIMIT 1)")
+
+
+# The caller's calls nobody answered since the shown episode began (index-only reads).
+def _tried(what: str, tail: str = "") -> str:
+    return (f"(SELECT {what} FROM calls AS c INDEXED BY ix_callback_calls_out "
+            "WHERE c.dest_e164 = g.number AND c.direction = 2 AND c.outcome <> 1 "
+            "AND c.start_us > g.first_us AND (g.open OR c.start_us <= g.boundary)"
+            f"{tail})")
+
+
+_END: Final = "c.start_us + max(c.call_duration, 0) * 1000000"
+# Three materialised steps, so each sub-select runs once per caller: the facts (the
+# newest answered call each way, the records), the episode (attempts after the close,
+# or all of them), the call-backs; then the row.
 # ?1: a JSON array of the callers to recompute.
 RECOMPUTE_SQL: Final = f"""
 WITH n AS MATERIALIZED (
-    SELECT DISTINCT value AS number FROM json_each(?1)
-    WHERE EXISTS (SELECT 1 FROM callback_attempts AS a WHERE a.number = value)
+    SELECT j.number,
+           EXISTS (SELECT 1 FROM callback_records AS r WHERE r.number = j.number) AS has_records
+    FROM (SELECT DISTINCT value AS number FROM json_each(?1)) AS j
+    WHERE EXISTS (SELECT 1 FROM callback_attempts AS a WHERE a.number = j.number)
 ),
-m AS MATERIALIZED (  -- the winning record per caller and field
-    SELECT number, field, value, at_us, desk, agent FROM (
-        SELECT c.number, c.field, c.value, c.at_us, c.desk, c.agent,
-               row_number() OVER (PARTITION BY c.number, c.field
-                                  ORDER BY c.at_us DESC, c.desk DESC) AS rank
-        FROM n JOIN callback_records AS c ON c.number = n.number)
-    WHERE rank = 1
-),
-k AS MATERIALIZED (
+f AS MATERIALIZED (
     SELECT n.number,
-           CASE WHEN n.number <> '' THEN coalesce(r.end_us, -1) ELSE -1 END AS reach_end,
-           r.start_us AS reach_start, r.by_name AS reach_by, r.direction AS reach_direction,
-           CASE WHEN ms.value IN ('done', 'not_needed') THEN ms.at_us ELSE -1 END AS manual_at,
-           ms.value AS manual_value, ms.agent AS manual_by,
-           mz.value AS snooze_value, mz.at_us AS snooze_at, coalesce(mn.value, '') AS note,
-           mc.value AS claim_value, mc.at_us AS claim_at, mc.agent AS claim_by,
-           mc.desk AS claim_desk
-    FROM n LEFT JOIN callback_reach AS r ON r.number = n.number
-    LEFT JOIN m AS ms ON ms.number = n.number AND ms.field = 'state'
-    LEFT JOIN m AS mz ON mz.number = n.number AND mz.field = 'snooze'
-    LEFT JOIN m AS mn ON mn.number = n.number AND mn.field = 'note'
-    LEFT JOIN m AS mc ON mc.number = n.number AND mc.field = 'claim'
+           coalesce({_answered(1, _END, "n.number")}, -1) AS in_end,
+           coalesce({_answered(2, _END, "n.number")}, -1) AS out_end,
+           {_record("state", "at_us")} AS state_at, {_record("state", "value")} AS state,
+           {_record("state", "agent")} AS state_by,
+           {_record("snooze", "at_us")} AS snooze_at, {_record("snooze", "value")} AS snooze,
+           coalesce({_record("note", "value")}, '') AS note,
+           {_record("claim", "at_us")} AS claim_at, {_record("claim", "value")} AS claim,
+           {_record("claim", "agent")} AS claim_by, {_record("claim", "desk")} AS claim_desk
+    FROM n
 ),
-o AS MATERIALIZED (
-    SELECT k.*, max(reach_end, manual_at) AS boundary,
-           CASE WHEN EXISTS (SELECT 1 FROM callback_attempts AS a WHERE a.number = k.number
-                             AND a.start_us > max(reach_end, manual_at))
-                THEN max(reach_end, manual_at) END AS open_after
-    FROM k
+b AS MATERIALIZED (
+    SELECT f.*, max(in_end, out_end) AS reach_end, boundary,
+           CASE WHEN state IN ('done', 'not_needed') THEN state_at ELSE -1 END AS manual_at,
+           EXISTS (SELECT 1 FROM callback_attempts AS a WHERE a.number = f.number
+                   AND a.start_us > boundary) AS open
+    FROM (SELECT f.*, max(in_end, out_end,
+                          CASE WHEN state IN ('done', 'not_needed') THEN state_at ELSE -1 END)
+                      AS boundary FROM f) AS f
 ),
-g AS MATERIALIZED (  -- the shown episode: after the close when open, else all of them
-    SELECT o.*, count(*) AS attempts, min(a.start_us) AS first_us, max(a.start_us) AS last_us,
-           max(a.wait_s) AS wait_s, group_concat(DISTINCT nullif(a.via, '')) AS vias
-    FROM o JOIN callback_attempts AS a ON a.number = o.number
-        AND a.start_us > coalesce(o.open_after, -9)
-    GROUP BY o.number
+e AS MATERIALIZED (  -- the shown episode: the attempts after the close if any, else all
+    SELECT b.*,
+           count(CASE WHEN a.start_us > low THEN 1 END) AS attempts,
+           min(CASE WHEN a.start_us > low THEN a.start_us END) AS first_us,
+           max(CASE WHEN a.start_us > low THEN a.start_us END) AS last_us,
+           max(CASE WHEN a.start_us > low THEN a.wait_s END) AS wait_s,
+           group_concat(DISTINCT CASE WHEN a.start_us > low THEN nullif(a.via, '') END) AS vias,
+           -- the newest attempt's number and the newest name given (times have 16 digits
+           -- until the year 2286, so the largest text is the newest)
+           max(a.start_us || char(31) || a.raw_number) AS newest_raw,
+           max(CASE WHEN a.caller_name <> '' THEN a.start_us || char(31) || a.caller_name END)
+               AS newest_name
+    FROM (SELECT b.*, CASE WHEN open THEN boundary ELSE -9 END AS low FROM b) AS b
+    JOIN callback_attempts AS a ON a.number = b.number
+    GROUP BY b.number
 ),
 t AS MATERIALIZED (
-    SELECT g.*,
-        (SELECT raw_number || char(31) || caller_name FROM callback_attempts AS a
-         WHERE a.number = g.number ORDER BY start_us DESC LIMIT 1) AS newest,
-        (SELECT count(*) FROM callback_tries AS t WHERE t.number = g.number
-         AND t.start_us > g.first_us
-         AND (g.open_after IS NOT NULL OR t.start_us <= g.boundary)) AS tries,
-        (SELECT t.start_us || char(31) || t.by_name FROM callback_tries AS t
-         WHERE t.number = g.number AND t.start_us > g.first_us
-         AND (g.open_after IS NOT NULL OR t.start_us <= g.boundary)
-         ORDER BY t.start_us DESC LIMIT 1) AS last_try
-    FROM g
+    SELECT e.*,
+        {_tried("c.start_us || char(31) || c.user_name",
+                " ORDER BY c.start_us DESC LIMIT 1").replace("g.", "e.")} AS last_try,
+        CASE WHEN NOT open AND manual_at <= reach_end THEN
+            CASE WHEN out_end >= in_end
+                 THEN {_answered(2, "c.start_us || char(31) || c.user_name", "e.number")}
+                 ELSE {_answered(1, "c.start_us || char(31) || c.user_name", "e.number")}
+            END END AS reached
+    FROM e
+),
+u AS MATERIALIZED (
+    SELECT t.*, CASE WHEN last_try IS NULL THEN 0
+                     ELSE {_tried("count(*)").replace("g.", "t.")} END AS tries
+    FROM t
 )
 INSERT OR REPLACE INTO callback_items ({", ".join(ITEM_COLUMNS)})
 SELECT number,
-    coalesce(nullif(substr(newest, 1, instr(newest, char(31)) - 1), ''), number),
-    coalesce(nullif(substr(newest, instr(newest, char(31)) + 1), ''),
-             (SELECT caller_name FROM callback_attempts AS a WHERE a.number = t.number
-              AND caller_name <> '' ORDER BY start_us DESC LIMIT 1), ''),
-    CASE WHEN open_after IS NOT NULL THEN tries > 0
-         WHEN manual_at > reach_end THEN CASE manual_value WHEN 'done' THEN 3 ELSE 4 END
+    coalesce(nullif(substr(newest_raw, instr(newest_raw, char(31)) + 1), ''), number),
+    coalesce(substr(newest_name, instr(newest_name, char(31)) + 1), ''),
+    CASE WHEN open THEN tries > 0
+         WHEN manual_at > reach_end THEN CASE state WHEN 'done' THEN 3 ELSE 4 END
          ELSE 2 END,
     attempts, first_us, last_us, replace(coalesce(vias, ''), ',', ', '), wait_s, tries,
-    CASE WHEN last_try IS NULL THEN -1
-         ELSE CAST(substr(last_try, 1, instr(last_try, char(31)) - 1) AS INTEGER) END,
-    CASE WHEN last_try IS NULL THEN '' ELSE substr(last_try, instr(last_try, char(31)) + 1) END,
-    CASE WHEN open_after IS NOT NULL THEN -1 WHEN manual_at > reach_end THEN manual_at
-         ELSE reach_start END,
-    CASE WHEN open_after IS NOT NULL THEN '' WHEN manual_at > reach_end THEN manual_by
-         ELSE reach_by END,
-    CASE WHEN open_after IS NOT NULL OR manual_at > reach_end THEN 0 ELSE reach_direction END,
-    CASE WHEN snooze_value <> '' AND snooze_value NOT GLOB '*[^0-9]*' AND snooze_at >= last_us
-         THEN CAST(snooze_value AS INTEGER) ELSE -1 END,
+    coalesce(CAST(substr(last_try, 1, instr(last_try, char(31)) - 1) AS INTEGER), -1),
+    coalesce(substr(last_try, instr(last_try, char(31)) + 1), ''),
+    CASE WHEN open THEN -1 WHEN manual_at > reach_end THEN manual_at
+         ELSE CAST(substr(reached, 1, instr(reached, char(31)) - 1) AS INTEGER) END,
+    CASE WHEN open THEN '' WHEN manual_at > reach_end THEN state_by
+         ELSE coalesce(substr(reached, instr(reached, char(31)) + 1), '') END,
+    CASE WHEN open OR manual_at > reach_end THEN 0 WHEN out_end >= in_end THEN 2 ELSE 1 END,
+    CASE WHEN snooze <> '' AND snooze NOT GLOB '*[^0-9]*' AND snooze_at >= last_us
+         THEN CAST(snooze AS INTEGER) ELSE -1 END,
     note,
-    CASE WHEN claim_value = 'calling' AND claim_at >= first_us THEN claim_at ELSE -1 END,
-    CASE WHEN claim_value = 'calling' AND claim_at >= first_us THEN claim_by ELSE '' END,
-    CASE WHEN claim_value = 'calling' AND claim_at >= first_us THEN claim_desk ELSE '' END
-FROM t
+    CASE WHEN claim = 'calling' AND claim_at >= first_us THEN claim_at ELSE -1 END,
+    CASE WHEN claim = 'calling' AND claim_at >= first_us THEN claim_by ELSE '' END,
+    CASE WHEN claim = 'calling' AND claim_at >= first_us THEN claim_desk ELSE '' END
+FROM u
 """
 _DROP_EMPTY: Final = (
     "DELETE FROM callback_items WHERE number IN (SELECT value FROM json_each(?)) "

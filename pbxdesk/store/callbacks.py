@@ -3,12 +3,14 @@
 :meth:`CallbackStore.update` reads only what is new since its last run: call
 rows with an id above the last one it read, and rows a trigger marked because
 a deciding column changed (see :mod:`pbxdesk.store.callbackschema`). From them
-it adds the unanswered inbound calls in scope (merged into attempts), the
-answered calls that reach a caller, and the unanswered call-backs, then
-recomputes the items of just the callers they concern. Rows older than the
-scope's horizon are ignored, and facts that age past it are pruned, so every
-table stays the size of the horizon, not of the history. Work on a worker
-thread; the view reads :meth:`CallbackStore.items`.
+it adds the unanswered inbound calls in scope (merged into attempts), then
+recomputes the items of just the callers concerned: those with new attempts,
+and those with attempts whom a new row answered or called back (whether a
+caller was reached or tried is read from ``calls`` through the worklist's own
+indexes, so the order the rows arrive in does not matter). Rows older than
+the scope's horizon are ignored, and attempts that age past it are pruned, so
+the worklist stays the size of the horizon, not of the history. Work on a
+worker thread; the view reads :meth:`CallbackStore.items`.
 
 When the scope changes (my extension, the queues and ring groups chosen, the
 days kept) the derived tables are emptied and rebuilt from the calls in
@@ -76,30 +78,13 @@ _LEGS: Final = (
     f" AND NOT {_IS_EXTENSION}"
     " AND ((kind = 0 AND (? OR user_number IN (SELECT value FROM json_each(?))))"
     " OR (kind > 0 AND (? OR group_name IN (SELECT value FROM json_each(?)))))")
-# Per number, keep the answered call that ended last (an upsert per row: no sort needed).
-_REACH: Final = (
-    "INSERT INTO callback_reach (number, end_us, start_us, by_name, direction) "
-    "SELECT * FROM ("
-    f"SELECT CASE direction WHEN 2 THEN {_number_key('dest_e164', 'dest_number')} "
-    f"ELSE {_CALLER_KEY} END AS number, "
-    "start_us + max(call_duration, 0) * 1000000, start_us, user_name, direction "
-    "FROM calls WHERE {rows} AND outcome = 1 AND direction IN (1, 2) AND start_us >= ?) "
-    "WHERE number IS NOT NULL "
-    "ON CONFLICT (number) DO UPDATE SET end_us = excluded.end_us, "
-    "start_us = excluded.start_us, by_name = excluded.by_name, direction = excluded.direction "
-    "WHERE excluded.end_us > callback_reach.end_us")
-_TRIES: Final = (
-    "INSERT OR IGNORE INTO callback_tries (call_id, number, start_us, by_name) "
-    f"SELECT id, {_number_key('dest_e164', 'dest_number')} AS number, start_us, user_name "
-    "FROM calls WHERE {rows} AND direction = 2 AND outcome <> 1 AND start_us >= ? "
-    "AND number IS NOT NULL")
-# The callers with attempts whom the rows' answered calls or call-backs may concern.
+# The callers with attempts whom the rows' answered calls or call-backs may concern
+# (only E.164 numbers: the indexes that find a caller's calls hold those).
 _CONTACTED: Final = (
     "SELECT DISTINCT number FROM ("
-    f"SELECT CASE direction WHEN 2 THEN {_number_key('dest_e164', 'dest_number')} "
-    f"ELSE {_CALLER_KEY} END AS number FROM calls "
-    "WHERE {rows} AND direction IN (1, 2) AND (outcome = 1 OR direction = 2) AND start_us >= ?) "
-    "WHERE number IN (SELECT number FROM callback_attempts)")
+    "SELECT CASE direction WHEN 2 THEN dest_e164 ELSE caller_e164 END AS number FROM calls "
+    "WHERE {rows} AND direction IN (1, 2) AND (outcome = 1 OR direction = 2) "
+    "AND start_us >= ?) WHERE number IN (SELECT number FROM callback_attempts)")
 _RANGE: Final = "id > ? AND id <= ?"
 _DIRTY: Final = "id IN (SELECT call_id FROM callback_dirty)"
 _ATTEMPT_COLUMNS: Final = ("id, number, raw_number, caller_name, call_ref, start_us, end_us, "
@@ -220,16 +205,11 @@ class CallbackStore:
         statements: dict[str, tuple[str, tuple[object, ...]]] = {
             "legs": (_LEGS.format(rows=_RANGE), (0, 1, horizon, *scoped)),
             "legs_dirty": (_LEGS.format(rows=_DIRTY), (horizon, *scoped)),
-            "reach": (_REACH.format(rows=_RANGE), (0, 1, horizon)),
-            "tries": (_TRIES.format(rows=_RANGE), (0, 1, horizon)),
             "contacted": (_CONTACTED.format(rows=_RANGE), (0, 1, horizon)),
             "attempts_of": (f"SELECT {_ATTEMPT_COLUMNS} FROM callback_attempts "
                             "WHERE number IN (SELECT value FROM json_each(?))", (numbers,)),
             "recompute": (RECOMPUTE_SQL, (numbers,)),
-            "waiting": ("SELECT number FROM callback_items WHERE state IN (0, 1) "
-                        "ORDER BY state, first_us LIMIT 10", ()),
             "prune_attempts": ("DELETE FROM callback_attempts WHERE start_us < ?", (horizon,)),
-            "prune_tries": ("DELETE FROM callback_tries WHERE start_us < ?", (horizon,)),
         }
         conn = self._conn()
         return {name: "\n".join(str(row[-1]) for row in conn.execute(
@@ -249,13 +229,6 @@ class CallbackStore:
             (number,)).fetchone()
         return None if row is None else _item(row)
 
-    @guarded
-    def waiting(self, limit: int = 1000) -> list[ItemRow]:
-        """Open and Tried items, oldest first (snoozed ones included: the caller decides)."""
-        return [_item(row) for row in self._conn().execute(
-            f"SELECT {', '.join(ITEM_COLUMNS)} FROM callback_items "
-            "WHERE state IN (0, 1) ORDER BY state, first_us LIMIT ?", (limit,))]
-
 
 # -- the steps of an update (all inside the caller's write transaction) -------------------
 
@@ -270,8 +243,7 @@ def _set_state(conn: sqlite3.Connection, key: str, value: str) -> None:
 
 
 def _clear_derived(conn: sqlite3.Connection) -> None:
-    for table in ("callback_attempts", "callback_reach", "callback_tries", "callback_items",
-                  "callback_dirty"):
+    for table in ("callback_attempts", "callback_items", "callback_dirty"):
         conn.execute(f"DELETE FROM {table}")
     conn.execute("DELETE FROM callback_state WHERE key IN ('last_id', 'pruned_us')")
 
@@ -292,8 +264,6 @@ def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
         passes.append((_DIRTY, ()))
     for rows, bounds in passes:
         numbers |= _take_legs(conn, rows, bounds, scope, horizon)
-        for statement in (_REACH, _TRIES):
-            conn.execute(statement.format(rows=rows), (*bounds, horizon))
         numbers.update(number for (number,) in conn.execute(
             _CONTACTED.format(rows=rows), (*bounds, horizon)))
     if dirty:
@@ -346,16 +316,17 @@ def _attempts_of(conn: sqlite3.Connection, numbers: Iterable[str]) -> dict[str, 
 
 
 def _prune(conn: sqlite3.Connection, scope: Scope, now_us: int) -> set[str]:
-    """Drop facts older than the horizon (at most hourly); the numbers they concerned."""
+    """Drop attempts older than the horizon (at most hourly); the numbers they concerned.
+
+    A scan of the attempts (the horizon's few thousand rows, once an hour): cheaper
+    than an index on their times that every update would have to write.
+    """
     pruned = int(_state(conn, "pruned_us") or 0)
     if now_us - pruned < PRUNE_EVERY_US:
         return set()
     horizon = scope.horizon_us(now_us)
     numbers = {number for (number,) in conn.execute(
         "DELETE FROM callback_attempts WHERE start_us < ? RETURNING number", (horizon,))}
-    numbers.update(number for (number,) in conn.execute(
-        "DELETE FROM callback_tries WHERE start_us < ? RETURNING number", (horizon,)))
-    conn.execute("DELETE FROM callback_reach WHERE end_us < ?", (horizon,))
     _set_state(conn, "pruned_us", str(now_us))
     return numbers
 

@@ -10,11 +10,8 @@ Tables (derived ones can always be rebuilt from ``calls``; records cannot):
 
 * ``callback_attempts`` — one row per inbound call nobody answered, in scope:
   the legs of one call (a queue row and the agents it rang) merged.
-* ``callback_reach`` — per number, the answered call (either direction, anyone)
-  that ended last: it closes every attempt that started before it ended.
-* ``callback_tries`` — outbound calls to a number that were not answered.
 * ``callback_items`` — the worklist: one row per caller, computed from the
-  three above and the records.
+  attempts, the caller's other calls and the records.
 * ``callback_records`` — every state change an agent made (state, snooze,
   note, claim) with its time and who, from this desk or others; the newest
   per number and field wins. Never derived: not touched by a rebuild.
@@ -22,6 +19,13 @@ Tables (derived ones can always be rebuilt from ``calls``; records cannot):
   they were read (filled by a trigger); read by the next update.
 * ``callback_state`` — the update's bookkeeping (the last call id read, the
   scope the derived tables were built for).
+
+And two partial indexes on ``calls``: every call with one number, inbound by
+the caller, outbound by the destination, in time order. They answer "was this
+caller reached since, and who tried them" for just the callers an update
+concerns, whatever order the rows were stored in (a table of every answered
+number, kept up to date instead, cost an upsert per answered call: more than
+half of each update). Each row enters at most one of them.
 """
 
 from __future__ import annotations
@@ -44,22 +48,14 @@ CALLBACK_TABLES: Final = (
     )""",
     "CREATE INDEX IF NOT EXISTS ix_callback_attempts_number "
     "ON callback_attempts (number, start_us)",
-    "CREATE INDEX IF NOT EXISTS ix_callback_attempts_start ON callback_attempts (start_us)",
-    """CREATE TABLE IF NOT EXISTS callback_reach (
-        number TEXT PRIMARY KEY,
-        end_us INTEGER NOT NULL,        -- when that answered call ended
-        start_us INTEGER NOT NULL,
-        by_name TEXT NOT NULL,          -- the agent on that call ('' unknown)
-        direction INTEGER NOT NULL      -- 1 they called in, 2 we called out
-    ) WITHOUT ROWID""",
-    """CREATE TABLE IF NOT EXISTS callback_tries (
-        call_id INTEGER PRIMARY KEY,    -- calls.id of the outbound row
-        number TEXT NOT NULL,
-        start_us INTEGER NOT NULL,
-        by_name TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS ix_callback_tries_number ON callback_tries (number, start_us)",
-    "CREATE INDEX IF NOT EXISTS ix_callback_tries_start ON callback_tries (start_us)",
+    # direction is implied by the WHERE, but SQLite reads only what an index holds
+    # (a "covering" walk) when every column a query names is in it.
+    "CREATE INDEX IF NOT EXISTS ix_callback_calls_in ON calls "
+    "(caller_e164, start_us, outcome, direction, call_duration, user_name) "
+    "WHERE direction = 1 AND caller_e164 IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS ix_callback_calls_out ON calls "
+    "(dest_e164, start_us, outcome, direction, call_duration, user_name) "
+    "WHERE direction = 2 AND dest_e164 IS NOT NULL",
     """CREATE TABLE IF NOT EXISTS callback_items (
         number TEXT PRIMARY KEY,
         raw_number TEXT NOT NULL,
@@ -82,7 +78,6 @@ CALLBACK_TABLES: Final = (
         claim_by TEXT NOT NULL,
         claim_desk TEXT NOT NULL
     ) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS ix_callback_items_state ON callback_items (state, first_us)",
     """CREATE TABLE IF NOT EXISTS callback_records (
         number TEXT NOT NULL,
         field TEXT NOT NULL,            -- state, snooze, note, claim

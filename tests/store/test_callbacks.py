@@ -103,7 +103,7 @@ async def test_a_call_back_answered_later_closes_the_item(make_line: MakeLine) -
     assert jane.state is ItemState.REACHED
     assert (jane.closed_by, jane.closed_direction) == (ANA_NAME, 2)  # "Ana called back"
     assert jane.closed_us == to_micros(line.at(5))
-    assert line.store.callbacks.waiting() == []
+    assert [item for item in line.store.callbacks.items() if item.state.waiting] == []
 
 
 async def test_a_caller_who_gets_through_later_closes_it_too(make_line: MakeLine) -> None:
@@ -128,7 +128,8 @@ async def test_a_call_back_nobody_answered_marks_it_tried(make_line: MakeLine) -
     assert jane.state is ItemState.TRIED
     assert jane.tries == 2
     assert (jane.last_try_us, jane.last_try_by) == (to_micros(line.at(20)), "Mia Chen")
-    assert [item.number for item in line.store.callbacks.waiting()] == [JANE_E164]
+    assert [item.number for item in line.store.callbacks.items()
+            if item.state.waiting] == [JANE_E164]
 
 
 async def test_a_new_missed_call_reopens_a_done_item(make_line: MakeLine) -> None:
