@@ -46,9 +46,9 @@ from pbxdesk.paths import AppPaths
 from pbxdesk.phone import default_region_from_locale
 from pbxdesk.resources import APP_ICON, resource_path
 from pbxdesk.secrets import ApiKeyStore
-from pbxdesk.services.callbacks import Worklist
 from pbxdesk.services.country import CountryAdvisor
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
+from pbxdesk.services.worklist import Worklist
 from pbxdesk.session import Session, budget_for, needs_reconnect
 from pbxdesk.settings import Settings, SettingsError, SettingsFile
 from pbxdesk.store import StoreError

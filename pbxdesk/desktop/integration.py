@@ -21,10 +21,10 @@ from PySide6.QtGui import QGuiApplication
 from pbxdesk.external import BadRequestError, ExternalRequest
 from pbxdesk.instance import InstanceClaim, InstanceServer
 from pbxdesk.phone import format_for_display
-from pbxdesk.services.callbacks import Worklist
 from pbxdesk.services.callbacktexts import notification_text
 from pbxdesk.services.clipboard import ClipboardService
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
+from pbxdesk.services.worklist import Worklist
 from pbxdesk.session import Session
 from pbxdesk.settings import Settings
 from pbxdesk.store import StoreError

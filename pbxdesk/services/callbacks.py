@@ -21,22 +21,21 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from pbxdesk.services.callbackshare import LocalTransport, RecordTransport
-from pbxdesk.services.callbacktexts import shown_state
 from pbxdesk.services.messages import Message, MessageBridge, Severity
+from pbxdesk.services.worklist import Worklist, build, refreshed
 from pbxdesk.settings import Settings
 from pbxdesk.store import CallStore, StoreError
 from pbxdesk.store.callbackrules import (
     CLAIM_CALLING,
     CallbackRecord,
     Field,
-    ItemRow,
     StateValue,
 )
 from pbxdesk.store.callbacks import ALL_GROUPS, Scope
@@ -81,22 +80,6 @@ class Who:
     agent: str
 
 
-@dataclass(frozen=True, slots=True)
-class Worklist:
-    """One reading of the worklist, for the GUI thread."""
-
-    items: tuple[ItemRow, ...] = ()
-    now_us: int = 0
-    desk: str = ""
-    by_number: dict[str, ItemRow] = field(default_factory=dict, compare=False)
-
-    def waiting(self, now_us: int | None = None) -> list[ItemRow]:
-        """Open and Tried items not snoozed at ``now_us``, oldest first."""
-        at = self.now_us if now_us is None else now_us
-        found = [item for item in self.items if shown_state(item, at).waiting]
-        return sorted(found, key=lambda item: item.first_us)
-
-
 class CallbacksService(QObject):
     """The worklist of one account.
 
@@ -136,7 +119,7 @@ class CallbacksService(QObject):
         self.who = Who(self._desk_id(), "This desk")
         self._named = False
         self.set_extension(extension)
-        self.worklist = Worklist(desk=self.who.desk)
+        self.worklist = Worklist(desk=self.who.desk)  # now_us 0: nothing read yet
         self._wake = QTimer(self)
         self._wake.setSingleShot(True)
         self._wake.setTimerType(Qt.TimerType.CoarseTimer)
@@ -205,15 +188,21 @@ class CallbacksService(QObject):
                 return
 
     def _update_and_read(self, scope: Scope, now_us: int) -> Worklist:
-        """(Worker thread) the update, then the whole worklist."""
+        """(Worker thread) the update, then the worklist: the items it changed read
+        into the last reading (all of them after a rebuild or before any)."""
         started = time.perf_counter()
         result = self._store.callbacks.update(scope, now_us)
-        items = tuple(self._store.callbacks.items())
+        last = self.worklist
+        if result.rebuilt or not last.now_us:
+            worklist = self._read(now_us)
+        else:
+            worklist = refreshed(last, result.numbers,
+                                 self._store.callbacks.items_of(result.numbers), now_us)
         log.debug("Callbacks: %d rows read, %d items changed%s, %d items, %.1f ms",
                   result.rows_read, result.items_changed,
-                  " (rebuilt)" if result.rebuilt else "", len(items),
+                  " (rebuilt)" if result.rebuilt else "", len(worklist.items),
                   (time.perf_counter() - started) * 1000)
-        return Worklist(items, now_us, self.who.desk, {item.number: item for item in items})
+        return worklist
 
     async def _in_worker(self, function: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -262,9 +251,12 @@ class CallbacksService(QObject):
 
     @Slot()
     def _on_wake_timer_timeout(self) -> None:
-        worklist = self.worklist
-        self._publish(Worklist(worklist.items, self.now_us(), worklist.desk,
-                               worklist.by_number))
+        self._start(self._wake_up, "callbacks-wake")
+
+    async def _wake_up(self) -> None:
+        """A snooze ended: the same items, their states at the new time (read elsewhere)."""
+        last = self.worklist
+        self._publish(await self._in_worker(build, last.by_number, self.now_us(), last.desk))
 
     def _report(self, error: StoreError) -> None:
         log.warning("The callbacks worklist could not be updated: %s", error)
@@ -338,15 +330,24 @@ class CallbacksService(QObject):
             await self._in_worker(self._store.callbacks.add_records, records, not share)
             if share and self._transport.publish(records):
                 await self._in_worker(self._store.callbacks.mark_shared, records)
-            worklist = await self._in_worker(self._read, self.now_us())
+            numbers = {record.number for record in records}
+            worklist = await self._in_worker(self._read_some, numbers, self.now_us())
         except StoreError as error:
             self._report(error)
             return
         self._publish(worklist)
 
     def _read(self, now_us: int) -> Worklist:
-        items = tuple(self._store.callbacks.items())
-        return Worklist(items, now_us, self.who.desk, {item.number: item for item in items})
+        """(Worker thread) every item."""
+        items = self._store.callbacks.items()
+        return build({item.number: item for item in items}, now_us, self.who.desk)
+
+    def _read_some(self, numbers: set[str], now_us: int) -> Worklist:
+        """(Worker thread) the last reading with these callers' items read again."""
+        if not self.worklist.now_us:
+            return self._read(now_us)
+        return refreshed(self.worklist, numbers, self._store.callbacks.items_of(numbers),
+                         now_us)
 
     # -- lifetime --------------------------------------------------------------------------
 

@@ -120,6 +120,8 @@ class UpdateResult:
     rows_read: int = 0
     items_changed: int = 0
     rebuilt: bool = False
+    numbers: frozenset[str] = frozenset()
+    """The callers whose items may have changed (read them again)."""
 
 
 class CallbackStore:
@@ -136,6 +138,7 @@ class CallbackStore:
         """Bring the worklist up to date with the calls stored since the last update."""
         rows = changed = 0
         rebuilt = False
+        touched: set[str] = set()
         while True:
             with write_transaction(self._conn()) as conn:
                 if _state(conn, "scope") != scope.key():
@@ -146,8 +149,9 @@ class CallbackStore:
                 pruned = _prune(conn, scope, now_us)
                 changed += recompute(conn, numbers, pruned)
                 rows += read
+                touched |= numbers | pruned
             if done:
-                return UpdateResult(rows, changed, rebuilt)
+                return UpdateResult(rows, changed, rebuilt, frozenset(touched))
 
     @guarded
     def add_records(self, records: Iterable[CallbackRecord], shared: bool = False) -> int:
@@ -221,6 +225,13 @@ class CallbackStore:
         """Every item, in no particular order (the view sorts)."""
         return [_item(row) for row in self._conn().execute(
             f"SELECT {', '.join(ITEM_COLUMNS)} FROM callback_items")]
+
+    @guarded
+    def items_of(self, numbers: Iterable[str]) -> list[ItemRow]:
+        """The items of these callers (those that have one)."""
+        return [_item(row) for row in self._conn().execute(
+            f"SELECT {', '.join(ITEM_COLUMNS)} FROM callback_items "
+            "WHERE number IN (SELECT value FROM json_each(?))", (json.dumps(list(numbers)),))]
 
     @guarded
     def item(self, number: str) -> ItemRow | None:

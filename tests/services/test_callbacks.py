@@ -9,9 +9,10 @@ import pytest
 import qasync
 from pytestqt.qtbot import QtBot
 
-from pbxdesk.services.callbacks import CallbacksService, Worklist, scope_for
+from pbxdesk.services.callbacks import CallbacksService, scope_for
 from pbxdesk.services.callbacktexts import ShownState, claim_text, shown_state
 from pbxdesk.services.messages import MessageBridge
+from pbxdesk.services.worklist import Worklist
 from pbxdesk.settings import Settings
 from pbxdesk.store.callbackrules import ItemState
 from pbxdesk.store.callbacks import ALL_GROUPS, Scope
@@ -145,6 +146,9 @@ def test_actions_become_signed_records_and_new_callers_are_announced(
         ("note", "Spam", service.who.desk, "Mia Chen")}
     assert len({r.at_us for r in records}) == 1  # one action, one moment
     assert len(line.store.callbacks.unshared_records()) == 3  # no relay: kept for one
+    # Read in parts after each change, the list is the one stored.
+    assert dict(service.worklist.by_number) == {
+        item.number: item for item in line.store.callbacks.items()}
 
 
 def test_a_new_scope_rebuilds_the_worklist(

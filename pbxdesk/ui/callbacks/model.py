@@ -29,7 +29,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from pbxdesk.phone import format_for_display
-from pbxdesk.services.callbacks import Worklist
 from pbxdesk.services.callbacktexts import (
     ShownState,
     caller_text,
@@ -37,6 +36,7 @@ from pbxdesk.services.callbacktexts import (
     shown_state,
     status_text,
 )
+from pbxdesk.services.worklist import Worklist
 from pbxdesk.store.callbackrules import WITHHELD, ItemRow
 from pbxdesk.store.search import parse_text
 
@@ -93,10 +93,6 @@ class Show(Enum):
 
 
 # Default order: what to call back first (oldest waiting), then the rest.
-_STATE_RANK: Final = {ShownState.OPEN: 0, ShownState.TRIED: 0, ShownState.SNOOZED: 1,
-                      ShownState.REACHED: 2, ShownState.DONE: 2, ShownState.NOT_NEEDED: 2}
-
-
 @functools.lru_cache(maxsize=NUMBER_CACHE_SIZE)
 def _number_text(raw: str, region: str) -> str:
     """A caller's number for display (~17 µs to format, so kept: the list repeats them)."""
@@ -141,7 +137,6 @@ class CallbacksModel(QAbstractTableModel):
         self._region = default_region
         self._worklist = Worklist()
         self._rows: list[ItemRow] = []
-        self._states: dict[str, ShownState] = {}
         self._counts: dict[Show, int] = dict.fromkeys(Show, 0)
         self.show = Show.TO_DO
         self.text = ""
@@ -156,9 +151,12 @@ class CallbacksModel(QAbstractTableModel):
     def worklist(self) -> Worklist:
         return self._worklist
 
-    def set_worklist(self, worklist: Worklist, now_us: int) -> None:
+    def set_worklist(self, worklist: Worklist) -> None:
+        """Show this reading (its states and default order were worked out when read)."""
         self._worklist = worklist
-        self.now_us = now_us
+        self.now_us = max(self.now_us, worklist.now_us)
+        tally = Counter(worklist.states.values())
+        self._counts = {show: sum(tally[state] for state in show.states) for show in Show}
         self._refill()
 
     def set_show(self, show: Show) -> None:
@@ -174,17 +172,18 @@ class CallbacksModel(QAbstractTableModel):
         self._changed_all()
 
     def tick(self, now_us: int) -> None:
-        """Time moved on: waiting times, claims and snoozes read differently."""
+        """Time moved on: waiting times and claims read differently (a snooze's end
+        comes as a new reading from the service)."""
         self.now_us = now_us
-        states = [shown_state(item, now_us) for item in self._rows]
-        if any(state not in self.show.states for state in states):
-            self._refill()  # a snooze ended or began
-        else:
-            self._changed_all()
+        self._changed_all()
 
     def counts(self) -> dict[Show, int]:
         """How many items each state choice would show (for the filter's labels)."""
         return dict(self._counts)
+
+    def state_of(self, item: ItemRow) -> ShownState:
+        """The item's state as of the reading (the service sends a new one when it moves)."""
+        return self._worklist.states.get(item.number) or shown_state(item, self.now_us)
 
     def item_at(self, row: int) -> ItemRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -199,18 +198,15 @@ class CallbacksModel(QAbstractTableModel):
         return _number_text(raw, self._region)
 
     def _refill(self) -> None:
+        # The reading comes in the default order with each item's state (worked out on
+        # the service's thread): here only the filter, and a sort if a column asks.
         self.beginResetModel()
-        # Each item's state once (it depends on the clock): the filter, the counts and
-        # the default order all need it, for thousands of items.
-        now = self.now_us
-        self._states = {item.number: shown_state(item, now) for item in self._worklist.items}
-        tally = Counter(self._states.values())
-        self._counts = {show: sum(tally[state] for state in show.states) for show in Show}
-        wanted = self.show.states
-        rows = [item for item in self._worklist.items if self._states[item.number] in wanted]
+        states, wanted = self._worklist.states, self.show.states
+        rows = [item for item in self._worklist.items if states[item.number] in wanted]
         if self.text:
             rows = [item for item in rows if matches(item, self.text, self._region)]
-        rows.sort(key=self._key, reverse=self.sort_key.descending)
+        if self.sort_key.column is not None:
+            rows.sort(key=self._key, reverse=self.sort_key.descending)
         self._rows = rows
         self.endResetModel()
 
@@ -220,13 +216,10 @@ class CallbacksModel(QAbstractTableModel):
                                   self.index(len(self._rows) - 1, len(COLUMNS) - 1))
 
     def _key(self, item: ItemRow) -> tuple[Any, ...]:
-        column = self.sort_key.column
-        if column is None:  # withheld callers last: they cannot be called back
-            return (_STATE_RANK[self._states[item.number]], item.number == WITHHELD,
-                    item.first_us)
+        column = self.sort_key.column or Column.FIRST
         value: Any = {
             Column.CALLER: item.number, Column.NAME: fold(item.caller_name),
-            Column.STATE: self._states[item.number].value, Column.ATTEMPTS: item.attempts,
+            Column.STATE: self.state_of(item).value, Column.ATTEMPTS: item.attempts,
             Column.FIRST: item.first_us, Column.LAST: item.last_us, Column.VIA: fold(item.via),
             Column.WAITING: -item.first_us if item.state.waiting else 1,
             Column.CALLBACKS: item.tries, Column.STATUS: self.status(item),
@@ -267,12 +260,12 @@ class CallbacksModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{column.title}: {self._text(item, column) or 'none'}"
         if role == Qt.ItemDataRole.FontRole and column is Column.CALLER \
-                and shown_state(item, self.now_us).waiting:
+                and self.state_of(item).waiting:
             font = QFont()
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ForegroundRole:
-            state = shown_state(item, self.now_us)
+            state = self.state_of(item)
             if state.waiting and column is Column.STATE:
                 return STANDOUT_COLOR
             if not state.waiting:  # done with, or out of the way: quieter
@@ -280,7 +273,7 @@ class CallbacksModel(QAbstractTableModel):
         return None
 
     def _text(self, item: ItemRow, column: Column) -> str:
-        state = shown_state(item, self.now_us)
+        state = self.state_of(item)
         if column is Column.CALLER:
             return ("Withheld / anonymous" if item.number == WITHHELD
                     else self.number_text(item.raw_number))
@@ -308,7 +301,7 @@ class CallbacksModel(QAbstractTableModel):
         """Where the item stands, with its note ("Reached: Ana called back at 2:14 pm")."""
         text = status_text(item, self.now_us, self._worklist.desk,
                            lambda when: self.moment_text(int(when.timestamp() * 1_000_000)))
-        if item.note and shown_state(item, self.now_us) is not ShownState.NOT_NEEDED:
+        if item.note and self.state_of(item) is not ShownState.NOT_NEEDED:
             text += f" — Note: {item.note}"
         return text
 

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pbxdesk.services.callbacks import CallbacksService, Worklist
-from pbxdesk.services.callbacktexts import ShownState, caller_text, shown_state, snooze_times
+from pbxdesk.services.callbacks import CallbacksService
+from pbxdesk.services.callbacktexts import ShownState, caller_text, snooze_times
+from pbxdesk.services.worklist import Worklist
 from pbxdesk.store.callbackrules import WITHHELD, ItemRow
 from pbxdesk.ui.callbacks.dialogs import CallbackDialogs
 from pbxdesk.ui.callbacks.export import WorklistExportJob
@@ -178,7 +179,7 @@ class CallbacksTab(QWidget):
         kept = self.table.touched and self.isVisible()
         current = self.current_item() if kept else None
         row = self.table.currentIndex().row() if kept else 0
-        self.model.set_worklist(worklist, self.service.now_us())
+        self.model.set_worklist(worklist)
         self._restore_current(current.number if current else None, row)
         self._update_counts()
 
@@ -342,7 +343,7 @@ class CallbacksTab(QWidget):
     def _on_current_changed(self) -> None:
         item = self.current_item()
         self.detail.setText("" if item is None else self.model.describe(item))
-        state = None if item is None else shown_state(item, self.model.now_us)
+        state = None if item is None else self.model.state_of(item)
         self.call_button.setEnabled(item is not None and item.number != WITHHELD)
         for button in (self.done_button, self.snooze_button, self.not_needed_button):
             button.setEnabled(state is not None
