@@ -17,7 +17,7 @@ No Qt, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Final, NamedTuple
@@ -181,22 +181,3 @@ ITEM_COLUMNS: Final = (
     "number", "raw_number", "caller_name", "state", "attempts", "first_us", "last_us", "via",
     "wait_s", "tries", "last_try_us", "last_try_by", "closed_us", "closed_by",
     "closed_direction", "snooze_until_us", "note", "claim_us", "claim_by", "claim_desk")
-
-
-def newcomer_item(attempts: Sequence[Attempt]) -> ItemRow:
-    """The item of a caller met for the first time whom nothing else concerns.
-
-    Only for a caller with no attempts before, no records, and no call answered or
-    tried since their first attempt (the caller of :func:`newcomer_item` checks):
-    then the item is just their attempts, Open. Everything else goes through the
-    SQL rules (:mod:`pbxdesk.store.callbackitems`), which give the same row here
-    (a test holds the two together).
-    """
-    ordered = sorted(attempts, key=lambda attempt: attempt.start_us)
-    newest = ordered[-1]
-    vias = dict.fromkeys(attempt.via for attempt in ordered if attempt.via)
-    name = next((a.caller_name for a in reversed(ordered) if a.caller_name), "")
-    return ItemRow(newest.number, newest.raw_number or newest.number, name, ItemState.OPEN,
-                   len(ordered), ordered[0].start_us, newest.start_us,
-                   ",".join(vias).replace(",", ", "), max(a.wait_s for a in ordered), 0, -1, "",
-                   -1, "", 0, -1, "", -1, "", "")

@@ -31,7 +31,7 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -43,7 +43,6 @@ from pbxdesk.store.callbackrules import (
     ItemRow,
     ItemState,
     merge_legs,
-    newcomer_item,
 )
 from pbxdesk.store.connection import ConnectionPerThread, write_transaction
 from pbxdesk.store.errors import guarded
@@ -86,24 +85,8 @@ _CONTACTED: Final = (
     "SELECT CASE direction WHEN 2 THEN dest_e164 ELSE caller_e164 END AS number FROM calls "
     "WHERE {rows} AND direction IN (1, 2) AND (outcome = 1 OR direction = 2) "
     "AND start_us >= ?) WHERE number IN (SELECT number FROM callback_attempts)")
-# Of callers met for the first time (?1: [[number, first attempt], …]), those whom
-# something else concerns: records, or a call answered or tried since their first
-# attempt (a call that ended after it began at most a day earlier).
-_CONCERNED: Final = (
-    "SELECT j.value ->> 0 FROM json_each(?1) AS j WHERE "
-    "EXISTS (SELECT 1 FROM callback_records AS r WHERE r.number = j.value ->> 0) "
-    "OR EXISTS (SELECT 1 FROM calls AS c INDEXED BY ix_callback_calls_in "
-    "WHERE c.caller_e164 = j.value ->> 0 AND c.direction = 1 AND c.outcome = 1 "
-    "AND c.start_us >= (j.value ->> 1) - 86400000000 "
-    "AND c.start_us + max(c.call_duration, 0) * 1000000 >= j.value ->> 1) "
-    "OR EXISTS (SELECT 1 FROM calls AS c INDEXED BY ix_callback_calls_out "
-    "WHERE c.dest_e164 = j.value ->> 0 AND c.direction = 2 "
-    "AND c.start_us >= (j.value ->> 1) - 86400000000 AND (c.outcome <> 1 "
-    "OR c.start_us + max(c.call_duration, 0) * 1000000 >= j.value ->> 1))")
 _RANGE: Final = "id > ? AND id <= ?"
 _DIRTY: Final = "id IN (SELECT call_id FROM callback_dirty)"
-_INSERT_ITEM: Final = (f"INSERT OR REPLACE INTO callback_items ({', '.join(ITEM_COLUMNS)}) "
-                       f"VALUES ({', '.join('?' * len(ITEM_COLUMNS))})")
 _ATTEMPT_COLUMNS: Final = ("id, number, raw_number, caller_name, call_ref, start_us, end_us, "
                            "via, via_kind, wait_s")
 
@@ -137,7 +120,7 @@ class UpdateResult:
     rows_read: int = 0
     items_changed: int = 0
     rebuilt: bool = False
-    numbers: frozenset[str] = field(default=frozenset(), repr=False)
+    numbers: frozenset[str] = frozenset()
     """The callers whose items may have changed (read them again)."""
 
 
@@ -162,11 +145,11 @@ class CallbackStore:
                     _clear_derived(conn)
                     _set_state(conn, "scope", scope.key())
                     rebuilt = True
-                done, read, numbers, written = _read_new_calls(conn, scope, now_us)
+                done, read, numbers = _read_new_calls(conn, scope, now_us)
                 pruned = _prune(conn, scope, now_us)
-                changed += recompute(conn, numbers, pruned) + len(written)
+                changed += recompute(conn, numbers, pruned)
                 rows += read
-                touched |= numbers | pruned | written
+                touched |= numbers | pruned
             if done:
                 return UpdateResult(rows, changed, rebuilt, frozenset(touched))
 
@@ -277,12 +260,8 @@ def _clear_derived(conn: sqlite3.Connection) -> None:
 
 
 def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
-                    now_us: int) -> tuple[bool, int, set[str], set[str]]:
-    """Read the next chunk of new rows and every dirty row.
-
-    Returns: whether all is read, the rows read, the callers to recompute, and the
-    callers whose items were written already (newcomers).
-    """
+                    now_us: int) -> tuple[bool, int, set[str]]:
+    """Read the next chunk of new rows and every dirty row; (all read, rows, numbers)."""
     last_id = int(_state(conn, "last_id") or 0)
     top = int(conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0])
     upper = min(top, last_id + CHUNK_ROWS)
@@ -294,43 +273,18 @@ def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
         passes.append((_RANGE, (last_id, upper)))
     if dirty:
         passes.append((_DIRTY, ()))
-    newcomers: dict[str, list[Attempt]] = {}
     for rows, bounds in passes:
-        numbers |= _take_legs(conn, rows, bounds, scope, horizon, newcomers)
+        numbers |= _take_legs(conn, rows, bounds, scope, horizon)
         numbers.update(number for (number,) in conn.execute(
             _CONTACTED.format(rows=rows), (*bounds, horizon)))
     if dirty:
         conn.execute("DELETE FROM callback_dirty")
     _set_state(conn, "last_id", str(upper))
-    written = _write_newcomers(conn, newcomers)
-    return upper >= top, max(0, upper - last_id) + int(dirty), numbers - written, written
-
-
-FAST_NEWCOMERS = True
-"""Write first-time callers whom nothing else concerns straight from their attempts.
-
-The common case of a sync page (most unanswered callers are new), and the costly
-part of an update when the SQL rules work them out one by one. Off in a test
-that checks both ways give the same rows."""
-
-
-def _write_newcomers(conn: sqlite3.Connection, newcomers: dict[str, list[Attempt]]) -> set[str]:
-    """Write the items of newcomers nothing else concerns; returns their numbers."""
-    if not FAST_NEWCOMERS or not newcomers:
-        return set()
-    firsts = [[number, min(a.start_us for a in found)] for number, found in newcomers.items()]
-    concerned = {number for (number,) in conn.execute(_CONCERNED, (json.dumps(firsts),))}
-    quiet = [number for number in newcomers if number not in concerned]
-    conn.executemany(_INSERT_ITEM, [newcomer_item(newcomers[number]) for number in quiet])
-    return set(quiet)
+    return upper >= top, max(0, upper - last_id) + int(dirty), numbers
 
 
 def _take_legs(conn: sqlite3.Connection, rows: str, bounds: tuple[int, ...], scope: Scope,
-               horizon: int, newcomers: dict[str, list[Attempt]]) -> set[str]:
-    """Merge the rows' unanswered calls in scope into attempts; the callers concerned.
-
-    Callers with no attempts before these rows go into ``newcomers`` too.
-    """
+               horizon: int) -> set[str]:
     every_user = not scope.extensions
     every_group = ALL_GROUPS in scope.groups
     found = conn.execute(_LEGS.format(rows=rows), (
@@ -346,7 +300,6 @@ def _take_legs(conn: sqlite3.Connection, rows: str, bounds: tuple[int, ...], sco
     inserts: list[tuple[object, ...]] = []
     updates: list[tuple[object, ...]] = []
     for number, caller_legs in legs.items():
-        first_time = not attempts[number]
         for attempt in merge_legs(attempts[number], caller_legs):
             values = (attempt.number, attempt.raw_number, attempt.caller_name, attempt.call_ref,
                       attempt.start_us, attempt.end_us, attempt.via, attempt.via_kind,
@@ -355,10 +308,6 @@ def _take_legs(conn: sqlite3.Connection, rows: str, bounds: tuple[int, ...], sco
                 inserts.append(values)
             else:
                 updates.append((*values, attempt.id))
-        if first_time:
-            newcomers[number] = attempts[number]
-        else:
-            newcomers.pop(number, None)  # met in an earlier pass of this update
     conn.executemany("INSERT INTO callback_attempts (number, raw_number, caller_name, call_ref, "
                      "start_us, end_us, via, via_kind, wait_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      inserts)

@@ -16,13 +16,6 @@ from pathlib import Path
 import pytest
 
 from pbxdesk.store import CallStore
-from pbxdesk.store.callbackrules import (
-    Attempt,
-    CallbackRecord,
-    ItemRow,
-    ItemState,
-    newcomer_item,
-)
 from pbxdesk.store.callbacks import ALL_GROUPS, Scope
 from pbxdesk.store.callbackschema import create_callback_tables
 from pbxdesk.store.migrations import MIGRATIONS, migrate
@@ -107,33 +100,4 @@ def test_a_build_in_small_chunks_gives_the_same_worklist(tmp_path: Path,
             store.callbacks.update(scope, to_micros(NOW))
             built.append(sorted(store.callbacks.items(), key=lambda item: item.number))
     assert built[0]
-    assert built[0] == built[1]
-
-
-def test_newcomers_written_straight_from_their_attempts_match_the_sql_rules(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    factory = CallFactory(seed=11, callers=400, start=NOW - timedelta(days=6),
-                          span=timedelta(days=6))
-    calls = factory.calls(4000)
-    scope = Scope(("1001", "1002", "1003"), (ALL_GROUPS,), days=7)
-    built = []
-    straight: list[str] = []
-
-    def counted(attempts: list[Attempt]) -> ItemRow:
-        straight.append(attempts[0].number)
-        return newcomer_item(attempts)
-
-    monkeypatch.setattr("pbxdesk.store.callbacks.newcomer_item", counted)
-    for fast in (False, True):
-        monkeypatch.setattr("pbxdesk.store.callbacks.FAST_NEWCOMERS", fast)
-        with CallStore(tmp_path / f"calls-{fast}.sqlite3") as store:
-            store.callbacks.add_records([CallbackRecord(
-                "+61412345678", "note", "x", 1, "desk", "Ana")])  # a record, no attempt yet
-            for start in range(0, len(calls), 500):  # sync pages: newcomers each time
-                store.upsert(calls[start:start + 500])
-                store.callbacks.update(scope, to_micros(NOW))
-            built.append(sorted(store.callbacks.items(), key=lambda item: item.number))
-    assert len(built[0]) > 100
-    assert {item.state for item in built[0]} >= {ItemState.OPEN, ItemState.REACHED}
-    assert len(straight) > 50  # the fast way was taken, and often
     assert built[0] == built[1]
