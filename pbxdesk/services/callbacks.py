@@ -120,6 +120,9 @@ class CallbacksService(QObject):
         self._named = False
         self.set_extension(extension)
         self.worklist = Worklist(desk=self.who.desk)  # now_us 0: nothing read yet
+        # The newest reading, owned by the worker thread: each job there starts from the
+        # last one's result (the GUI's copy, self.worklist, may not have arrived yet).
+        self._reading = self.worklist
         self._wake = QTimer(self)
         self._wake.setSingleShot(True)
         self._wake.setTimerType(Qt.TimerType.CoarseTimer)
@@ -192,12 +195,12 @@ class CallbacksService(QObject):
         into the last reading (all of them after a rebuild or before any)."""
         started = time.perf_counter()
         result = self._store.callbacks.update(scope, now_us)
-        last = self.worklist
+        last = self._reading
         if result.rebuilt or not last.now_us:
             worklist = self._read(now_us)
         else:
-            worklist = refreshed(last, result.numbers,
-                                 self._store.callbacks.items_of(result.numbers), now_us)
+            worklist = self._reading = refreshed(
+                last, result.numbers, self._store.callbacks.items_of(result.numbers), now_us)
         log.debug("Callbacks: %d rows read, %d items changed%s, %d items, %.1f ms",
                   result.rows_read, result.items_changed,
                   " (rebuilt)" if result.rebuilt else "", len(worklist.items),
@@ -254,9 +257,14 @@ class CallbacksService(QObject):
         self._start(self._wake_up, "callbacks-wake")
 
     async def _wake_up(self) -> None:
-        """A snooze ended: the same items, their states at the new time (read elsewhere)."""
-        last = self.worklist
-        self._publish(await self._in_worker(build, last.by_number, self.now_us(), last.desk))
+        """A snooze ended: the same items, their states at the new time."""
+        self._publish(await self._in_worker(self._rebuild, self.now_us()))
+
+    def _rebuild(self, now_us: int) -> Worklist:
+        """(Worker thread) the last reading's items at another time."""
+        last = self._reading
+        self._reading = build(last.by_number, now_us, last.desk)
+        return self._reading
 
     def _report(self, error: StoreError) -> None:
         log.warning("The callbacks worklist could not be updated: %s", error)
@@ -340,14 +348,16 @@ class CallbacksService(QObject):
     def _read(self, now_us: int) -> Worklist:
         """(Worker thread) every item."""
         items = self._store.callbacks.items()
-        return build({item.number: item for item in items}, now_us, self.who.desk)
+        self._reading = build({item.number: item for item in items}, now_us, self.who.desk)
+        return self._reading
 
     def _read_some(self, numbers: set[str], now_us: int) -> Worklist:
         """(Worker thread) the last reading with these callers' items read again."""
-        if not self.worklist.now_us:
+        if not self._reading.now_us:
             return self._read(now_us)
-        return refreshed(self.worklist, numbers, self._store.callbacks.items_of(numbers),
-                         now_us)
+        self._reading = refreshed(self._reading, numbers,
+                                  self._store.callbacks.items_of(numbers), now_us)
+        return self._reading
 
     # -- lifetime --------------------------------------------------------------------------
 
