@@ -119,10 +119,15 @@ def commits(store: CallStore, scope: Scope, name: str, count: int, size: int,
             now: object, *, seed: int) -> object:
     """``count`` commits of ``size`` new calls from one day after ``now``; the day's end."""
     day_end = now + timedelta(days=1)  # type: ignore[operator]
+    from pbxdesk.services.worklist import build, refreshed
+
     # The scope's rebuild and the hour's prune happen here, untimed: timed below alone.
     store.callbacks.update(scope, to_micros(day_end))
+    reading = build({item.number: item for item in store.callbacks.items()},
+                    to_micros(day_end), "bench")
     print(f"## Commits of {size:,} new calls, {name}")
     updates: list[float] = []
+    readings: list[float] = []
     cpu: list[float] = []
     upserts: list[float] = []
     changed: list[int] = []
@@ -141,10 +146,16 @@ def commits(store: CallStore, scope: Scope, name: str, count: int, size: int,
         updates.append(time.perf_counter() - started)
         cpu.append(time.process_time() - used)
         changed.append(result.items_changed)
+        started = time.perf_counter()
+        reading = refreshed(reading, result.numbers, store.callbacks.items_of(result.numbers),
+                            to_micros(day_end))
+        readings.append(time.perf_counter() - started)
     print(f"  update: median {statistics.median(updates) * 1000:.1f} ms, "
           f"best {min(updates) * 1000:.1f} ms, worst {max(updates) * 1000:.1f} ms "
           f"(CPU: median {statistics.median(cpu) * 1000:.1f} ms, best {min(cpu) * 1000:.1f} ms); "
           f"items written per commit: {min(changed)}–{max(changed)}")
+    print(f"  then the view's next reading (the service's worker): median "
+          f"{statistics.median(readings) * 1000:.1f} ms for {len(reading.items):,} items")
     print(f"  (the commit itself, CallStore.upsert: median "
           f"{statistics.median(upserts) * 1000:,.0f} ms)")
     started = time.perf_counter()
