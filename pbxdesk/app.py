@@ -13,6 +13,7 @@ stopped.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import sys
@@ -37,7 +38,8 @@ from PySide6.QtWidgets import QApplication
 from pbxdesk import APP_ID, APP_NAME, __version__
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.errors import PbxError
-from pbxdesk.demo import DEMO_COUNTRY, DemoPbx, team_records
+from pbxdesk.damaged import describe, take_set_aside
+from pbxdesk.demo import DemoPbx, team_records
 from pbxdesk.desktop.integration import DesktopIntegration
 from pbxdesk.external import ExternalRequest
 from pbxdesk.instance import InstanceClaim
@@ -68,13 +70,13 @@ class Options:
     demo: bool = False
     basedir: Path | None = None
     screenshot: Path | None = None
-    view: str = "user"
-    """The tab to show for the screenshot (see ``pbxdesk.cli.VIEWS``)."""
     debug: bool = False
     request: ExternalRequest | None = None
     """What this launch asked for (a number to call, a link, the clipboard)."""
     instance: InstanceClaim | None = None
     """Set when this launch is the single instance: it listens for later launches."""
+    view: str | None = None
+    """The tab to open on (``--view``: a name of ``MainWindow.views()``)."""
 
 
 class Controller(QObject):
@@ -102,7 +104,7 @@ class Controller(QObject):
         self.demo: DemoPbx | None = None
         # Requests made before any session exists (connection tests) still count.
         self._idle_budget = budget_for(self.settings)
-        self.window = MainWindow(self.messages)
+        self.window = MainWindow(self.messages, paths=paths)
         self.desktop = DesktopIntegration(self.window, self.messages, self.settings,
                                           tray_available=tray_available, parent=self)
         # "Try the demo" from a real profile keeps the demo's calls out of it.
@@ -136,16 +138,32 @@ class Controller(QObject):
                 self.messages.post(Message(
                     "Enter your API key to connect: pbxdesk was told not to remember it.",
                     Severity.WARNING, Remedy.OPEN_SETTINGS, source="app"))
+        if self.options.view is not None and not self.window.show_view(self.options.view):
+            log.warning("No %s view to show (no account connected)", self.options.view)
         if self.options.request is not None:
             self.desktop.handle_request(self.options.request)
+        self.report_damaged_files()
         if self.options.screenshot is not None:
             self._take_screenshot(self.options.screenshot)
+
+    def report_damaged_files(self) -> None:
+        """Say once, in the banner, which of our files were damaged and set aside."""
+        found = take_set_aside()
+        if not found:
+            return
+        if any(item.original == self.paths.fallback_key_file for item in found):
+            self.messages.post(Message(describe(found) + " Enter the API key again in Settings.",
+                                       Severity.WARNING, Remedy.OPEN_SETTINGS, source="files"))
+        else:
+            self.messages.post(Message(describe(found), Severity.WARNING, source="files"))
 
     async def start_demo(self) -> None:
         """Serve the demo PBX on loopback and connect to it (key never stored)."""
         if self.demo is None:
             self.demo = self._demo_factory()
             await asyncio.to_thread(self.demo.start)
+            if self.options.demo:
+                forget_demo_store(self.paths.data_dir / DEMO_STORE_NAME)
         # The demo's settings stand in for the user's while it runs (never saved: see
         # apply_settings), so the settings dialog shows and edits the demo account.
         self.settings = self.demo.settings(self.settings)
@@ -170,9 +188,13 @@ class Controller(QObject):
             self._play_demo_team(self.session)
 
     def _paths_for(self, settings: Settings) -> AppPaths:
-        """Where the account's calls are stored: a throw-away folder for the demo's."""
-        if self.demo is None or settings.base_url != self.demo.base_url or self.options.demo:
-            return self.paths  # (--demo runs in a throw-away profile already)
+        """Where the account's calls are stored: a throw-away folder for the demo's from
+        a real profile; with ``--demo``, one demo store in the profile, whatever port
+        the demo PBX got."""
+        if self.demo is None or settings.base_url != self.demo.base_url:
+            return self.paths
+        if self.options.demo:
+            return dataclasses.replace(self.paths, store_name=DEMO_STORE_NAME)
         if self._demo_dir is None:
             self._demo_dir = tempfile.TemporaryDirectory(prefix="pbxdesk-demo-",
                                                          ignore_cleanup_errors=True)
@@ -290,6 +312,7 @@ class Controller(QObject):
             key: str | None = self.demo.api_key
         else:
             key = self.key_store.load(new.base_url, new.key_storage)
+            self.report_damaged_files()  # the key file, read here
         session = self.session
         if (session is not None and not needs_reconnect(session.settings, new)
                 and key is not None and key.strip() == session.client.settings.api_key):
@@ -307,19 +330,27 @@ class Controller(QObject):
     # -- screenshots ---------------------------------------------------------------------
 
     def _take_screenshot(self, path: Path) -> None:
-        session = self.session
-        if self.window.show_view(self.options.view):
-            log.info("Screenshot of the %s view", self.options.view)
-        else:
-            log.warning("No %s view to show for the screenshot", self.options.view)
-        # The worklist is brought up to date after the sync, on its own thread.
-        taker = ScreenshotTaker(self.window, path, parent=self,
-                                ready=lambda: session is None or session.callbacks.idle)
+        log.info("Screenshot of the %s view", self.options.view or "user")
+        taker = ScreenshotTaker(self.window, path, parent=self, busy=self.window.view_busy)
         taker.sig_done.connect(self.quit)
-        if session is None:
+        if self.session is None:
             taker.take_now()
             return
-        taker.wait_for(session.sync)
+        taker.wait_for(self.session.sync)
+
+
+DEMO_STORE_NAME = "calls-demo.sqlite3"
+
+
+def forget_demo_store(path: Path) -> None:
+    """Remove the last run's demo calls: each run's demo PBX makes a new history, and
+    the calls of two would look like one day's calls twice. One file, reused, instead
+    of a new database per run (``--demo --basedir X``)."""
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            part.unlink(missing_ok=True)
+        except OSError as error:
+            log.warning("Could not remove the old demo calls %s: %s", part, error)
 
 
 def choose_platform() -> None:
@@ -348,14 +379,18 @@ def _route_qt_messages(mode: QtMsgType, _context: QMessageLogContext, text: str)
     logging.getLogger("pbxdesk.qt").log(level, "%s", text)
 
 
-def choose_locale(default_region: str) -> None:
-    """Use the system's locale; with none set (C/POSIX), English of the default country.
+def choose_locale() -> str:
+    """Decide the run's one locale for dates, times and numbers; returns its name.
 
-    Numbers then get thousands separators and dates a familiar order instead of
-    the C locale's bare "26 11 2026".
+    The system's. Without one (C/POSIX), English of the country the system points
+    at (``LANG``-like variables, else its time zone), so numbers get thousands
+    separators and dates a familiar order instead of the C locale's bare
+    "26 11 2026". Never the settings' default country: the first-run set-up changes
+    that, and the date order would change at the next start.
     """
     if QLocale.system().name() in {"C", "POSIX"}:
-        QLocale.setDefault(QLocale(f"en_{default_region}"))
+        QLocale.setDefault(QLocale(f"en_{default_region_from_locale()}"))
+    return QLocale().name()
 
 
 def run(options: Options) -> int:
@@ -377,9 +412,8 @@ def run(options: Options) -> int:
         log.info("pbxdesk %s starting (demo=%s, basedir=%s)", __version__, options.demo,
                  options.basedir)
         qInstallMessageHandler(_route_qt_messages)
-        region = (DEMO_COUNTRY if options.demo else SettingsFile(paths.settings_file).load(
-            first_run_region=default_region_from_locale()).default_region)
-        choose_locale(region)  # before any widget exists: widgets keep the locale they start with
+        # Before any widget exists: widgets keep the locale they start with.
+        log.info("Locale for dates and numbers: %s", choose_locale())
         app = QApplication.instance() or QApplication(sys.argv[:1])
         assert isinstance(app, QApplication)
         app.setApplicationName(APP_NAME)

@@ -52,7 +52,9 @@ examples:
   pbxdesk --demo --screenshot main.png
                                save a picture of the window once it shows calls
   pbxdesk --demo --view callbacks --screenshot callbacks.png
-                               the same, showing the Callbacks worklist
+                               the same, of the Callbacks worklist
+  pbxdesk --demo --view insights --screenshot insights.png
+                               the same, of the Insights tab's charts
 
 Numbers without a country code belong to the default country in Settings.
 If pbxdesk already runs (for the same --basedir), the request goes to it as
@@ -66,15 +68,12 @@ The API key is kept in the system keyring, never in the settings file.
 Logs: the log folder of your platform (or DIR/logs with --basedir DIR).
 """
 
+VIEW_NAMES = ("user", "queue", "ringgroup", "callbacks", "insights")
+"""``--view`` choices: the history tabs, Callbacks and Insights
+(pbxdesk.ui.mainwindow.MainWindow.views)."""
+
 # Shown in an error about a number: enough to recognise it, not a pasted document.
 _SHOWN_CHARS = 60
-# The tabs --view can show for --screenshot; one a line, so a new view is a one-line change.
-VIEWS = (
-    "user",
-    "queue",
-    "ringgroup",
-    "callbacks",
-)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,9 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", type=Path, metavar="FILE.png",
                         help="with --demo: once the first sync is shown, save a PNG of the "
                              "main window to FILE.png and exit (works without a display)")
-    parser.add_argument("--view", choices=VIEWS, default=VIEWS[0], metavar="VIEW",
-                        help="with --screenshot: the tab to show, one of "
-                             f"{', '.join(VIEWS)} (default: {VIEWS[0]})")
+    parser.add_argument("--view", choices=VIEW_NAMES, metavar="NAME",
+                        help="open on this tab: user, queue, ringgroup (the call histories), "
+                             "callbacks or insights; with --screenshot, the tab pictured")
     parser.add_argument("--debug", action="store_true",
                         help="log in detail, also to the terminal")
     parser.add_argument("--self-test", action="store_true",
@@ -124,8 +123,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else list(argv))
     if args.screenshot is not None and not args.demo:
         parser.error("--screenshot needs --demo (a real account's calls are private)")
-    if args.view != VIEWS[0] and args.screenshot is None:
-        parser.error("--view picks the tab for --screenshot; add --screenshot FILE.png")
     # Imported here: Qt loads only when the app really starts.
     if args.self_test:
         from pbxdesk.selftest import run_self_test
@@ -147,11 +144,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     claim: InstanceClaim | None = None
     if args.screenshot is None:  # a screenshot run is a one-off tool, never "the" instance
         from pbxdesk.instance import Delivery, hand_over, instance_name
+        from pbxdesk.privatedir import PrivateFolderError
 
-        outcome = hand_over(request, instance_name(args.basedir, demo=args.demo))
-        if isinstance(outcome, Delivery):
-            return _report(outcome, request)
-        claim = outcome
+        try:
+            name = instance_name(args.basedir, demo=args.demo)
+        except PrivateFolderError as error:  # never a socket others could reach
+            print(f"pbxdesk: {error}; starting without the single-instance guard "
+                  "(links and `pbxdesk call` open new windows).", file=sys.stderr)
+        else:
+            outcome = hand_over(request, name)
+            if isinstance(outcome, Delivery):
+                return _report(outcome, request)
+            claim = outcome
     try:
         # No pbxdesk runs: the one about to start would read the number just so.
         problem = _dial_problem(request, region)
@@ -226,4 +230,4 @@ def _run_app(args: argparse.Namespace, request: ExternalRequest,
 
     pending = None if request.action == "show" else request
     return run(Options(demo=args.demo, basedir=args.basedir, screenshot=args.screenshot,
-                       view=args.view, debug=args.debug, request=pending, instance=claim))
+                       debug=args.debug, request=pending, instance=claim, view=args.view))

@@ -73,6 +73,7 @@ class DesktopIntegration(QObject):
         window.sig_show_missed_requested.connect(self._on_show_missed_requested)
         tray.sig_open_requested.connect(window.bring_to_front)
         tray.sig_show_missed_requested.connect(self._on_show_missed_requested)
+        tray.sig_missed_calls_requested.connect(self._on_missed_calls_requested)
         tray.sig_dial_clipboard_requested.connect(self._on_dial_clipboard_requested)
         tray.sig_offer_accepted.connect(self._on_tray_offer_accepted)
         tray.sig_callback_requested.connect(self._on_callback_requested)
@@ -228,11 +229,19 @@ class DesktopIntegration(QObject):
 
     @Slot()
     def _on_show_missed_requested(self) -> None:
+        self._show_missed(())
+
+    @Slot(object)
+    def _on_missed_calls_requested(self, keys: object) -> None:
+        self._show_missed(tuple(keys) if isinstance(keys, tuple) else ())
+
+    def _show_missed(self, keys: tuple[str, ...]) -> None:
+        """The missed calls, newest first, with the calls of ``keys`` selected."""
         self.window.bring_to_front()
         session = self.session
         if session is None:
             return
-        self.window.show_missed(session.missed.my_extension)
+        self.window.show_missed(session.missed.my_extension, select=keys)
         try:
             session.missed.mark_seen()
         except StoreError as error:

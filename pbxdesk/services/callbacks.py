@@ -137,6 +137,11 @@ class CallbacksService(QObject):
         return (self._task is None or self._task.done()) and not self._jobs
 
     @property
+    def store(self) -> CallStore:
+        """The account's store (the view keeps its small choices there)."""
+        return self._store
+
+    @property
     def scope(self) -> Scope:
         return self._scope
 

@@ -6,8 +6,8 @@ finds a number in it with :func:`pbxdesk.phone.find_number_in_text`. Watching
 is off by default; when on, a copied number is offered once as a call (the tray
 shows the offer). Clipboard text is never logged or stored: only a digest of
 the last text seen is kept, in memory, so the same copy is not offered twice.
-See ``qt-notes.md`` (Clipboard and hotkeys): on macOS changes are only signalled
-while the app is active, so watching polls there.
+On macOS clipboard changes are only signalled while the app is active, so
+watching polls there.
 """
 
 from __future__ import annotations

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome
 from pbxdesk.store import pager, query, rows, writer
@@ -34,6 +34,7 @@ log = logging.getLogger("pbxdesk.store")
 DEFAULT_PAGE: Final = 256
 EXPORT_BATCH: Final = 1000
 _COLUMNS: Final = ", ".join(rows.SELECT_COLUMNS)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +210,17 @@ class CallStore:
         if first is None or last is None:
             return None
         return rows.from_micros(first[0]), rows.from_micros(last[0])
+
+    @guarded
+    def aggregate(self, compute: Callable[[sqlite3.Connection], T]) -> T:
+        """``compute(conn)`` on this thread's connection, in one read snapshot.
+
+        For aggregate reads such as Insights' (:mod:`pbxdesk.store.insights`):
+        every statement inside sees the same committed state.
+        """
+        session = self._connections.session()
+        with session.snapshot():
+            return compute(session.conn)
 
     def missed_since(self, since: datetime, user_numbers: Iterable[str] = ()) -> int:
         """Inbound calls missed since ``since`` (of these users, if any are given)."""

@@ -20,6 +20,7 @@ from pbxdesk.services.sync import SyncService
 
 log = logging.getLogger("pbxdesk.ui")
 PAINT_DELAY_MS = 400
+BUSY_POLL_MS = 100
 TIMEOUT_MS = 180_000
 
 
@@ -34,12 +35,12 @@ class ScreenshotTaker(QObject):
     """The exit code: 0 when the picture was saved."""
 
     def __init__(self, window: QMainWindow, path: Path, parent: QObject | None = None, *,
-                 ready: Callable[[], bool] = lambda: True) -> None:
-        """``ready``: False while a view still prepares what it shows (asked again later)."""
+                 busy: Callable[[], bool] = lambda: False) -> None:
+        """``busy``: True while the shown view is still computing (the picture waits)."""
         super().__init__(parent)
         self._window = window
+        self._busy = busy
         self._path = path
-        self._ready = ready
         self._taken = False
         self._timeout = QTimer(self)
         self._timeout.setSingleShot(True)
@@ -70,8 +71,8 @@ class ScreenshotTaker(QObject):
     def _shoot(self) -> None:
         if self._taken:
             return
-        if not self._ready() and self._timeout.isActive():
-            QTimer.singleShot(PAINT_DELAY_MS, self._shoot)
+        if self._busy() and self._timeout.isActive():
+            QTimer.singleShot(BUSY_POLL_MS, self._shoot)  # e.g. Insights still counting
             return
         self._taken = True
         self._timeout.stop()

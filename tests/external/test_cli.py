@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,20 +35,10 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def basedir(tmp_path: Path) -> Iterator[Path]:
+def basedir(tmp_path: Path) -> Path:
     path = tmp_path / "profile"
     path.mkdir()
-    yield path
-    # A host ended by a signal leaves its socket file in the temp folder.
-    Path(tempfile.gettempdir(), instance_name(path)).unlink(missing_ok=True)
-
-
-@pytest.fixture
-def hosts() -> Iterator[list[Host]]:
-    started: list[Host] = []
-    yield started
-    for host in started:
-        host.stop()
+    return path
 
 
 def start_host(hosts: list[Host], basedir: Path, env: dict[str, str]) -> Host:
@@ -186,7 +174,7 @@ def test_the_reason_comes_from_the_phone_rules_in_the_saved_country(
 ])
 def test_usage_errors_exit_2_without_starting_anything(
         basedir: Path, capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
-    with pytest.raises(SystemExit) as stopped:
+    with pytest.raises(SystemExit, match=r"^2$") as stopped:
         cli.main([*args, "--basedir", str(basedir)])
 
     assert stopped.value.code == 2
@@ -224,7 +212,9 @@ def test_racing_first_launches_end_with_one_instance(
     assert [request["action"] for request in shown] == ["show", "show"]
 
 
-def test_profiles_are_separate_instances(tmp_path: Path) -> None:
+def test_profiles_are_separate_instances(tmp_path: Path, env: dict[str, str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", env["XDG_RUNTIME_DIR"])
     assert instance_name(tmp_path / "a") != instance_name(tmp_path / "b")
     assert instance_name(tmp_path / "a") == instance_name(tmp_path / "x" / ".." / "a")
     assert len({instance_name(None), instance_name(None, demo=True),

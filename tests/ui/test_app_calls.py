@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import qasync
@@ -20,7 +21,7 @@ from pbxdesk.api.models import CallKind, Direction, Outcome, UserCall
 from pbxdesk.app import Controller, Options
 from pbxdesk.desktop.panel import TelHandlerPanel
 from pbxdesk.external import ExternalRequest
-from pbxdesk.instance import Delivery, hand_over, send_request
+from pbxdesk.instance import Delivery, hand_over, instance_name, send_request
 from pbxdesk.paths import AppPaths
 from pbxdesk.ui.dialpad import DialPad
 from tests.fixtures.store import CallFactory
@@ -149,8 +150,12 @@ def test_the_command_lines_request_is_carried_out_once_started(
 
 
 def test_a_second_launch_hands_its_number_to_the_running_app(
-        qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths) -> None:
-    name = f"pbxdesk-test-{id(paths):x}"
+        qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime = tmp_path / "runtime"  # the socket goes in a folder only this user can write
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    name = instance_name(tmp_path / "profile")
     claim = hand_over(ExternalRequest("show"), name)
     assert not isinstance(claim, Delivery)
     controller = make_controller(paths, demo=True, options=Options(demo=True, instance=claim))

@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, QThread, Signal
 
 from pbxdesk.store.callbackrules import ItemRow
 from pbxdesk.ui.callbacks.csvfile import write_worklist
-from pbxdesk.ui.history.csvfile import describe_failure
+from pbxdesk.ui.history.csvfile import CsvFlavour, describe_failure
 
 log = logging.getLogger("pbxdesk.ui")
 
@@ -35,12 +35,13 @@ class WorklistExportJob(QThread):
     """Nothing was written; the text says why."""
 
     def __init__(self, path: Path, items: Sequence[ItemRow], now_us: int,
-                 texts: Sequence[str]) -> None:
+                 texts: Sequence[str], flavour: CsvFlavour) -> None:
         app = QCoreApplication.instance()
         super().__init__(app)
         self.path = path
         self._items = list(items)
         self._now_us = now_us
+        self._flavour = flavour
         # Formatted on the GUI thread beforehand: the status sentence uses QLocale.
         self._texts = dict(zip((item.number for item in items), texts, strict=True))
         if app is not None:
@@ -52,7 +53,8 @@ class WorklistExportJob(QThread):
 
     def run(self) -> None:
         try:
-            rows = write_worklist(self.path, self._items, self._now_us, self._status)
+            rows = write_worklist(self.path, self._items, self._now_us, self._status,
+                                  self._flavour)
         except OSError as error:
             log.warning("Export of callbacks to %s failed: %s", self.path, error)
             self.sig_failed.emit(describe_failure(error, self.path))

@@ -9,6 +9,7 @@ main window's dial pad, and records a claim ("Ana is calling back").
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable
 from datetime import date, datetime
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from pbxdesk.services.callbacks import CallbacksService
 from pbxdesk.services.callbacktexts import ShownState, caller_text, snooze_times
 from pbxdesk.services.worklist import Worklist
+from pbxdesk.store import StoreError
 from pbxdesk.store.callbackrules import WITHHELD, ItemRow
 from pbxdesk.ui.callbacks.dialogs import CallbackDialogs
 from pbxdesk.ui.callbacks.export import WorklistExportJob
@@ -38,6 +40,8 @@ from pbxdesk.ui.callbacks.model import CallbacksModel, Show
 from pbxdesk.ui.callbacks.showbar import ShowBar
 from pbxdesk.ui.callbacks.table import CallbacksTable
 from pbxdesk.ui.dialogs import DialogService
+from pbxdesk.ui.history.csvfile import CsvFlavour
+from pbxdesk.ui.history.tab import EXPORT_TYPE_KEY, EXPORT_TYPES
 
 TICK_MS: Final = 30_000
 SEARCH_DELAY_MS: Final = 150
@@ -268,24 +272,41 @@ class CallbacksTab(QWidget):
 
     @Slot()
     def export_csv(self) -> None:
-        """Ask for a file and write the callbacks shown, in the order shown."""
+        """Ask for a file (and its type, as the history's export does) and write the
+        callbacks shown, in the order shown."""
         folder = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        path = self._files.ask_save_path(
+        flavour = self._export_flavour()
+        answer = self._files.ask_save_path_and_type(
             self, title="Export callbacks as CSV",
             suggested=Path(folder) / f"callbacks-{date.today():%Y-%m-%d}.csv",
-            name_filter="CSV files (*.csv);;All files (*)")
-        if path is None:
+            types=list(EXPORT_TYPES.values()), chosen_type=EXPORT_TYPES[flavour])
+        if answer is None:
             return
+        path, chosen = answer
+        flavour = next((kind for kind, text in EXPORT_TYPES.items() if text == chosen), flavour)
+        self._remember_export_flavour(flavour)
         if not path.suffix:
             path = path.with_suffix(".csv")
         items = self.model.items()
         job = WorklistExportJob(path, items, self.model.now_us,
-                                [self.model.status(item) for item in items])
+                                [self.model.status(item) for item in items], flavour)
         job.sig_succeeded.connect(self._on_export_succeeded)
         job.sig_failed.connect(self._on_export_failed)
         self.export_job = job
         job.start()
+
+    def _export_flavour(self) -> CsvFlavour:
+        """The CSV type chosen last (in any export: the history's too)."""
+        try:
+            stored = self.service.store.values.get(EXPORT_TYPE_KEY)
+        except StoreError:
+            stored = None
+        return CsvFlavour(stored) if stored in set(CsvFlavour) else CsvFlavour.SPREADSHEET
+
+    def _remember_export_flavour(self, flavour: CsvFlavour) -> None:
+        with contextlib.suppress(StoreError):  # a full disk costs the choice, not the export
+            self.service.store.values.set(EXPORT_TYPE_KEY, flavour.value)
 
     @Slot(str, int)
     def _on_export_succeeded(self, path: str, rows: int) -> None:

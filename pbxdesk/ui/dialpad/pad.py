@@ -45,11 +45,11 @@ from pbxdesk.services.extensions import account_extensions
 from pbxdesk.store import CallStore, RecentDial, StoreError
 from pbxdesk.ui.dialpad.choicebar import BOTH_READINGS, ChoiceBar
 from pbxdesk.ui.dialpad.choices import CallerIdPicker, UserPicker
-from pbxdesk.ui.dialpad.keypad import KeyPad
+from pbxdesk.ui.dialpad.keypad import KeyPad, KeypadToggle
 from pbxdesk.ui.dialpad.numberedit import NumberEdit
 from pbxdesk.ui.dialpad.preview import preview_of
 from pbxdesk.ui.dialpad.recent import RecentList
-from pbxdesk.ui.dialpad.status import ICON_SIZE, CallStatus, set_icon
+from pbxdesk.ui.dialpad.status import ICON_SIZE, CallStatus, RefusalWatch, set_icon
 from pbxdesk.ui.dialpad.style import STYLE
 
 log = logging.getLogger("pbxdesk.ui")
@@ -88,6 +88,7 @@ class DialPad(QWidget):
         self._default_caller_id = default_caller_id.strip()
         self._shown_attempt = 0
         self._choices_overridden = False  # see choose()
+        self._last_request: tuple[DialTarget, str] | None = None  # (target, extension)
         self._extensions: frozenset[str] = frozenset()  # the account's, see reload_choices()
         self._notice = ""  # said in the preview line while the field stays empty
         self.confirm_before_dialling = True
@@ -110,7 +111,7 @@ class DialPad(QWidget):
         self.number.setPlaceholderText("Number or ext.")
         big = QFont(self.number.font())
         big.setPointSizeF(big.pointSizeF() * 1.5)
-        self.number.setFont(big)
+        self.number.set_display_font(big)
         self.number.setMinimumHeight(44)
         self.backspace = QToolButton(self)
         self.backspace.setText("⌫")
@@ -135,6 +136,7 @@ class DialPad(QWidget):
         self.preview.setMinimumHeight(2 * self.preview.fontMetrics().lineSpacing())
 
         self.keypad = KeyPad(self)
+        self.keypad_toggle = KeypadToggle(self.keypad, self.store.values, self)
 
         self.user_picker = UserPicker(self)
         self.user_picker.setAccessibleName("Whose phones ring")
@@ -159,6 +161,8 @@ class DialPad(QWidget):
 
         self.choice_bar = ChoiceBar(self)
         self.status = CallStatus(self)
+        self.refusal = RefusalWatch(self.status, self._refusal_now, self._show_current_call,
+                                    self)
 
         self.recent_label = QLabel("Recent", self)
         bold = QFont(self.recent_label.font())
@@ -193,6 +197,7 @@ class DialPad(QWidget):
         preview_row.addWidget(self.preview_icon, 0, Qt.AlignmentFlag.AlignTop)
         preview_row.addWidget(self.preview, 1)
         layout.addLayout(preview_row)
+        layout.addWidget(self.keypad_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.keypad)
         form = QFormLayout()
         form.setContentsMargins(0, 4, 0, 0)
@@ -215,7 +220,8 @@ class DialPad(QWidget):
         layout.addLayout(recent_row)
         layout.addWidget(self.recent, 1)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        for first, second in ((self.number, self.user_picker),
+        for first, second in ((self.number, self.keypad_toggle),
+                              (self.keypad_toggle, self.user_picker),
                               (self.user_picker, self.caller_picker),
                               (self.caller_picker, self.call_button),
                               (self.call_button, self.recent),
@@ -385,7 +391,8 @@ class DialPad(QWidget):
     def _update_call_button(self) -> None:
         user = self.user_picker.user_number()
         has_extension = bool(self._my_extension) or self.user_picker.count() > 0
-        self.no_extension_hint.setVisible(not self._my_extension)
+        # Said only while true: an extension typed or picked for this call answers it.
+        self.no_extension_hint.setVisible(not self._my_extension and not user)
         target = self.target()
         dialable = isinstance(target, DialTarget)
         if not user:
@@ -418,6 +425,7 @@ class DialPad(QWidget):
                 target, functools.partial(self._call, target, premium_confirmed=True))
             return
         self.choice_bar.dismiss()
+        self._last_request = (target, self.user_picker.user_number())
         self.service.place_call(target, user_number=self.user_picker.user_number() or None,
                                 caller_id=self.caller_picker.caller_id(),
                                 premium_confirmed=premium_confirmed)
@@ -469,12 +477,27 @@ class DialPad(QWidget):
         if attempt.attempt_id < self._shown_attempt:
             return  # an older call moved on; the newest one stays shown
         self._shown_attempt = attempt.attempt_id
+        self.refusal.stop()  # a call's own news replaces a refusal
         self.status.show_status(attempt.display, attempt.text, attempt.state)
 
     @Slot(str)
     def _on_service_call_refused(self, reason: str) -> None:
         # The reason names the number itself; the request may not have come from the field.
-        self.status.show_status("", reason, None)
+        self.refusal.show(reason)
+
+    def _refusal_now(self) -> str | None:
+        """Why the last call asked for would still be refused (None: it would not)."""
+        if self._last_request is None:
+            return None
+        target, user = self._last_request
+        return self.service.refusal(target, self.user_picker.user_number() or user)
+
+    def _show_current_call(self) -> None:
+        current = self.service.current
+        if current is not None:
+            self.status.show_status(current.display, current.text, current.state)
+        else:
+            self.status.hide()
 
     @Slot()
     def _reload_recent(self) -> None:

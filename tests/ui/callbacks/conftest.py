@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,13 +51,22 @@ class FakeDialogs:
 
 
 class FakeFiles(DialogService):
+    """Answers the save dialog with ``path`` and the type at ``type_index``."""
+
     def __init__(self, path: Path | None) -> None:
         self.path = path
+        self.type_index = 0
+        self.offered: list[str] = []
         self.errors: list[str] = []
 
     def ask_save_path(self, parent: QWidget | None, *, title: str, suggested: Path,
                       name_filter: str) -> Path | None:
-        return self.path
+        raise AssertionError("the export asks for the type too")
+
+    def ask_save_path_and_type(self, parent: QWidget | None, *, title: str, suggested: Path,
+                               types: Sequence[str], chosen_type: str) -> tuple[Path, str] | None:
+        self.offered = [chosen_type, *types]
+        return None if self.path is None else (self.path, types[self.type_index])
 
     def show_error(self, parent: QWidget | None, *, title: str, text: str) -> None:
         self.errors.append(text)

@@ -12,6 +12,8 @@ from pytestqt.qtbot import QtBot
 from pbxdesk.services.callbacktexts import ShownState, shown_state
 from pbxdesk.store.callbackrules import WITHHELD, ItemState
 from pbxdesk.ui.callbacks.model import COLUMNS, Column, Show
+from pbxdesk.ui.history.csvfile import CsvFlavour
+from pbxdesk.ui.history.tab import EXPORT_TYPES
 from tests.fixtures.callbacks import BOB_E164, JANE_E164
 from tests.ui.callbacks.conftest import FORMULA_NAME, NAMED, OLD, QUEUED, TabEnv
 
@@ -169,14 +171,26 @@ def test_export_writes_the_shown_items_as_the_history_export_does(qtbot: QtBot,
                                                                   tab_env: TabEnv) -> None:
     messages: list[str] = []
     tab_env.tab.sig_status_message.connect(messages.append)
+    path = tab_env.files.path
+    assert path is not None
+
+    # For spreadsheets (offered first, as in the history): titles in words, numbers kept.
     tab_env.tab.export_csv()
     qtbot.waitUntil(lambda: bool(messages), timeout=5000)
     assert messages == ["Exported 5 callbacks to worklist.csv"]
-    path = tab_env.files.path
-    assert path is not None
+    assert tab_env.files.offered[0] == EXPORT_TYPES[CsvFlavour.SPREADSHEET]
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, for Excel
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0][:5] == ["Caller (international)", "Caller", "Caller name", "State", "Calls"]
+    assert rows[1][:2] == [f'="{OLD_E164}"', f'="{OLD}"']
+
+    # For scripts: the field names, values as stored; and the choice is remembered.
+    tab_env.files.type_index = 1
+    messages.clear()
+    tab_env.tab.export_csv()
+    qtbot.waitUntil(lambda: bool(messages), timeout=5000)
+    rows = list(csv.reader(path.read_bytes().decode("utf-8-sig").splitlines()))
     header, body = rows[0], rows[1:]
     assert header[:5] == ["number_e164", "caller_id", "caller_name", "state", "attempts"]
     assert [row[0] for row in body] == [OLD_E164, NAMED_E164, QUEUED_E164, JANE_E164, ""]
@@ -187,7 +201,12 @@ def test_export_writes_the_shown_items_as_the_history_export_does(qtbot: QtBot,
     queued = dict(zip(header, body[2], strict=True))
     assert (queued["through"], queued["call_backs"], queued["state"]) == (
         "Sales queue", "1", "Tried")
+    tab_env.files.type_index = 0
+    tab_env.tab.export_csv()
+    assert tab_env.files.offered[0] == EXPORT_TYPES[CsvFlavour.API]  # the last one chosen
+
     # A folder that cannot be written: an error that says so, and no file.
+    qtbot.waitUntil(lambda: len(messages) == 2, timeout=5000)
     tab_env.files.path = path.parent / "missing" / "x.csv"
     tab_env.tab.export_csv()
     qtbot.waitUntil(lambda: bool(tab_env.files.errors), timeout=5000)
