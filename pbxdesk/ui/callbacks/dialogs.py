@@ -1,9 +1,8 @@
 """The questions the callbacks view asks: a note, why a callback is not needed, a time.
 
-Behind one small injectable class (style.md), like
-:class:`~pbxdesk.ui.dialogs.DialogService`, so tests answer them without real
-modal dialogs. Each is modal and runs a nested event loop: ask from ordinary
-slots only, never from a coroutine.
+Behind one small injectable class, like :class:`~pbxdesk.ui.dialogs.DialogService`,
+so tests answer them without real modal dialogs. Each is modal and runs a nested
+event loop: ask from ordinary slots only, never from a coroutine.
 """
 
 from __future__ import annotations
