@@ -41,13 +41,14 @@ from pbxdesk.api.errors import PbxError
 from pbxdesk.damaged import describe, take_set_aside
 from pbxdesk.demo import DemoPbx, team_records
 from pbxdesk.desktop.integration import DesktopIntegration
+from pbxdesk.desktop.live import LiveDesk
 from pbxdesk.external import ExternalRequest
 from pbxdesk.instance import InstanceClaim
 from pbxdesk.logs import setup_logging
 from pbxdesk.paths import AppPaths
 from pbxdesk.phone import default_region_from_locale
 from pbxdesk.resources import APP_ICON, resource_path
-from pbxdesk.secrets import ApiKeyStore
+from pbxdesk.secrets import ApiKeyStore, relay_token_account
 from pbxdesk.services.country import CountryAdvisor
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
 from pbxdesk.services.worklist import Worklist
@@ -77,6 +78,8 @@ class Options:
     """Set when this launch is the single instance: it listens for later launches."""
     view: str | None = None
     """The tab to open on (``--view``: a name of ``MainWindow.views()``)."""
+    screenshot_pop: Path | None = None
+    """With demo: save a PNG of the first screen pop and quit."""
 
 
 class Controller(QObject):
@@ -84,7 +87,7 @@ class Controller(QObject):
 
     def __init__(self, options: Options, paths: AppPaths, crash: CrashHandler,
                  quit_event: asyncio.Event, *,
-                 demo_factory: Callable[[], DemoPbx] = DemoPbx,
+                 demo_factory: Callable[[], DemoPbx] = lambda: DemoPbx(live_relay=True),
                  tray_available: bool | None = None) -> None:
         """``tray_available``: None asks the desktop (tests decide for themselves)."""
         super().__init__()
@@ -107,6 +110,7 @@ class Controller(QObject):
         self.window = MainWindow(self.messages, paths=paths)
         self.desktop = DesktopIntegration(self.window, self.messages, self.settings,
                                           tray_available=tray_available, parent=self)
+        self.live = LiveDesk(self.window, self.desktop, self.messages, self.tasks, parent=self)
         # "Try the demo" from a real profile keeps the demo's calls out of it.
         self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
         self._connect_signals()
@@ -145,6 +149,12 @@ class Controller(QObject):
         self.report_damaged_files()
         if self.options.screenshot is not None:
             self._take_screenshot(self.options.screenshot)
+        if self.options.screenshot_pop is not None:
+            from pbxdesk.ui.popshot import PopScreenshotTaker
+
+            taker = PopScreenshotTaker(self.live.pops, self.options.screenshot_pop, parent=self)
+            taker.sig_done.connect(self.quit)
+            taker.start()
 
     def report_damaged_files(self) -> None:
         """Say once, in the banner, which of our files were damaged and set aside."""
@@ -167,6 +177,9 @@ class Controller(QObject):
         # The demo's settings stand in for the user's while it runs (never saved: see
         # apply_settings), so the settings dialog shows and edits the demo account.
         self.settings = self.demo.settings(self.settings)
+        if self.demo.relay_token is not None:  # kept for this run only, like the demo's key
+            self.key_store.save(relay_token_account(self.settings.relay_url),
+                                self.demo.relay_token, "none")
         await self.open_session(self.settings, self.demo.api_key)
 
     async def open_session(self, settings: Settings, api_key: str) -> None:
@@ -184,6 +197,7 @@ class Controller(QObject):
         self.session.sync.sig_sync_finished.connect(self.country.on_sync_finished)
         self.session.sync.start_sync()
         self.desktop.session_opened(self.session)
+        self.live.session_opened(self.session, self.relay_token(settings))
         if self.demo is not None and settings.base_url == self.demo.base_url:
             self._play_demo_team(self.session)
 
@@ -232,6 +246,7 @@ class Controller(QObject):
         if self.session is not None:
             self.window.detach_session()
             self.desktop.session_closed()
+            await self.live.session_closing()
             session, self.session = self.session, None
             await session.close()
 
@@ -242,7 +257,8 @@ class Controller(QObject):
         except Exception:
             log.exception("Closing the session failed")
         await self.tasks.cancel_all()
-        if self.options.screenshot is None:  # a screenshot run leaves no traces
+        if self.options.screenshot is None and self.options.screenshot_pop is None:
+            # A screenshot run leaves no traces.
             self.window.save_layout(self.paths.ui_state_file)
         self.desktop.shutdown()
         if self.demo is not None:
@@ -317,9 +333,17 @@ class Controller(QObject):
         if (session is not None and not needs_reconnect(session.settings, new)
                 and key is not None and key.strip() == session.client.settings.api_key):
             session.apply(new)
+            await self.live.apply_settings(new, self.relay_token(new))
             return
         if new.is_configured and key:
             await self.open_session(new, key)
+
+    def relay_token(self, settings: Settings) -> str | None:
+        """The desk token kept for ``settings.relay_url`` (None: no relay, or none kept)."""
+        if not settings.relay_url:
+            return None
+        return self.key_store.load(relay_token_account(settings.relay_url),
+                                   settings.key_storage)
 
     def connection_budget(self) -> RequestBudget:
         """The budget a connection test draws on: the session's, so tests count too."""

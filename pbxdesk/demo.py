@@ -3,14 +3,22 @@
 ``pbxdesk --demo`` and the welcome page's "Try the demo" use :class:`DemoPbx`:
 tens of thousands of calls over 90 days, live traffic on (a new call every
 minute or so), the documented rate limit, click-to-call simulated in real time.
-The key is never stored: demo settings keep it for the session only.
+With ``live_relay`` (the app's demo) an embedded pbxdesk-relay runs beside it:
+the sandbox posts its webhooks there, a desk for "me" (the first user, with
+the queues and ring groups they belong to) receives them, and "me" gets a call
+from outside about once a minute, so screen pops show. The relay is imported
+only when a demo starts. The key and the desk token are never stored: demo
+settings keep them for the session only.
 """
 
 from __future__ import annotations
 
 import secrets
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from pbxdesk.sandbox import Sandbox, SandboxConfig
 from pbxdesk.sandbox.server import SandboxServer
@@ -24,23 +32,34 @@ from pbxdesk.store.callbackrules import (
     StateValue,
 )
 
+if TYPE_CHECKING:
+    from pbxdesk.relay.server import RelayServer
+
 DEMO_CALLS = 40_000
 DEMO_DAYS = 90
 DEMO_SEED = 2026
 DEMO_COUNTRY = "AU"
 DEMO_WITHHELD = 0.015
+DEMO_RELAY_ACCOUNT = "demo"
 
 
 class DemoPbx:
     """A sandbox served on a random loopback port for as long as the app runs."""
 
     def __init__(self, *, calls: int = DEMO_CALLS, days: int = DEMO_DAYS,
-                 live_traffic: bool = True, clock_speed: float = 1.0) -> None:
+                 live_traffic: bool = True, clock_speed: float = 1.0,
+                 live_relay: bool = False) -> None:
         self.api_key = "demo-" + secrets.token_hex(8)
         self.sandbox = Sandbox(SandboxConfig(
             seed=DEMO_SEED, calls=calls, days=days, api_key=self.api_key, country=DEMO_COUNTRY,
             live_traffic=live_traffic, clock_speed=clock_speed, withheld_share=DEMO_WITHHELD))
         self._server = SandboxServer(self.sandbox)
+        self._live_relay = live_relay
+        self.relay: RelayServer | None = None
+        self.relay_token: str | None = None
+        self.webhook_secret: str | None = None
+        """What the sandbox sends as ``X-Pbx-Token`` to the demo's relay."""
+        self._relay_dir: tempfile.TemporaryDirectory[str] | None = None
 
     def __enter__(self) -> DemoPbx:
         self.start()
@@ -52,10 +71,38 @@ class DemoPbx:
 
     def start(self) -> None:
         self._server.start()
+        if self._live_relay:
+            self._start_relay()
+
+    def _start_relay(self) -> None:
+        from pbxdesk.relay.server import RelayServer  # the demo's only: not in a normal start
+
+        self._relay_dir = tempfile.TemporaryDirectory(prefix="pbxdesk-demo-relay-",
+                                                      ignore_cleanup_errors=True)
+        relay = RelayServer(Path(self._relay_dir.name) / "relay")
+        relay.start()
+        self.relay = relay
+        account = self.sandbox.account
+        me = account.users[0]
+        secret = relay.add_account(DEMO_RELAY_ACCOUNT).secret
+        desk = relay.add_desk(
+            DEMO_RELAY_ACCOUNT, me.extension,
+            [queue.name for queue in account.queues if me.extension in queue.members],
+            [group.name for group in account.ring_groups if me.extension in group.members])
+        self.relay_token = desk.token
+        self.webhook_secret = secret
+        self.sandbox.set_webhooks([relay.webhook_url(DEMO_RELAY_ACCOUNT, "{trigger}")], secret)
+        self.sandbox.set_focus_extension(me.extension)
 
     def stop(self) -> None:
         self._server.stop()
         self.sandbox.close()
+        if self.relay is not None:
+            self.relay.stop()
+            self.relay = None
+        if self._relay_dir is not None:
+            self._relay_dir.cleanup()
+            self._relay_dir = None
 
     @property
     def base_url(self) -> str:
@@ -68,7 +115,8 @@ class DemoPbx:
         return (base or Settings()).replace(
             base_url=self.base_url, api_version="v2", default_region=account.country,
             my_extension=account.users[0].extension, key_storage="none",
-            refresh_minutes=1, callback_groups="*")
+            refresh_minutes=1, relay_url=self.relay.base_url if self.relay else "",
+            live_reconcile_minutes=5, callback_groups="*")
 
 
 _MINUTE_US = 60 * 1_000_000

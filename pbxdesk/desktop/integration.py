@@ -248,6 +248,11 @@ class DesktopIntegration(QObject):
             log.warning("Could not remember which missed calls were seen: %s", error)
         self._show_missed_count(0)
 
+    @Slot()
+    def refresh_missed(self) -> None:
+        """Count the missed calls again and tell about new ones (a live call just ended)."""
+        self._on_sync_finished(None)
+
     @Slot(object)
     def _on_sync_finished(self, _result: object) -> None:
         session = self.session

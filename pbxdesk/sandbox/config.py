@@ -90,6 +90,10 @@ class SandboxConfig:
     live_traffic: bool = False
     live_calls_per_minute: float = 2.0
     """New calls per simulated minute while live traffic is on."""
+    live_focus_extension: str | None = None
+    """With live traffic: this user's phone also rings from outside at about
+    ``live_focus_calls_per_minute`` (the demo's "me"; the first call within seconds)."""
+    live_focus_calls_per_minute: float = 1.0
     device_timeout_seconds: float = 30.0
     destination_timeout_seconds: float = 45.0
     call_script: CallScript = CallScript()
@@ -127,6 +131,8 @@ class SandboxConfig:
                f"message_object_share must be from 0 to 1, not {self.message_object_share}")
         _check(self.clock_speed > 0, f"clock_speed must be more than 0, not {self.clock_speed}")
         _check(self.live_calls_per_minute > 0, "live_calls_per_minute must be more than 0")
+        _check(self.live_focus_calls_per_minute > 0,
+               "live_focus_calls_per_minute must be more than 0")
         _check(self.device_timeout_seconds > 0 and self.destination_timeout_seconds > 0,
                "ring timeouts must be more than 0 seconds")
         _check(self.webhook_timeout_seconds > 0, "webhook_timeout_seconds must be more than 0")

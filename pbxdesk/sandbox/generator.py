@@ -144,6 +144,12 @@ class CallFactory:
             self._direct_inbound(rng, start, rows)
         return rows
 
+    def direct_inbound(self, rng: random.Random, start: int, user: User) -> CallRows:
+        """A caller dialling ``user``'s number (the demo rings "me" this way)."""
+        rows = CallRows([], [])
+        self._direct_inbound(rng, start, rows, user)
+        return rows
+
     # -- call shapes
 
     def _outbound(self, rng: random.Random, start: int, rows: CallRows) -> None:
@@ -158,8 +164,9 @@ class CallFactory:
                                          self.account.name, number, user, ring, talk))
 
     def _direct_inbound(self, rng: random.Random, start: int, rows: CallRows,
+                        user: User | None = None,
                         caller: tuple[str | None, str | None] | None = None) -> None:
-        user = rng.choice(self._busy)
+        user = user or rng.choice(self._busy)
         number, name = self.contacts.pick(rng) if caller is None else caller
         if caller is None and self._withheld(start):
             number, name = WITHHELD_ID, None

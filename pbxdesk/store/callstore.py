@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any, Final, TypeVar
 
 from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome
-from pbxdesk.store import pager, query, rows, writer
+from pbxdesk.store import live, pager, query, rows, writer
 from pbxdesk.store.bookkeeping import KeyValues, RecentDials, SyncLedger
 from pbxdesk.store.callbacks import CallbackStore
 from pbxdesk.store.connection import ConnectionPerThread
@@ -101,6 +101,18 @@ class CallStore:
     def upsert(self, calls: Iterable[AnyCall]) -> UpsertResult:
         """Insert new calls and update known ones by key, all in one transaction."""
         return writer.upsert(self._connections.conn(), calls)
+
+    @guarded
+    def store_live(self, calls: Iterable[AnyCall], *,
+                   meta: tuple[str, Any] | None = None) -> live.LiveWrite:
+        """Calls from live relay events, flagged until a sync confirms them (see
+        :mod:`pbxdesk.store.live`); ``meta`` (key, JSON value) is written with them."""
+        return live.store_live(self._connections.conn(), calls, meta=meta)
+
+    @guarded
+    def live_keys(self) -> list[str]:
+        """Keys of the rows stored from live events that no sync has confirmed yet."""
+        return live.live_keys(self._connections.conn())
 
     # -- reading -------------------------------------------------------------------------
 

@@ -173,11 +173,22 @@ def _insights_indexes(conn: sqlite3.Connection) -> None:
         "start_us, direction, outcome, nulls, connected_us)")
 
 
+def _live_flag(conn: sqlite3.Connection) -> None:
+    # calls.live: 1 for a row stored from a live relay event, until a sync (or a poll of
+    # the history API) brings the same key and confirms it. The partial index holds only
+    # the unconfirmed rows (a handful), so confirming a sync batch reads a few entries.
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(calls)")}
+    if "live" not in columns:
+        conn.execute("ALTER TABLE calls ADD COLUMN live INTEGER NOT NULL DEFAULT 0")
+    conn.execute("CREATE INDEX IF NOT EXISTS ix_calls_live ON calls (live, key) WHERE live = 1")
+
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     _v1_calls_and_bookkeeping,
     _v2_search_index,
     _insights_indexes,
     create_callback_tables,
+    _live_flag,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
