@@ -51,6 +51,7 @@ pytest_plugins = [
     "tests.fixtures.store",
     "tests.fixtures.qt",
     "tests.fixtures.callbacks",
+    "tests.fixtures.garbage",
 ]
 
 
