@@ -187,8 +187,8 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     _v1_calls_and_bookkeeping,
     _v2_search_index,
     _insights_indexes,
-    create_callback_tables,
     _live_flag,
+    create_callback_tables,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

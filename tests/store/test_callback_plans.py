@@ -101,3 +101,19 @@ def test_a_build_in_small_chunks_gives_the_same_worklist(tmp_path: Path,
             built.append(sorted(store.callbacks.items(), key=lambda item: item.number))
     assert built[0]
     assert built[0] == built[1]
+
+
+def test_a_file_from_before_the_worklist_is_upgraded_and_builds_it(tmp_path: Path) -> None:
+    path = tmp_path / "calls.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    before = MIGRATIONS[:MIGRATIONS.index(create_callback_tables)]
+    migrate(conn, path, before)  # as the release before the worklist left it
+    conn.close()
+    factory = CallFactory(seed=6, start=NOW - timedelta(days=3), span=timedelta(days=3))
+    with CallStore(path) as store:  # upgrades (every migration after too)
+        names = {name for (name,) in store._connections.conn().execute(
+            "SELECT name FROM sqlite_schema")}
+        assert {"callback_items", "ix_callback_calls_in", "ix_callback_calls_out"} <= names
+        store.upsert(factory.calls(800))
+        store.callbacks.update(Scope((), (ALL_GROUPS,)), to_micros(NOW))
+        assert store.callbacks.items()
