@@ -39,7 +39,7 @@ from pbxdesk import APP_ID, APP_NAME, __version__
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.errors import PbxError
 from pbxdesk.damaged import describe, take_set_aside
-from pbxdesk.demo import DemoPbx
+from pbxdesk.demo import DemoPbx, team_records
 from pbxdesk.desktop.integration import DesktopIntegration
 from pbxdesk.desktop.live import LiveDesk
 from pbxdesk.external import ExternalRequest
@@ -51,6 +51,7 @@ from pbxdesk.resources import APP_ICON, resource_path
 from pbxdesk.secrets import ApiKeyStore, relay_token_account
 from pbxdesk.services.country import CountryAdvisor
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
+from pbxdesk.services.worklist import Worklist
 from pbxdesk.session import Session, budget_for, needs_reconnect
 from pbxdesk.settings import Settings, SettingsError, SettingsFile
 from pbxdesk.store import StoreError
@@ -197,6 +198,8 @@ class Controller(QObject):
         self.session.sync.start_sync()
         self.desktop.session_opened(self.session)
         self.live.session_opened(self.session, self.relay_token(settings))
+        if self.demo is not None and settings.base_url == self.demo.base_url:
+            self._play_demo_team(self.session)
 
     def _paths_for(self, settings: Settings) -> AppPaths:
         """Where the account's calls are stored: a throw-away folder for the demo's from
@@ -212,6 +215,28 @@ class Controller(QObject):
         paths = AppPaths.under(Path(self._demo_dir.name))
         paths.ensure()
         return paths
+
+    def _play_demo_team(self, session: Session) -> None:
+        """After the demo's first sync, teammates' records arrive as a relay would bring them
+        (on the first worklist read after it, when the list holds what the sync brought)."""
+        demo = self.demo
+        if demo is None:
+            return
+        callbacks = session.callbacks
+        names = [user.name for user in demo.sandbox.account.users[1:3]]
+
+        def synced(_result: object) -> None:
+            session.sync.sig_sync_finished.disconnect(synced)
+            callbacks.sig_worklist_changed.connect(arrive)
+            callbacks.request_update()
+
+        def arrive(worklist: object) -> None:
+            if not isinstance(worklist, Worklist) or not worklist.waiting():
+                return
+            callbacks.sig_worklist_changed.disconnect(arrive)
+            callbacks.receive(team_records(worklist.waiting(), callbacks.now_us(), names))
+
+        session.sync.sig_sync_finished.connect(synced)
 
     async def close_session(self) -> None:
         if self.country is not None:
@@ -329,6 +354,7 @@ class Controller(QObject):
     # -- screenshots ---------------------------------------------------------------------
 
     def _take_screenshot(self, path: Path) -> None:
+        log.info("Screenshot of the %s view", self.options.view or "user")
         taker = ScreenshotTaker(self.window, path, parent=self, busy=self.window.view_busy)
         taker.sig_done.connect(self.quit)
         if self.session is None:

@@ -51,6 +51,8 @@ examples:
   pbxdesk --demo               try everything against a built-in sandbox PBX
   pbxdesk --demo --screenshot main.png
                                save a picture of the window once it shows calls
+  pbxdesk --demo --view callbacks --screenshot callbacks.png
+                               the same, of the Callbacks worklist
   pbxdesk --demo --view insights --screenshot insights.png
                                the same, of the Insights tab's charts
   pbxdesk --demo --screenshot-pop pop.png
@@ -69,8 +71,9 @@ The API key is kept in the system keyring, never in the settings file.
 Logs: the log folder of your platform (or DIR/logs with --basedir DIR).
 """
 
-VIEW_NAMES = ("user", "queue", "ringgroup", "insights")
-"""``--view`` choices: the history tabs and Insights (pbxdesk.ui.mainwindow.MainWindow.views)."""
+VIEW_NAMES = ("user", "queue", "ringgroup", "callbacks", "insights")
+"""``--view`` choices: the history tabs, Callbacks and Insights
+(pbxdesk.ui.mainwindow.MainWindow.views)."""
 
 # Shown in an error about a number: enough to recognise it, not a pasted document.
 _SHOWN_CHARS = 60
@@ -106,8 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --demo: once the first sync is shown, save a PNG of the "
                              "main window to FILE.png and exit (works without a display)")
     parser.add_argument("--view", choices=VIEW_NAMES, metavar="NAME",
-                        help="open on this tab: user, queue, ringgroup (the call histories) "
-                             "or insights; with --screenshot, the tab pictured")
+                        help="open on this tab: user, queue, ringgroup (the call histories), "
+                             "callbacks or insights; with --screenshot, the tab pictured")
     parser.add_argument("--screenshot-pop", type=Path, metavar="FILE.png",
                         help="with --demo: wait for the first screen pop (a simulated call "
                              "to you, through the demo's built-in relay), save a PNG of it "

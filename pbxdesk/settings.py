@@ -60,6 +60,8 @@ class Settings:
     watch_clipboard: bool = False
     close_to_tray: bool = True
     service_level_seconds: int = 20
+    callback_groups: str = ""
+    callback_days: int = 7
     # Live calls (pbxdesk-relay); the desk token is kept like the API key, never here.
     relay_url: str = ""
     live_reconcile_minutes: int = 30
@@ -161,6 +163,12 @@ def _check_param_name(value: str) -> str | None:
     return None
 
 
+def _check_group_names(value: str) -> str | None:
+    if len(value) > 2000:
+        return "Name fewer queues and ring groups (at most 2,000 characters)"
+    return None
+
+
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("base_url", "PBX address",
                 "Your portal's address, from its Integration / API page.", check_base_url),
@@ -200,6 +208,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("service_level_seconds", "Service level (seconds)",
                 "Insights: a queue or ring-group call answered within this many seconds "
                 "meets the service level.", minimum=1, maximum=3600),
+    SettingSpec("callback_groups", "Queues and ring groups",
+                "Their unanswered calls join your missed calls in Callbacks: names separated "
+                "by commas, * for all of them, empty for none.", _check_group_names),
+    SettingSpec("callback_days", "Callbacks reach back (days)",
+                "Missed calls older than this leave the list.", minimum=1, maximum=90),
     SettingSpec("relay_url", "Relay address",
                 "Your team's pbxdesk-relay, e.g. https://relay.example.com. Empty: live calls "
                 "off.", check_relay_url),

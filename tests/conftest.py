@@ -50,6 +50,7 @@ pytest_plugins = [
     "tests.fixtures.api",
     "tests.fixtures.store",
     "tests.fixtures.qt",
+    "tests.fixtures.callbacks",
     "tests.fixtures.garbage",
 ]
 

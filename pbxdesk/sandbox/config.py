@@ -62,6 +62,8 @@ class SandboxConfig:
     ring_groups: int = 2
     quirks_share: float = 0.03
     """Share of rows that carry numbers as strings and ``"null"`` strings."""
+    withheld_share: float = 0.0
+    """Share of inbound callers who withhold their number (``"anonymous"``: a guess)."""
 
     # -- access
     api_key: str = field(default="sandbox-key", repr=False)
@@ -118,6 +120,8 @@ class SandboxConfig:
                f"ring_groups must be from 0 to 200, not {self.ring_groups}")
         _check(0.0 <= self.quirks_share <= 1.0,
                f"quirks_share must be from 0 to 1, not {self.quirks_share}")
+        _check(0.0 <= self.withheld_share <= 1.0,
+               f"withheld_share must be from 0 to 1, not {self.withheld_share}")
         _check(bool(self.api_key), "api_key must not be empty")
         _check(self.rate_limit is None or self.rate_limit >= 1,
                f"rate_limit must be 1 or more (or None for no limit), not {self.rate_limit}")

@@ -23,6 +23,7 @@ from typing import Any, Final, TypeVar
 from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome
 from pbxdesk.store import live, pager, query, rows, writer
 from pbxdesk.store.bookkeeping import KeyValues, RecentDials, SyncLedger
+from pbxdesk.store.callbacks import CallbackStore
 from pbxdesk.store.connection import ConnectionPerThread
 from pbxdesk.store.errors import guarded, translate
 from pbxdesk.store.filters import ALL_CALLS, NEWEST_FIRST, CallFilter, Sort
@@ -62,6 +63,7 @@ class CallStore:
         sync: :class:`SyncLedger`, which periods are fully synced per kind.
         values: :class:`KeyValues`, small JSON values kept with the data.
         recent_dials: :class:`RecentDials`, the dial pad's history.
+        callbacks: :class:`CallbackStore`, the missed-call worklist.
     """
 
     def __init__(self, path: Path, *, default_region: str | None = None) -> None:
@@ -72,6 +74,7 @@ class CallStore:
         self.sync = SyncLedger(self._connections)
         self.values = KeyValues(self._connections)
         self.recent_dials = RecentDials(self._connections)
+        self.callbacks = CallbackStore(self._connections)
 
     def __enter__(self) -> CallStore:
         return self

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from pbxdesk.store.callbackschema import create_callback_tables
 from pbxdesk.store.errors import StoreTooNewError
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -187,6 +188,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     _v2_search_index,
     _insights_indexes,
     _live_flag,
+    create_callback_tables,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

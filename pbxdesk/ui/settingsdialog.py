@@ -67,6 +67,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Numbers & calls", ("default_region", "my_extension", "default_caller_id",
                          "confirm_before_dialling", "watch_clipboard")),
     ("Sync", ("sync_days", "refresh_minutes", *LIVE_SYNC_KEYS, "close_to_tray")),
+    ("Callbacks", ("callback_groups", "callback_days")),
     ("Advanced", ("request_budget", "budget_window_minutes", "user_filter_param",
                   "post_encoding", "service_level_seconds")),
     LIVE_SECTION,

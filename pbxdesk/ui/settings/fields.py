@@ -44,6 +44,7 @@ _SPECIAL_ZERO = {"refresh_minutes": "Off", "own_calls_poll_seconds": "Off"}
 _PLACEHOLDERS = {"base_url": "https://au.voipcloud.online", "my_extension": "e.g. 1010",
                  "default_caller_id": "The PBX's default",
                  "user_filter_param": "Empty: filter on this computer only",
+                 "callback_groups": "e.g. Sales queue, Reception (* for all)",
                  "relay_url": "Empty: live calls off",
                  "crm_url_template": "https://crm.example.com/search?phone={e164}"}
 

@@ -38,7 +38,7 @@ def test_every_setting_has_a_place_in_a_section() -> None:
               if key not in ("api_key", "relay_token")]
     assert sorted(placed) == sorted(spec.key for spec in SETTINGS)
     assert [title for title, _keys in SECTIONS] == ["Connection", "Numbers & calls", "Sync",
-                                                     "Advanced", "Live calls"]
+                                                     "Callbacks", "Advanced", "Live calls"]
 
 
 def test_editors_follow_the_declared_specs(make_dialog: MakeDialog) -> None:
