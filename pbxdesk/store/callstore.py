@@ -21,11 +21,11 @@ from types import TracebackType
 from typing import Any, Final
 
 from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome
-from pbxdesk.store import pager, query, rows, writer
+from pbxdesk.store import daycounts, indexes, pager, query, rows, search, writer
 from pbxdesk.store.bookkeeping import KeyValues, RecentDials, SyncLedger
-from pbxdesk.store.connection import ConnectionPerThread
+from pbxdesk.store.connection import ConnectionPerThread, write_transaction
 from pbxdesk.store.errors import guarded, translate
-from pbxdesk.store.filters import ALL_CALLS, NEWEST_FIRST, CallFilter, Sort
+from pbxdesk.store.filters import ALL_CALLS, NEWEST_FIRST, CallFilter, Sort, SortColumn
 from pbxdesk.store.writer import UpsertResult
 
 log = logging.getLogger("pbxdesk.store")
@@ -68,9 +68,23 @@ class CallStore:
         self.path = path
         self.default_region = default_region
         self._connections = ConnectionPerThread(path)
+        self._check_day_counts()
         self.sync = SyncLedger(self._connections)
         self.values = KeyValues(self._connections)
         self.recent_dials = RecentDials(self._connections)
+
+    @guarded
+    def _check_day_counts(self) -> None:
+        conn = self._connections.conn()
+        # Rows are never deleted by the app, so the totals normally add up to the
+        # largest id: a lookup. Anything else gets a real count (and a rebuild).
+        stored = conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0]
+        counted = conn.execute("SELECT coalesce(sum(calls), 0) FROM call_day_counts"
+                               ).fetchone()[0]
+        if stored != counted:
+            with write_transaction(conn):
+                if not daycounts.verify(conn):
+                    log.warning("Rebuilt the per-day call totals of %s", self.path)
 
     def __enter__(self) -> CallStore:
         return self
@@ -109,6 +123,7 @@ class CallStore:
     @guarded
     def count(self, flt: CallFilter = ALL_CALLS) -> int:
         """How many calls match ``flt`` (memoised until the next commit)."""
+        self._prepare(flt, None)
         session = self._connections.session()
         with session.snapshot() as cache:
             where = query.where(session.conn, flt, self.default_region, session)
@@ -121,14 +136,14 @@ class CallStore:
         if total is None:
             if where.matches_nothing:
                 total = 0
-            elif not where.restricts:  # no WHERE at all: SQLite counts b-tree cells
-                total = int(conn.execute("SELECT count(*) FROM calls").fetchone()[0])
-            elif where.only_table:  # a search alone: its matches are all rows of calls
-                total = int(conn.execute(f"SELECT count(*) FROM {where.only_table}"
-                                         ).fetchone()[0])
+            elif where.day_query is not None:  # adds up days: no index walk
+                total = daycounts.count(conn, where.day_query)
             else:
-                total = int(conn.execute(f"SELECT count(*) FROM {where.source} "
-                                         f"WHERE {where.sql}", where.params).fetchone()[0])
+                usable = where.parts_usable  # a search: the union of its parts' rows
+                sql, params = query.lanes_sql(
+                    query.find_lanes(where), "id", where.base_sql if usable else where.sql,
+                    where.base_params if usable else where.params, distinct=usable)
+                total = int(conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
             cache[key] = total
         return total
 
@@ -140,7 +155,11 @@ class CallStore:
         Fast at any depth when pages are asked for near earlier ones (scrolling)
         or after :meth:`count` for the same filter (jumping towards the end).
         Counts the filter's rows first if that is needed to choose how to read.
+        The first page in an order other than start time, or of a search, may
+        build an index for it (seconds at a million calls, once; see
+        :mod:`pbxdesk.store.indexes`): read pages off the GUI thread.
         """
+        self._prepare(flt, sort)
         session = self._connections.session()
         with session.snapshot() as cache:
             conn = session.conn
@@ -148,11 +167,37 @@ class CallStore:
 
             def sizes() -> tuple[int, int]:
                 # Rows are never deleted, so the largest id is the row count near
-                # enough for choosing a plan, and costs a lookup, not a 20 ms count.
+                # enough for choosing a plan, and costs a lookup, not a count.
                 stored = conn.execute("SELECT max(id) FROM calls").fetchone()[0] or 0
                 return self._count(conn, cache, flt, where), int(stored)
 
             return pager.fetch(conn, cache, where, flt, sort, offset, limit, sizes)
+
+    def _prepare(self, flt: CallFilter, sort: Sort | None) -> None:
+        """Build the on-demand indexes reading ``flt`` in ``sort`` order needs (if any)."""
+        wanted: list[indexes.IndexSpec] = []
+        if flt.text:
+            parsed = search.parse_text(flt.text, self.default_region)
+            if parsed.name is not None:
+                wanted.append(_searched(SortColumn.CALLER_NAME))
+            elif parsed.numbers:
+                wanted += [_searched(SortColumn.CALLER), _searched(SortColumn.DESTINATION)]
+        if sort is not None and sort.column is not SortColumn.START:
+            codes = sorted({rows.KIND_CODES[kind] for kind in flt.kinds}) or query.ALL_KINDS
+            for code in codes:
+                spec = indexes.sort_index(sort.column, code)
+                if spec is not None and spec not in wanted:
+                    wanted.append(spec)
+        if wanted:
+            conn = self._connections.conn()
+            for spec in wanted:
+                indexes.ensure(conn, spec)
+
+    @guarded
+    def prepare(self, flt: CallFilter = ALL_CALLS, sort: Sort = NEWEST_FIRST) -> None:
+        """Build now the indexes reading ``flt`` in ``sort`` order will want (for a
+        worker thread, ahead of the first page)."""
+        self._prepare(flt, sort)
 
     def iter_calls(self, flt: CallFilter = ALL_CALLS, sort: Sort = NEWEST_FIRST,
                    batch_size: int = EXPORT_BATCH) -> Generator[AnyCall, None, None]:
@@ -167,12 +212,16 @@ class CallStore:
             where = query.where(conn, flt, self.default_region)
             if where.matches_nothing:
                 return
-            # Walking the sort index streams rows in order: no sorter holding them all.
-            cursor = conn.execute(
-                f"SELECT {_COLUMNS} FROM calls INDEXED BY {query.sort_index(sort.column)} "
-                f"WHERE {where.sql} ORDER BY {query.order_by(sort)}", where.params)
+            columns = f"id, {_COLUMNS}"
+            lanes = query.walk_lanes(where, sort.column)
+            if lanes is not None:  # walking indexes streams rows in order: no sorter
+                select, params = query.lanes_sql(lanes, columns, where.sql, where.params)
+            else:
+                select, params = query.lanes_sql(
+                    [query.Lane("calls", "1")], columns, where.sql, where.params)
+            cursor = conn.execute(f"{select} ORDER BY {query.order_by(sort)}", params)
             while batch := cursor.fetchmany(max(1, batch_size)):
-                yield from (rows.decode(row) for row in batch)
+                yield from (rows.decode(row[1:]) for row in batch)
         except (sqlite3.Error, OSError) as exc:
             known = translate(exc, self.path)
             if known is None:
@@ -199,16 +248,27 @@ class CallStore:
     def date_range(self) -> tuple[datetime, datetime] | None:
         """The earliest and latest start time stored, or None when there are no calls."""
         conn = self._connections.conn()
-        first = conn.execute("SELECT start_us FROM calls WHERE start_us >= 0 "
-                             "ORDER BY start_us LIMIT 1").fetchone()
-        last = conn.execute("SELECT start_us FROM calls WHERE start_us >= 0 "
-                            "ORDER BY start_us DESC LIMIT 1").fetchone()
-        if first is None or last is None:
+        found: list[int] = []
+        for kind in query.ALL_KINDS:  # the start index is per kind
+            for order in ("", " DESC"):
+                row = conn.execute(
+                    f"SELECT start_us FROM calls INDEXED BY {indexes.BY_KIND_AND_START} "
+                    "WHERE kind = ? AND start_us >= 0 AND typeof(start_us) = 'integer' "
+                    f"ORDER BY start_us{order} LIMIT 1", (kind,)).fetchone()
+                if row is not None:
+                    found.append(int(row[0]))
+        if not found:
             return None
-        return rows.from_micros(first[0]), rows.from_micros(last[0])
+        return rows.from_micros(min(found)), rows.from_micros(max(found))
 
     def missed_since(self, since: datetime, user_numbers: Iterable[str] = ()) -> int:
         """Inbound calls missed since ``since`` (of these users, if any are given)."""
         return self.count(CallFilter(start=since, outcomes=frozenset({Outcome.MISSED}),
                                      directions=frozenset({Direction.INBOUND}),
                                      user_numbers=frozenset(user_numbers)))
+
+
+def _searched(column: SortColumn) -> indexes.IndexSpec:
+    spec = indexes.sort_index(column, None)
+    assert spec is not None  # the searched columns always have one
+    return spec

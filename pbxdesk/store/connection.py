@@ -34,7 +34,7 @@ BUSY_TIMEOUT_S: Final = 10.0
 # Page cache per connection. The views read through covering indexes, so a modest
 # cache is enough; memory stays the same whatever the number of rows.
 CACHE_KIB: Final = 16 * 1024
-# Search results kept per thread (each a temporary table of matching ids).
+# Search results kept per thread (each a temporary table of the names or numbers found).
 MAX_MATCH_TABLES: Final = 4
 
 
@@ -114,7 +114,7 @@ class Session:
     """One thread's connection, plus memos valid while the data is unchanged.
 
     The memos: a dict for counts and paging positions, and temporary tables of
-    search matches (so paging through a search runs the trigram query once).
+    the names and numbers a search found (so its pages scan the dictionaries once).
     """
 
     conn: sqlite3.Connection
@@ -157,8 +157,13 @@ class Session:
             self._seen = self._observe()
         return self._cache
 
-    def match_table(self, key: object, select_sql: str, params: tuple[Any, ...]) -> str:
-        """A temporary table of the ids ``select_sql`` returns, kept with the memo."""
+    def value_table(self, key: object, columns: tuple[str, ...], select_sql: str,
+                    params: tuple[Any, ...]) -> str:
+        """A temporary table of what ``select_sql`` returns, kept with the memo.
+
+        ``columns`` name its columns (together its primary key); names come from
+        the store's code, never from input.
+        """
         name = self._tables.get(key)
         if name is None:
             while len(self._tables) >= MAX_MATCH_TABLES:
@@ -166,8 +171,10 @@ class Session:
                 self.conn.execute(f"DROP TABLE IF EXISTS temp.{self._tables.pop(oldest)}")
             name = f"search_matches_{self._next_table}"
             self._next_table += 1
-            self.conn.execute(f"CREATE TEMP TABLE {name} (id INTEGER PRIMARY KEY)")
-            self.conn.execute(f"INSERT OR IGNORE INTO temp.{name} (id) {select_sql}", params)
+            listed = ", ".join(columns)
+            self.conn.execute(f"CREATE TEMP TABLE {name} ({listed}, PRIMARY KEY ({listed}))")
+            self.conn.execute(f"INSERT OR IGNORE INTO temp.{name} ({listed}) {select_sql}",
+                              params)
             self._tables[key] = name
             self._seen = self._observe()  # our own temporary rows are not a data change
         return f"temp.{name}"

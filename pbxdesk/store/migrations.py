@@ -19,9 +19,9 @@ The column layout of ``calls`` is documented in :mod:`pbxdesk.store.rows`.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from pbxdesk.store.errors import StoreTooNewError
 
@@ -157,9 +157,91 @@ def _v2_search_index(conn: sqlite3.Connection) -> None:
         f"SELECT id, caller_name, {_search_numbers('calls')} FROM calls")
 
 
+# Version 3: fewer, smaller indexes (see pbxdesk.store.indexes for what reads them).
+# The twelve sort indexes and the per-call trigram index made a first sync write
+# ~5,000 rows/s and the file 873 bytes a call; sorts other than by start time now
+# get an index when first asked for (built in one pass, so packed), search reads
+# two small dictionaries of distinct names and numbers, and counts come from
+# per-day totals kept up to date with every write.
+_V3_DROPPED_INDEXES = (
+    "ix_calls_start", "ix_calls_user", "ix_calls_group",
+    *(f"ix_calls_sort_{name}" for name, _ in _SORT_INDEXES_V1),
+)
+_V3_STATEMENTS = (
+    "DROP TRIGGER IF EXISTS calls_search_ai",
+    "DROP TRIGGER IF EXISTS calls_search_ad",
+    "DROP TRIGGER IF EXISTS calls_search_au",
+    "DROP TABLE IF EXISTS calls_search",
+    *(f"DROP INDEX IF EXISTS {name}" for name in _V3_DROPPED_INDEXES),
+    # A tab's calls newest first, date ranges, and the edges of a count. DESC: a sync
+    # writes newest first, so new entries land at the end of the index, pages full.
+    "CREATE INDEX IF NOT EXISTS ix_calls_by_kind_and_start ON calls "
+    "(kind, start_us DESC, id DESC, direction, outcome, user_ref, group_ref)",
+    # Calls of the users a filter names (and their counts).
+    "CREATE INDEX IF NOT EXISTS ix_calls_by_user_and_start ON calls "
+    "(user_ref, kind, start_us DESC, id DESC, direction, outcome, group_ref)",
+    # Calls per day: a count adds these up instead of walking an index.
+    # day: start_us // 86400000000; -1 without a start; 1e12 for a start not stored
+    # as an integer (sorts after every date, as the row does).
+    """CREATE TABLE IF NOT EXISTS call_day_counts (
+        kind INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        direction INTEGER NOT NULL,
+        outcome INTEGER NOT NULL,
+        group_ref INTEGER NOT NULL,     -- 0 for none
+        calls INTEGER NOT NULL,
+        PRIMARY KEY (kind, day, direction, outcome, group_ref)
+    ) WITHOUT ROWID""",
+    """INSERT INTO call_day_counts (kind, day, direction, outcome, group_ref, calls)
+        SELECT kind, CASE WHEN typeof(start_us) <> 'integer' THEN 1000000000000
+                          WHEN start_us < 0 THEN -1 ELSE start_us / 86400000000 END,
+               direction, outcome, coalesce(group_ref, 0), count(*)
+        FROM calls GROUP BY 1, 2, 3, 4, 5""",
+    # Every distinct caller name and number, what search scans (a few hundred
+    # thousand short strings at most, where the calls are a million).
+    """CREATE TABLE IF NOT EXISTS caller_names (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        folded TEXT NOT NULL            -- casefold() of name, what search compares
+    )""",
+    """CREATE TABLE IF NOT EXISTS call_numbers (
+        id INTEGER PRIMARY KEY,
+        number TEXT NOT NULL,           -- caller_id or dest_number as stored
+        e164 TEXT NOT NULL,             -- its E.164 form as stored, '' for none
+        UNIQUE (number, e164)
+    )""",
+    # Indexes built on demand (pbxdesk.store.indexes): their definition, and how
+    # many rows were stored when built and since, to drop one a bulk load outgrew.
+    """CREATE TABLE IF NOT EXISTS ondemand_indexes (
+        name TEXT PRIMARY KEY,
+        built_us INTEGER NOT NULL,      -- when it was built (the oldest goes first)
+        built_rows INTEGER NOT NULL,    -- calls stored then
+        added_rows INTEGER NOT NULL     -- calls inserted since
+    ) WITHOUT ROWID""",
+)
+
+
+def _v3_compact_indexes(conn: sqlite3.Connection) -> None:
+    for statement in _V3_STATEMENTS:
+        conn.execute(statement)
+    # Python's casefold() is what search compares with; SQLite has no equivalent.
+    for batch in _batches(conn.execute("SELECT DISTINCT caller_name FROM calls")):
+        conn.executemany("INSERT OR IGNORE INTO caller_names (name, folded) VALUES (?, ?)",
+                         [(name, name.casefold()) for (name,) in batch if isinstance(name, str)])
+    conn.execute("INSERT OR IGNORE INTO call_numbers (number, e164) "
+                 "SELECT caller_id, coalesce(caller_e164, '') FROM calls "
+                 "UNION SELECT dest_number, coalesce(dest_e164, '') FROM calls")
+
+
+def _batches(cursor: sqlite3.Cursor, size: int = 10_000) -> Iterator[list[Any]]:
+    while batch := cursor.fetchmany(size):
+        yield batch
+
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     _v1_calls_and_bookkeeping,
     _v2_search_index,
+    _v3_compact_indexes,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

@@ -5,7 +5,10 @@ so a crash, a kill or a full disk leaves every row of it stored or none. A row
 whose key is new is inserted; for a known key only the columns whose values
 changed are written (a later sync may bring longer durations), so re-syncing
 the same page rewrites nothing and an update touches only the indexes of the
-changed columns. Within a batch the last row for a key wins.
+changed columns. Within a batch the last row for a key wins. The same
+transaction keeps the per-day totals (:mod:`daycounts`) and the search
+dictionaries (:mod:`terms`) in step, and drops on-demand indexes a bulk load
+outgrows (:func:`indexes.outgrown`).
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from pbxdesk.api.models import AnyCall, CallKind
-from pbxdesk.store import rows
+from pbxdesk.store import daycounts, indexes, rows, terms
 from pbxdesk.store.connection import write_transaction
 
 log = logging.getLogger("pbxdesk.store")
@@ -34,6 +37,12 @@ _SELECT: Final = f"SELECT key, {', '.join(_COLUMNS)} FROM calls WHERE key IN "
 _KIND, _GROUP, _USER_NAME, _USER_NUMBER = (
     rows.DATA_COLUMNS.index(name) for name in ("kind", "group_name", "user_name", "user_number"))
 _KEY_CHUNK: Final = 500
+# Positions in a row as _COLUMNS lists them.
+_AT_GROUP_REF, _AT_KIND, _AT_DIRECTION, _AT_OUTCOME, _AT_START, _NAME = (
+    _COLUMNS.index(name) for name in ("group_ref", "kind", "direction", "outcome", "start_us",
+                                      "caller_name"))
+_NUMBERS: Final = ((_COLUMNS.index("caller_id"), _COLUMNS.index("caller_e164")),
+                   (_COLUMNS.index("dest_number"), _COLUMNS.index("dest_e164")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +82,10 @@ def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> Upser
         stored = _stored(conn, list(batch))
         inserts: list[tuple[Any, ...]] = []
         # Rows grouped by which columns changed: an UPDATE that names a column
-        # rewrites every index on it (and the search index), changed or not.
+        # rewrites every index on it, changed or not.
         updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = defaultdict(list)
+        written: list[tuple[Any, ...]] = []  # new values of inserted and changed rows
+        moved: list[tuple[daycounts.DayKey, daycounts.DayKey]] = []
         unchanged = 0
         for key, values in batch.items():
             user, group = _user_identity(values), _group_identity(values)
@@ -83,20 +94,33 @@ def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> Upser
             old = stored.get(key)
             if old is None:
                 inserts.append((key, *new))
+                written.append(new)
                 continue
             changed = tuple(i for i, (a, b) in enumerate(zip(new, old, strict=True))
                             if a != b or type(a) is not type(b))
             if changed:
                 updates[changed].append((*(new[i] for i in changed), key))
+                written.append(new)
+                moved.append((_day_key(old), _day_key(new)))
             else:
                 unchanged += 1
+        indexes.outgrown(conn, len(inserts))
         if inserts:
             conn.executemany(_INSERT, inserts)
         for changed, params in updates.items():
             assignments = ", ".join(f"{_COLUMNS[i]} = ?" for i in changed)
             conn.executemany(f"UPDATE calls SET {assignments} WHERE key = ?", params)
+        daycounts.write(conn, daycounts.changes_for(
+            (_day_key(row[1:]) for row in inserts), moved))
+        terms.write(conn, written, _NAME, _NUMBERS)
     return UpsertResult(inserted=len(inserts), updated=sum(map(len, updates.values())),
                         unchanged=unchanged)
+
+
+def _day_key(values: tuple[Any, ...]) -> daycounts.DayKey:
+    """The per-day total a row (as :data:`_COLUMNS`) counts in."""
+    return daycounts.key_of(values[_AT_KIND], values[_AT_START], values[_AT_DIRECTION],
+                            values[_AT_OUTCOME], values[_AT_GROUP_REF])
 
 
 def _stored(conn: sqlite3.Connection, keys: list[str]) -> dict[str, tuple[Any, ...]]:
