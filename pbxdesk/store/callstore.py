@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any, Final
 
 from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome
-from pbxdesk.store import daycounts, indexes, pager, query, rows, search, writer
+from pbxdesk.store import daycounts, indexes, pager, query, rows, search, terms, writer
 from pbxdesk.store.bookkeeping import KeyValues, RecentDials, SyncLedger
 from pbxdesk.store.connection import ConnectionPerThread, write_transaction
 from pbxdesk.store.errors import guarded, translate
@@ -110,7 +110,7 @@ class CallStore:
     @guarded
     def upsert(self, calls: Iterable[AnyCall]) -> UpsertResult:
         """Insert new calls and update known ones by key, all in one transaction."""
-        return writer.upsert(self._connections.conn(), calls)
+        return writer.upsert(self._connections.session().writing(), calls)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -139,11 +139,8 @@ class CallStore:
             elif where.day_query is not None:  # adds up days: no index walk
                 total = daycounts.count(conn, where.day_query)
             else:
-                usable = where.parts_usable  # a search: the union of its parts' rows
-                sql, params = query.lanes_sql(
-                    query.find_lanes(where), "id", where.base_sql if usable else where.sql,
-                    where.base_params if usable else where.params, distinct=usable)
-                total = int(conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
+                sql, params = query.count_sql(where)
+                total = int(conn.execute(sql, params).fetchone()[0])
             cache[key] = total
         return total
 
@@ -177,6 +174,7 @@ class CallStore:
         """Build the on-demand indexes reading ``flt`` in ``sort`` order needs (if any)."""
         wanted: list[indexes.IndexSpec] = []
         if flt.text:
+            terms.catch_up(self._connections.conn())
             parsed = search.parse_text(flt.text, self.default_region)
             if parsed.name is not None:
                 wanted.append(_searched(SortColumn.CALLER_NAME))

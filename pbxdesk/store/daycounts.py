@@ -10,8 +10,9 @@ The same totals place a deep page: :func:`day_totals` gives the matches per
 day in order, so a jump to row 300,000 starts at its day instead of stepping
 over 300,000 index entries (see :mod:`pbxdesk.store.pager`).
 
-The writer passes :func:`changes` what it inserted and how updated rows moved;
-rows are never deleted by the app. No Qt here.
+The writer adds the rows it inserts (:func:`write`, a batch at a time);
+triggers move a row whose day or codes change and take out a deleted one.
+No Qt here.
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -162,14 +163,3 @@ def _count_on_index(conn: sqlite3.Connection, query: DayQuery, low_us: int, high
     sql = ("SELECT count(*) FROM calls INDEXED BY ix_calls_by_kind_and_start "
            f"WHERE {' AND '.join([*terms, 'start_us >= ?', 'start_us < ?'])}")
     return int(conn.execute(sql, (*params, low_us, high_us)).fetchone()[0])
-
-
-def changes_for(inserted: Iterable[DayKey], moved: Iterable[tuple[DayKey, DayKey]]
-                ) -> Counter[DayKey]:
-    """+1 per inserted row; -1 / +1 for an updated row whose day or codes changed."""
-    delta: Counter[DayKey] = Counter(inserted)
-    for old, new in moved:
-        if old != new:
-            delta[old] -= 1
-            delta[new] += 1
-    return delta

@@ -35,6 +35,7 @@ import time
 from dataclasses import dataclass
 from typing import Final
 
+from pbxdesk.store.connection import brief_wait
 from pbxdesk.store.filters import SortColumn
 
 log = logging.getLogger("pbxdesk.store")
@@ -45,6 +46,8 @@ MAX_ONDEMAND: Final = 8
 # A bulk load smaller than this never drops an index (a day's refresh, a backfill
 # of a week): rebuilding would cost more than maintaining.
 KEEP_BELOW_ROWS: Final = 50_000
+# How long a read waits for the sync's write lock to build an index it would like.
+WAIT_S: Final = 2.0
 FILTER_TAIL: Final = "direction, outcome, user_ref, group_ref"
 
 # The stored expression each sort column orders by (SortColumn.START: start_us).
@@ -97,9 +100,10 @@ def sort_index(column: SortColumn, kind: int | None) -> IndexSpec | None:
     if kind is None:
         return None
     name = f"ix_calls_{_KIND_WORDS[kind]}_by_{column.value}"
-    return IndexSpec(name, f"CREATE INDEX IF NOT EXISTS {name} ON calls "
-                           f"({expression}, start_us, id, {FILTER_TAIL}) WHERE kind = {kind:d}",
-                     kind)
+    # kind too, though it is constant here: the filter names it, and a walk that
+    # could not test it on the entry would read every row it passes.
+    return IndexSpec(name, f"CREATE INDEX IF NOT EXISTS {name} ON calls ({expression}, "
+                           f"start_us, id, kind, {FILTER_TAIL}) WHERE kind = {kind:d}", kind)
 
 
 def exists(conn: sqlite3.Connection, name: str) -> bool:
@@ -116,11 +120,8 @@ def ensure(conn: sqlite3.Connection, spec: IndexSpec) -> bool:
         return True
     started = time.perf_counter()
     try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:  # busy (a long write) or read-only
-        log.info("Index %s not built now: %s", spec.name, exc)
-        return False
-    try:
+        with brief_wait(conn, WAIT_S):
+            conn.execute("BEGIN IMMEDIATE")
         built = conn.execute("SELECT name FROM ondemand_indexes ORDER BY built_us").fetchall()
         for (old,) in built[:max(0, len(built) - MAX_ONDEMAND + 1)]:
             _drop(conn, old)
@@ -129,6 +130,11 @@ def ensure(conn: sqlite3.Connection, spec: IndexSpec) -> bool:
         conn.execute("INSERT OR REPLACE INTO ondemand_indexes (name, built_us, built_rows, "
                      "added_rows) VALUES (?, ?, ?, 0)", (spec.name, time.time_ns() // 1000, rows))
         conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:  # busy (a long write), read-only, disk full
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        log.info("Index %s not built now (the read sorts instead): %s", spec.name, exc)
+        return False
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

@@ -138,7 +138,7 @@ class Where:
     @property
     def parts_usable(self) -> bool:
         """Whether every index the search text's parts seek on exists."""
-        return self.text is not None and all(part.index in self.present
+        return self.text is not None and all(part.index is None or part.index in self.present
                                              for part in self.text.parts)
 
 
@@ -247,7 +247,8 @@ def find_lanes(flt_where: Where) -> list[Lane]:
     """
     kinds = ", ".join(str(kind) for kind in flt_where.kinds)
     if flt_where.text is not None and flt_where.parts_usable:
-        return [Lane(f"calls INDEXED BY {part.index}", f"kind IN ({kinds}) AND ({part.sql})",
+        return [Lane("calls NOT INDEXED" if part.index is None  # read by id range
+                     else f"calls INDEXED BY {part.index}", f"kind IN ({kinds}) AND ({part.sql})",
                      part.params) for part in flt_where.text.parts]
     if flt_where.users:
         return [Lane(f"calls INDEXED BY {indexes.BY_USER_AND_START}", f"kind IN ({kinds})")]
@@ -267,6 +268,16 @@ def lanes_sql(lanes: Sequence[Lane], columns: str, condition: str,
         return arms[0], tuple(values)
     glue = " UNION " if distinct else " UNION ALL "
     return f"SELECT {columns} FROM ({glue.join(arms)})", tuple(values)
+
+
+def count_sql(flt_where: Where) -> tuple[str, tuple[Any, ...]]:
+    """``SELECT count(*)`` of the filter's rows found through its indexes (for filters
+    the per-day totals cannot count: users or search text)."""
+    usable = flt_where.parts_usable  # a search: the union of its parts' rows
+    sql, params = lanes_sql(
+        find_lanes(flt_where), "id", flt_where.base_sql if usable else flt_where.sql,
+        flt_where.base_params if usable else flt_where.params, distinct=usable)
+    return f"SELECT count(*) FROM ({sql})", params
 
 
 def matching_users(conn: sqlite3.Connection, numbers: Collection[str],

@@ -30,7 +30,7 @@ from typing import Any, Final, Protocol
 
 import phonenumbers
 
-from pbxdesk.store import indexes
+from pbxdesk.store import indexes, terms
 from pbxdesk.store.filters import SortColumn
 from pbxdesk.store.rows import storable
 from pbxdesk.store.terms import NAMES_CONTAINING, fold, numbers_containing
@@ -85,9 +85,10 @@ def number_candidates(text: str, region: str | None) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """Some of a search's matches: the rows ``sql`` selects, sought on ``index``."""
+    """Some of a search's matches: the rows ``sql`` selects, sought on ``index`` (None:
+    a range of ids read from the table)."""
 
-    index: str
+    index: str | None
     sql: str
     params: tuple[Any, ...]
 
@@ -159,7 +160,30 @@ def text_match(conn: sqlite3.Connection, text: str, region: str | None,
     if group_refs:
         parts.append(Part(indexes.BY_KIND_AND_START, f"group_ref IN ({_marks(group_refs)})",
                           tuple(group_refs)))
+    # Calls stored since the dictionaries were last brought up to date (normally
+    # none: a search catches up first, unless the store was busy or read-only).
+    reached = terms.reached(conn)
+    newest = conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0]
+    if newest > reached:
+        tests, params = _row_tests(query)
+        if tests:
+            parts.append(Part(None, f"id > {reached:d} AND ({tests})", params))
     return TextMatch(tuple(parts))
+
+
+def _row_tests(query: TextQuery) -> tuple[str, tuple[Any, ...]]:
+    """The search as a test of a row's own names and numbers."""
+    if query.name is not None:
+        return "instr(pbx_fold(caller_name), ?) > 0", (fold(query.name),)
+    tests: list[str] = []
+    params: list[str] = []
+    for digits in query.numbers:
+        columns = ["caller_id", "dest_number"]
+        if len(digits) >= MIN_E164_CHARS:
+            columns += ["coalesce(caller_e164, '')", "coalesce(dest_e164, '')"]
+        tests += [f"instr({column}, ?) > 0" for column in columns]
+        params += [digits] * len(columns)
+    return " OR ".join(tests), tuple(params)
 
 
 def _value_set(conn: sqlite3.Connection, memo: ValueMemo | None, key: object,
@@ -170,7 +194,10 @@ def _value_set(conn: sqlite3.Connection, memo: ValueMemo | None, key: object,
         if conn.execute(f"SELECT 1 FROM ({select_sql}) LIMIT 1", params).fetchone() is None:
             return None
         return f"({select_sql})", params
-    table = memo.value_table(key, columns, select_sql, params)
+    try:
+        table = memo.value_table(key, columns, select_sql, params)
+    except sqlite3.OperationalError:  # no temporary tables (a query-only connection)
+        return _value_set(conn, None, key, columns, select_sql, params)
     if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None:
         return None
     return table, ()

@@ -8,8 +8,11 @@ length of text works, one letter as well as ten; a per-call trigram index cost
 
 ``caller_names`` keeps each name with its ``casefold()`` (what search compares,
 so "ÄNGSTRÖM" finds "ängström"); ``call_numbers`` each number as stored with
-its E.164 form. The writer adds a batch's new values in the batch's
-transaction. No Qt here.
+its E.164 form. A write does not touch them: the first search after new calls
+arrived adds what the calls stored since the last search hold
+(:func:`catch_up`, from the id it reached, kept in ``meta``), so a first sync
+stores its rows without this cost. Rows whose names or numbers an update
+changes are added by the writer (:func:`write`). No Qt here.
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
@@ -18,30 +21,87 @@ transaction. No Qt here.
 
 from __future__ import annotations
 
+import json
+import logging
 import sqlite3
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Final
 
+from pbxdesk.store.connection import brief_wait
 from pbxdesk.store.rows import storable
 
+log = logging.getLogger("pbxdesk.store")
 
-def write(conn: sqlite3.Connection, rows: Iterable[tuple[Any, ...]], name_at: int,
+REACHED_KEY: Final = "search_dictionaries_reached_id"
+WAIT_S: Final = 1.0
+_CATCH_UP_BATCH: Final = 50_000
+
+
+def write(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]], name_at: int,
           numbers_at: tuple[tuple[int, int], ...]) -> None:
     """Add the names and (number, E.164) pairs of ``rows`` that are not there yet.
 
     ``name_at``: the position of the caller name in each row; ``numbers_at``: the
     positions of each (number, E.164) pair.
     """
-    names: set[str] = set()
-    numbers: set[tuple[str, str]] = set()
-    for row in rows:
-        name = row[name_at]
-        if name and type(name) is str:
-            names.add(name)
-        for number_at, e164_at in numbers_at:
-            number = row[number_at]
-            if number and type(number) is str:
-                numbers.add((number, row[e164_at] or ""))
+    names = {row[name_at] for row in rows}
+    numbers = {(row[number_at], row[e164_at] or "") for number_at, e164_at in numbers_at
+               for row in rows}
+    _add(conn, [name for name in names if name and type(name) is str],
+         [pair for pair in numbers if pair[0] and type(pair[0]) is str])
+
+
+def catch_up(conn: sqlite3.Connection) -> int:
+    """Add the names and numbers of the calls stored since the last catch-up.
+
+    Runs its own write transactions (call it outside a read snapshot); returns
+    how many calls it looked at. Busy or read-only: it leaves the rest for later.
+    """
+    done = reached(conn)
+    newest = conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0]
+    looked = 0
+    while done < newest:
+        upto = min(newest, done + _CATCH_UP_BATCH)
+        try:
+            with brief_wait(conn, WAIT_S):
+                conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:  # busy or read-only: searched by scanning
+            log.info("Search dictionaries not brought up to date now: %s", exc)
+            return looked
+        try:
+            found = conn.execute(
+                "SELECT caller_name, caller_id, coalesce(caller_e164, ''), dest_number, "
+                "coalesce(dest_e164, '') FROM calls WHERE id > ? AND id <= ?",
+                (done, upto)).fetchall()
+            write(conn, found, 0, ((1, 2), (3, 4)))
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                         (REACHED_KEY, json.dumps(upto)))
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:  # a full disk: search works with less
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            log.warning("Search dictionaries not brought up to date: %s", exc)
+            return looked
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        looked += upto - done
+        done = upto
+    return looked
+
+
+def reached(conn: sqlite3.Connection) -> int:
+    """The largest id whose names and numbers the dictionaries hold (0: none)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (REACHED_KEY,)).fetchone()
+    try:
+        value = json.loads(row[0]) if row else 0
+    except ValueError:
+        value = 0
+    return value if isinstance(value, int) else 0
+
+
+def _add(conn: sqlite3.Connection, names: list[str], numbers: list[tuple[str, str]]) -> None:
     if names:
         conn.executemany("INSERT OR IGNORE INTO caller_names (name, folded) VALUES (?, ?)",
                          [(name, fold(name)) for name in names])

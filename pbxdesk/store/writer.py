@@ -6,9 +6,10 @@ whose key is new is inserted; for a known key only the columns whose values
 changed are written (a later sync may bring longer durations), so re-syncing
 the same page rewrites nothing and an update touches only the indexes of the
 changed columns. Within a batch the last row for a key wins. The same
-transaction keeps the per-day totals (:mod:`daycounts`) and the search
-dictionaries (:mod:`terms`) in step, and drops on-demand indexes a bulk load
-outgrows (:func:`indexes.outgrown`).
+transaction keeps the per-day totals (:mod:`daycounts`) in step, adds the
+names and numbers of updated rows to the search dictionaries (:mod:`terms`;
+new rows are added by the next search), and drops on-demand indexes a bulk
+load outgrows (:func:`indexes.outgrown`).
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -84,8 +85,7 @@ def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> Upser
         # Rows grouped by which columns changed: an UPDATE that names a column
         # rewrites every index on it, changed or not.
         updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = defaultdict(list)
-        written: list[tuple[Any, ...]] = []  # new values of inserted and changed rows
-        moved: list[tuple[daycounts.DayKey, daycounts.DayKey]] = []
+        written: list[tuple[Any, ...]] = []  # new values of changed rows
         unchanged = 0
         for key, values in batch.items():
             user, group = _user_identity(values), _group_identity(values)
@@ -94,14 +94,12 @@ def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> Upser
             old = stored.get(key)
             if old is None:
                 inserts.append((key, *new))
-                written.append(new)
                 continue
             changed = tuple(i for i, (a, b) in enumerate(zip(new, old, strict=True))
                             if a != b or type(a) is not type(b))
             if changed:
                 updates[changed].append((*(new[i] for i in changed), key))
                 written.append(new)
-                moved.append((_day_key(old), _day_key(new)))
             else:
                 unchanged += 1
         indexes.outgrown(conn, len(inserts))
@@ -110,8 +108,8 @@ def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> Upser
         for changed, params in updates.items():
             assignments = ", ".join(f"{_COLUMNS[i]} = ?" for i in changed)
             conn.executemany(f"UPDATE calls SET {assignments} WHERE key = ?", params)
-        daycounts.write(conn, daycounts.changes_for(
-            (_day_key(row[1:]) for row in inserts), moved))
+        # (A trigger moves an updated row between days; new ones are counted here.)
+        daycounts.write(conn, Counter(_day_key(row[1:]) for row in inserts))
         terms.write(conn, written, _NAME, _NUMBERS)
     return UpsertResult(inserted=len(inserts), updated=sum(map(len, updates.values())),
                         unchanged=unchanged)
@@ -125,9 +123,16 @@ def _day_key(values: tuple[Any, ...]) -> daycounts.DayKey:
 
 def _stored(conn: sqlite3.Connection, keys: list[str]) -> dict[str, tuple[Any, ...]]:
     """The stored column values (as :data:`_COLUMNS`) of those ``keys`` that exist."""
-    stored: dict[str, tuple[Any, ...]] = {}
+    # Keys first, answered by the key index alone: in a first sync none are found
+    # and no table row is read.
+    known: list[str] = []
     for start in range(0, len(keys), _KEY_CHUNK):
         chunk = keys[start:start + _KEY_CHUNK]
+        known += [key for (key,) in conn.execute(
+            f"SELECT key FROM calls WHERE key IN ({', '.join('?' * len(chunk))})", chunk)]
+    stored: dict[str, tuple[Any, ...]] = {}
+    for start in range(0, len(known), _KEY_CHUNK):
+        chunk = known[start:start + _KEY_CHUNK]
         for key, *values in conn.execute(f"{_SELECT}({', '.join('?' * len(chunk))})", chunk):
             stored[key] = tuple(values)
     return stored

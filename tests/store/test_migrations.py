@@ -5,20 +5,25 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from pbxdesk.api.models import AnyCall
+from pbxdesk.api.models import AnyCall, CallKind, Outcome
 from pbxdesk.store import (
     SCHEMA_VERSION,
     CallFilter,
     CallStore,
+    Sort,
+    SortColumn,
     StoreTooNewError,
     indexes,
+    migrations,
 )
 from pbxdesk.store.migrations import MIGRATIONS, migrate
 from tests.fixtures.store import CallFactory
+from tests.store import truth
 
 
 def make_v1(path: Path) -> sqlite3.Connection:
@@ -154,3 +159,35 @@ def test_planner_statistics_are_dropped_on_open(tmp_path: Path) -> None:
     with sqlite3.connect(path) as raw:
         assert raw.execute(
             "SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'").fetchone() is None
+
+
+def test_a_file_of_the_previous_version_with_calls_reads_the_same_after_the_upgrade(
+        tmp_path: Path) -> None:
+    # The version before the compact indexes: twelve sort indexes and a trigram index.
+    previous = MIGRATIONS.index(migrations._v3_compact_indexes)
+    path = tmp_path / "calls.sqlite3"
+    calls = CallFactory(seed=23).calls(800)
+    write_as_release(path, previous, calls)
+    with sqlite3.connect(path) as raw:
+        old = {name for (name,) in raw.execute("SELECT name FROM sqlite_schema")}
+    assert {"calls_search", "ix_calls_start", "ix_calls_sort_caller_name"} <= old
+
+    with CallStore(path, default_region="AU") as store:
+        assert version_of(path) == SCHEMA_VERSION
+        month = CallFilter(start=datetime(2024, 3, 1, 5, tzinfo=UTC),
+                           end=datetime(2024, 4, 2, 17, tzinfo=UTC))
+        number = next(call.caller_id for call in calls if call.caller_id)
+        for flt in (CallFilter(), month, CallFilter(kinds=frozenset({CallKind.QUEUE})),
+                    CallFilter(outcomes=frozenset({Outcome.MISSED})),
+                    CallFilter(text="smith"), CallFilter(text="jo"),
+                    CallFilter(text=number[-6:])):
+            for sort in (Sort(), Sort(SortColumn.CALLER_NAME, descending=False),
+                         Sort(SortColumn.DURATION)):
+                want = truth.expected(calls, flt, sort)
+                assert store.count(flt) == len(want), flt
+                assert [c.key for c in store.page(flt, sort, 0, 50)] == want[:50], (flt, sort)
+        assert store.upsert(CallFactory(seed=24).calls(5)).inserted >= 0
+    with sqlite3.connect(path) as raw:
+        now = {name for (name,) in raw.execute("SELECT name FROM sqlite_schema")}
+    assert not {"calls_search", "ix_calls_start", "ix_calls_sort_caller_name"} & now
+    assert {indexes.BY_KIND_AND_START, indexes.BY_USER_AND_START} <= now
