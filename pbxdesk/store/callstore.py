@@ -123,11 +123,11 @@ class CallStore:
     @guarded
     def count(self, flt: CallFilter = ALL_CALLS) -> int:
         """How many calls match ``flt`` (memoised until the next commit)."""
-        self._prepare(flt, None)
-        session = self._connections.session()
-        with session.snapshot() as cache:
-            where = query.where(session.conn, flt, self.default_region, session)
-            return self._count(session.conn, cache, flt, where)
+        with self._connections.use() as session:
+            self._prepare(flt, None)
+            with session.snapshot() as cache:
+                where = query.where(session.conn, flt, self.default_region, session)
+                return self._count(session.conn, cache, flt, where)
 
     def _count(self, conn: sqlite3.Connection, cache: dict[object, Any], flt: CallFilter,
                where: query.Where) -> int:
@@ -156,19 +156,19 @@ class CallStore:
         build an index for it (seconds at a million calls, once; see
         :mod:`pbxdesk.store.indexes`): read pages off the GUI thread.
         """
-        self._prepare(flt, sort)
-        session = self._connections.session()
-        with session.snapshot() as cache:
-            conn = session.conn
-            where = query.where(conn, flt, self.default_region, session)
+        with self._connections.use() as session:
+            self._prepare(flt, sort)
+            with session.snapshot() as cache:
+                conn = session.conn
+                where = query.where(conn, flt, self.default_region, session)
 
-            def sizes() -> tuple[int, int]:
-                # Rows are never deleted, so the largest id is the row count near
-                # enough for choosing a plan, and costs a lookup, not a count.
-                stored = conn.execute("SELECT max(id) FROM calls").fetchone()[0] or 0
-                return self._count(conn, cache, flt, where), int(stored)
+                def sizes() -> tuple[int, int]:
+                    # Rows are never deleted, so the largest id is the row count near
+                    # enough for choosing a plan, and costs a lookup, not a count.
+                    stored = conn.execute("SELECT max(id) FROM calls").fetchone()[0] or 0
+                    return self._count(conn, cache, flt, where), int(stored)
 
-            return pager.fetch(conn, cache, where, flt, sort, offset, limit, sizes)
+                return pager.fetch(conn, cache, where, flt, sort, offset, limit, sizes)
 
     def _prepare(self, flt: CallFilter, sort: Sort | None) -> None:
         """Build the on-demand indexes reading ``flt`` in ``sort`` order needs (if any)."""
@@ -195,7 +195,8 @@ class CallStore:
     def prepare(self, flt: CallFilter = ALL_CALLS, sort: Sort = NEWEST_FIRST) -> None:
         """Build now the indexes reading ``flt`` in ``sort`` order will want (for a
         worker thread, ahead of the first page)."""
-        self._prepare(flt, sort)
+        with self._connections.use():
+            self._prepare(flt, sort)
 
     def iter_calls(self, flt: CallFilter = ALL_CALLS, sort: Sort = NEWEST_FIRST,
                    batch_size: int = EXPORT_BATCH) -> Generator[AnyCall, None, None]:

@@ -140,6 +140,8 @@ class Session:
     """
 
     conn: sqlite3.Connection
+    busy: threading.RLock = field(default_factory=threading.RLock)
+    """Held while the owning thread reads through the connection (see ConnectionPerThread.use)."""
     _cache: dict[object, Any] = field(default_factory=dict)
     _seen: tuple[int, int] = (-1, -1)
     _tables: dict[object, str] = field(default_factory=dict)
@@ -255,15 +257,33 @@ class ConnectionPerThread:
                 self._sessions.remove(session)
             session.conn.close()
 
+    @contextmanager
+    def use(self) -> Iterator[Session]:
+        """This thread's session, kept open until the block ends (for reads that a
+        worker thread may be doing while the GUI thread closes the store)."""
+        session = self.session()
+        with session.busy:
+            if self._closed:
+                raise RuntimeError("The call store is closed")
+            yield session
+
     def close_all(self) -> None:
         with self._lock:
             self._closed = True
             sessions, self._sessions = self._sessions, []
         for session in sessions:
+            # A connection closed while another thread reads through it crashes the
+            # process: stop that read, and wait for it to let go. (Only then: a pending
+            # interrupt would also stop the checkpoint that closing the last one does.)
+            if not session.busy.acquire(blocking=False):
+                session.conn.interrupt()
+                session.busy.acquire()
             try:
                 session.conn.close()
             except sqlite3.Error as exc:
                 log.warning("Closing a call store connection failed: %s", exc)
+            finally:
+                session.busy.release()
 
     def _adopt(self, conn: sqlite3.Connection) -> Session:
         session = Session(conn)
