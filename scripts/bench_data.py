@@ -11,6 +11,7 @@ the write benchmark.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import time
@@ -67,6 +68,7 @@ def write_calls(path: Path, size: int) -> Written:
             store.upsert(page)
             spent += time.perf_counter() - started
         store.values.set(_MARK, {"size": size, "seed": SEED, "schema": SCHEMA_VERSION,
+                                 "layout": _layout(path),
                                  "built": datetime.now(UTC).isoformat()})
     return Written(size, spent)
 
@@ -91,4 +93,16 @@ def _matches(path: Path, size: int) -> bool:
     if row is None or version != SCHEMA_VERSION:
         return False
     mark = json.loads(row[0])
-    return bool(mark.get("size") == size and mark.get("seed") == SEED)
+    return bool(mark.get("size") == size and mark.get("seed") == SEED
+                and mark.get("layout") == _layout(path))
+
+
+def _layout(path: Path) -> str:
+    """A digest of the permanent schema (tables, triggers, the migrations' indexes)."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        sql = sorted(text for (name, text) in conn.execute(
+            "SELECT name, sql FROM sqlite_schema WHERE sql IS NOT NULL")
+            if not name.startswith(("ix_calls_by_caller", "ix_calls_by_destination",
+                                    "ix_calls_user_", "ix_calls_queue_",
+                                    "ix_calls_ringgroup_")))
+    return hashlib.sha256("\n".join(sql).encode()).hexdigest()[:16]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -181,15 +181,28 @@ class CallStore:
             elif parsed.numbers:
                 wanted += [_searched(SortColumn.CALLER), _searched(SortColumn.DESTINATION)]
         if sort is not None and sort.column is not SortColumn.START:
-            codes = sorted({rows.KIND_CODES[kind] for kind in flt.kinds}) or query.ALL_KINDS
-            for code in codes:
-                spec = indexes.sort_index(sort.column, code)
-                if spec is not None and spec not in wanted:
-                    wanted.append(spec)
+            # One kind (a tab) gets its sort index; across kinds only the searched
+            # columns have one (their index is led by kind), the rest are sorted.
+            codes = sorted({rows.KIND_CODES[kind] for kind in flt.kinds})
+            spec = indexes.sort_index(sort.column, codes[0] if len(codes) == 1 else None)
+            if spec is not None and spec not in wanted:
+                wanted.append(spec)
         if wanted:
             conn = self._connections.conn()
             for spec in wanted:
                 indexes.ensure(conn, spec)
+
+    @guarded
+    def prepare_search(self, stop: Callable[[], bool] = lambda: False) -> None:
+        """Bring search up to date ahead of the first search: the dictionaries of the
+        calls stored since, and the caller-name, caller and destination indexes. For
+        a worker thread when nothing else is asked of it; ``stop()`` (checked often)
+        leaves the rest for later."""
+        with self._connections.use() as session:
+            terms.catch_up(session.conn, stop)
+            for column in indexes.SEARCHED:
+                if stop() or not indexes.ensure(session.conn, _searched(column), stop):
+                    return
 
     @guarded
     def prepare(self, flt: CallFilter = ALL_CALLS, sort: Sort = NEWEST_FIRST) -> None:

@@ -23,15 +23,18 @@ rows, on the reading thread, never the GUI's); maintained row by row through a
 bulk load it would cost most of the load's time and leave its pages half
 full. So the writer drops an on-demand index when a load has more than
 doubled the rows it was built over (:func:`outgrown`), and the next read that
-needs it builds it again. At most :data:`MAX_ONDEMAND` exist at once (the
-oldest goes first), which bounds the file's size. No Qt here.
+needs it builds it again. At most :data:`MAX_ONDEMAND` exist at once (the one
+this process wanted longest ago goes first), which bounds the file's size.
+No Qt here.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -111,26 +114,51 @@ def exists(conn: sqlite3.Connection, name: str) -> bool:
                         (name,)).fetchone() is not None
 
 
-def ensure(conn: sqlite3.Connection, spec: IndexSpec) -> bool:
-    """Build ``spec`` unless it exists; False if the store is busy or read-only.
+# When this process last wanted each on-demand index: the one wanted longest ago (or
+# never since start, then the oldest built) makes room for a new one.
+_WANTED: dict[str, float] = {}
+_WANTED_LOCK = threading.Lock()
+
+
+def _want(name: str) -> None:
+    with _WANTED_LOCK:
+        _WANTED[name] = time.monotonic()
+
+
+def _eviction_order(built: list[tuple[str, int]]) -> list[str]:
+    """Names of the built on-demand indexes, the first to drop first."""
+    with _WANTED_LOCK:
+        wanted = dict(_WANTED)
+    return [name for name, _ in sorted(built, key=lambda item: (
+        wanted.get(item[0], float("-inf")), item[1]))]
+
+
+def ensure(conn: sqlite3.Connection, spec: IndexSpec,
+           stop: Callable[[], bool] | None = None) -> bool:
+    """Build ``spec`` unless it exists; False if the store is busy or read-only, or
+    ``stop()`` turned true while building (checked every few thousand steps).
 
     Runs its own write transaction: call it outside any read snapshot.
     """
+    _want(spec.name)
     if exists(conn, spec.name):
         return True
     started = time.perf_counter()
+    if stop is not None:
+        conn.set_progress_handler(stop, 10_000)
     try:
         with brief_wait(conn, WAIT_S):
             conn.execute("BEGIN IMMEDIATE")
-        built = conn.execute("SELECT name FROM ondemand_indexes ORDER BY built_us").fetchall()
-        for (old,) in built[:max(0, len(built) - MAX_ONDEMAND + 1)]:
+        built = _eviction_order(conn.execute(
+            "SELECT name, built_us FROM ondemand_indexes").fetchall())
+        for old in built[:max(0, len(built) - MAX_ONDEMAND + 1)]:
             _drop(conn, old)
         conn.execute(spec.sql)
         rows = conn.execute("SELECT max(id) FROM calls").fetchone()[0] or 0
         conn.execute("INSERT OR REPLACE INTO ondemand_indexes (name, built_us, built_rows, "
                      "added_rows) VALUES (?, ?, ?, 0)", (spec.name, time.time_ns() // 1000, rows))
         conn.execute("COMMIT")
-    except sqlite3.OperationalError as exc:  # busy (a long write), read-only, disk full
+    except sqlite3.OperationalError as exc:  # busy, read-only, disk full, stopped
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         log.info("Index %s not built now (the read sorts instead): %s", spec.name, exc)
@@ -139,6 +167,9 @@ def ensure(conn: sqlite3.Connection, spec: IndexSpec) -> bool:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+    finally:
+        if stop is not None:
+            conn.set_progress_handler(None, 0)
     log.info("Built index %s over %d calls in %.2f s", spec.name, rows,
              time.perf_counter() - started)
     return True

@@ -223,14 +223,22 @@ _V3_STATEMENTS = (
     # Every distinct caller name and number, what search scans (a few hundred
     # thousand short strings at most, where the calls are a million).
     """CREATE TABLE IF NOT EXISTS caller_names (
-        name TEXT PRIMARY KEY,
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
         folded TEXT NOT NULL            -- casefold() of name, what search compares
-    ) WITHOUT ROWID""",
+    )""",
     """CREATE TABLE IF NOT EXISTS call_numbers (
+        id INTEGER PRIMARY KEY,
         number TEXT NOT NULL,           -- caller_id or dest_number as stored
         e164 TEXT NOT NULL,             -- its E.164 form as stored, '' for none
-        PRIMARY KEY (number, e164)
-    ) WITHOUT ROWID""",
+        UNIQUE (number, e164)
+    )""",
+    # Trigram indexes of the dictionaries (rowid = the entry's id): three or more
+    # characters are found without scanning even a few hundred thousand entries.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS caller_names_search USING fts5(folded, content='', "
+    "columnsize=0, tokenize='trigram')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS call_numbers_search USING fts5(digits, content='', "
+    "columnsize=0, tokenize='trigram')",
     # Indexes built on demand (pbxdesk.store.indexes): their definition, and how
     # many rows were stored when built and since, to drop one a bulk load outgrew.
     """CREATE TABLE IF NOT EXISTS ondemand_indexes (

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -58,6 +59,10 @@ ROW_VS_ENTRY: Final = 20
 WALK_BUDGET_S: Final = 0.004
 WALK_ENTRY_S: Final = 1e-7
 FALLBACK_ROWS: Final = 20_000
+# Filters with at most this many matches keep their sorted ids (8 bytes each) when
+# sorted rather than walked, MAX_SORTED lists per thread.
+SORTED_ROWS: Final = 250_000
+MAX_SORTED: Final = 4
 # A jump in start order that would step over more rows than this starts at its day.
 DAY_JUMP_ROWS: Final = 2_000
 _SQLITE_INTERRUPT: Final = 9
@@ -217,22 +222,25 @@ def fetch(conn: sqlite3.Connection, cache: dict[object, Any], where: query.Where
         return []
     order = sort if chosen.forwards else sort.reversed()
     walkable = query.walk_lanes(where, sort.column) is not None
+    keys: list[tuple[Any, ...]] | None = None
     if not walkable:
-        keys = window(conn, where, order, chosen, walk=False)
+        keys = None
     elif not where.restricts:
         keys = window(conn, where, order, chosen, walk=True)
     else:
         matching, total = sizes()
-        keys_or_none = None
         steps = walk_steps(where, sort, chosen, matching, total)
         if steps is not None:
             if matching > FALLBACK_ROWS:  # sorting them would cost more than any walk
-                keys_or_none = window(conn, where, order, chosen, walk=True)
+                keys = window(conn, where, order, chosen, walk=True)
             else:  # allow three times the expected time before sorting instead
                 budget = max(WALK_BUDGET_S, 3 * steps * WALK_ENTRY_S)
-                keys_or_none = bounded_window(conn, where, order, chosen, budget)
-        keys = keys_or_none if keys_or_none is not None else window(
-            conn, where, order, chosen, walk=False)
+                keys = bounded_window(conn, where, order, chosen, budget)
+    if keys is None:  # sort the matches: all of them once, then any page is a slice
+        ids = sorted_ids(conn, cache, where, flt, sort, sizes()[0])
+        if ids is not None:
+            return _rows(conn, ids[offset:offset + limit].tolist())
+        keys = window(conn, where, order, chosen, walk=False)
     if not chosen.forwards:
         keys.reverse()
     if not keys:
@@ -241,7 +249,34 @@ def fetch(conn: sqlite3.Connection, cache: dict[object, Any], where: query.Where
     anchors[offset + len(keys) - 1] = keys[-1]
     while len(anchors) > MAX_ANCHORS:
         del anchors[next(iter(anchors))]
-    ids = [key[-1] for key in keys]
+    return _rows(conn, [key[-1] for key in keys])
+
+
+def sorted_ids(conn: sqlite3.Connection, cache: dict[object, Any], where: query.Where,
+               flt: CallFilter, sort: Sort, matching: int) -> array[int] | None:
+    """Every matching id in ``sort`` order, kept with the memo; None if too many to keep.
+
+    Sorting the matches costs about the same for one page as for all of them
+    (each is read once), so the first page sorts all, and the next ones, deep
+    or not, are slices (a search's pages cost tens of milliseconds each before).
+    """
+    key = ("sorted", flt, sort)
+    found: array[int] | None = cache.get(key)
+    if found is None:
+        if matching > SORTED_ROWS:
+            return None
+        sql, params = window_sql(where, sort, None, walk=False)
+        found = array("q", (row[-1] for row in conn.execute(sql, (*params, -1, 0))))
+        kept = [k for k in cache if isinstance(k, tuple) and k[0] == "sorted"]
+        for old in kept[:max(0, len(kept) - MAX_SORTED + 1)]:
+            del cache[old]
+        cache[key] = found
+    return found
+
+
+def _rows(conn: sqlite3.Connection, ids: list[int]) -> list[AnyCall]:
+    if not ids:
+        return []
     found = {row[0]: row[1:] for row in conn.execute(
         f"SELECT id, {_COLUMNS} FROM calls WHERE id IN ({', '.join('?' * len(ids))})", ids)}
     return [rows.decode(found[call_id]) for call_id in ids]

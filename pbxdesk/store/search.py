@@ -33,7 +33,7 @@ import phonenumbers
 from pbxdesk.store import indexes, terms
 from pbxdesk.store.filters import SortColumn
 from pbxdesk.store.rows import storable
-from pbxdesk.store.terms import NAMES_CONTAINING, fold, numbers_containing
+from pbxdesk.store.terms import fold, names_containing, numbers_containing
 
 # Digit strings this long or longer also match a number's E.164 form; a shorter
 # one only the number as stored (one or two digits are in nearly every E.164 form).
@@ -130,30 +130,24 @@ def text_match(conn: sqlite3.Connection, text: str, region: str | None,
     user_refs, group_refs = _matching_refs(conn, query)
     parts: list[Part] = []
     if query.name is not None:
-        needle = fold(query.name)
-        found = _value_set(conn, memo, ("names", needle), ("name",), NAMES_CONTAINING,
-                           (needle,))
+        select, params = names_containing(fold(query.name))
+        found = _value_set(conn, memo, ("names", fold(query.name)), ("name",), select, params)
         if found is not None:
-            names, params = found
+            names, values = found
             parts.append(Part(indexes.SEARCHED[SortColumn.CALLER_NAME],
                               f"caller_name COLLATE NOCASE IN (SELECT name FROM {names})",
-                              params))
+                              values))
     elif query.numbers:
-        long = [digits for digits in query.numbers if len(digits) >= MIN_E164_CHARS]
-        short = [digits for digits in query.numbers if len(digits) < MIN_E164_CHARS]
-        select = numbers_containing(len(long), len(short))
-        found = _value_set(conn, memo, ("numbers", query.numbers), ("number", "e164"), select,
-                           (*(d for digits in long for d in (digits, digits)), *short))
+        select, params = numbers_containing(query.numbers, MIN_E164_CHARS)
+        found = _value_set(conn, memo, ("numbers", query.numbers), ("number",), select, params)
         if found is not None:
-            pairs, params = found
-            for column, index in (("caller", SortColumn.CALLER),
-                                  ("dest", SortColumn.DESTINATION)):
-                number = "caller_id" if column == "caller" else "dest_number"
-                parts.append(Part(
-                    indexes.SEARCHED[index],
-                    f"{number} IN (SELECT number FROM {pairs}) AND ({number}, "
-                    f"coalesce({column}_e164, '')) IN (SELECT number, e164 FROM {pairs})",
-                    params + params))
+            # Matched by the number as stored: the rare number stored with two E.164
+            # forms (the default country changed) is found through either.
+            numbers, values = found
+            for column, index in (("caller_id", SortColumn.CALLER),
+                                  ("dest_number", SortColumn.DESTINATION)):
+                parts.append(Part(indexes.SEARCHED[index],
+                                  f"{column} IN (SELECT number FROM {numbers})", values))
     if user_refs:
         parts.append(Part(indexes.BY_USER_AND_START, f"user_ref IN ({_marks(user_refs)})",
                           tuple(user_refs)))

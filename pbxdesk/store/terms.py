@@ -8,23 +8,21 @@ length of text works, one letter as well as ten; a per-call trigram index cost
 
 ``caller_names`` keeps each name with its ``casefold()`` (what search compares,
 so "ÄNGSTRÖM" finds "ängström"); ``call_numbers`` each number as stored with
-its E.164 form. A write does not touch them: the first search after new calls
+its E.164 form. A trigram index over each (FTS5) finds three or more
+characters without a scan; one or two are looked for by scanning the
+dictionary. A write does not touch them: the first search after new calls
 arrived adds what the calls stored since the last search hold
 (:func:`catch_up`, from the id it reached, kept in ``meta``), so a first sync
 stores its rows without this cost. Rows whose names or numbers an update
 changes are added by the writer (:func:`write`). No Qt here.
 """
 
-# SQL here is assembled from constant identifiers and '?' placeholders only; every
-# value is bound as a parameter.
-# ruff: noqa: S608
-
 from __future__ import annotations
 
 import json
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from pbxdesk.store.connection import brief_wait
@@ -51,16 +49,17 @@ def write(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]], name_at: in
          [pair for pair in numbers if pair[0] and type(pair[0]) is str])
 
 
-def catch_up(conn: sqlite3.Connection) -> int:
+def catch_up(conn: sqlite3.Connection, stop: Callable[[], bool] = lambda: False) -> int:
     """Add the names and numbers of the calls stored since the last catch-up.
 
-    Runs its own write transactions (call it outside a read snapshot); returns
-    how many calls it looked at. Busy or read-only: it leaves the rest for later.
+    Runs its own write transactions, a batch of calls each (call it outside a
+    read snapshot); returns how many calls it looked at. Busy, read-only, or
+    ``stop()`` true between batches: it leaves the rest for later.
     """
     done = reached(conn)
     newest = conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0]
     looked = 0
-    while done < newest:
+    while done < newest and not (looked and stop()):
         upto = min(newest, done + _CATCH_UP_BATCH)
         try:
             with brief_wait(conn, WAIT_S):
@@ -103,11 +102,17 @@ def reached(conn: sqlite3.Connection) -> int:
 
 def _add(conn: sqlite3.Connection, names: list[str], numbers: list[tuple[str, str]]) -> None:
     if names:
+        before = conn.execute("SELECT coalesce(max(id), 0) FROM caller_names").fetchone()[0]
         conn.executemany("INSERT OR IGNORE INTO caller_names (name, folded) VALUES (?, ?)",
                          [(name, fold(name)) for name in names])
+        conn.execute("INSERT INTO caller_names_search (rowid, folded) "
+                     "SELECT id, folded FROM caller_names WHERE id > ?", (before,))
     if numbers:
+        before = conn.execute("SELECT coalesce(max(id), 0) FROM call_numbers").fetchone()[0]
         conn.executemany("INSERT OR IGNORE INTO call_numbers (number, e164) VALUES (?, ?)",
                          numbers)
+        conn.execute("INSERT INTO call_numbers_search (rowid, digits) "
+                     "SELECT id, number || ' ' || e164 FROM call_numbers WHERE id > ?", (before,))
 
 
 def fold(text: str) -> str:
@@ -115,17 +120,39 @@ def fold(text: str) -> str:
     return storable(text).casefold()
 
 
-NAMES_CONTAINING = "SELECT name FROM caller_names WHERE instr(folded, ?) > 0"
-"""Names containing the (folded) parameter."""
+# Strings this long are found through the trigram indexes; shorter ones by a scan
+# of the dictionary (which still beats a scan of the calls by far).
+MIN_TRIGRAM_CHARS: Final = 3
 
 
-def numbers_containing(long_digits: int, short_digits: int) -> str:
-    """SELECT (number, e164) of the dictionary matching any of the digit strings.
+def names_containing(needle: str) -> tuple[str, tuple[Any, ...]]:
+    """SELECT of the names whose folded form contains ``needle`` (already folded)."""
+    if len(needle) >= MIN_TRIGRAM_CHARS:
+        return ("SELECT name FROM caller_names WHERE id IN (SELECT rowid FROM "
+                "caller_names_search WHERE caller_names_search MATCH ?)", (_phrase(needle),))
+    return "SELECT name FROM caller_names WHERE instr(folded, ?) > 0", (needle,)
 
-    ``long_digits`` strings of three or more digits match the number or its E.164
-    form; ``short_digits`` shorter ones only the number as stored (one or two
-    digits are in nearly every E.164 form).
+
+def numbers_containing(candidates: Sequence[str], min_e164: int) -> tuple[str, tuple[Any, ...]]:
+    """SELECT of the numbers (as stored) matching any of the digit strings.
+
+    A string of ``min_e164`` or more digits matches the number or its E.164 form;
+    a shorter one only the number as stored (one or two digits are in nearly
+    every E.164 form).
     """
-    tests = (["instr(number, ?) > 0 OR instr(e164, ?) > 0"] * long_digits
-             + ["instr(number, ?) > 0"] * short_digits)
-    return f"SELECT number, e164 FROM call_numbers WHERE {' OR '.join(tests) or '0'}"
+    selects: list[str] = []
+    params: list[Any] = []
+    long = [digits for digits in candidates if len(digits) >= max(min_e164, MIN_TRIGRAM_CHARS)]
+    if long:
+        selects.append("SELECT number FROM call_numbers WHERE id IN (SELECT rowid FROM "
+                       "call_numbers_search WHERE call_numbers_search MATCH ?)")
+        params.append(" OR ".join(_phrase(digits) for digits in long))
+    for digits in candidates:
+        if digits not in long:
+            selects.append("SELECT number FROM call_numbers WHERE instr(number, ?) > 0")
+            params.append(digits)
+    return " UNION ".join(selects) or "SELECT number FROM call_numbers WHERE 0", tuple(params)
+
+
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'

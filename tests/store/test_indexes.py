@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pbxdesk.api.models import CallKind, Direction, Outcome
-from pbxdesk.store import CallFilter, CallStore, Sort, SortColumn, indexes, pager, query
+from pbxdesk.store import CallFilter, CallStore, Sort, SortColumn, indexes, pager, query, terms
 from tests.fixtures.store import CallFactory
 from tests.store import truth
 
@@ -154,3 +154,15 @@ def test_reads_still_work_when_an_index_cannot_be_built(store: CallStore) -> Non
         want = truth.expected(CALLS, flt, Sort())
         assert store.count(flt) == len(want) > 0
         assert [call.key for call in store.page(flt, Sort(), 0, 30)] == want[:30]
+
+
+def test_search_is_prepared_in_idle_time_and_leaves_off_when_asked(store: CallStore) -> None:
+    conn = store._connections.conn()
+    searched = list(indexes.SEARCHED.values())
+    store.prepare_search(stop=lambda: True)  # other work waits: at most one batch
+    assert not any(indexes.exists(conn, name) for name in searched)
+    store.prepare_search()
+    assert all(indexes.exists(conn, name) for name in searched)
+    assert terms.reached(conn) == len(CALLS)
+    flt = CallFilter(text="smith")
+    assert store.count(flt) == len(truth.expected(CALLS, flt, Sort()))

@@ -288,18 +288,21 @@ def test_times_in_filters_may_be_naive_or_in_any_zone(
     assert store.count(utc) == store.count(naive) == store.count(sydney) > 0
 
 
-@pytest.mark.parametrize(("ratio", "budget"), [(0, 1.0), (10**9, 1.0), (10**9, 0.0)],
-                         ids=["sort-what-matches", "walk-sort-index", "walk-gives-up"])
+@pytest.mark.parametrize(("ratio", "budget", "kept"),
+                         [(0, 1.0, 10**9), (0, 1.0, 0), (10**9, 1.0, 10**9), (10**9, 0.0, 10**9)],
+                         ids=["sort-what-matches", "sort-each-page", "walk-sort-index",
+                              "walk-gives-up"])
 def test_every_way_of_reading_a_page_agrees_with_ground_truth(
         stored: tuple[CallStore, list[AnyCall]], monkeypatch: pytest.MonkeyPatch,
-        ratio: int, budget: float) -> None:
+        ratio: int, budget: float, kept: int) -> None:
     # The pager chooses per page between walking the sort column's index and
-    # sorting the filter's rows, and abandons a walk that runs too long; force
-    # each way and check every sort.
+    # sorting the filter's rows (all of them once, kept, unless too many), and
+    # abandons a walk that runs too long; force each way and check every sort.
     store, calls = stored
     monkeypatch.setattr(pager, "ROW_VS_ENTRY", ratio)
     monkeypatch.setattr(pager, "WALK_BUDGET_S", budget)
     monkeypatch.setattr(pager, "WALK_ENTRY_S", 0.0)
+    monkeypatch.setattr(pager, "SORTED_ROWS", kept)
     chosen = ["range", "queues", "user number", "user name", "groups", "outbound",
               "text name", "everything"]
     for sort in SORTS:

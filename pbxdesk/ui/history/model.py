@@ -28,6 +28,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
     Slot,
 )
@@ -50,6 +51,7 @@ BLOCK_SIZE: Final = 256
 CACHED_BLOCKS: Final = 8
 PAGE_SIZES: Final = (50, 100, 250, 500, 1000)
 DEFAULT_PAGE_SIZE: Final = 100
+IDLE_AFTER_MS: Final = 5000
 CALL_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 """The row's :class:`~pbxdesk.api.models.UserCall` / ``GroupCall``."""
 RAW_ROLE: Final = Qt.ItemDataRole.UserRole + 2
@@ -116,6 +118,12 @@ class HistoryModel(QAbstractTableModel):
         self._alignments = [_alignment(column) for column in self.columns]
         self.reader = HistoryReader(store, self)
         self.reader.sig_read.connect(self._on_reader_read)
+        # Once no new calls have come for a while (a sync is over), search is brought
+        # up to date in the background.
+        self._idle_timer = QTimer(self)
+        self._idle_timer.setSingleShot(True)
+        self._idle_timer.setInterval(IDLE_AFTER_MS)
+        self._idle_timer.timeout.connect(self.reader.prepare_search)
         self._ask(recount=True)
 
     # -- state ---------------------------------------------------------------------------
@@ -256,6 +264,7 @@ class HistoryModel(QAbstractTableModel):
             self.sig_store_failed.emit(result.error)
         if request.recount:
             self._blocks.clear()
+            self._idle_timer.start()
         self._blocks.update(result.blocks)
         while len(self._blocks) > CACHED_BLOCKS:
             self._blocks.popitem(last=False)

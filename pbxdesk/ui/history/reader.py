@@ -89,6 +89,20 @@ class HistoryReader(QObject):
     def latest(self) -> int:
         return self._latest
 
+    def prepare_search(self) -> None:
+        """In idle time: bring the search dictionaries and indexes up to date, so the
+        next search does not wait for them. Any read asked meanwhile goes first."""
+        worker = _worker()
+        store = self.store
+
+        def run() -> None:
+            try:
+                store.prepare_search(stop=worker.busy)
+            except Exception as error:  # a closed or failing store: searches do it later
+                log.debug("Preparing search failed: %r", error)
+
+        worker.submit(run)
+
     def _run(self, job: ReadRequest) -> None:
         """On the worker thread."""
         if job.generation != self._latest:
@@ -139,6 +153,10 @@ class _Worker:
 
     def submit(self, job: Callable[[], None]) -> None:
         self._queue.put(job)
+
+    def busy(self) -> bool:
+        """Whether other jobs wait (work that can be left for later then stops)."""
+        return not self._queue.empty()
 
     def _loop(self) -> None:
         while True:
