@@ -23,8 +23,10 @@ rows, on the reading thread, never the GUI's); maintained row by row through a
 bulk load it would cost most of the load's time and leave its pages half
 full. So the writer drops an on-demand index when a load has more than
 doubled the rows it was built over (:func:`outgrown`), and the next read that
-needs it builds it again. At most :data:`MAX_ONDEMAND` exist at once (the one
-this process wanted longest ago goes first), which bounds the file's size.
+needs it builds it again. Together they cover at most :data:`ONDEMAND_BUDGET`
+times the table's rows (a kind's index counts its kind's share; the one this
+process wanted longest ago goes first), which bounds the file's size: about
+40 bytes a call per full share, on top of the permanent ~290.
 No Qt here.
 """
 
@@ -45,7 +47,7 @@ log = logging.getLogger("pbxdesk.store")
 
 BY_KIND_AND_START: Final = "ix_calls_by_kind_and_start"
 BY_USER_AND_START: Final = "ix_calls_by_user_and_start"
-MAX_ONDEMAND: Final = 8
+ONDEMAND_BUDGET: Final = 5.0
 # A bulk load smaller than this never drops an index (a day's refresh, a backfill
 # of a week): rebuilding would cost more than maintaining.
 KEEP_BELOW_ROWS: Final = 50_000
@@ -149,10 +151,15 @@ def ensure(conn: sqlite3.Connection, spec: IndexSpec,
     try:
         with brief_wait(conn, WAIT_S):
             conn.execute("BEGIN IMMEDIATE")
+        shares = _kind_shares(conn)
         built = _eviction_order(conn.execute(
             "SELECT name, built_us FROM ondemand_indexes").fetchall())
-        for old in built[:max(0, len(built) - MAX_ONDEMAND + 1)]:
+        used = sum(_share(name, shares) for name in built) + _share(spec.name, shares)
+        for old in built:
+            if used <= ONDEMAND_BUDGET:
+                break
             _drop(conn, old)
+            used -= _share(old, shares)
         conn.execute(spec.sql)
         rows = conn.execute("SELECT max(id) FROM calls").fetchone()[0] or 0
         conn.execute("INSERT OR REPLACE INTO ondemand_indexes (name, built_us, built_rows, "
@@ -173,6 +180,21 @@ def ensure(conn: sqlite3.Connection, spec: IndexSpec,
     log.info("Built index %s over %d calls in %.2f s", spec.name, rows,
              time.perf_counter() - started)
     return True
+
+
+def _kind_shares(conn: sqlite3.Connection) -> dict[str, float]:
+    """The share of the stored calls each kind's word holds (see _KIND_WORDS)."""
+    counts = dict(conn.execute("SELECT kind, sum(calls) FROM call_day_counts GROUP BY kind"))
+    total = sum(counts.values()) or 1
+    return {word: counts.get(code, 0) / total for code, word in _KIND_WORDS.items()}
+
+
+def _share(name: str, shares: dict[str, float]) -> float:
+    """How much of the table an on-demand index covers (1.0: every row)."""
+    for word, share in shares.items():
+        if name.startswith(f"ix_calls_{word}_by_"):
+            return share
+    return 1.0
 
 
 def outgrown(conn: sqlite3.Connection, inserting: int) -> None:

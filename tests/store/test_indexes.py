@@ -127,21 +127,24 @@ def test_an_index_is_dropped_when_a_bulk_load_outgrows_it_and_built_again(
     assert [call.key for call in page] == want
 
 
-def test_at_most_so_many_on_demand_indexes_exist(store: CallStore,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(indexes, "MAX_ONDEMAND", 2)
+def test_on_demand_indexes_stay_within_their_share_of_the_file(
+        store: CallStore, monkeypatch: pytest.MonkeyPatch) -> None:
     conn = store._connections.conn()
+    user_share = sum(call.kind is CallKind.USER for call in CALLS) / len(CALLS)
+    monkeypatch.setattr(indexes, "ONDEMAND_BUDGET", 2.2 * user_share)  # two user indexes
     columns = [SortColumn.DURATION, SortColumn.TALK_TIME, SortColumn.ANSWERED]
     for column in columns:
         store.page(USER_CALLS, Sort(column), 0, 5)
     built = {name for (name,) in conn.execute("SELECT name FROM ondemand_indexes")}
     names = [spec.name for column in columns
              if (spec := indexes.sort_index(column, 0)) is not None]
-    assert built == set(names[1:])  # the oldest went first
+    assert built == set(names[1:])  # the one wanted longest ago went
     assert not indexes.exists(conn, names[0])
     # A sort whose index went is still right (it is built again).
     page = store.page(USER_CALLS, Sort(columns[0]), 0, 30)
     assert [c.key for c in page] == truth.expected(CALLS, USER_CALLS, Sort(columns[0]))[:30]
+    assert indexes.exists(conn, names[0])
+    assert not indexes.exists(conn, names[1])
 
 
 def test_reads_still_work_when_an_index_cannot_be_built(store: CallStore) -> None:
