@@ -227,6 +227,8 @@ def _child_loop(calls: str) -> dict[str, Any]:
 
     _capture_sessions(opened)
     ticker.start()
+    if os.environ.get("BENCH_LOOP_STACKS"):  # diagnose: what the GUI thread does in a gap
+        _watch_gui_thread(stamps, phase)
     with SandboxServer(sandbox, port=LOOP_PORT) as server, \
             tempfile.TemporaryDirectory(prefix="pbxdesk-loop-") as tmp:
         _profile(Path(tmp), server.base_url)
@@ -234,6 +236,30 @@ def _child_loop(calls: str) -> dict[str, Any]:
     sandbox.close()
     del app
     return {"rows": rows["count"], "sync": _gaps(stamps["sync"]), "idle": _gaps(stamps["idle"])}
+
+
+def _watch_gui_thread(stamps: dict[str, list[float]], phase: dict[str, str]) -> None:
+    """Print the GUI thread's stack whenever its 1 ms timer has not ticked for 25 ms."""
+    import threading
+    import traceback
+
+    gui = threading.get_ident()
+
+    def watch() -> None:
+        seen = 0.0
+        while True:
+            time.sleep(0.005)
+            ticks = stamps.get(phase["name"] or "sync") or [0.0]
+            last = ticks[-1]
+            if phase["name"] and last and time.perf_counter() - last > 0.025 and last != seen:
+                seen = last
+                frame = sys._current_frames().get(gui)
+                if frame is not None:
+                    stack = "".join(traceback.format_stack(frame)[-6:])
+                    print(f"--- GUI thread busy {1000 * (time.perf_counter() - last):.0f} ms:\n"
+                          f"{stack}", file=sys.stderr, flush=True)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _peak_mb() -> float:

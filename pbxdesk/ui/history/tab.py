@@ -31,6 +31,7 @@ from pbxdesk.api.models import CallKind
 from pbxdesk.store import CallFilter, CallStore, StoreError
 from pbxdesk.ui.dialogs import DialogService
 from pbxdesk.ui.history.actions import RowActions
+from pbxdesk.ui.history.checklist import Entry
 from pbxdesk.ui.history.columnmenu import ColumnMenu
 from pbxdesk.ui.history.dates import DatePreset, local_today
 from pbxdesk.ui.history.export import Exporter
@@ -79,6 +80,7 @@ class HistoryTab(QWidget):
         self._last_backfill: tuple[object, ...] | None = None
         # What to do once the rows asked for arrive (restore a selection, land on a row).
         self._after_load: Callable[[], None] | None = None
+        self._targets_shown: list[Entry] | None = None
         self.setAccessibleName({CallKind.USER: "User calls", CallKind.QUEUE: "Queue calls",
                                 CallKind.RING_GROUP: "Ring group calls"}[kind])
         self.filter_bar = FilterBar(kind, today=today, parent=self)
@@ -286,12 +288,16 @@ class HistoryTab(QWidget):
         try:
             if self.kind is CallKind.USER:
                 users = [(user.number, user.name) for user in self.store.users()]
-                self.filter_bar.set_targets(user_entries(users))
+                entries = user_entries(users)
             else:
-                self.filter_bar.set_targets(
-                    [(group.name, group.name) for group in self.store.groups(self.kind)])
+                entries = [(group.name, group.name) for group in self.store.groups(self.kind)]
         except StoreError as error:
             log.warning("Could not read the users and groups: %s", error)
+            return
+        # Every sync page reloads the tab: the drop-down is rebuilt only when it changed.
+        if entries != self._targets_shown:
+            self._targets_shown = entries
+            self.filter_bar.set_targets(entries)
 
     @Slot()
     def _on_model_loading_started(self) -> None:
