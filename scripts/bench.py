@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -159,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         for old in args.workdir.glob("bench-*.sqlite3*"):
             old.unlink()
     _compile()
+    logging.getLogger("pbxdesk").setLevel(logging.ERROR)  # a sync's notes are not results
     context = Context(args.workdir, sizes, args.quick)
     wanted = set(args.only.split(",")) if args.only else None
     started = time.perf_counter()

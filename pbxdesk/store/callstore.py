@@ -139,8 +139,8 @@ class CallStore:
             elif where.day_query is not None:  # adds up days: no index walk
                 total = daycounts.count(conn, where.day_query)
             else:
-                sql, params = query.count_sql(where)
-                total = int(conn.execute(sql, params).fetchone()[0])
+                total = sum(sign * int(conn.execute(sql, params).fetchone()[0])
+                            for sign, sql, params in query.count_sql(where))
             cache[key] = total
         return total
 
@@ -163,10 +163,11 @@ class CallStore:
                 where = query.where(conn, flt, self.default_region, session)
 
                 def sizes() -> tuple[int, int]:
-                    # Rows are never deleted, so the largest id is the row count near
-                    # enough for choosing a plan, and costs a lookup, not a count.
-                    stored = conn.execute("SELECT max(id) FROM calls").fetchone()[0] or 0
-                    return self._count(conn, cache, flt, where), int(stored)
+                    # The rows of the filter's kinds: what a walk of a kind's index
+                    # steps over (added up from the per-day totals: no index walk).
+                    kinds = CallFilter(kinds=flt.kinds)
+                    return (self._count(conn, cache, flt, where),
+                            self._count(conn, cache, kinds, query.where(conn, kinds, None)))
 
                 return pager.fetch(conn, cache, where, flt, sort, offset, limit, sizes)
 
@@ -181,12 +182,13 @@ class CallStore:
             elif parsed.numbers:
                 wanted += [_searched(SortColumn.CALLER), _searched(SortColumn.DESTINATION)]
         if sort is not None and sort.column is not SortColumn.START:
-            # One kind (a tab) gets its sort index; across kinds only the searched
-            # columns have one (their index is led by kind), the rest are sorted.
-            codes = sorted({rows.KIND_CODES[kind] for kind in flt.kinds})
-            spec = indexes.sort_index(sort.column, codes[0] if len(codes) == 1 else None)
-            if spec is not None and spec not in wanted:
-                wanted.append(spec)
+            # The searched columns have one index led by kind; the others one per kind
+            # (a tab needs its own; several kinds merge theirs).
+            codes = sorted({rows.KIND_CODES[kind] for kind in flt.kinds}) or query.ALL_KINDS
+            for code in codes:
+                spec = indexes.sort_index(sort.column, code)
+                if spec is not None and spec not in wanted:
+                    wanted.append(spec)
         if wanted:
             conn = self._connections.conn()
             for spec in wanted:
