@@ -8,7 +8,8 @@ them on that thread, which warns "Timers cannot be stopped from another thread"
 at best and crashes at worst. So automatic collection is switched off while the
 app runs, and a timer on the GUI thread collects instead, generation by
 generation as Python would (the young one when it has filled up, an older one
-when the younger has been collected often enough), a tenth of a second apart.
+when the younger has been collected often enough, everything at most once a
+minute), a tenth of a second apart.
 
 The GUI thread waits for a collection, so each must be short: checked once a
 second, the young generation had grown by a whole sync page of parsed rows and
@@ -21,11 +22,13 @@ walks only what came after.
 from __future__ import annotations
 
 import gc
+import time
 from typing import Final
 
 from PySide6.QtCore import QObject, QTimer, Slot
 
 CHECK_MS: Final = 100
+FULL_EVERY_S: Final = 60.0
 
 
 class GuiThreadCollector(QObject):
@@ -34,6 +37,7 @@ class GuiThreadCollector(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._was_enabled = gc.isenabled()
+        self._last_full = time.monotonic()
         self._timer = QTimer(self)
         self._timer.setInterval(CHECK_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -61,8 +65,16 @@ class GuiThreadCollector(QObject):
         counts, thresholds = gc.get_count(), gc.get_threshold()
         if counts[0] < max(1, thresholds[0]):
             return
-        # The oldest generation whose count passed its threshold, as Python chooses.
+        # The oldest generation whose count passed its threshold, as Python chooses;
+        # all of them at most once a minute (a full collection walks every object
+        # made since the start, 90 ms during a sync: Python waits for a quarter of
+        # the heap to be new, which it cannot know here).
         generation = 0
         while generation < 2 and counts[generation + 1] >= max(1, thresholds[generation + 1]):
             generation += 1
+        now = time.monotonic()
+        if generation == 2 and now - self._last_full < FULL_EVERY_S:
+            generation = 1
+        if generation == 2:
+            self._last_full = now
         gc.collect(generation)
