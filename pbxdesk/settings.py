@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 
+from pbxdesk.damaged import read_json_object, set_aside
+
 log = logging.getLogger("pbxdesk.settings")
 
 SETTINGS_VERSION = 1
@@ -57,6 +59,7 @@ class Settings:
     confirm_before_dialling: bool = True
     watch_clipboard: bool = False
     close_to_tray: bool = True
+    service_level_seconds: int = 20
 
     @property
     def is_configured(self) -> bool:
@@ -85,7 +88,10 @@ def check_base_url(value: str) -> str | None:
     text = value.strip()
     if not text:
         return "Enter your PBX's address, e.g. https://au.voipcloud.online"
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        return "That is not a web address; enter it as e.g. https://au.voipcloud.online"
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return "The address must start with https:// and name a host, e.g. https://au.voipcloud.online"
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
@@ -158,6 +164,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("watch_clipboard", "Offer to call copied numbers",
                 "Watch the clipboard for phone numbers (nothing is stored or logged)."),
     SettingSpec("close_to_tray", "Keep running in the tray when the window is closed", ""),
+    SettingSpec("service_level_seconds", "Service level (seconds)",
+                "Insights: a queue or ring-group call answered within this many seconds "
+                "meets the service level.", minimum=1, maximum=3600),
 )
 SPECS: Mapping[str, SettingSpec] = {spec.key: spec for spec in SETTINGS}
 
@@ -200,31 +209,21 @@ class SettingsFile:
     def load(self, *, first_run_region: str | None = None) -> Settings:
         """The saved settings; defaults for anything missing or unreadable.
 
-        A corrupt file is kept beside the original as ``.corrupt`` so nothing is
-        lost, and defaults are used. ``first_run_region`` seeds the default
-        country when there is no file yet.
+        A damaged file (unreadable, not UTF-8, not JSON, not an object) is kept
+        beside the original as ``settings.json.corrupt-<time>`` so nothing is lost
+        (see :mod:`pbxdesk.damaged`), and defaults are used. ``first_run_region``
+        seeds the default country when there is no file yet.
         """
         defaults = Settings()
         if first_run_region and _check_region(first_run_region) is None:
             defaults = defaults.replace(default_region=first_run_region)
-        try:
-            raw = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return defaults
-        except OSError as exc:
-            log.warning("Cannot read settings %s: %s", self.path, exc)
-            return defaults
-        try:
-            document = json.loads(raw)
-            if not isinstance(document, dict):
-                raise ValueError("not an object")
-        except ValueError as exc:
-            backup = self.path.with_suffix(".corrupt")
-            log.warning("Settings file %s is unreadable (%s); kept as %s", self.path, exc, backup)
-            with contextlib.suppress(OSError):
-                self.path.replace(backup)
+        document = read_json_object(self.path, what="settings")
+        if document is None:
             return defaults
         values = _upgrade(document).get("settings", {})
+        if not isinstance(values, dict):
+            set_aside(self.path, 'the settings file\'s "settings" is not an object')
+            return defaults
         changes: dict[str, Any] = {}
         for field in dataclasses.fields(Settings):
             if field.name in values:

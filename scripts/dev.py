@@ -41,6 +41,10 @@ DEBIAN_WINDOWED = [
 ]
 DEBIAN_TEST = [
     "xvfb", "desktop-file-utils", "appstream", "xdg-utils", "binutils", "shellcheck",
+    # The TLS tests make a certificate; a region test reads zone.tab; the
+    # single-instance attack tests run a Python as a second, throw-away user;
+    # the relay's tests start a real Redis.
+    "openssl", "tzdata", "python3", "redis-server",
 ]
 
 

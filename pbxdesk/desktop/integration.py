@@ -17,6 +17,7 @@ import logging
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 
+from pbxdesk.desktop.missed import missed_notice
 from pbxdesk.external import BadRequestError, ExternalRequest
 from pbxdesk.instance import InstanceClaim, InstanceServer
 from pbxdesk.services.clipboard import ClipboardService
@@ -69,10 +70,13 @@ class DesktopIntegration(QObject):
         window.sig_show_missed_requested.connect(self._on_show_missed_requested)
         tray.sig_open_requested.connect(window.bring_to_front)
         tray.sig_show_missed_requested.connect(self._on_show_missed_requested)
+        tray.sig_missed_calls_requested.connect(self._on_missed_calls_requested)
         tray.sig_dial_clipboard_requested.connect(self._on_dial_clipboard_requested)
         tray.sig_offer_accepted.connect(self._on_tray_offer_accepted)
         tray.sig_quit_requested.connect(self.sig_quit_requested)
         clipboard.sig_number_found.connect(self._on_clipboard_number_found)
+        clipboard.sig_numbers_found.connect(self._on_clipboard_numbers_found)
+        clipboard.known_extensions = self._known_extensions
         clipboard.sig_nothing_found.connect(self._on_clipboard_nothing_found)
         clipboard.sig_offer_call.connect(self._on_clipboard_offer_call)
 
@@ -175,10 +179,32 @@ class DesktopIntegration(QObject):
             self.window.status.showMessage("Connect to your PBX first to call copied numbers",
                                            8000)
 
+    @Slot(object)
+    def _on_clipboard_numbers_found(self, numbers: list[tuple[str, str]]) -> None:
+        pad = self.window.pad
+        if pad is None:
+            self.window.status.showMessage("Connect to your PBX first to call copied numbers",
+                                           8000)
+            return
+        self.window.show_dial_pad()
+        user, caller_id = self._clipboard_choice
+        problem = pad.choose(user=user, caller_id=caller_id)
+        if problem is not None:
+            self.window.status.showMessage(problem, 10_000)
+        pad.offer_numbers(numbers)
+
     @Slot(str)
     def _on_clipboard_nothing_found(self, reason: str) -> None:
         self.window.status.showMessage(f"No number to call in what you copied: {reason}",
                                        8000)
+        pad = self.window.pad
+        if pad is not None:  # the number from before must not look like the copied one
+            self.window.show_dial_pad()
+            pad.show_nothing_to_dial(reason)
+
+    def _known_extensions(self) -> frozenset[str]:
+        pad = self.window.pad
+        return pad.known_extensions if pad is not None else frozenset()
 
     @Slot(str, str)
     def _on_clipboard_offer_call(self, number: str, display: str) -> None:
@@ -195,11 +221,19 @@ class DesktopIntegration(QObject):
 
     @Slot()
     def _on_show_missed_requested(self) -> None:
+        self._show_missed(())
+
+    @Slot(object)
+    def _on_missed_calls_requested(self, keys: object) -> None:
+        self._show_missed(tuple(keys) if isinstance(keys, tuple) else ())
+
+    def _show_missed(self, keys: tuple[str, ...]) -> None:
+        """The missed calls, newest first, with the calls of ``keys`` selected."""
         self.window.bring_to_front()
         session = self.session
         if session is None:
             return
-        self.window.show_missed(session.missed.my_extension)
+        self.window.show_missed(session.missed.my_extension, select=keys)
         try:
             session.missed.mark_seen()
         except StoreError as error:
@@ -217,12 +251,16 @@ class DesktopIntegration(QObject):
             log.warning("Could not count missed calls: %s", error)
             return
         self._show_missed_count(update.total)
-        if update.new and not self.tray.notify_missed(update.new):
+        if not update.new:
+            return
+        notice = missed_notice(update.calls, self._settings.default_region, update.new)
+        keys = tuple(call.key for call in update.calls)
+        if not self.tray.notify_missed(update.new, notice, keys):
             # No tray to notify from: the status bar says it, without taking the focus.
             noun = "call" if update.new == 1 else "calls"
             self.window.status.showMessage(
-                f"{update.new} new missed {noun}: Calls > Show missed calls "
-                f"({missed_shortcut_text()})", 30_000)
+                f"{update.new} new missed {noun} ({notice.removeprefix('Missed: ')}): "
+                f"Calls > Show missed calls ({missed_shortcut_text()})", 30_000)
 
     def _show_missed_count(self, count: int) -> None:
         self.tray.set_missed_count(count)

@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="time zone of from_date/to_date: UTC, 'account' or an IANA name")
     guesses.add_argument("--to-date-exclusive", action="store_true",
                          help="treat to_date as exclusive (default: inclusive)")
+    guesses.add_argument("--strict-paging", action="store_true",
+                         help="answer 400 to limit/offset out of range instead of capping them")
+    guesses.add_argument("--message-object-share", type=float, default=0.03,
+                         help="share of answers whose message is an object, not a string")
     sim = p.add_argument_group("simulation")
     sim.add_argument("--clock-speed", type=float, default=1.0,
                      help="simulated seconds per real second (rings, talk, live traffic)")
@@ -86,8 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--live-calls-per-minute", type=float, default=2.0,
                      help="arrival rate of live calls, per simulated minute")
     sim.add_argument("--webhook-url", action="append", default=[], metavar="URL",
-                     help="POST webhook events here; repeat for more")
+                     help="POST webhook events here; repeat for more; {trigger} in a URL "
+                          "becomes each event's trigger path (one URL per trigger)")
     sim.add_argument("--webhook-secret", default="", help="value of the X-Pbx-Token header")
+    sim.add_argument("--webhook-no-type", action="store_true",
+                     help="leave 'type' out of bodies sent to {trigger} URLs")
     ctl = p.add_argument_group("control")
     ctl.add_argument("--control-token", default=None,
                      help="token for /_sandbox/ (header X-Sandbox-Token; default: random)")
@@ -105,9 +112,11 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         rate_limit=None if args.no_rate_limit else args.rate_limit,
         rate_window_seconds=args.rate_window, user_filter_param=args.user_filter_param,
         oldest_first=not args.no_oldest_first, date_timezone=args.date_timezone,
+        strict_paging=args.strict_paging, message_object_share=args.message_object_share,
         to_date_inclusive=not args.to_date_exclusive, clock_speed=args.clock_speed,
         live_traffic=args.live, live_calls_per_minute=args.live_calls_per_minute,
         webhook_urls=tuple(args.webhook_url), webhook_secret=args.webhook_secret,
+        webhook_type_in_body=not args.webhook_no_type,
         control_enabled=not args.no_control, control_token=args.control_token)
 
 

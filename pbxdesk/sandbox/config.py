@@ -77,6 +77,10 @@ class SandboxConfig:
     date_timezone: str = "UTC"
     """Time zone of ``from_date``/``to_date``: ``UTC``, ``account`` or an IANA name."""
     to_date_inclusive: bool = True
+    strict_paging: bool = False
+    """Answer 400 to ``limit``/``offset`` outside 1..10000 / 0..9999 instead of capping them."""
+    message_object_share: float = 0.03
+    """Share of API answers whose ``message`` is an object instead of a string."""
 
     # -- time and simulation
     clock_speed: float = 1.0
@@ -93,6 +97,8 @@ class SandboxConfig:
     webhook_urls: tuple[str, ...] = ()
     webhook_secret: str = field(default="", repr=False)
     webhook_timeout_seconds: float = 5.0
+    webhook_type_in_body: bool = True
+    """False: bodies sent to a per-trigger URL (one with ``{trigger}``) carry no ``type``."""
     control_enabled: bool = True
     control_token: str | None = field(default=None, repr=False)
     """Token for ``/_sandbox/``; None makes a random one per sandbox."""
@@ -113,6 +119,8 @@ class SandboxConfig:
                f"rate_limit must be 1 or more (or None for no limit), not {self.rate_limit}")
         _check(self.rate_window_seconds > 0, "rate_window_seconds must be more than 0")
         _check(bool(self.user_filter_param.strip()), "user_filter_param must not be empty")
+        _check(0.0 <= self.message_object_share <= 1.0,
+               f"message_object_share must be from 0 to 1, not {self.message_object_share}")
         _check(self.clock_speed > 0, f"clock_speed must be more than 0, not {self.clock_speed}")
         _check(self.live_calls_per_minute > 0, "live_calls_per_minute must be more than 0")
         _check(self.device_timeout_seconds > 0 and self.destination_timeout_seconds > 0,

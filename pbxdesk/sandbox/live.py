@@ -6,7 +6,11 @@ history; its rows are stored when each leg ends (so ``newest_first`` pages
 shift under a client that pages slowly), and its webhooks fire as the call
 goes: ``user_inbound`` / ``user_outbound`` when a leg starts ringing, ``…_answered``
 when it connects, ``…_completed`` when it ends, and ``queue_call`` /
-``ring_group_call`` summaries when the group call ends.
+``ring_group_call`` summaries when the group call ends. After a leg ends, some
+calls also leave a ``voicemail`` (two in five missed inbound legs) or a
+recording (``recording_inbound`` / ``recording_outbound``, one in three
+answered legs); which ones follows from the call id, so the traffic stays
+the same for a seed.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from collections.abc import Callable
 
 from pbxdesk.api.models import CallKind
 from pbxdesk.sandbox.generator import CallFactory
-from pbxdesk.sandbox.rows import CallRows, GroupRow, UserRow, event_fields
+from pbxdesk.sandbox.rows import CallRows, GroupRow, UserRow, event_fields, iso_ms
 from pbxdesk.sandbox.scheduler import Scheduler
 from pbxdesk.sandbox.webhooks import WebhookSender
 
+RECORDINGS_URL = "https://recordings.sandbox.invalid"
+"""Where the sandbox's voicemail and recording links point (a name that never resolves)."""
 _SUMMARY_EVENT = {CallKind.QUEUE: "queue_call", CallKind.RING_GROUP: "ring_group_call"}
 
 
@@ -98,6 +104,23 @@ class LiveTraffic:
         self._store(CallRows([row], []))
         if direction in ("inbound", "outbound"):
             self._webhooks.send(f"user_{direction}_completed", event_fields(row))
+            self._after_call(row, direction)
+
+    def _after_call(self, row: UserRow, direction: str) -> None:
+        """A voicemail or a recording for some calls (the PBX sends these after the call)."""
+        chance = int(row.unique_call_id) % 15 if row.unique_call_id.isdigit() else 0
+        link = f"{RECORDINGS_URL}/{row.unique_call_id}.wav"
+        if direction == "inbound" and row.connected_ms is None and chance < 6:
+            caller = row.caller_name or row.caller_id or "an unknown caller"
+            self._webhooks.send("voicemail", {
+                "unique_call_id": row.unique_call_id, "caller_id": row.caller_id,
+                "caller_name": row.caller_name, "user_name": row.user_name,
+                "user_number": row.user_number, "recorded_at": iso_ms(row.end_ms),
+                "emails": "", "email_subject": f"New voicemail from {caller}",
+                "email_message": "", "audio_file": [link]})
+        elif row.connected_ms is not None and chance % 3 == 0:
+            self._webhooks.send(f"recording_{direction}",
+                                {**event_fields(row), "call_recording_link": link})
 
     def _group_ended(self, row: GroupRow, _at: float) -> None:
         self._store(CallRows([], [row]))

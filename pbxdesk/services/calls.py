@@ -147,11 +147,23 @@ class CallService(QObject):
     def current(self) -> CallAttempt | None:
         return next(reversed(self._attempts.values()), None)
 
-    def refusal(self, target: DialTarget, user_number: str | None = None) -> str | None:
-        """Why :meth:`place_call` would refuse this call now, or None if it would place it."""
+    def refusal(self, target: DialTarget, user_number: str | None = None, *,
+                premium_confirmed: bool = False) -> str | None:
+        """Why :meth:`place_call` would refuse this call now, or None if it would place it.
+
+        Besides a missing extension and a call already under way, two calls are never
+        placed on a guess: a target that is both a known extension and a number (the
+        agent picks one: :meth:`DialTarget.without_alternative` or its ``alternative``),
+        and a premium-rate number the agent has not confirmed.
+        """
         user = (user_number or self._my_extension).strip()
         if not user:
             return _NO_EXTENSION
+        if target.alternative is not None:
+            return f"{target.question} Choose one to call."
+        if target.is_premium_rate and not premium_confirmed:
+            return (f"{target.display} is a premium-rate number: calls to it cost extra. "
+                    "Confirm to call it.")
         now = self._clock()
         for attempt in reversed(self._attempts.values()):
             if attempt.number != target.number_to_call or attempt.user_number != user:
@@ -172,15 +184,17 @@ class CallService(QObject):
     # -- placing a call ------------------------------------------------------------------
 
     def place_call(self, target: DialTarget, *, user_number: str | None = None,
-                   caller_id: str | None = None) -> bool:
+                   caller_id: str | None = None, premium_confirmed: bool = False) -> bool:
         """Ask the PBX to ring ``user_number``'s phones (default: the agent's), then ``target``.
 
-        Returns False, and emits ``sig_call_refused``, when no extension is set or
-        the same number is already being called; otherwise the request is on its way
-        and its progress arrives on ``sig_call_state_changed``. Needs a running loop.
+        Returns False, and emits ``sig_call_refused``, when :meth:`refusal` has a
+        reason (no extension, the same number already being called, two readings
+        of the digits, an unconfirmed premium-rate number); otherwise the request
+        is on its way and its progress arrives on ``sig_call_state_changed``.
+        Needs a running loop.
         """
         user = (user_number or self._my_extension).strip()
-        reason = self.refusal(target, user)
+        reason = self.refusal(target, user, premium_confirmed=premium_confirmed)
         if reason is not None:
             self.sig_call_refused.emit(reason)
             return False

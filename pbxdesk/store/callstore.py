@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome
 from pbxdesk.store import daycounts, indexes, pager, query, rows, search, terms, writer
@@ -33,6 +33,7 @@ log = logging.getLogger("pbxdesk.store")
 DEFAULT_PAGE: Final = 256
 EXPORT_BATCH: Final = 1000
 _COLUMNS: Final = ", ".join(rows.SELECT_COLUMNS)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +275,17 @@ class CallStore:
         if not found:
             return None
         return rows.from_micros(min(found)), rows.from_micros(max(found))
+
+    @guarded
+    def aggregate(self, compute: Callable[[sqlite3.Connection], T]) -> T:
+        """``compute(conn)`` on this thread's connection, in one read snapshot.
+
+        For aggregate reads such as Insights' (:mod:`pbxdesk.store.insights`):
+        every statement inside sees the same committed state.
+        """
+        session = self._connections.session()
+        with session.snapshot():
+            return compute(session.conn)
 
     def missed_since(self, since: datetime, user_numbers: Iterable[str] = ()) -> int:
         """Inbound calls missed since ``since`` (of these users, if any are given)."""

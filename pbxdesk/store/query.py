@@ -162,6 +162,11 @@ def where(conn: sqlite3.Connection, flt: CallFilter, region: str | None,
         end_us = rows.to_micros(flt.end)
         terms.append("start_us < ?")
         params.append(end_us)
+    if flt.periods:
+        # Insights' "these hours of these days": a few ranges of the start index.
+        terms.append(f"({' OR '.join(['(start_us >= ? AND start_us < ?)'] * len(flt.periods))})")
+        for first, after in flt.periods:
+            params += [max(0, rows.to_micros(first)), rows.to_micros(after)]
     chosen: dict[str, list[int] | None] = {}
     for column, codes in (("kind", _codes(flt.kinds, rows.KIND_CODES)),
                           ("direction", _codes(flt.directions, rows.DIRECTION_CODES)),
@@ -208,7 +213,7 @@ def where(conn: sqlite3.Connection, flt: CallFilter, region: str | None,
         terms.append(f"({text.condition})")
         params.extend(text.params)
     day_query = None
-    if not flt.has_users and text is None:
+    if not flt.has_users and text is None and not flt.periods:
         day_query = DayQuery(start_us, end_us, chosen["kind"], chosen["direction"],
                              chosen["outcome"], group_refs)
     return Where(" AND ".join(terms) or "1", tuple(params), base_sql, base_params, kinds,

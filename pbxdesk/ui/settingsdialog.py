@@ -22,7 +22,7 @@ import logging
 import weakref
 from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog,
@@ -60,7 +60,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
                          "confirm_before_dialling", "watch_clipboard")),
     ("Sync", ("sync_days", "refresh_minutes", "close_to_tray")),
     ("Advanced", ("request_budget", "budget_window_minutes", "user_filter_param",
-                  "post_encoding")),
+                  "post_encoding", "service_level_seconds")),
 )
 CALLING_KEY = "my_extension"  # the page with this setting also holds the link panel
 _FIELD_ORDER = tuple(key for _title, keys in SECTIONS for key in keys)
@@ -147,9 +147,16 @@ class SettingsDialog(QDialog):
         for index, ((_title, keys), tab_title) in enumerate(zip(SECTIONS, tab_titles,
                                                                   strict=True)):
             self.tabs.addTab(self._build_page(index, keys, set(taken)), tab_title)
+        # The warning icon a tab gets no taller than its text: a taller one made the pages
+        # jump down when the first problem appeared.
+        text_height = self.tabs.tabBar().fontMetrics().height()
+        self.tabs.setIconSize(QSize(text_height, text_height))
         self.summary.setObjectName("saveBlockedSummary")
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Why Save is disabled")
+        policy = self.summary.sizePolicy()  # its place is kept: the buttons never move
+        policy.setRetainSizeWhenHidden(True)
+        self.summary.setSizePolicy(policy)
         bottom = QHBoxLayout()
         bottom.addWidget(self.summary, 1)
         bottom.addWidget(self.buttons)

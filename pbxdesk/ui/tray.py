@@ -82,8 +82,9 @@ class TrayIcon(QObject):
 
     Signals:
         sig_open_requested(): click on the icon, or "Open pbxdesk".
-        sig_show_missed_requested(): "Show missed calls", or a click on a
-            missed-calls notification.
+        sig_show_missed_requested(): "Show missed calls".
+        sig_missed_calls_requested(object): a click on a missed-calls
+            notification; the keys of the calls it was about (a tuple of str).
         sig_dial_clipboard_requested(): "Dial copied number".
         sig_offer_accepted(str): a click on a "call this copied number?"
             notification; the number (dial pad text).
@@ -98,6 +99,8 @@ class TrayIcon(QObject):
     """The user wants the window."""
     sig_show_missed_requested = Signal()
     """The user wants to see the missed calls."""
+    sig_missed_calls_requested = Signal(object)
+    """The user clicked a missed-calls notification: show these calls (tuple of keys)."""
     sig_dial_clipboard_requested = Signal()
     """The user wants to dial the copied number."""
     sig_offer_accepted = Signal(str)
@@ -179,14 +182,19 @@ class TrayIcon(QObject):
 
     # -- notifications ------------------------------------------------------------------
 
-    def notify_missed(self, new: int) -> bool:
-        """Tell about ``new`` missed calls a sync found; False when nothing could be shown."""
+    def notify_missed(self, new: int, notice: str = "", keys: tuple[str, ...] = ()) -> bool:
+        """Tell about ``new`` missed calls a sync found; False when nothing could be shown.
+
+        ``notice`` names the callers ("Missed: 0412 345 678, Jane Citizen, and 1 more");
+        a click asks for the calls of ``keys``.
+        """
         if new <= 0:
             return False
-        title = "1 new missed call" if new == 1 else f"{new} new missed calls"
-        return self._show(title, "Click to see who called.",
-                          QSystemTrayIcon.MessageIcon.Information,
-                          self.sig_show_missed_requested.emit)
+        count = "1 new missed call" if new == 1 else f"{new} new missed calls"
+        title = notice or count
+        text = f"{count}. Click to see them." if notice else "Click to see who called."
+        return self._show(title, text, QSystemTrayIcon.MessageIcon.Information,
+                          lambda: self.sig_missed_calls_requested.emit(keys))
 
     def notify(self, title: str, text: str) -> bool:
         """A plain notification (a click opens the window); False when none could be shown."""

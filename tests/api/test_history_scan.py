@@ -214,7 +214,7 @@ async def test_budget_running_out_mid_scan(make_client: MakeClient,
         async for page in scan:
             seen += len(page.rows)
 
-    with pytest.raises(BudgetExhaustedError):
+    with pytest.raises(BudgetExhaustedError, match="budget of 5 requests per 15 minutes"):
         await drain()
     assert len(server.requests) == 5
     assert seen == scan.report.rows > 0

@@ -114,10 +114,11 @@ def test_notification_clicks_go_where_the_notification_pointed(qtbot: QtBot,
     raw = tray._tray
     assert raw is not None
 
-    assert tray.notify_missed(2)
-    with qtbot.waitSignal(tray.sig_show_missed_requested, timeout=1000), \
+    assert tray.notify_missed(2, "Missed: Jane Citizen and 0412 345 678", ("k1", "k2"))
+    with qtbot.waitSignal(tray.sig_missed_calls_requested, timeout=1000) as opened, \
             qtbot.assertNotEmitted(tray.sig_offer_accepted):
         raw.messageClicked.emit()
+    assert opened.args == [("k1", "k2")]  # the calls it named
 
     assert tray.offer_call("+61 412 345 678", "0412 345 678")
     with qtbot.waitSignal(tray.sig_offer_accepted, timeout=1000) as accepted:
@@ -129,11 +130,11 @@ def test_notification_clicks_go_where_the_notification_pointed(qtbot: QtBot,
     # A plain notice ("still running in the tray") opens the window when clicked.
     assert tray.notify("pbxdesk is still running", "Quit from this menu.")
     with qtbot.waitSignal(tray.sig_open_requested, timeout=1000), \
-            qtbot.assertNotEmitted(tray.sig_show_missed_requested):
+            qtbot.assertNotEmitted(tray.sig_missed_calls_requested):
         raw.messageClicked.emit()
     # …and only that one: the next missed-calls notice shows the missed calls again.
     assert tray.notify_missed(1)
-    with qtbot.waitSignal(tray.sig_show_missed_requested, timeout=1000), \
+    with qtbot.waitSignal(tray.sig_missed_calls_requested, timeout=1000), \
             qtbot.assertNotEmitted(tray.sig_open_requested):
         raw.messageClicked.emit()
 

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 import phonenumbers
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -156,6 +157,21 @@ class TextEditor(Editor):
         self._edit.textChanged.connect(lambda _text: slot())
 
 
+class _SelectOnClick(QObject):
+    """Selects its line edit's whole text when a click gives it (or its box) the focus."""
+
+    def __init__(self, line_edit: QLineEdit) -> None:
+        super().__init__(line_edit)
+        self._line_edit = line_edit
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.FocusIn and isinstance(event, QFocusEvent) and (
+                event.reason() == Qt.FocusReason.MouseFocusReason):
+            # After the click has placed the cursor (which would clear the selection).
+            QTimer.singleShot(0, self._line_edit.selectAll)
+        return False
+
+
 class RegionEditor(Editor):
     """A country list to type into: "aus" finds Australia, "GB" the United Kingdom."""
 
@@ -177,6 +193,12 @@ class RegionEditor(Editor):
         if line_edit is not None:  # always, for an editable combo box
             line_edit.setPlaceholderText("Type to search, e.g. Australia or AU")
             line_edit.setAccessibleName(spec.label)
+            # A click selects the whole name, so typing replaces it ("aus" finds
+            # Australia) instead of being added to it ("Australiaaus").
+            # (The combo box takes the focus for its line edit: watch both.)
+            selector = _SelectOnClick(line_edit)
+            line_edit.installEventFilter(selector)
+            self._combo.installEventFilter(selector)
         super().__init__(spec, self._combo)
 
     def value(self) -> str | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -167,11 +167,19 @@ class RecordingDialogs(DialogService):
         self.save_paths: list[Path | None] = []
         self.asked: list[Path] = []
         self.errors: list[tuple[str, str]] = []
+        self.save_type: str | None = None  # the "Save as type" picked; None keeps the offer
+        self.offered_types: list[tuple[list[str], str]] = []
 
     def ask_save_path(self, parent: QWidget | None, *, title: str, suggested: Path,
                       name_filter: str) -> Path | None:
         self.asked.append(suggested)
         return self.save_paths.pop(0) if self.save_paths else None
+
+    def ask_save_path_and_type(self, parent: QWidget | None, *, title: str, suggested: Path,
+                               types: Sequence[str], chosen_type: str) -> tuple[Path, str] | None:
+        self.offered_types.append((list(types), chosen_type))
+        path = self.ask_save_path(parent, title=title, suggested=suggested, name_filter="")
+        return None if path is None else (path, self.save_type or chosen_type)
 
     def confirm(self, parent: QWidget | None, *, title: str, text: str,
                 confirm_text: str = "OK") -> bool:
