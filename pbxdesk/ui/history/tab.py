@@ -209,11 +209,18 @@ class HistoryTab(QWidget):
         self.model.set_sort(NEWEST_FIRST)
         self.filter_bar.show_missed(user_number, preset)
         self.view.clearSelection()
-        if select:
-            self._restore_selection(set(select), select[0], max(0, start))
-            self.view.scrollTo(self.view.currentIndex())
-        elif self.model.rowCount():
-            self.view.setCurrentIndex(self.model.index(0, max(0, start)))
+
+        def select_them() -> None:
+            if select:
+                self._restore_selection(set(select), select[0], max(0, start))
+                self.view.scrollTo(self.view.currentIndex())
+            elif self.model.rowCount():
+                self.view.setCurrentIndex(self.model.index(0, max(0, start)))
+
+        if self.model.loading:  # once the missed calls have arrived
+            self._after_load = select_them
+        else:
+            select_them()
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_calls(self, first: date, last: date, keys: Iterable[Hashable],
