@@ -28,11 +28,13 @@ class Cycle:
 @pytest.fixture
 def running(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> Iterator[GuiThreadCollector]:
     monkeypatch.setattr(collector, "CHECK_MS", 20)
+    gc.enable()  # as Python starts: the suite keeps it off (tests/conftest.py)
     made = GuiThreadCollector()
     made.start()
     yield made
     if made.running:
         made.stop()
+    gc.disable()
 
 
 def test_while_running_worker_threads_never_collect(running: GuiThreadCollector) -> None:
