@@ -4,7 +4,9 @@ Always there (created by the migrations, kept up to date by every write):
 
 * ``ix_calls_by_kind_and_start`` — a tab's calls in start order, a date range,
   the edges of a count (:mod:`pbxdesk.store.daycounts` does the rest).
-* ``ix_calls_by_user_and_start`` — the calls of the users a filter names.
+* ``ix_calls_by_user_and_start`` — the calls of the users a filter names
+  (and Insights per agent; ``ix_calls_by_group_and_start`` serves Insights per
+  queue or ring group).
 * the ``UNIQUE`` index on ``key`` — the writer's lookup of stored rows.
 
 Built on demand, the first time a read needs one (:func:`ensure`):

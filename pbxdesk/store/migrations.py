@@ -181,9 +181,11 @@ def _insights_indexes(conn: sqlite3.Connection) -> None:
 _COMPACT_DROPPED_INDEXES = (
     "ix_calls_start", "ix_calls_user", "ix_calls_group",
     *(f"ix_calls_sort_{name}" for name, _ in _SORT_INDEXES_V1),
-    # Insights' (kind, start_us, …) holds what ix_calls_by_kind_and_start holds: one
-    # index serves both (pbxdesk.store.insights names it).
-    "ix_calls_insights",
+    # Insights' indexes, replaced by ones in the order a sync writes (start time
+    # descending: appended, pages full; ascending, every page was split in half) that
+    # the history reads too: (kind, start_us, …) holds what ix_calls_by_kind_and_start
+    # holds, and the history's user index takes the columns Insights reads per agent.
+    "ix_calls_insights", "ix_calls_insights_user", "ix_calls_insights_group",
 )
 _COMPACT_STATEMENTS = (
     "DROP TRIGGER IF EXISTS calls_search_ai",
@@ -195,9 +197,13 @@ _COMPACT_STATEMENTS = (
     # writes newest first, so new entries land at the end of the index, pages full.
     "CREATE INDEX IF NOT EXISTS ix_calls_by_kind_and_start ON calls "
     "(kind, start_us DESC, id DESC, direction, outcome, user_ref, group_ref)",
-    # Calls of the users a filter names (and their counts).
+    # Calls of the users a filter names (and their counts); Insights per agent.
     "CREATE INDEX IF NOT EXISTS ix_calls_by_user_and_start ON calls "
-    "(user_ref, kind, start_us DESC, id DESC, direction, outcome, group_ref)",
+    "(kind, user_ref, start_us DESC, id DESC, direction, outcome, group_ref, nulls, "
+    "conversation_duration)",
+    # Insights per queue or ring group.
+    "CREATE INDEX IF NOT EXISTS ix_calls_by_group_and_start ON calls "
+    "(kind, group_ref, start_us DESC, direction, outcome, nulls, connected_us)",
     # Calls per day: a count adds these up instead of walking an index.
     # day: start_us // 86400000000; -1 without a start; 1e12 for a start not stored
     # as an integer (sorts after every date, as the row does).
