@@ -85,6 +85,11 @@ HIDDEN_IMPORTS = [
 UNUSED_QT_BINDINGS = ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtDBus")
 """PySide6 modules no pbxdesk module imports, whose Qt libraries other kept files need."""
 
+SERVER_ONLY = ["redis", "pbxdesk.relay.store.redisstore"]
+"""The relay's Redis store, for pbxdesk-relay on a server. The demo's embedded relay uses
+the SQLite store, and pbxdesk.relay.store imports the Redis one only when a redis://
+store is asked for (tests/packaging checks both)."""
+
 EXCLUDES = [
     # Other Qt bindings qasync would try first if they happened to be installed.
     "PyQt5", "PyQt6", "PySide2",
@@ -107,6 +112,7 @@ EXCLUDES = [
     # links Qt OpenGL: pbxdesk never imports them (QtOpenGL's alone is 8.9 MB). The Qt
     # libraries themselves (libQt6OpenGL…) stay. Same for Qt D-Bus's binding.
     *UNUSED_QT_BINDINGS,
+    *SERVER_ONLY,
 ]
 
 # -- Qt -------------------------------------------------------------------------------

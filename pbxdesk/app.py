@@ -39,17 +39,19 @@ from pbxdesk import APP_ID, APP_NAME, __version__
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.errors import PbxError
 from pbxdesk.damaged import describe, take_set_aside
-from pbxdesk.demo import DemoPbx
+from pbxdesk.demo import DemoPbx, team_records
 from pbxdesk.desktop.integration import DesktopIntegration
+from pbxdesk.desktop.live import LiveDesk
 from pbxdesk.external import ExternalRequest
 from pbxdesk.instance import InstanceClaim
 from pbxdesk.logs import setup_logging
 from pbxdesk.paths import AppPaths
 from pbxdesk.phone import default_region_from_locale
 from pbxdesk.resources import APP_ICON, resource_path
-from pbxdesk.secrets import ApiKeyStore
+from pbxdesk.secrets import ApiKeyStore, relay_token_account
 from pbxdesk.services.country import CountryAdvisor
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
+from pbxdesk.services.worklist import Worklist
 from pbxdesk.session import Session, budget_for, needs_reconnect
 from pbxdesk.settings import Settings, SettingsError, SettingsFile
 from pbxdesk.store import StoreError
@@ -76,6 +78,8 @@ class Options:
     """Set when this launch is the single instance: it listens for later launches."""
     view: str | None = None
     """The tab to open on (``--view``: a name of ``MainWindow.views()``)."""
+    screenshot_pop: Path | None = None
+    """With demo: save a PNG of the first screen pop and quit."""
 
 
 class Controller(QObject):
@@ -83,7 +87,7 @@ class Controller(QObject):
 
     def __init__(self, options: Options, paths: AppPaths, crash: CrashHandler,
                  quit_event: asyncio.Event, *,
-                 demo_factory: Callable[[], DemoPbx] = DemoPbx,
+                 demo_factory: Callable[[], DemoPbx] = lambda: DemoPbx(live_relay=True),
                  tray_available: bool | None = None) -> None:
         """``tray_available``: None asks the desktop (tests decide for themselves)."""
         super().__init__()
@@ -106,6 +110,7 @@ class Controller(QObject):
         self.window = MainWindow(self.messages, paths=paths)
         self.desktop = DesktopIntegration(self.window, self.messages, self.settings,
                                           tray_available=tray_available, parent=self)
+        self.live = LiveDesk(self.window, self.desktop, self.messages, self.tasks, parent=self)
         # "Try the demo" from a real profile keeps the demo's calls out of it.
         self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
         self._connect_signals()
@@ -144,6 +149,12 @@ class Controller(QObject):
         self.report_damaged_files()
         if self.options.screenshot is not None:
             self._take_screenshot(self.options.screenshot)
+        if self.options.screenshot_pop is not None:
+            from pbxdesk.ui.popshot import PopScreenshotTaker
+
+            taker = PopScreenshotTaker(self.live.pops, self.options.screenshot_pop, parent=self)
+            taker.sig_done.connect(self.quit)
+            taker.start()
 
     def report_damaged_files(self) -> None:
         """Say once, in the banner, which of our files were damaged and set aside."""
@@ -166,6 +177,9 @@ class Controller(QObject):
         # The demo's settings stand in for the user's while it runs (never saved: see
         # apply_settings), so the settings dialog shows and edits the demo account.
         self.settings = self.demo.settings(self.settings)
+        if self.demo.relay_token is not None:  # kept for this run only, like the demo's key
+            self.key_store.save(relay_token_account(self.settings.relay_url),
+                                self.demo.relay_token, "none")
         await self.open_session(self.settings, self.demo.api_key)
 
     async def open_session(self, settings: Settings, api_key: str) -> None:
@@ -183,6 +197,9 @@ class Controller(QObject):
         self.session.sync.sig_sync_finished.connect(self.country.on_sync_finished)
         self.session.sync.start_sync()
         self.desktop.session_opened(self.session)
+        self.live.session_opened(self.session, self.relay_token(settings))
+        if self.demo is not None and settings.base_url == self.demo.base_url:
+            self._play_demo_team(self.session)
 
     def _paths_for(self, settings: Settings) -> AppPaths:
         """Where the account's calls are stored: a throw-away folder for the demo's from
@@ -199,6 +216,28 @@ class Controller(QObject):
         paths.ensure()
         return paths
 
+    def _play_demo_team(self, session: Session) -> None:
+        """After the demo's first sync, teammates' records arrive as a relay would bring them
+        (on the first worklist read after it, when the list holds what the sync brought)."""
+        demo = self.demo
+        if demo is None:
+            return
+        callbacks = session.callbacks
+        names = [user.name for user in demo.sandbox.account.users[1:3]]
+
+        def synced(_result: object) -> None:
+            session.sync.sig_sync_finished.disconnect(synced)
+            callbacks.sig_worklist_changed.connect(arrive)
+            callbacks.request_update()
+
+        def arrive(worklist: object) -> None:
+            if not isinstance(worklist, Worklist) or not worklist.waiting():
+                return
+            callbacks.sig_worklist_changed.disconnect(arrive)
+            callbacks.receive(team_records(worklist.waiting(), callbacks.now_us(), names))
+
+        session.sync.sig_sync_finished.connect(synced)
+
     async def close_session(self) -> None:
         if self.country is not None:
             self.country.done()
@@ -207,6 +246,7 @@ class Controller(QObject):
         if self.session is not None:
             self.window.detach_session()
             self.desktop.session_closed()
+            await self.live.session_closing()
             session, self.session = self.session, None
             await session.close()
 
@@ -217,7 +257,8 @@ class Controller(QObject):
         except Exception:
             log.exception("Closing the session failed")
         await self.tasks.cancel_all()
-        if self.options.screenshot is None:  # a screenshot run leaves no traces
+        if self.options.screenshot is None and self.options.screenshot_pop is None:
+            # A screenshot run leaves no traces.
             self.window.save_layout(self.paths.ui_state_file)
         self.desktop.shutdown()
         if self.demo is not None:
@@ -292,9 +333,17 @@ class Controller(QObject):
         if (session is not None and not needs_reconnect(session.settings, new)
                 and key is not None and key.strip() == session.client.settings.api_key):
             session.apply(new)
+            await self.live.apply_settings(new, self.relay_token(new))
             return
         if new.is_configured and key:
             await self.open_session(new, key)
+
+    def relay_token(self, settings: Settings) -> str | None:
+        """The desk token kept for ``settings.relay_url`` (None: no relay, or none kept)."""
+        if not settings.relay_url:
+            return None
+        return self.key_store.load(relay_token_account(settings.relay_url),
+                                   settings.key_storage)
 
     def connection_budget(self) -> RequestBudget:
         """The budget a connection test draws on: the session's, so tests count too."""
@@ -305,6 +354,7 @@ class Controller(QObject):
     # -- screenshots ---------------------------------------------------------------------
 
     def _take_screenshot(self, path: Path) -> None:
+        log.info("Screenshot of the %s view", self.options.view or "user")
         taker = ScreenshotTaker(self.window, path, parent=self, busy=self.window.view_busy)
         taker.sig_done.connect(self.quit)
         if self.session is None:

@@ -3,7 +3,7 @@
 Order of work: parse; refuse a number that neither the rules of no country
 nor those of the saved default country can dial ("hello", "+99 1", "112":
 exit 2 with the reason); then, unless this is a
-one-off run (``--self-test``, ``--screenshot``), hand the request to the
+one-off run (``--self-test``, ``--screenshot``, ``--screenshot-pop``), hand the request to the
 instance already running for this profile (:mod:`pbxdesk.instance`) as given,
 and exit: the running app reads it with the account's country and extensions.
 With none running, check the number in the saved default country (exit 2 with
@@ -51,8 +51,13 @@ examples:
   pbxdesk --demo               try everything against a built-in sandbox PBX
   pbxdesk --demo --screenshot main.png
                                save a picture of the window once it shows calls
+  pbxdesk --demo --view callbacks --screenshot callbacks.png
+                               the same, of the Callbacks worklist
   pbxdesk --demo --view insights --screenshot insights.png
                                the same, of the Insights tab's charts
+  pbxdesk --demo --screenshot-pop pop.png
+                               save a picture of the first screen pop (the demo's
+                               callers ring you about once a minute)
 
 Numbers without a country code belong to the default country in Settings.
 If pbxdesk already runs (for the same --basedir), the request goes to it as
@@ -66,8 +71,9 @@ The API key is kept in the system keyring, never in the settings file.
 Logs: the log folder of your platform (or DIR/logs with --basedir DIR).
 """
 
-VIEW_NAMES = ("user", "queue", "ringgroup", "insights")
-"""``--view`` choices: the history tabs and Insights (pbxdesk.ui.mainwindow.MainWindow.views)."""
+VIEW_NAMES = ("user", "queue", "ringgroup", "callbacks", "insights")
+"""``--view`` choices: the history tabs, Callbacks and Insights
+(pbxdesk.ui.mainwindow.MainWindow.views)."""
 
 # Shown in an error about a number: enough to recognise it, not a pasted document.
 _SHOWN_CHARS = 60
@@ -103,8 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --demo: once the first sync is shown, save a PNG of the "
                              "main window to FILE.png and exit (works without a display)")
     parser.add_argument("--view", choices=VIEW_NAMES, metavar="NAME",
-                        help="open on this tab: user, queue, ringgroup (the call histories) "
-                             "or insights; with --screenshot, the tab pictured")
+                        help="open on this tab: user, queue, ringgroup (the call histories), "
+                             "callbacks or insights; with --screenshot, the tab pictured")
+    parser.add_argument("--screenshot-pop", type=Path, metavar="FILE.png",
+                        help="with --demo: wait for the first screen pop (a simulated call "
+                             "to you, through the demo's built-in relay), save a PNG of it "
+                             "to FILE.png and exit; non-zero with the reason if none comes "
+                             "within 90 s (works without a display)")
     parser.add_argument("--debug", action="store_true",
                         help="log in detail, also to the terminal")
     parser.add_argument("--self-test", action="store_true",
@@ -120,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else list(argv))
     if args.screenshot is not None and not args.demo:
         parser.error("--screenshot needs --demo (a real account's calls are private)")
+    if args.screenshot_pop is not None and not args.demo:
+        parser.error("--screenshot-pop needs --demo (a real account's callers are private)")
     # Imported here: Qt loads only when the app really starts.
     if args.self_test:
         from pbxdesk.selftest import run_self_test
@@ -139,7 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem is not None:
             return _refuse(request, problem)
     claim: InstanceClaim | None = None
-    if args.screenshot is None:  # a screenshot run is a one-off tool, never "the" instance
+    if args.screenshot is None and args.screenshot_pop is None:
+        # A screenshot run is a one-off tool, never "the" instance.
         from pbxdesk.instance import Delivery, hand_over, instance_name
         from pbxdesk.privatedir import PrivateFolderError
 
@@ -227,4 +241,5 @@ def _run_app(args: argparse.Namespace, request: ExternalRequest,
 
     pending = None if request.action == "show" else request
     return run(Options(demo=args.demo, basedir=args.basedir, screenshot=args.screenshot,
+                       screenshot_pop=args.screenshot_pop,
                        debug=args.debug, request=pending, instance=claim, view=args.view))

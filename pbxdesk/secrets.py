@@ -25,6 +25,14 @@ log = logging.getLogger("pbxdesk.secrets")
 KEYRING_SERVICE = "pbxdesk"
 
 
+def relay_token_account(relay_url: str) -> str:
+    """Where a relay's desk token is kept: beside the API keys, under the relay's address.
+
+    The token follows the API key's storage choice (``Settings.key_storage``).
+    """
+    return "relay:" + relay_url.strip().rstrip("/")
+
+
 class KeyStorageError(Exception):
     """The key could not be stored or read where the user asked; the message says why."""
 

@@ -82,6 +82,9 @@ def run_tests(python: Path, pytest_args: list[str]) -> int:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1"}
     # Tests never see the user's real keyring; the suite installs its own backend.
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+    # A crash prints every thread's Python stack: in pytest before its own handler is on
+    # and after it is off (Qt objects destroyed at exit), and in the Pythons tests start.
+    env["PYTHONFAULTHANDLER"] = "1"
     bindir = python.parent
     steps = [
         [str(bindir / "ruff"), "check", "."],

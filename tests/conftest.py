@@ -1,12 +1,7 @@
 """Suite-wide test configuration.
 
 Qt runs offscreen, the keyring is an in-memory backend (the real one is never
-touched), and fixtures shared between areas live in ``tests/fixtures/``.
-Garbage is collected as the app collects it: never by a worker thread (the
-history's reader, a sync's writer), which would destroy the Qt objects an
-earlier test left in reference cycles on the wrong thread and crash a later
-paint; automatic collection is off for the session and the main thread
-collects after each test. Each
+touched), and fixtures shared between areas live in ``tests/fixtures/``. Each
 test starts with no masked secrets and no damaged files on record, so a test
 that relies on either sets them up itself.
 
@@ -20,7 +15,6 @@ random examples on each run.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator
 
@@ -56,22 +50,9 @@ pytest_plugins = [
     "tests.fixtures.api",
     "tests.fixtures.store",
     "tests.fixtures.qt",
+    "tests.fixtures.callbacks",
+    "tests.fixtures.garbage",
 ]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def collect_on_the_main_thread_only() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    yield
-    if enabled:
-        gc.enable()
-
-
-@pytest.fixture(autouse=True)
-def collect_after_each_test() -> Iterator[None]:
-    yield
-    gc.collect()
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

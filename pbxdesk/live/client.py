@@ -237,9 +237,8 @@ async def check_relay(relay_url: str, token: str, client: httpx.AsyncClient | No
         async with http.stream("GET", url, headers=headers,
                                timeout=httpx.Timeout(wait_seconds)) as response:
             _check_answer(response)
-            async for _chunk in response.aiter_bytes():
-                return  # the relay greets every stream with a comment at once
-            raise RelayError("The relay closed the connection without a word.")
+            if not await _greeted(response):
+                raise RelayError("The relay closed the connection without a word.")
     except _RetryLaterError as exc:
         raise RelayError(f"The relay cannot take the desk now: {exc}.") from None
     except httpx.TimeoutException:
@@ -251,6 +250,33 @@ async def check_relay(relay_url: str, token: str, client: httpx.AsyncClient | No
     finally:
         if own_client:
             await http.aclose()
+
+
+async def _greeted(response: httpx.Response) -> bool:
+    """True once the first bytes arrive (the relay greets every stream at once).
+
+    The read runs in a task of its own that is cancelled afterwards: breaking out of
+    ``aiter_bytes`` would leave httpcore's inner generators suspended, to be
+    finalised later on another task (a RuntimeError from anyio's cancel scopes).
+    """
+    greeted = asyncio.Event()
+
+    async def read() -> None:
+        async for _chunk in response.aiter_bytes():
+            greeted.set()
+
+    reader = asyncio.ensure_future(read())
+    waiter = asyncio.ensure_future(greeted.wait())
+    try:
+        await asyncio.wait({reader, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (reader, waiter):
+            task.cancel()
+        results = await asyncio.gather(reader, waiter, return_exceptions=True)
+    error = results[0]
+    if isinstance(error, Exception) and not greeted.is_set():
+        raise error
+    return greeted.is_set()
 
 
 class _RetryLaterError(Exception):

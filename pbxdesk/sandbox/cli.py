@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--ring-groups", type=int, default=2, help="number of ring groups")
     data.add_argument("--quirks-share", type=float, default=0.03,
                       help='share of rows with numbers as strings and "null" strings')
+    data.add_argument("--withheld-share", type=float, default=0.0,
+                      help='share of inbound callers who withhold their number ("anonymous")')
     data.add_argument("--now", type=datetime.fromisoformat, default=None,
                       help="start the clock at this ISO time with offset (default: real time)")
     access = p.add_argument_group("access")
@@ -107,6 +109,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         seed=args.seed, calls=args.calls, days=args.days, country=args.country.upper(),
         timezone=args.timezone, now=args.now, users=args.users, queues=args.queues,
         ring_groups=args.ring_groups, quirks_share=args.quirks_share,
+        withheld_share=args.withheld_share,
         api_key=args.api_key or f"sbx-{secrets.token_urlsafe(18)}",
         allow_list=tuple(args.allow) if args.allow else DEFAULT_ALLOW_LIST,
         rate_limit=None if args.no_rate_limit else args.rate_limit,

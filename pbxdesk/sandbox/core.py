@@ -96,7 +96,9 @@ class Sandbox:
         self._live = LiveTraffic(
             factory=self._data.factory, scheduler=self._scheduler, webhooks=self._webhooks,
             store=self._store_rows, seed=config.seed,
-            calls_per_minute=config.live_calls_per_minute)
+            calls_per_minute=config.live_calls_per_minute,
+            focus_extension=config.live_focus_extension,
+            focus_calls_per_minute=config.live_focus_calls_per_minute)
         if config.live_traffic:
             self._live.start(self.clock.now())
 
@@ -242,6 +244,12 @@ class Sandbox:
                 self._live.start(self.clock.now(), calls_per_minute)
             else:
                 self._live.stop()
+
+    def set_focus_extension(self, extension: str | None,
+                            calls_per_minute: float | None = None) -> None:
+        """Ring this user's phone from outside about once a minute while live traffic runs."""
+        with self._lock:
+            self._live.set_focus(extension, self.clock.now(), calls_per_minute)
 
     @property
     def live_traffic(self) -> bool:

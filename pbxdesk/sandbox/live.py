@@ -10,7 +10,9 @@ when it connects, ``…_completed`` when it ends, and ``queue_call`` /
 calls also leave a ``voicemail`` (two in five missed inbound legs) or a
 recording (``recording_inbound`` / ``recording_outbound``, one in three
 answered legs); which ones follows from the call id, so the traffic stays
-the same for a seed.
+the same for a seed. With a focus user (the demo's "me"), that user's phone
+also rings from outside at a steady pace (each gap 75–125 % of the mean), the
+first call within a few seconds of starting.
 """
 
 from __future__ import annotations
@@ -34,13 +36,18 @@ class LiveTraffic:
     """Schedules arrivals while running; each arrival plays one generated call."""
 
     def __init__(self, *, factory: CallFactory, scheduler: Scheduler, webhooks: WebhookSender,
-                 store: Callable[[CallRows], None], seed: int, calls_per_minute: float) -> None:
+                 store: Callable[[CallRows], None], seed: int, calls_per_minute: float,
+                 focus_extension: str | None = None,
+                 focus_calls_per_minute: float = 1.0) -> None:
         self.factory = factory
         self._scheduler = scheduler
         self._webhooks = webhooks
         self._store = store
         self._rng = random.Random(seed ^ 0x5EED)
         self._rate = calls_per_minute
+        self._focus = factory.account.user(focus_extension) if focus_extension else None
+        self._focus_rate = focus_calls_per_minute
+        self._focus_generation = 0
         self._generation = 0
         self._running = False
         self.arrivals = 0
@@ -61,6 +68,25 @@ class LiveTraffic:
         self.stop()
         self._running = True
         self._schedule_next(now, self._generation)
+        self._schedule_focus(now)
+
+    def set_focus(self, extension: str | None, now: float,
+                  calls_per_minute: float | None = None) -> None:
+        """Ring ``extension`` from outside at a steady pace (None: stop)."""
+        if calls_per_minute is not None:
+            if calls_per_minute <= 0:
+                raise ValueError("calls_per_minute must be more than 0")
+            self._focus_rate = calls_per_minute
+        self._focus = self.factory.account.user(extension) if extension else None
+        self._focus_generation += 1
+        if self._running:
+            self._schedule_focus(now)
+
+    def _schedule_focus(self, now: float) -> None:
+        if self._focus is not None:
+            generation, focus = self._generation, self._focus_generation
+            self._scheduler.schedule(now + self._rng.uniform(3.0, 8.0),
+                                     lambda t: self._ring_focus(t, generation, focus))
 
     def stop(self) -> None:
         """Stop new arrivals (calls already ringing still finish)."""
@@ -77,6 +103,15 @@ class LiveTraffic:
         self.arrivals += 1
         self.play(self.factory.make(self._rng, int(at)))
         self._schedule_next(at, generation)
+
+    def _ring_focus(self, at: float, generation: int, focus: int) -> None:
+        if (generation, focus) != (self._generation, self._focus_generation) \
+                or self._focus is None:
+            return
+        self.arrivals += 1
+        self.play(self.factory.direct_inbound(self._rng, int(at), self._focus))
+        gap = 60.0 / self._focus_rate * self._rng.uniform(0.75, 1.25)
+        self._scheduler.schedule(at + gap, lambda t: self._ring_focus(t, generation, focus))
 
     def play(self, rows: CallRows) -> None:
         """Schedule the rows' events and their storing at the times they happen."""

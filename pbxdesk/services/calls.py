@@ -6,7 +6,10 @@ for a number it is already calling, records each placed call in the store's
 recent dials, and then learns the outcome the only way the API allows: by
 looking for the call's row in the user-calls history on a schedule that
 leaves the request budget to the sync. A row it finds is stored, so the
-history shows the call at once. The state of each attempt leaves as a
+history shows the call at once. While live calls run (a relay connection,
+:meth:`CallService.follow_live`), the ``user_outbound*`` events tell the same
+steps as they happen (:meth:`CallService.on_live_event`) and the history is not
+polled at all. The state of each attempt leaves as a
 :class:`~pbxdesk.services.calltrack.CallAttempt` on ``sig_call_state_changed``.
 No widgets here.
 """
@@ -32,6 +35,8 @@ from pbxdesk.api.errors import (
     PbxError,
     RateLimitedError,
 )
+from pbxdesk.api.models import Direction
+from pbxdesk.live.events import CallAnswered, CallCompleted, CallRinging, UserCallEvent
 from pbxdesk.phone import DialTarget
 from pbxdesk.services.calltrack import (
     BUDGET_TEXT,
@@ -42,13 +47,16 @@ from pbxdesk.services.calltrack import (
     NOT_FOUND_TEXT,
     CallAttempt,
     CallState,
+    attempt_of_row,
     calling_text,
+    dialling_text,
     find_row,
     outcome_of_row,
     placed_text,
     poll_query,
     refused_text,
     ringing_text,
+    talking_text,
     wake_times,
 )
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
@@ -127,6 +135,7 @@ class CallService(QObject):
         self._attempts: dict[int, CallAttempt] = {}
         self._running: dict[int, asyncio.Task[None]] = {}
         self._claimed: set[str] = set()  # history rows already matched to an attempt
+        self._live: Callable[[], bool] = lambda: False
         self._next_id = 1
 
     # -- what the UI reads ---------------------------------------------------------------
@@ -180,6 +189,35 @@ class CallService(QObject):
                     attempt.state is not CallState.ERROR and age < self._guard_seconds):
                 return f"Already calling {attempt.display}."
         return None
+
+    def follow_live(self, is_live: Callable[[], bool]) -> None:
+        """While ``is_live()`` holds, outcomes come from :meth:`on_live_event`, not polls."""
+        self._live = is_live
+
+    def on_live_event(self, event: UserCallEvent) -> None:
+        """A ``user_outbound*`` event: move the attempt it belongs to along."""
+        if event.direction is not Direction.OUTBOUND:
+            return
+        row = event.history_row if isinstance(event, CallCompleted) else event.call
+        attempt = attempt_of_row(self._attempts.values(), row, claimed=self._claimed)
+        if attempt is None:
+            return
+        call_id = row.unique_call_id
+        if isinstance(event, CallRinging):
+            if attempt.state in (CallState.CALLING, CallState.RINGING, CallState.PLACED,
+                                 CallState.MAY_HAVE_PLACED):
+                self._publish(attempt.moved_to(CallState.PLACED, dialling_text(attempt.display),
+                                               unique_call_id=call_id))
+        elif isinstance(event, CallAnswered):
+            self._publish(attempt.moved_to(CallState.TALKING, talking_text(attempt.display),
+                                           unique_call_id=call_id))
+        elif isinstance(event, CallCompleted):
+            self._claimed.add(row.key)
+            state, text = outcome_of_row(event.history_row)
+            log.info("Call %d: %s (live)", attempt.attempt_id, state.value)
+            self._publish(attempt.moved_to(state, text,
+                                           talk_seconds=event.history_row.conversation_duration,
+                                           unique_call_id=call_id))
 
     # -- placing a call ------------------------------------------------------------------
 
@@ -248,16 +286,25 @@ class CallService(QObject):
             await self._sleep(max(0.0, at - slept))
             slept = at
             attempt = self._attempts.get(attempt.attempt_id, attempt)
+            if not attempt.pending:
+                return  # a live event told the outcome
             if attempt.state is CallState.RINGING and at >= self._ring_seconds:
                 attempt = self._publish(attempt.moved_to(
                     CallState.PLACED, placed_text(attempt.user_number)))
-            if not polls:
-                continue
+            if not polls or self._live():
+                continue  # live: the relay's events tell the outcome, no request needed
             if self._client.budget.remaining() <= self._budget_reserve:
                 budget_skipped = True
                 continue
             if await self._poll(attempt):
                 return
+        while self._live() and self._current(attempt).state is CallState.TALKING:
+            await self._sleep(60.0)  # a long call, followed live: its end comes as an event
+        attempt = self._current(attempt)
+        if not attempt.pending:
+            return
+        if self._live() and await self._poll(attempt):
+            return  # its events were lost: one look at the history
         if attempt.state is CallState.MAY_HAVE_PLACED:
             text = MAY_HAVE_PLACED_NOT_FOUND_TEXT
         else:
@@ -296,6 +343,9 @@ class CallService(QObject):
         return True
 
     # -- bookkeeping -------------------------------------------------------------------------
+
+    def _current(self, attempt: CallAttempt) -> CallAttempt:
+        return self._attempts.get(attempt.attempt_id, attempt)
 
     def _publish(self, attempt: CallAttempt) -> CallAttempt:
         self._attempts[attempt.attempt_id] = attempt

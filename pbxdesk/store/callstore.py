@@ -21,8 +21,9 @@ from types import TracebackType
 from typing import Any, Final, TypeVar
 
 from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome
-from pbxdesk.store import daycounts, indexes, pager, query, rows, search, terms, writer
+from pbxdesk.store import daycounts, indexes, live, pager, query, rows, search, terms, writer
 from pbxdesk.store.bookkeeping import KeyValues, RecentDials, SyncLedger
+from pbxdesk.store.callbacks import CallbackStore
 from pbxdesk.store.connection import ConnectionPerThread, write_transaction
 from pbxdesk.store.errors import guarded, translate
 from pbxdesk.store.filters import ALL_CALLS, NEWEST_FIRST, CallFilter, Sort, SortColumn
@@ -62,6 +63,7 @@ class CallStore:
         sync: :class:`SyncLedger`, which periods are fully synced per kind.
         values: :class:`KeyValues`, small JSON values kept with the data.
         recent_dials: :class:`RecentDials`, the dial pad's history.
+        callbacks: :class:`CallbackStore`, the missed-call worklist.
     """
 
     def __init__(self, path: Path, *, default_region: str | None = None) -> None:
@@ -73,6 +75,7 @@ class CallStore:
         self.sync = SyncLedger(self._connections)
         self.values = KeyValues(self._connections)
         self.recent_dials = RecentDials(self._connections)
+        self.callbacks = CallbackStore(self._connections)
 
     @guarded
     def _check_day_counts(self) -> None:
@@ -112,6 +115,18 @@ class CallStore:
     def upsert(self, calls: Iterable[AnyCall]) -> UpsertResult:
         """Insert new calls and update known ones by key, all in one transaction."""
         return writer.upsert(self._connections.session().writing(), calls)
+
+    @guarded
+    def store_live(self, calls: Iterable[AnyCall], *,
+                   meta: tuple[str, Any] | None = None) -> live.LiveWrite:
+        """Calls from live relay events, flagged until a sync confirms them (see
+        :mod:`pbxdesk.store.live`); ``meta`` (key, JSON value) is written with them."""
+        return live.store_live(self._connections.conn(), calls, meta=meta)
+
+    @guarded
+    def live_keys(self) -> list[str]:
+        """Keys of the rows stored from live events that no sync has confirmed yet."""
+        return live.live_keys(self._connections.conn())
 
     # -- reading -------------------------------------------------------------------------
 

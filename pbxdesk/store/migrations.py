@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from pbxdesk.store.callbackschema import create_callback_tables
 from pbxdesk.store.errors import StoreTooNewError
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -172,6 +173,16 @@ def _insights_indexes(conn: sqlite3.Connection) -> None:
         "start_us, direction, outcome, nulls, connected_us)")
 
 
+def _live_flag(conn: sqlite3.Connection) -> None:
+    # calls.live: 1 for a row stored from a live relay event, until a sync (or a poll of
+    # the history API) brings the same key and confirms it. The partial index holds only
+    # the unconfirmed rows (a handful), so confirming a sync batch reads a few entries.
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(calls)")}
+    if "live" not in columns:
+        conn.execute("ALTER TABLE calls ADD COLUMN live INTEGER NOT NULL DEFAULT 0")
+    conn.execute("CREATE INDEX IF NOT EXISTS ix_calls_live ON calls (live, key) WHERE live = 1")
+
+
 # Fewer, smaller indexes (see pbxdesk.store.indexes for what reads them).
 # The twelve sort indexes and the per-call trigram index made a first sync write
 # ~5,000 rows/s and the file 873 bytes a call; sorts other than by start time now
@@ -285,6 +296,8 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     _v1_calls_and_bookkeeping,
     _v2_search_index,
     _insights_indexes,
+    _live_flag,
+    create_callback_tables,
     _compact_indexes,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)

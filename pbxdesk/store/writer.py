@@ -9,7 +9,9 @@ changed columns. Within a batch the last row for a key wins. The same
 transaction keeps the per-day totals (:mod:`daycounts`) in step, adds the
 names and numbers of updated rows to the search dictionaries (:mod:`terms`;
 new rows are added by the next search), and drops on-demand indexes a bulk
-load outgrows (:func:`indexes.outgrown`).
+load outgrows (:func:`indexes.outgrown`). A row stored from a live relay event
+(``calls.live = 1``, :mod:`pbxdesk.store.live`) is confirmed by the batch that
+brings its key.
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from pbxdesk.api.models import AnyCall, CallKind
-from pbxdesk.store import daycounts, indexes, rows, terms
+from pbxdesk.store import daycounts, indexes, live, rows, terms
 from pbxdesk.store.connection import write_transaction
 
 log = logging.getLogger("pbxdesk.store")
@@ -111,6 +113,7 @@ def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> Upser
         # (A trigger moves an updated row between days; new ones are counted here.)
         daycounts.write(conn, Counter(_day_key(row[1:]) for row in inserts))
         terms.write(conn, written, _NAME, _NUMBERS)
+        live.confirm(conn, batch)  # rows a live relay event stored are now confirmed
     return UpsertResult(inserted=len(inserts), updated=sum(map(len, updates.values())),
                         unchanged=unchanged)
 

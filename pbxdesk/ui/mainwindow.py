@@ -1,4 +1,5 @@
-"""The main window: welcome page or the three call-history tabs, dial pad, banner, status bar.
+"""The main window: welcome page or the call-history and Callbacks tabs, dial pad, banner,
+status bar.
 
 The window shows and forwards: user intents leave as signals (refresh,
 settings, demo, call back …) for the application controller to act on, and
@@ -29,6 +30,7 @@ from pbxdesk.services.messages import MessageBridge, Remedy
 from pbxdesk.session import Session
 from pbxdesk.settings import Settings
 from pbxdesk.ui.banner import Banner
+from pbxdesk.ui.callbacks import CallbacksTab
 from pbxdesk.ui.dialpad import DialPad
 from pbxdesk.ui.helpmenu import HelpActions
 from pbxdesk.ui.history import HistoryTab
@@ -67,7 +69,8 @@ class MainWindow(QMainWindow):
         sig_settings_requested(): Ctrl+, / Settings / the banner's "Open settings".
         sig_connect_requested(): the welcome page's "Connect to your PBX".
         sig_demo_requested(): the welcome page's "Try the demo".
-        sig_call_back_requested(str): a history row's number went to the dial pad.
+        sig_call_back_requested(str): a history row's (or a callback's) number went
+            to the dial pad.
         sig_dial_clipboard_requested(): Calls > Dial copied number.
         sig_show_missed_requested(): Calls > Show missed calls.
         sig_backfill_requested(object, object, object): start, end, kinds.
@@ -107,6 +110,7 @@ class MainWindow(QMainWindow):
         self._messages = messages
         self.session: Session | None = None
         self.tabs_by_kind: dict[CallKind, HistoryTab] = {}
+        self.callbacks_tab: CallbacksTab | None = None
         self.insights: InsightsTab | None = None
         self.banner = Banner(self)
         self.welcome = WelcomePage(self)
@@ -176,6 +180,10 @@ class MainWindow(QMainWindow):
                             f"Show {TAB_TITLES[kind].replace('&', '').lower()} (Ctrl+{index + 1})")
             switch.triggered.connect(lambda _checked=False, i=index: self._show_tab(i))
             self.tab_actions.append(switch)
+        self.callbacks_action = action("Call&backs", "Ctrl+4",
+                                       "Missed callers to call back, oldest first (Ctrl+4)")
+        self.callbacks_action.triggered.connect(lambda _checked=False: self.show_callbacks())
+        self.tab_actions.append(self.callbacks_action)
         self.insights_action = action("&Insights", "Ctrl+5",
                                       "Charts of the calls per day, hour, queue and agent "
                                       "(Ctrl+5)")
@@ -250,6 +258,12 @@ class MainWindow(QMainWindow):
             tab.sig_status_message.connect(self._on_tab_status_message)
             self.tabs.addTab(tab, title)
             self.tabs_by_kind[kind] = tab
+        self.callbacks_tab = CallbacksTab(session.callbacks,
+                                          default_region=session.settings.default_region,
+                                          parent=self.tabs)
+        self.callbacks_tab.sig_call_back_requested.connect(self._on_tab_call_back_requested)
+        self.callbacks_tab.sig_status_message.connect(self._on_tab_status_message)
+        self.tabs.addTab(self.callbacks_tab, "Call&backs")
         self._add_insights(session)
         sync = session.sync
         sync.sig_sync_started.connect(self.status.on_sync_started)
@@ -293,6 +307,7 @@ class MainWindow(QMainWindow):
             if widget is not None:
                 widget.deleteLater()
         self.tabs_by_kind.clear()
+        self.callbacks_tab = None
         self.session = None
         self.banner.dismiss()
         self.setWindowTitle("pbxdesk")
@@ -364,6 +379,8 @@ class MainWindow(QMainWindow):
         found: dict[str, QWidget] = {name: self.tabs_by_kind[kind]
                                      for name, kind in VIEW_KINDS.items()
                                      if kind in self.tabs_by_kind}
+        if self.callbacks_tab is not None:
+            found["callbacks"] = self.callbacks_tab
         if self.insights is not None:
             found["insights"] = self.insights
         return found
@@ -377,9 +394,21 @@ class MainWindow(QMainWindow):
         return True
 
     def view_busy(self) -> bool:
-        """True while the shown tab is still computing what it shows (Insights)."""
-        return self.insights is not None and self.tabs.currentWidget() is self.insights and (
-            self.insights.busy)
+        """True while the shown tab is still computing what it shows (Insights, Callbacks)."""
+        shown = self.tabs.currentWidget()
+        if self.callbacks_tab is not None and shown is self.callbacks_tab:
+            return not self.callbacks_tab.service.idle
+        return self.insights is not None and shown is self.insights and self.insights.busy
+
+    def show_callbacks(self, number: str | None = None) -> None:
+        """The Callbacks tab, with the item of ``number`` selected when given."""
+        if self.callbacks_tab is None:
+            return
+        self.tabs.setCurrentWidget(self.callbacks_tab)
+        if number is not None:
+            self.callbacks_tab.show_item(number)
+        else:
+            self.callbacks_tab.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def restore_layout(self, path: Path) -> None:
         """Size, position and dock layout of the last run (the default when none)."""
@@ -401,6 +430,8 @@ class MainWindow(QMainWindow):
         """Settings the window and the dial pad use, applied without reconnecting."""
         for tab in self.tabs_by_kind.values():
             tab.set_default_region(settings.default_region)
+        if self.callbacks_tab is not None:
+            self.callbacks_tab.set_default_region(settings.default_region)
         if self.insights is not None:
             self.insights.set_service_level(settings.service_level_seconds)
             self.insights.set_my_extension(settings.my_extension)
@@ -460,15 +491,19 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_export_triggered(self) -> None:
-        tab = self.current_tab()
+        tab = self.current_tab() or self._current_callbacks_tab()
         if tab is not None:
             tab.export_csv()
 
     @Slot()
     def _on_search_triggered(self) -> None:
-        tab = self.current_tab()
+        tab = self.current_tab() or self._current_callbacks_tab()
         if tab is not None:
             tab.focus_search()
+
+    def _current_callbacks_tab(self) -> CallbacksTab | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, CallbacksTab) else None
 
     @Slot(str)
     def _on_tab_status_message(self, text: str) -> None:

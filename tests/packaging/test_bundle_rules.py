@@ -10,6 +10,7 @@ import ast
 import importlib.util
 import os
 import stat
+import subprocess
 import sys
 import tarfile
 from collections.abc import Iterable
@@ -80,7 +81,7 @@ def imported_modules(files: Iterable[Path]) -> set[str]:
 
 def test_no_pbxdesk_module_imports_an_excluded_one() -> None:
     used = imported_modules((ROOT / "pbxdesk").rglob("*.py"))
-    for excluded in bundle.EXCLUDES:
+    for excluded in set(bundle.EXCLUDES) - set(bundle.SERVER_ONLY):
         clash = {name for name in used if name == excluded or name.startswith(excluded + ".")}
         assert not clash, f"pbxdesk imports {clash}, which the spec leaves out"
 
@@ -252,3 +253,22 @@ def test_archive_keeps_links_and_modes_under_one_top_folder(tmp_path: Path) -> N
     assert {(m.uid, m.gid, m.uname, m.gname) for m in members.values()} == {(0, 0, "", "")}
     # Symlinked files are not counted twice.
     assert build.folder_size(folder) == 1004 + len("#!/bin/sh\n")
+
+
+def test_server_only_modules_are_left_to_the_relay_on_a_server() -> None:
+    """Only the relay's store package imports them, and the demo's relay runs without them."""
+    for path in (ROOT / "pbxdesk").rglob("*.py"):
+        used = imported_modules([path])
+        clash = {name for name in used for excluded in bundle.SERVER_ONLY
+                 if name == excluded or name.startswith(excluded + ".")}
+        assert not clash or path.parent == ROOT / "pbxdesk/relay/store", (path, clash)
+    script = ("import sys\n"
+              "sys.modules['redis'] = None  # as in the bundle: not there\n"
+              "from pbxdesk.demo import DemoPbx\n"
+              "demo = DemoPbx(calls=10, live_traffic=False, live_relay=True)\n"
+              "demo.start()\n"
+              "assert demo.relay is not None and demo.relay_token\n"
+              "demo.stop()\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr

@@ -1,5 +1,6 @@
-"""Missed-call notifications name the callers, a click opens those calls, and Show missed
-calls lists them newest first whatever the tab was sorted by."""
+"""New missed calls are announced as callbacks waiting, naming the callers (a click opens
+the first named in the Callbacks tab), and Show missed calls lists them newest first
+whatever the tab was sorted by."""
 
 from __future__ import annotations
 
@@ -47,6 +48,12 @@ def add_missed_calls(qtbot: QtBot, controller: Controller) -> None:
     controller.window.refresh_action.trigger()
     qtbot.waitUntil(lambda: session.sync.last_result is not finished, timeout=10_000)
     qtbot.waitUntil(lambda: controller.desktop.tray.missed_count == len(MISSED), timeout=5000)
+    qtbot.waitUntil(lambda: session.callbacks.idle, timeout=5000)
+
+
+# The new callers, oldest first, then how many others wait (the demo's own).
+NAMED = ("(02) 9876 5432 (Bob Jones) tried once, (02) 9999 0000 (Jane Citizen) tried once, "
+         "0412 345 678 tried once")
 
 
 def sort_by_caller_name(tab: HistoryTab) -> None:
@@ -66,7 +73,7 @@ def assert_missed_newest_first(tab: HistoryTab) -> None:
 
 
 @pytest.mark.qt_log_ignore(OFFSCREEN_TRAY_NOISE)
-def test_the_notification_names_the_callers_and_a_click_opens_those_calls(
+def test_the_notification_names_the_callers_and_a_click_opens_the_first(
         qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths,
         monkeypatch: pytest.MonkeyPatch) -> None:
     controller = make_controller(paths, demo=True, tray_available=True)
@@ -90,19 +97,21 @@ def test_the_notification_names_the_callers_and_a_click_opens_those_calls(
 
     add_missed_calls(qtbot, controller)
 
-    assert shown == [("Missed: 0412 345 678, Jane Citizen, and 1 more",
-                      "3 new missed calls. Click to see them.")]
+    session = controller.session
+    assert session is not None
+    waiting = len(session.callbacks.worklist.waiting(session.callbacks.now_us()))
+    assert len(shown) == 1
+    title, text = shown[0]
+    assert title == f"{waiting} callbacks waiting"
+    assert text == (f"{NAMED} and {waiting - 3} more" if waiting > 3 else NAMED)
+    assert tray.callback_count == waiting
     raw.messageClicked.emit()
-    assert window.current_tab() is tab
-    assert_missed_newest_first(tab)
-    selected = {tab.model.call_at(index.row()).unique_call_id  # type: ignore[union-attr]
-                for index in tab.view.selectionModel().selectedRows()}
-    assert selected == {call_id for call_id, *_ in MISSED}
-    current = tab.model.call_at(tab.view.currentIndex().row())
+    callbacks = window.callbacks_tab
+    assert callbacks is not None
+    assert window.tabs.currentWidget() is callbacks
+    current = callbacks.current_item()
     assert current is not None
-    assert current.unique_call_id == "990000000013"  # the newest
-    assert window.focusWidget() is tab.view
-    assert tray.missed_count == 0
+    assert current.number == "+61298765432"  # Bob, the first named
     stop(qtbot, controller)
 
 
@@ -111,8 +120,7 @@ def test_without_a_tray_the_status_bar_names_them_and_ctrl_m_lists_newest_first(
     window = demo_controller.window
     tab = window.tabs_by_kind[CallKind.USER]
     add_missed_calls(qtbot, demo_controller)
-    assert window.status.currentMessage().startswith(
-        "3 new missed calls (0412 345 678, Jane Citizen, and 1 more): Calls > Show missed")
+    assert f"callbacks waiting: {NAMED}" in window.status.currentMessage()
     sort_by_caller_name(tab)
     window.show_missed_action.trigger()  # Ctrl+M
     assert_missed_newest_first(tab)

@@ -126,6 +126,11 @@ def _number(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
+def identifier_text(value: str | None) -> str:
+    """A number or id for the spreadsheet flavour: ``="…"``, kept as written (see above)."""
+    return _kept_as_text(value)
+
+
 def _kept_as_text(value: str | None) -> str:
     """An identifier as ``="…"`` so a spreadsheet keeps it as written (see the docstring)."""
     if value and _IDENTIFIER.fullmatch(value):

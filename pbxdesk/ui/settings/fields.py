@@ -40,10 +40,13 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
 }
 # Codes phonenumbers supports but has no English name for.
 _EXTRA_COUNTRY_NAMES = {"AC": "Ascension Island", "TA": "Tristan da Cunha", "XK": "Kosovo"}
-_SPECIAL_ZERO = {"refresh_minutes": "Off"}
+_SPECIAL_ZERO = {"refresh_minutes": "Off", "own_calls_poll_seconds": "Off"}
 _PLACEHOLDERS = {"base_url": "https://au.voipcloud.online", "my_extension": "e.g. 1010",
                  "default_caller_id": "The PBX's default",
-                 "user_filter_param": "Empty: filter on this computer only"}
+                 "user_filter_param": "Empty: filter on this computer only",
+                 "callback_groups": "e.g. Sales queue, Reception (* for all)",
+                 "relay_url": "Empty: live calls off",
+                 "crm_url_template": "https://crm.example.com/search?phone={e164}"}
 
 
 class Editor:
@@ -248,18 +251,22 @@ class ApiKeyField(QWidget):
     The key is never put in a tooltip, an accessible description or a log.
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, name: str = "API key",
+                 object_name: str = "setting_api_key",
+                 placeholder: str = "Paste the key from the portal") -> None:
+        """``name`` etc.: the same field serves other secrets (the relay's desk token)."""
         super().__init__(parent)
+        self._name = name
         self.edit = QLineEdit(self)
-        self.edit.setObjectName("setting_api_key")
+        self.edit.setObjectName(object_name)
         self.edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.edit.setAccessibleName("API key")
-        self.edit.setPlaceholderText("Paste the key from the portal")
+        self.edit.setAccessibleName(name)
+        self.edit.setPlaceholderText(placeholder)
         self.edit.setInputMethodHints(Qt.InputMethodHint.ImhSensitiveData
                                       | Qt.InputMethodHint.ImhNoPredictiveText
                                       | Qt.InputMethodHint.ImhNoAutoUppercase)
         self.toggle = QToolButton(self)
-        self.toggle.setObjectName("show_api_key")
+        self.toggle.setObjectName("show_" + object_name.removeprefix("setting_"))
         self.toggle.setCheckable(True)
         self.toggle.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QHBoxLayout(self)
@@ -285,8 +292,9 @@ class ApiKeyField(QWidget):
         self.edit.setEchoMode(QLineEdit.EchoMode.Normal if shown
                               else QLineEdit.EchoMode.Password)
         self.toggle.setText("Hide" if shown else "Show")
-        self.toggle.setAccessibleName("Hide the API key" if shown else "Show the API key")
-        self.toggle.setToolTip("Hide the API key" if shown else "Show the API key")
+        what = f"{'Hide' if shown else 'Show'} the {self._name}"
+        self.toggle.setAccessibleName(what)
+        self.toggle.setToolTip(what)
 
 
 def editor_for(spec: SettingSpec, parent: QWidget | None = None) -> Editor:

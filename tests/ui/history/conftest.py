@@ -14,7 +14,6 @@ parses them: the ground truth the tab is compared with.
 from __future__ import annotations
 
 import asyncio
-import gc
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -115,15 +114,9 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Filled:
         for kind, rows in _odd_rows(datetime.now(UTC)).items():
             sandbox.add_rows(kind, rows)
         # A plain loop of its own: no Qt loop is involved in filling the file. The sync
-        # writes on a worker thread, and a garbage collection there would destroy any Qt
-        # objects earlier tests left in reference cycles on the wrong thread ("Timers
-        # cannot be stopped from another thread", or a crash): collect here, then pause.
-        gc.collect()
-        gc.disable()
-        try:
-            asyncio.run(_sync(sandbox, path))
-        finally:
-            gc.enable()
+        # writes on a worker thread, which never collects garbage: the suite keeps
+        # collection to the main thread between tests (tests/fixtures/garbage.py).
+        asyncio.run(_sync(sandbox, path))
         result = Filled(path)
         for kind in ALL_KINDS:
             parsed = [parse_row(raw, kind, REGION) for raw in sandbox.rows(kind)]
@@ -145,13 +138,6 @@ def store(filled: Filled, tmp_path: Path) -> Iterator[CallStore]:
     calls = CallStore(copy, default_region=REGION)
     yield calls
     calls.close()
-
-
-@pytest.fixture(autouse=True)
-def no_qt_garbage() -> None:
-    """Collect other tests' Qt objects on the GUI thread before each test, so that the
-    export's worker thread never happens to be the one that frees them."""
-    gc.collect()
 
 
 @pytest.fixture(autouse=True)

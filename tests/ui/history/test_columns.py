@@ -299,10 +299,14 @@ def test_the_table_context_menu_offers_the_columns(make_tab: MakeTab, qtbot: QtB
 
 
 def fill(store: CallStore, size: int) -> None:
-    """Add values of ``size`` characters until the store is full."""
+    """Add values of ``size`` characters until the store is full.
+
+    The keys sort right after the user tab's layout key, so the b-tree page the
+    layout would go into fills up too (what else the store holds moves the pages).
+    """
     for number in range(10_000):
         try:
-            store.values.set(f"test.filler.{size}.{number}", "x" * size)
+            store.values.set(f"{state_key(CallKind.USER)}.filler.{size}.{number}", "x" * size)
         except StoreFullError:
             return
     pytest.fail("the store never filled up")
