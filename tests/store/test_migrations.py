@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from pbxdesk.api.models import AnyCall, CallKind, Outcome
+from pbxdesk.api.models import CallKind, Outcome
 from pbxdesk.store import (
     SCHEMA_VERSION,
     CallFilter,
@@ -22,7 +21,7 @@ from pbxdesk.store import (
     migrations,
 )
 from pbxdesk.store.migrations import MIGRATIONS, migrate
-from tests.fixtures.store import CallFactory
+from tests.fixtures.store import CallFactory, write_as_release
 from tests.store import truth
 
 
@@ -31,32 +30,6 @@ def make_v1(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     migrate(conn, path, MIGRATIONS[:1])
     return conn
-
-
-def write_as_release(path: Path, version: int, calls: Sequence[AnyCall]) -> None:
-    """A file at schema ``version`` holding ``calls`` as that release stored them.
-
-    The columns of ``calls`` and the lookup tables never changed, so today's
-    writer lays the rows out in a scratch store and they are copied across; the
-    old version's triggers (the search index of version 2) see them arrive.
-    """
-    scratch = path.with_name(f"scratch-{path.name}")
-    with CallStore(scratch) as store:
-        store.upsert(calls)
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        conn.execute("PRAGMA journal_mode = WAL")
-        migrate(conn, path, MIGRATIONS[:version])
-        conn.execute("ATTACH ? AS scratch", (str(scratch),))
-        for table in ("call_users", "call_groups", "calls"):
-            columns = ", ".join(row[1] for row in conn.execute(f"PRAGMA main.table_info({table})"))
-            conn.execute(f"INSERT INTO main.{table} ({columns}) "
-                         f"SELECT {columns} FROM scratch.{table}")
-        conn.execute("DETACH scratch")
-    finally:
-        conn.close()
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{scratch}{suffix}").unlink(missing_ok=True)
 
 
 def version_of(path: Path) -> int:
