@@ -126,7 +126,7 @@ def test_paging_buttons_and_label(make_tab: MakeTab, truth: dict[CallKind, list[
     assert paging.last.isEnabled()
     first_page = page_keys(tab)
     paging.next.click()
-    assert paging.label.text() == f"Rows 101–200 of {total:,}"
+    assert settled(tab).paging.label.text() == f"Rows 101–200 of {total:,}"
     assert set(page_keys(tab)).isdisjoint(first_page)
     assert paging.first.isEnabled()
     assert paging.previous.isEnabled()
@@ -137,7 +137,7 @@ def test_paging_buttons_and_label(make_tab: MakeTab, truth: dict[CallKind, list[
     assert not paging.next.isEnabled()
     assert not paging.last.isEnabled()
     paging.previous.click()
-    assert tab.model.page == pages - 2
+    assert settled(tab).model.page == pages - 2
     paging.first.click()
     assert page_keys(tab) == first_page
     assert paging.label.text() == f"Rows 1–100 of {total:,}"
