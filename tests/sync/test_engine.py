@@ -152,8 +152,9 @@ async def test_backfill_fetches_only_what_is_missing(
 @pytest.mark.asyncio
 async def test_live_traffic_during_sync_neither_duplicates_nor_drops(
         make_sandbox: Callable[..., Sandbox], make_engine: MakeEngine) -> None:
-    # About 10 new calls a real second, with the clock one minute a second.
-    sandbox = make_sandbox(calls=4000, live_traffic=True, clock_speed=60.0,
+    # About 100 new calls a real second, with the clock ten minutes a second: the
+    # store writes a first sync of 4,000 calls in a fraction of a second.
+    sandbox = make_sandbox(calls=4000, live_traffic=True, clock_speed=600.0,
                            live_calls_per_minute=10.0)
     before = {kind: truth_keys(sandbox, kind) for kind in ALL_KINDS}
     engine = make_engine(sandbox, max_limit=300)

@@ -38,6 +38,7 @@ from pbxdesk.sync.engine import ALL_KINDS, SyncEngine
 from pbxdesk.ui.dialogs import DialogService
 from pbxdesk.ui.history import HistoryTab
 from tests.fixtures.sandbox import sandbox_config
+from tests.ui.history.helpers import settled
 
 REGION = "AU"
 ODD_CALL_ID = "990000000001"
@@ -204,7 +205,7 @@ def make_tab(qtbot: QtBot, store: CallStore, dialogs: RecordingDialogs) -> Itera
         tab.resize(1400, 700)
         with qtbot.waitExposed(tab):
             tab.show()
-        return tab
+        return settled(tab)  # the first page has arrived
 
     yield make
     # Deleted here, before the store closes: a failed test's traceback can keep a tab's
