@@ -79,6 +79,13 @@ def control_app(sandbox: Sandbox) -> ASGIApp:
             raise ControlError("rows must be a list of JSON objects")
         return {"rows_added": sandbox.add_rows(CallKind(request.path_params["kind"]), rows)}
 
+    async def delete_calls(_: Request, body: dict[str, Any]) -> dict[str, Any]:
+        among = _opt_int(body, "among_newest")
+        after = _opt_int(body, "after_requests") or 0
+        deleted = sandbox.delete_calls(CallKind(body["kind"]), int(body["count"]),
+                                       among_newest=among, after_requests=after)
+        return {"deleted": deleted, "scheduled": after > 0}
+
     async def placed_calls(_: Request, __: dict[str, Any]) -> dict[str, Any]:
         return {"calls": [call.to_json() for call in sandbox.placed_calls()]}
 
@@ -139,6 +146,7 @@ def control_app(sandbox: Sandbox) -> ASGIApp:
         route("/seed", seed, ["POST"]),
         route("/calls", add_calls, ["POST"]),
         route("/rows/{kind}", add_rows, ["POST"]),
+        route("/delete-calls", delete_calls, ["POST"]),
         route("/placed-calls", placed_calls, ["GET"]),
         route("/next-call", next_call, ["POST"]),
         route("/allow-list", allow_list, ["GET", "PUT"]),
