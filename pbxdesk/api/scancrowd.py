@@ -84,6 +84,7 @@ class Crowded:
                 "probes": self.probes, "rest": self.rest, "fetched": self.fetched,
                 "share_done": self.share_done, "missing": self.missing,
                 "reason": self.reason, "tried_groups": self.tried_groups,
+                "shares": self.shares, "overflowed": self.overflowed,
                 "carry": self.carry.to_json() if self.carry else None}
 
     @classmethod
@@ -154,13 +155,10 @@ def _choose(plan: ScanPlan, crowded: Crowded) -> str:
         return ENDS
     names = plan.all_names()
     if not plan.selector_usable or len(names) < 2 or crowded.tried_groups:
-        if not plan.selector_usable or len(names) < 2:
-            crowded.reason = crowded.reason or "the PBX takes no selector to split it by"
+        crowded.reason = crowded.reason or _why_not_split(plan, names)
         return ENDS
     crowded.tried_groups = True
     sweeps, _ = _sweeps(plan, crowded)
-    if len(names) < 2:
-        return ENDS
     # Rows a group reads again: its share of what is known on the side it starts from.
     starts_known = crowded.top if sweeps[0].newest else crowded.bottom
     again = 0.0 if starts_known is None else known / (2 if crowded.top and crowded.bottom
@@ -176,6 +174,18 @@ def _choose(plan: ScanPlan, crowded: Crowded) -> str:
         crowded.groups = []
         return ENDS  # one group of every name is the whole day: no selector needed
     return PART
+
+
+def _why_not_split(plan: ScanPlan, names: list[str]) -> str:
+    """Why the day cannot be read in groups of names (for the incomplete-days list)."""
+    who = "user" if plan.kind == "user" else "queue" if plan.kind == "queue" else "ring group"
+    if not plan.selector:
+        return f"no {who} selector is set in Settings to split it by"
+    if plan.traits.selectors.get(plan.kind) is False:
+        return f"the PBX ignores the {who} selector, so it cannot be split by {who}"
+    if len(names) < 2:
+        return f"its calls are all of one {who}"
+    return _TOO_MANY
 
 
 def _sweeps(plan: ScanPlan, crowded: Crowded,
@@ -272,7 +282,7 @@ def _finish_group(plan: ScanPlan, crowded: Crowded, segment: Segment, outcome: s
         log.warning("The PBX ignored the %s selector (rows of other names came back); "
                     "crowded days are read from both ends instead", plan.kind)
         crowded.groups, crowded.share_done = [], 0.0
-        crowded.reason = "the PBX ignored the selector"
+        crowded.reason = _why_not_split(plan, plan.all_names())
         if segment.current.short:
             crowded.stage = "closing"  # that answer held the whole day
             return

@@ -35,6 +35,7 @@ class Density:
         names: rows counted per name (user extension or group name; "" for none).
         recent_rate: rows per second the last full page showed (None before one).
         newest_day: the day of the newest row (often still running: not a model).
+        trend: how the last window read compared with what was expected of it.
     """
 
     day_rows: Counter[date] = field(default_factory=Counter)
@@ -42,6 +43,7 @@ class Density:
     names: Counter[str] = field(default_factory=Counter)
     recent_rate: float | None = None
     newest_day: date | None = None
+    trend: float = 1.0
 
     def count(self, days: Iterable[date], names: Iterable[str]) -> None:
         for day in days:
@@ -62,27 +64,36 @@ class Density:
             day += timedelta(days=1)
 
     def expected(self, day: date) -> float:
-        """Rows expected on ``day`` (every name)."""
+        """Rows expected on ``day`` (every name), corrected by how the last read window
+        compared with what was expected of it (:meth:`observed`)."""
         if day in self.complete:
             return float(self.day_rows[day])
+        return max(self._modelled(day) * self.trend, float(self.day_rows[day]))
+
+    def _modelled(self, day: date) -> float:
         week_later = day + _WEEK
         if week_later in self.complete and self._whole(week_later):
             return float(self.day_rows[week_later])
         whole = [d for d in self.complete if self._whole(d)]
         alike = [self.day_rows[d] for d in whole if d.weekday() == day.weekday()]
         if alike:
-            return max(sum(alike) / len(alike), float(self.day_rows[day]))
+            return sum(alike) / len(alike)
         if whole:
             # No such weekday seen yet: the busiest day is the safe guess (a window
             # planned too small costs a short page; one too big, a re-read middle).
-            return float(max(max(self.day_rows[d] for d in whole), self.day_rows[day]))
+            return float(max(self.day_rows[d] for d in whole))
         # Nothing to model it on but the newest day (still running, so a floor) and
         # the density of the last full page.
-        floor = float(max(self.day_rows[day], self.day_rows[self.newest_day]
-                          if self.newest_day is not None else 0))
+        floor = float(self.day_rows[self.newest_day] if self.newest_day is not None else 0)
         if self.recent_rate is not None:
             return max(self.recent_rate * DAY, floor)
         return floor
+
+    def observed(self, expected: float, found: float) -> None:
+        """A window expected to hold ``expected`` rows held ``found``: the days below it
+        are expected to differ alike (where an account's history begins, say)."""
+        if expected > 0:
+            self.trend = min(2.0, max(0.02, found / expected))
 
     def sure(self, day: date) -> bool:
         """Whether :meth:`expected` rests on a day like it (else on a page's density)."""
@@ -110,7 +121,7 @@ class Density:
     def to_json(self) -> dict[str, Any]:
         return {"day_rows": {d.isoformat(): n for d, n in self.day_rows.items()},
                 "complete": sorted(d.isoformat() for d in self.complete),
-                "recent_rate": self.recent_rate}
+                "recent_rate": self.recent_rate, "trend": self.trend}
 
     @classmethod
     def from_json(cls, value: Any) -> Density:
@@ -123,6 +134,8 @@ class Density:
             density.complete = {date.fromisoformat(d) for d in value.get("complete") or []}
             rate = value.get("recent_rate")
             density.recent_rate = float(rate) if isinstance(rate, int | float) else None
+            trend = value.get("trend", 1.0)
+            density.trend = float(trend) if isinstance(trend, int | float) else 1.0
         except (TypeError, ValueError):
             return cls()
         if density.day_rows:

@@ -154,8 +154,8 @@ class ServerTraits:
         if low >= high:
             # Contradicts what was learnt earlier (a daylight-saving change, or the
             # server changed): the new answer wins.
-            low = self.cut_low if above is None else above - midnight(to_date)
-            high = self.cut_high if below is None else below - midnight(to_date)
+            low = float(-ZONE_EAST) if above is None else above - midnight(to_date)
+            high = float(24 * HOUR - ZONE_WEST) if below is None else below - midnight(to_date)
             if low >= high:
                 return
         self.cut_low, self.cut_high = low, high

@@ -354,7 +354,11 @@ class ScanPlan:
 
     def _after_window(self, segment: Segment) -> None:
         """The window is read: go on below it."""
+        days = [segment.first_day + _ONE_DAY * n
+                for n in range((segment.last_day - segment.first_day).days + 1)]
+        expected = sum(self.density.expected(day) for day in days)
         self.density.mark_complete(segment.first_day, segment.last_day)
+        self.density.observed(expected, sum(self.density.day_rows[day] for day in days))
         if self.floor is not None and any(
                 sweep.newest and sweep.outcome == "met" and sweep.stop == self.floor
                 for sweep in segment.sweeps):

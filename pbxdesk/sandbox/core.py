@@ -120,6 +120,13 @@ class Sandbox:
     def history_rules(self) -> HistoryRules:
         return self._rules
 
+    def set_history_rules(self, **changes: Any) -> HistoryRules:
+        """Change how the history endpoints answer (any :class:`HistoryRules` field, e.g.
+        ``ignore_user_selector=True``) from the next request on."""
+        with self._lock:
+            self._rules = dataclasses.replace(self._rules, **changes)
+            return self._rules
+
     @property
     def request_count(self) -> int:
         """API requests received (every one, refused or not; control calls not counted)."""

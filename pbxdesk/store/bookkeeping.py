@@ -167,8 +167,8 @@ class SyncCheckpoints:
 class IncompleteDay:
     """A day whose calls of ``kind`` the API could not all hand over.
 
-    ``missing`` is an estimate (0: unknown); ``tries`` counts the scans that
-    found the day incomplete, ``tried_at`` the last of them.
+    ``missing`` is an estimate (0: unknown); ``tries`` counts the times the day
+    was read (first found, then tried again), ``tried_at`` the last of them.
     """
 
     kind: CallKind
@@ -189,9 +189,14 @@ class IncompleteDays:
 
     @guarded
     def update(self, kind: CallKind, first: date, last: date,
-               days: Iterable[tuple[date, int, str]], when: datetime) -> None:
+               days: Iterable[tuple[date, int, str]], when: datetime, *,
+               retried: bool = False) -> None:
         """A finished scan of the days ``first``..``last`` found these ``(day, missing,
-        reason)`` incomplete: every other day of that span is whole now."""
+        reason)`` incomplete: every other day of that span is whole now.
+
+        ``retried``: the scan was a try again of these days (it counts as a try; a
+        regular sync that finds a listed day incomplete again does not).
+        """
         code, stamp = KIND_CODES[kind], to_micros(when)
         found = {day.isoformat(): (max(0, int(missing)), reason) for day, missing, reason in days}
         with write_transaction(self._conn()) as conn:
@@ -200,12 +205,14 @@ class IncompleteDays:
                 (code, first.isoformat(), last.isoformat()))]
             conn.executemany("DELETE FROM incomplete_days WHERE kind = ? AND day = ?",
                              [(code, day) for day in listed if day not in found])
+            # A retry counts as a try; finding the day again in a regular sync does not.
             conn.executemany(
                 "INSERT INTO incomplete_days (kind, day, missing, reason, found_us, tried_us, "
                 "tries) VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (kind, day) DO UPDATE SET "
                 "missing = excluded.missing, reason = excluded.reason, "
-                "tried_us = excluded.tried_us, tries = tries + 1",
-                [(code, day, missing, reason, stamp, stamp)
+                "tried_us = CASE WHEN ? THEN excluded.tried_us ELSE tried_us END, "
+                "tries = tries + ?",
+                [(code, day, missing, reason, stamp, stamp, retried, int(retried))
                  for day, (missing, reason) in found.items()])
 
     @guarded

@@ -205,19 +205,23 @@ class SyncEngine:
         # the period (less LOOKBACK, for calls that ended after the last sync).
         from_date = (start - LOOKBACK).date() - _ONE_DAY
         to_date = end.date() + _ONE_DAY
+        since = start - LOOKBACK
         report = await self._scan(kind, from_date, to_date, result, progress,
-                                  since=start - LOOKBACK, resume=resume, period=(start, end))
+                                  since=since, resume=resume, period=(start, end))
         if not report.finished:
             return
         result.periods += 1
         result.incomplete.extend(report.incomplete)
         # Only a finished scan makes the period "stored"; otherwise it is asked for again.
-        await self._run_in_writer(self._period_done, kind, start, end, from_date, to_date,
-                                  report.incomplete)
+        # Its days are whole where it read from their very beginning: from the second
+        # day after ``since`` (whatever the server's time zone) on.
+        await self._run_in_writer(self._period_done, kind, start, end,
+                                  since.date() + 2 * _ONE_DAY, to_date, report.incomplete)
 
     def _period_done(self, kind: CallKind, start: datetime, end: datetime, first: date,
                      last: date, incomplete: list[IncompleteDay]) -> None:
-        """(writer thread) The period is read: record it, and which of its days lack calls."""
+        """(writer thread) The period is read: record it, and which of its days lack calls
+        (the listed days from ``first`` to ``last`` not among them are whole now)."""
         ledger = self.store.sync
         ledger.incomplete.update(kind, first, last,
                                  [(day.day, day.missing, day.reason) for day in incomplete],
@@ -289,13 +293,20 @@ class SyncEngine:
             kind_result = result.kinds.setdefault(entry.kind, KindResult(entry.kind))
             log.info("Trying %s calls of %s again (about %d were missing)", entry.kind.value,
                      entry.day.isoformat(), entry.missing)
+            # The server may have changed: its selector is given another chance (if it is
+            # still ignored, the first page shows it, and serves the day from its end).
+            self.client.traits.selectors.pop(entry.kind.value, None)
             report = await self._scan(entry.kind, entry.day, entry.day, kind_result, progress)
             if report.finished:
                 kind_result.incomplete.extend(report.incomplete)
-                await self._run_in_writer(
-                    self.store.sync.incomplete.update, entry.kind, entry.day, entry.day,
-                    [(day.day, day.missing, day.reason) for day in report.incomplete],
-                    self.now())
+                await self._run_in_writer(self._retried, entry.kind, entry.day,
+                                          report.incomplete)
+
+    def _retried(self, kind: CallKind, day: date, incomplete: list[IncompleteDay]) -> None:
+        """(writer thread) A day was read again: still incomplete, or whole now."""
+        self.store.sync.incomplete.update(
+            kind, day, day, [(found.day, found.missing, found.reason) for found in incomplete],
+            self.now(), retried=True)
 
     async def _run_in_writer(self, function: Callable[..., Any], *args: Any) -> Any:
         loop = asyncio.get_running_loop()
