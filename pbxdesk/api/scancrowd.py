@@ -59,6 +59,8 @@ class Crowded:
     top: Mark | None = None
     bottom: Mark | None = None
     stage: str = ""
+    known_above: int = 0
+    """Rows of the day already read above ``top`` when it was found crowded."""
     groups: list[tuple[str, ...]] = field(default_factory=list)
     probes: int = 0
     rest: float = 0.0
@@ -80,7 +82,8 @@ class Crowded:
         return {"day": self.day.isoformat(),
                 "top": self.top.to_json() if self.top else None,
                 "bottom": self.bottom.to_json() if self.bottom else None,
-                "stage": self.stage, "groups": [list(group) for group in self.groups],
+                "stage": self.stage, "known_above": self.known_above,
+                "groups": [list(group) for group in self.groups],
                 "probes": self.probes, "rest": self.rest, "fetched": self.fetched,
                 "share_done": self.share_done, "missing": self.missing,
                 "reason": self.reason, "tried_groups": self.tried_groups,
@@ -91,6 +94,7 @@ class Crowded:
     def from_json(cls, value: dict[str, Any]) -> Crowded:
         return cls(day=date.fromisoformat(value["day"]), top=Mark.from_json(value["top"]),
                    bottom=Mark.from_json(value["bottom"]), stage=str(value["stage"]),
+                   known_above=int(value["known_above"]),
                    groups=[tuple(str(name) for name in group) for group in value["groups"]],
                    probes=int(value["probes"]), rest=float(value["rest"]),
                    fetched=int(value["fetched"]), share_done=float(value["share_done"]),
@@ -206,20 +210,22 @@ def _sweeps(plan: ScanPlan, crowded: Crowded,
 
 
 def _ends(plan: ScanPlan, crowded: Crowded) -> tuple[list[Sweep], list[bool]] | None:
-    """The whole day from its unread end(s); None when there is nothing left to try."""
+    """The whole day (every name) from both ends, starting where nothing is read yet;
+    parts already read are read again only where there is no other way. None when
+    both ends were read as deep as a query reaches already."""
     first, crowded.carry = crowded.carry, None
     if first is not None and first.offset > 0 and (first.newest or plan.oldest_usable):
         first.outcome = None  # go on where the look page (or an ignored selector) left off
-    elif crowded.top is None and crowded.bottom is None:
-        first = Sweep(newest=True)
-    elif crowded.bottom is None and plan.oldest_usable:
-        first = Sweep(newest=False, stop=crowded.top)
-    elif crowded.top is None:
-        first = Sweep(newest=True, stop=crowded.bottom)
-    else:
+    elif crowded.top is not None and crowded.bottom is not None:
         return None
-    then = [False] if first.newest and first.stop is None and plan.oldest_usable else []
-    return [first], then
+    elif crowded.top is not None and plan.oldest_usable:
+        first = Sweep(newest=False, stop=crowded.top)
+    else:
+        first = Sweep(newest=True, stop=crowded.bottom)
+    if first.newest:
+        return [first], [False] if plan.oldest_usable else []
+    # From the top again only if what is known up there is less than one end reaches.
+    return [first], [True] if crowded.known_above < plan.reach else []
 
 
 def finish_crowded_segment(plan: ScanPlan, crowded: Crowded, segment: Segment,

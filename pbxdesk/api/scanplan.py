@@ -208,7 +208,9 @@ class ScanPlan:
     def _crowd(self, day: date) -> Crowded:
         def on(mark: Mark | None) -> Mark | None:
             return mark if mark is not None and self.traits.server_day(mark.at) == day else None
-        return Crowded(day, top=on(self.above), bottom=on(self.floor))
+        top = on(self.above)
+        return Crowded(day, top=top, bottom=on(self.floor),
+                       known_above=self.density.day_rows[day] if top is not None else 0)
 
     # -- taking an answer ----------------------------------------------------------------
 
@@ -328,8 +330,8 @@ class ScanPlan:
             self.density.mark_complete(segment.first_day,
                                        self.traits.server_day(bottom.at) - _ONE_DAY)
         self.cursor = max(segment.first_day, top_day)
-        if segment.role == WINDOW and self.cursor in (segment.first_day, segment.last_day):
-            # The window's own top (or only) day holds more than one end reaches.
+        if segment.role == WINDOW and self.cursor == segment.last_day:
+            # The window's top (or only) day alone holds more than one end reaches.
             self.crowded = self._crowd(self.cursor)
 
     def _finish_window(self, segment: Segment, outcome: str) -> None:
