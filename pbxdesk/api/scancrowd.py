@@ -341,11 +341,11 @@ def _nearest(marks: list[Mark | None], pick: Callable[..., Mark]) -> Mark | None
 
 
 def _between(plan: ScanPlan, low: Mark | None, high: Mark | None, fallback: float) -> float:
-    """About how many rows lie between two marks (at the density seen lately)."""
-    rate = plan.density.recent_rate
-    if low is None or high is None or rate is None or high.at <= low.at:
+    """About how many rows lie between two marks (at the density read next to them)."""
+    if low is None or high is None or high.at <= low.at:
         return fallback
-    return (high.at - low.at) * rate
+    rate = plan.density.rate_between(low.at, high.at)
+    return fallback if rate is None else (high.at - low.at) * rate
 
 
 def close(plan: ScanPlan, crowded: Crowded) -> None:

@@ -23,6 +23,8 @@ from typing import Any
 from pbxdesk.api.scanmodel import DAY
 
 _WEEK = timedelta(days=7)
+_RATES_KEPT = 50
+_NEAR = 2 * 3600.0
 
 
 @dataclass(slots=True)
@@ -44,6 +46,7 @@ class Density:
     recent_rate: float | None = None
     newest_day: date | None = None
     trend: float = 1.0
+    rates: list[tuple[float, float, float]] = field(default_factory=list)
 
     def count(self, days: Iterable[date], names: Iterable[str]) -> None:
         for day in days:
@@ -52,10 +55,19 @@ class Density:
                 self.newest_day = day
         self.names.update(names)
 
-    def note_rate(self, rows: int, span_seconds: float) -> None:
-        """A full page of ``rows`` spanned ``span_seconds``."""
-        if rows > 1 and span_seconds > 0:
-            self.recent_rate = rows / span_seconds
+    def note_rate(self, rows: int, oldest: float, newest: float) -> None:
+        """A full page of ``rows`` ran from ``oldest`` to ``newest`` (epoch seconds)."""
+        if rows > 1 and newest > oldest:
+            self.recent_rate = rows / (newest - oldest)
+            self.rates.append((oldest, newest, self.recent_rate))
+            del self.rates[:-_RATES_KEPT]
+
+    def rate_between(self, low: float, high: float) -> float | None:
+        """Rows per second around ``low``..``high``: the busiest full page read next to
+        it (the unread middle of a day is its busy part, more often than not)."""
+        near = [rate for oldest, newest, rate in self.rates
+                if newest >= low - _NEAR and oldest <= high + _NEAR]
+        return max(near) if near else self.recent_rate
 
     def mark_complete(self, first: date, last: date) -> None:
         day = first
@@ -121,7 +133,8 @@ class Density:
     def to_json(self) -> dict[str, Any]:
         return {"day_rows": {d.isoformat(): n for d, n in self.day_rows.items()},
                 "complete": sorted(d.isoformat() for d in self.complete),
-                "recent_rate": self.recent_rate, "trend": self.trend}
+                "recent_rate": self.recent_rate, "trend": self.trend,
+                "rates": [list(rate) for rate in self.rates]}
 
     @classmethod
     def from_json(cls, value: Any) -> Density:
@@ -134,6 +147,8 @@ class Density:
             density.complete = {date.fromisoformat(d) for d in value.get("complete") or []}
             rate = value.get("recent_rate")
             density.recent_rate = float(rate) if isinstance(rate, int | float) else None
+            density.rates = [(float(a), float(b), float(c))
+                             for a, b, c in value.get("rates") or []]
             trend = value.get("trend", 1.0)
             density.trend = float(trend) if isinstance(trend, int | float) else 1.0
         except (TypeError, ValueError):

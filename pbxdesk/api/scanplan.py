@@ -145,16 +145,21 @@ class ScanPlan:
         return 2 * self.reach - 1 if self.oldest_usable else self.reach
 
     def _plan_window(self, top_day: date) -> Segment | None:
-        low = self._window_bottom(top_day)
+        floor_day = None if self.floor is None else self.traits.server_day(self.floor.at)
+        low = self._window_bottom(top_day, floor_day)
         if low is None:
             self.crowded = self._crowd(top_day)
             return None
         to_date = top_day + _ONE_DAY if self.traits.inclusive is False else top_day
-        then = [False] if self.oldest_usable and self.floor is None else []
+        # Below the floor the rows are known (or not wanted): the window that reaches
+        # it stops there, and is read from its top only.
+        floored = floor_day is not None and low <= floor_day
+        then = [False] if self.oldest_usable and not floored else []
+        stop = self.floor if floored else None
         return self.new_segment(WINDOW, low, top_day, to_date,
-                             [Sweep(newest=True, bound=self.above, stop=self.floor)], then)
+                                [Sweep(newest=True, bound=self.above, stop=stop)], then)
 
-    def _window_bottom(self, top_day: date) -> date | None:
+    def _window_bottom(self, top_day: date, floor_day: date | None) -> date | None:
         """The lowest day of the next window (None: ``top_day`` is a crowded day).
 
         Each query read from its ends costs a page per ``limit`` rows, so the days
@@ -165,7 +170,8 @@ class ScanPlan:
         density = self.density
         days: list[float] = []
         day = top_day
-        while day >= self.first:
+        lowest = self.first if floor_day is None else max(self.first, floor_day)
+        while day >= lowest:
             days.append(density.expected(day) * (MARGIN if density.sure(day) else UNSURE))
             day -= _ONE_DAY
         count = len(days)
@@ -175,7 +181,7 @@ class ScanPlan:
             best[start], total = float("inf"), 0.0
             for end in range(start + 1, count + 1):
                 total += days[end - 1]
-                pages = self._pages_for(total)
+                pages = self.pages_for(total, both_ends=floor_day is None or end < count)
                 if pages is None:
                     if end == start + 1:  # a crowded day on its own
                         cost = math.ceil(total / self.limit) + 1 + best[end]
@@ -184,12 +190,9 @@ class ScanPlan:
                 # Ties go to the longer window: fewer windows, fewer short pages.
                 if pages + best[end] <= best[start]:
                     best[start], cut[start] = pages + best[end], end
-        if self._pages_for(days[0]) is None:
-            return None
+        if not days or self.pages_for(days[0], both_ends=floor_day is None or count > 1) is None:
+            return None if days else top_day
         return top_day - _ONE_DAY * (cut[0] - 1)
-
-    def _pages_for(self, rows: float) -> int | None:
-        return self.pages_for(rows, both_ends=self.floor is None)
 
     def pages_for(self, rows: float, *, both_ends: bool) -> int | None:
         """Pages one query needs for ``rows`` rows read from its ends (None: too many)."""
@@ -254,7 +257,7 @@ class ScanPlan:
             self.traits.one_day_rows = True
         if len(rows) >= self.limit and len(timed) >= 2 and not segment.strict:
             # (Only pages of every name: a group's pages show its own density.)
-            self.density.note_rate(len(timed), max(timed) - min(timed))
+            self.density.note_rate(len(timed), min(timed), max(timed))
         if not request.newest_first or request.offset != 0:
             return
         first = timed[0] if timed else None

@@ -128,8 +128,9 @@ async def test_spent_budget_stops_without_sending_and_resumes_where_it_stopped(
     for kind in ALL_KINDS:
         assert stored_keys(engine.store, kind) == truth_keys(sandbox, kind)
         assert engine.store.sync.checkpoints.of(kind) == []
-    # It went on where it stopped: what was left, and at most one page again.
-    assert sandbox.request_count <= needed + 1
+    # It went on where it stopped: what was left, and at most two pages more (what a
+    # restart does not keep: the evidence of the dates it had read).
+    assert sandbox.request_count <= needed + 2
 
 
 @pytest.mark.asyncio
