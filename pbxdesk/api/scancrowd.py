@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pbxdesk.api.scanestimate import pack_cheapest
+from pbxdesk.api.scanestimate import pack_cheapest, pack_names
 from pbxdesk.api.scanmodel import Mark, midnight
 from pbxdesk.api.scansweep import (
     COMPLETE,
@@ -152,6 +152,9 @@ def _choose(plan: ScanPlan, crowded: Crowded) -> str:
     if crowded.top is not None and crowded.bottom is not None:
         crowded.rest = _between(plan, crowded.bottom, crowded.top,
                                 density.expected(crowded.day) - known)
+    elif crowded.top is not None or crowded.bottom is not None:
+        # Read from one end up to the cap: as much again is the least to expect below.
+        crowded.rest = max(density.expected(crowded.day) - known, float(known), 1.0)
     else:
         crowded.rest = max(density.expected(crowded.day) - known, 1.0)
     if crowded.top is not None and crowded.bottom is None and plan.oldest_usable and \
@@ -161,7 +164,6 @@ def _choose(plan: ScanPlan, crowded: Crowded) -> str:
     if not plan.selector_usable or len(names) < 2 or crowded.tried_groups:
         crowded.reason = crowded.reason or _why_not_split(plan, names)
         return ENDS
-    crowded.tried_groups = True
     sweeps, _ = _sweeps(plan, crowded)
     # Rows a group reads again: its share of what is known on the side it starts from.
     starts_known = crowded.top if sweeps[0].newest else crowded.bottom
@@ -171,12 +173,16 @@ def _choose(plan: ScanPlan, crowded: Crowded) -> str:
     # Taken once: the groups' own rows would tilt them towards the names read first.
     crowded.shares = shares = density.shares(names)
     expected = {name: share * (crowded.rest * margin + again) for name, share in shares.items()}
-    crowded.groups = pack_cheapest(
+    groups = pack_cheapest(
         expected, [round(FILL * most) for most in plan.reachable(both_ends=both)],
         lambda rows: plan.pages_for(rows, both_ends=both))
-    if len(crowded.groups) < 2:
-        crowded.groups = []
-        return ENDS  # one group of every name is the whole day: no selector needed
+    if len(groups) < 2:
+        if crowded.carry is not None or crowded.top is None or crowded.bottom is None:
+            return ENDS  # one group of every name is the whole day: no selector needed
+        # Both ends of the day are read already: the rest only in groups, so two.
+        groups = pack_names(expected, sum(expected.values()) / 2)
+    crowded.tried_groups = True
+    crowded.groups = groups
     return PART
 
 

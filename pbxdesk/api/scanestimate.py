@@ -90,16 +90,16 @@ class Density:
         alike = [self.day_rows[d] for d in whole if d.weekday() == day.weekday()]
         if alike:
             return sum(alike) / len(alike)
+        newest = self.day_rows[self.newest_day] if self.newest_day is not None else 0
         if whole:
             # No such weekday seen yet: the busiest day is the safe guess (a window
-            # planned too small costs a short page; one too big, a re-read middle).
-            return float(max(self.day_rows[d] for d in whole))
-        # Nothing to model it on but the newest day (still running, so a floor) and
-        # the density of the last full page.
-        floor = float(self.day_rows[self.newest_day] if self.newest_day is not None else 0)
+            # planned too small costs a short page; one too big, a re-read middle), the
+            # newest day included (still running, so a whole one holds at least as many).
+            return float(max(max(self.day_rows[d] for d in whole), newest))
+        # Nothing to model it on but the newest day and the density of the last full page.
         if self.recent_rate is not None:
-            return max(self.recent_rate * DAY, floor)
-        return floor
+            return max(self.recent_rate * DAY, float(newest))
+        return float(newest)
 
     def observed(self, expected: float, found: float) -> None:
         """A window expected to hold ``expected`` rows held ``found``: the days below it

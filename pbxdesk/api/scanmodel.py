@@ -25,6 +25,8 @@ ZONE_EAST = 14 * HOUR
 # (-14 h … +12 h), inclusive gives 24 h - zone (+10 h … +36 h).
 _INCLUSIVE_ABOVE = 24 * HOUR - ZONE_EAST   # 10 h: above, only an inclusive to_date fits
 _EXCLUSIVE_BELOW = -ZONE_WEST              # 12 h: below, only an exclusive one
+INCLUSIVE_CUT = (float(_INCLUSIVE_ABOVE), float(24 * HOUR - ZONE_WEST))
+"""Where an inclusive to_date can cut (seconds after its day's midnight UTC)."""
 
 
 def epoch_seconds(moment: datetime) -> float:

@@ -38,7 +38,15 @@ from typing import Any
 
 from pbxdesk.api.scancrowd import ENDS, PART, Crowded, finish_crowded_segment, plan_crowded
 from pbxdesk.api.scanestimate import Density, SeenTimes
-from pbxdesk.api.scanmodel import IncompleteDay, Mark, PageRequest, ServerTraits, midnight
+from pbxdesk.api.scanmodel import (
+    DAY,
+    INCLUSIVE_CUT,
+    IncompleteDay,
+    Mark,
+    PageRequest,
+    ServerTraits,
+    midnight,
+)
 from pbxdesk.api.scansweep import (
     CAPPED,
     COMPLETE,
@@ -93,6 +101,7 @@ class ScanPlan:
         self.crowded: Crowded | None = None
         self.density = Density()
         self.incomplete: dict[date, IncompleteDay] = {}
+        self.sent = 0
         # Memory only (evidence, not state): every start time read, and how many
         # rows the current segment's newest-first sweeps read.
         self._seen_times = SeenTimes()
@@ -111,7 +120,30 @@ class ScanPlan:
                 return None
             self.segment = self._plan()
             self._segment_rows = 0
+        self.sent += 1
+        if self.sent > self._most_requests():
+            self._give_up()
+            return None
         return self.segment.request()
+
+    def _most_requests(self) -> int:
+        """A bound no sane plan reaches: what reading every day in groups would cost."""
+        days = (self.last - self.first).days + 1
+        return 50 + 12 * days + 2 * (sum(self.density.day_rows.values()) // self.limit)
+
+    def _give_up(self) -> None:
+        """A last resort against a server whose answers never add up: stop, and say which
+        days are left unread rather than ask for ever."""
+        log.error("Stopped reading %s calls after %d requests: the PBX's answers do not add "
+                  "up (see the log above)", self.kind, self.sent - 1)
+        low = self.first
+        high = self.cursor if self.cursor is not None and self.phase == WINDOW else self.last
+        day = low
+        while day <= high:
+            if day not in self.density.complete:
+                self.record(day, 0, "the PBX's answers for it did not add up")
+            day += _ONE_DAY
+        self.segment, self.crowded, self.phase = None, None, DONE
 
     def _plan(self) -> Segment | None:
         if self.crowded is not None:
@@ -147,7 +179,9 @@ class ScanPlan:
     def _plan_window(self, top_day: date) -> Segment | None:
         floor_day = None if self.floor is None else self.traits.server_day(self.floor.at)
         low = self._window_bottom(top_day, floor_day)
-        if low is None:
+        if low is None or self._much_known_above(top_day):
+            # Crowded, or so much of the day is read already that reading the rest of it
+            # from its bottom beats reading it again from its top.
             self.crowded = self._crowd(top_day)
             return None
         to_date = top_day + _ONE_DAY if self.traits.inclusive is False else top_day
@@ -208,6 +242,10 @@ class ScanPlan:
             reachable += [self.reach + self.limit - 1, 2 * self.reach - 1]
         return reachable
 
+    def _much_known_above(self, day: date) -> bool:
+        return (self.above is not None and self.traits.server_day(self.above.at) == day
+                and self.density.day_rows[day] >= self.limit // 2)
+
     def _crowd(self, day: date) -> Crowded:
         def on(mark: Mark | None) -> Mark | None:
             return mark if mark is not None and self.traits.server_day(mark.at) == day else None
@@ -253,8 +291,11 @@ class ScanPlan:
                seen: Collection[str]) -> None:
         """What this answer says about the server's dates, and about the density."""
         timed = [row.at for row in rows if row.at is not None]
-        if request.from_date == request.to_date and rows:
-            self.traits.one_day_rows = True
+        if request.from_date == request.to_date and not segment.strict:
+            if rows:
+                self.traits.one_day_rows = True
+            elif self._day_holds_rows(request.from_date):
+                self.traits.one_day_empty = True  # to_date is exclusive: [d, d] is empty
         if len(rows) >= self.limit and len(timed) >= 2 and not segment.strict:
             # (Only pages of every name: a group's pages show its own density.)
             self.density.note_rate(len(timed), min(timed), max(timed))
@@ -271,6 +312,17 @@ class ScanPlan:
                           or (first is not None and first > bound.at))):
             self.traits.learn_cut(request.to_date, None, bound.at)  # the cut is below it
 
+    def _day_holds_rows(self, day: date) -> bool:
+        """Whether rows were read that an inclusive to_date would put in ``day``, wherever
+        within what is known of the cut the server's day begins and ends."""
+        low = max(self.traits.cut_low, INCLUSIVE_CUT[0])
+        high = min(self.traits.cut_high, INCLUSIVE_CUT[1])
+        if low > high:
+            return False
+        begins, ends = midnight(day) + high - DAY, midnight(day) + low
+        after = self._seen_times.next_after(begins)
+        return after is not None and after < ends
+
     def _no_oldest_first(self) -> None:
         if self.traits.oldest_first is not False:
             log.warning("The PBX does not page %s calls oldest first (it answered newest "
@@ -278,19 +330,16 @@ class ScanPlan:
         self.traits.oldest_first = False
 
     def _maybe_read_range_bottom(self, segment: Segment) -> None:
-        """The range's newest end is read to the cap: read its oldest end too if the rest
-        looks small enough for it; else the walk takes over."""
+        """The range's newest end is read to the cap: read its oldest end too. It shows
+        where the history begins (no window is planned below it) in full pages."""
         top = segment.current.frontier
         newest = segment.current.first
-        if top is None or newest is None or not self.oldest_usable or self.since is not None:
+        if top is None or newest is None or not self.oldest_usable:
             return
         span = newest.at - top.at
         if span > 0:
             self.density.recent_rate = self._segment_rows / span
-        rate = self.density.recent_rate
-        if rate is not None and rate * max(0.0, top.at - midnight(self.first)) <= \
-                FILL * self.reach:
-            segment.then.append(False)
+        segment.then.append(False)
 
     # -- what a finished segment means -----------------------------------------------------
 
@@ -316,9 +365,10 @@ class ScanPlan:
             return
         self.phase = WINDOW
         self._continue_below(segment, top, segment.frontier(newest=False), self.first)
-        if self.since is not None and self.floor is None:
+        since = self._since_mark()
+        if since is not None and (self.floor is None or self.floor.at < since.at):
             # Nothing older is wanted: every window stops there, and so does the walk.
-            self.floor, self.floor_next = self._since_mark(), self.first - _ONE_DAY
+            self.floor, self.floor_next = since, self.first - _ONE_DAY
 
     def _continue_below(self, segment: Segment, top: Mark, bottom: Mark | None,
                         bottom_day: date) -> None:

@@ -227,7 +227,8 @@ async def test_a_page_is_written_while_the_next_is_fetched(
     overlapping = [fetched for fetched in fetches
                    if any(fetched[0] < wrote[1] and wrote[0] < fetched[1] for wrote in writes)]
     assert len(writes) >= 10
-    assert len(overlapping) >= len(fetches) - 3
+    # All but the first (nothing to write yet) and a few after pages with nothing new.
+    assert len(overlapping) >= 0.8 * len(fetches)
 
 
 @pytest.mark.asyncio
