@@ -238,7 +238,7 @@ def finish_crowded_segment(plan: ScanPlan, crowded: Crowded, segment: Segment,
                            outcome: str) -> None:
     """A query of the crowded day is read (or could not be)."""
     if segment.role == PROBE:
-        _finish_probe(plan, crowded, outcome)
+        _finish_probe(plan, crowded, segment, outcome)
     elif segment.role == LOOK:
         if segment.current.outcome == EXHAUSTED:
             crowded.stage = "closing"  # it was not crowded after all
@@ -252,8 +252,11 @@ def finish_crowded_segment(plan: ScanPlan, crowded: Crowded, segment: Segment,
         _finish_group(plan, crowded, segment, outcome)
 
 
-def _finish_probe(plan: ScanPlan, crowded: Crowded, outcome: str) -> None:
+def _finish_probe(plan: ScanPlan, crowded: Crowded, segment: Segment, outcome: str) -> None:
     assert crowded.top is not None
+    if outcome == COMPLETE and segment.current.outcome == EXHAUSTED:
+        crowded.stage = "closing"  # the day's rows fitted on that one page
+        return
     if outcome == "gap":
         # The day ends before the known rows: they lie in a later day of the server.
         crowded.day = min(max(plan.traits.server_day(crowded.top.at),

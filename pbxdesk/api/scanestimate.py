@@ -37,6 +37,7 @@ class Density:
         names: rows counted per name (user extension or group name; "" for none).
         recent_rate: rows per second the last full page showed (None before one).
         newest_day: the day of the newest row (often still running: not a model).
+        oldest_day: the day of the oldest row (days before it model nothing).
         trend: how the last window read compared with what was expected of it.
     """
 
@@ -45,6 +46,7 @@ class Density:
     names: Counter[str] = field(default_factory=Counter)
     recent_rate: float | None = None
     newest_day: date | None = None
+    oldest_day: date | None = None
     trend: float = 1.0
     rates: list[tuple[float, float, float]] = field(default_factory=list)
 
@@ -53,6 +55,8 @@ class Density:
             self.day_rows[day] += 1
             if self.newest_day is None or day > self.newest_day:
                 self.newest_day = day
+            if self.oldest_day is None or day < self.oldest_day:
+                self.oldest_day = day
         self.names.update(names)
 
     def note_rate(self, rows: int, oldest: float, newest: float) -> None:
@@ -114,8 +118,10 @@ class Density:
                 or any(d.weekday() == day.weekday() for d in whole))
 
     def _whole(self, day: date) -> bool:
-        """A complete day that can model others: not the newest (still running) or later."""
-        return self.newest_day is not None and day < self.newest_day
+        """A complete day that can model others: not the newest (still running) or later,
+        nor one before the oldest row (before the account's history began)."""
+        return (self.newest_day is not None and day < self.newest_day
+                and self.oldest_day is not None and day >= self.oldest_day)
 
     def shares(self, names: Iterable[str]) -> dict[str, float]:
         """Each name's share of the rows seen (an even split where nothing was seen)."""
@@ -155,6 +161,7 @@ class Density:
             return cls()
         if density.day_rows:
             density.newest_day = max(density.day_rows)
+            density.oldest_day = min(density.day_rows)
         return density
 
 

@@ -4,49 +4,37 @@ The API hands over at most ``reach`` rows (offset cap + page size, 19,999)
 from each end of one query, and its dates are whole days. The plan reads a
 range so that requests stay close to one per ``limit`` rows:
 
-1. **The range**: newest first from offset 0 up to the cap. If that was all,
-   done; if what is left looks small, the same query from its oldest end
-   until the two ends meet.
-2. **The walk**: the rest, day windows from the newest down, each sized from
-   the density seen so far (a day is predicted from the same weekday a week
-   later once that is known) to hold what one query can hand over from both
-   ends. The first window must begin among rows already read (its first row
-   says where the server's ``to_date`` cuts, which tells whether it is
-   inclusive and roughly its time zone); once that is known, windows tile the
-   days without overlap. A window that overflows leaves a middle, read by
-   narrowing to the day of the last row reached.
-3. **A crowded day** (more rows than both ends reach) is split by names:
-   users for user calls (the user selector takes a list), queues or ring
-   groups for theirs, grouped so each group is expected to fit, regrouped as
-   the first groups show the day's real size, halved when one overflows.
-   When the server ignores the selector, the day is read from both ends; what
-   still cannot be read is recorded as an :class:`IncompleteDay` with an
-   estimate of how many calls it lacks.
+1. **The range**: newest first up to the cap, then from its oldest end (which
+   shows where the history begins). If they meet, done.
+2. **The walk**: the rest in day windows from the newest down, cut to cost the
+   fewest pages by what each day is expected to hold
+   (:mod:`pbxdesk.api.scanwindows`), each read from both ends. The first
+   window must begin among rows already read: where its first row falls shows
+   where the server's ``to_date`` cuts (inclusive or not, and roughly its time
+   zone); once that is known, windows tile the days without overlap. A window
+   that overflows leaves a middle, read by narrowing to the day of the last
+   row reached.
+3. **A crowded day**, expected (or found) to hold more than a query reaches,
+   is read by :mod:`pbxdesk.api.scancrowd`: in groups of names, or from both
+   ends; what stays unread is an :class:`IncompleteDay` with an estimate.
 
-The plan never calls anything: :meth:`ScanPlan.next_request` says what to
-send and :meth:`ScanPlan.absorb` takes the answer. Its state is JSON
-(:meth:`ScanPlan.to_json`), so a scan can resume after the app was killed.
+The plan never calls anything: :meth:`ScanPlan.next_request` says what to send
+and :meth:`ScanPlan.absorb` takes the answer. Its state is JSON
+(:mod:`pbxdesk.api.scanstate`), so a scan can resume after the app was killed.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from pbxdesk.api.scancrowd import ENDS, PART, Crowded, finish_crowded_segment, plan_crowded
 from pbxdesk.api.scanestimate import Density, SeenTimes
-from pbxdesk.api.scanmodel import (
-    DAY,
-    INCLUSIVE_CUT,
-    IncompleteDay,
-    Mark,
-    PageRequest,
-    ServerTraits,
-    midnight,
-)
+from pbxdesk.api.scanlearn import learn_from_answer
+from pbxdesk.api.scanmodel import IncompleteDay, Mark, PageRequest, ServerTraits
+from pbxdesk.api.scanstate import plan_to_json, restore_plan
 from pbxdesk.api.scansweep import (
     CAPPED,
     COMPLETE,
@@ -57,13 +45,12 @@ from pbxdesk.api.scansweep import (
     Segment,
     Sweep,
 )
+from pbxdesk.api.scanwindows import pages_for, reachable, window_bottom
 
 log = logging.getLogger("pbxdesk.api")
 _ONE_DAY = timedelta(days=1)
 RANGE, WINDOW, DONE = "range", "window", "done"
 FILL = 0.9  # a day expected to fill more of what one query hands over is crowded
-MARGIN = 1.06  # how far a window's rows may exceed what was expected from days like them
-UNSURE = 1.3   # the same, when they were expected from a page's density alone
 
 
 class ScanPlan:
@@ -194,53 +181,19 @@ class ScanPlan:
                                 [Sweep(newest=True, bound=self.above, stop=stop)], then)
 
     def _window_bottom(self, top_day: date, floor_day: date | None) -> date | None:
-        """The lowest day of the next window (None: ``top_day`` is a crowded day).
-
-        Each query read from its ends costs a page per ``limit`` rows, so the days
-        still to read are cut into windows that need the fewest pages in all (with
-        a margin on what each is expected to hold); the first of them is next.
-        A day that no window can hold counts as what reading it by groups costs.
-        """
-        density = self.density
-        days: list[float] = []
-        day = top_day
+        """The lowest day of the next window (None: ``top_day`` is a crowded day)."""
         lowest = self.first if floor_day is None else max(self.first, floor_day)
-        while day >= lowest:
-            days.append(density.expected(day) * (MARGIN if density.sure(day) else UNSURE))
-            day -= _ONE_DAY
-        count = len(days)
-        best: list[float] = [0.0] * (count + 1)
-        cut: list[int] = [count] * (count + 1)
-        for start in range(count - 1, -1, -1):
-            best[start], total = float("inf"), 0.0
-            for end in range(start + 1, count + 1):
-                total += days[end - 1]
-                pages = self.pages_for(total, both_ends=floor_day is None or end < count)
-                if pages is None:
-                    if end == start + 1:  # a crowded day on its own
-                        cost = math.ceil(total / self.limit) + 1 + best[end]
-                        best[start], cut[start] = cost, end
-                    break
-                # Ties go to the longer window: fewer windows, fewer short pages.
-                if pages + best[end] <= best[start]:
-                    best[start], cut[start] = pages + best[end], end
-        if not days or self.pages_for(days[0], both_ends=floor_day is None or count > 1) is None:
-            return None if days else top_day
-        return top_day - _ONE_DAY * (cut[0] - 1)
+        return window_bottom(self.density, top_day, lowest, self.limit,
+                             lambda rows, last: self.pages_for(
+                                 rows, both_ends=floor_day is None or not last))
 
     def pages_for(self, rows: float, *, both_ends: bool) -> int | None:
         """Pages one query needs for ``rows`` rows read from its ends (None: too many)."""
-        for pages, most in enumerate(self.reachable(both_ends=both_ends), start=1):
-            if rows <= most:
-                return pages
-        return None
+        return pages_for(rows, self.reachable(both_ends=both_ends))
 
     def reachable(self, *, both_ends: bool) -> list[int]:
         """Rows one query hands over in 1, 2, … pages."""
-        reachable = [self.limit, self.reach]
-        if both_ends and self.oldest_usable:
-            reachable += [self.reach + self.limit - 1, 2 * self.reach - 1]
-        return reachable
+        return reachable(self.limit, self.reach, both_ends=both_ends and self.oldest_usable)
 
     def _much_known_above(self, day: date) -> bool:
         return (self.above is not None and self.traits.server_day(self.above.at) == day
@@ -271,7 +224,8 @@ class ScanPlan:
                            [row.name or "" for row in fresh])
         if request.newest_first:
             self._segment_rows += len(rows)
-        self._learn(segment, request, rows, seen)
+        learn_from_answer(self.traits, self.density, self._seen_times, segment, request,
+                          rows, seen, self.limit)
         self._seen_times.add(row.at for row in fresh if row.at is not None)
         sweep = segment.current
         sweep.absorb(rows, received, limit=self.limit, max_offset=self.max_offset, seen=seen,
@@ -286,42 +240,6 @@ class ScanPlan:
         if outcome is not None:
             self.segment = None
             self._finish(segment, outcome)
-
-    def _learn(self, segment: Segment, request: PageRequest, rows: Sequence[RowInfo],
-               seen: Collection[str]) -> None:
-        """What this answer says about the server's dates, and about the density."""
-        timed = [row.at for row in rows if row.at is not None]
-        if request.from_date == request.to_date and not segment.strict:
-            if rows:
-                self.traits.one_day_rows = True
-            elif self._day_holds_rows(request.from_date):
-                self.traits.one_day_empty = True  # to_date is exclusive: [d, d] is empty
-        if len(rows) >= self.limit and len(timed) >= 2 and not segment.strict:
-            # (Only pages of every name: a group's pages show its own density.)
-            self.density.note_rate(len(timed), min(timed), max(timed))
-        if not request.newest_first or request.offset != 0:
-            return
-        first = timed[0] if timed else None
-        bound = segment.current.bound
-        if first is not None:
-            # No row lies between the first one and the cut, so the next row read
-            # after it (if any) is at or past the cut.
-            self.traits.learn_cut(request.to_date, first, self._seen_times.next_after(first))
-        if bound is not None and not segment.current.pages and not (
-                rows and (rows[0].key == bound.key or rows[0].key in seen
-                          or (first is not None and first > bound.at))):
-            self.traits.learn_cut(request.to_date, None, bound.at)  # the cut is below it
-
-    def _day_holds_rows(self, day: date) -> bool:
-        """Whether rows were read that an inclusive to_date would put in ``day``, wherever
-        within what is known of the cut the server's day begins and ends."""
-        low = max(self.traits.cut_low, INCLUSIVE_CUT[0])
-        high = min(self.traits.cut_high, INCLUSIVE_CUT[1])
-        if low > high:
-            return False
-        begins, ends = midnight(day) + high - DAY, midnight(day) + low
-        after = self._seen_times.next_after(begins)
-        return after is not None and after < ends
 
     def _no_oldest_first(self) -> None:
         if self.traits.oldest_first is not False:
@@ -479,49 +397,11 @@ class ScanPlan:
 
     def to_json(self) -> dict[str, Any]:
         """The state after the last answer (resume with :meth:`restore`)."""
-        def mark(value: Mark | None) -> Any:
-            return None if value is None else value.to_json()
-        return {"version": _STATE_VERSION, "kind": self.kind, "first": self.first.isoformat(),
-                "last": self.last.isoformat(), "names": list(self.names), "since": self.since,
-                "phase": self.phase,
-                "cursor": self.cursor.isoformat() if self.cursor else None,
-                "above": mark(self.above), "floor": mark(self.floor),
-                "floor_next": self.floor_next.isoformat() if self.floor_next else None,
-                "crowded": self.crowded.to_json() if self.crowded else None,
-                "segment": self.segment.to_json() if self.segment else None,
-                "density": self.density.to_json(),
-                "incomplete": [day.to_json() for day in self.incomplete.values()]}
+        return plan_to_json(self)
 
     def restore(self, value: Any) -> bool:
         """Continue from a :meth:`to_json` of a plan for the same kind, days and names.
 
         Returns False (and changes nothing) for anything else, damaged state included.
         """
-        if not isinstance(value, dict) or value.get("version") != _STATE_VERSION or (
-                value.get("kind"), value.get("first"), value.get("last"), value.get("names"),
-                value.get("since")) != (self.kind, self.first.isoformat(),
-                                        self.last.isoformat(), list(self.names), self.since):
-            return False
-        try:
-            phase = str(value["phase"])
-            if phase not in (RANGE, WINDOW, DONE):
-                return False
-            state = (phase, _day(value["cursor"]), Mark.from_json(value["above"]),
-                     Mark.from_json(value["floor"]), _day(value["floor_next"]),
-                     Crowded.from_json(value["crowded"]) if value["crowded"] else None,
-                     Segment.from_json(value["segment"]) if value["segment"] else None,
-                     Density.from_json(value["density"]),
-                     [IncompleteDay.from_json(day) for day in value["incomplete"]])
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return False
-        (self.phase, self.cursor, self.above, self.floor, self.floor_next, self.crowded,
-         self.segment, self.density, days) = state
-        self.incomplete = {day.day: day for day in days if day is not None}
-        return True
-
-
-_STATE_VERSION = 1
-
-
-def _day(value: Any) -> date | None:
-    return None if value is None else date.fromisoformat(value)
+        return restore_plan(self, value)

@@ -129,8 +129,9 @@ async def test_a_crowded_day_is_split_by_users(make_client: MakeClient) -> None:
     assert groups
     assert all(len(group) < len(USERS) for group in groups)
     offsets_overlap_by_one_row(server)
-    # 400 rows: 20 pages at the least; the crowded day costs a few short ones more.
-    assert len(server.requests) <= 30
+    # 400 rows: 20 pages at the least. At this scale each user has more calls that day
+    # than one end reaches (50 to 39), so each is read from both ends: short pages.
+    assert len(server.requests) <= 32
 
 
 @pytest.mark.parametrize("why", ["selector ignored", "a single user"])
