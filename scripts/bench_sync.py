@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import math
 import os
 import platform
@@ -156,7 +157,10 @@ async def _ticker(gaps: list[float], stop: asyncio.Event) -> None:
         last = now
 
 
-async def _measured(bench: SyncBench, base_url: str, key: str, workdir: Path) -> None:
+async def _measured(bench: SyncBench, base_url: str, key: str, workdir: Path,
+                    freeze: bool) -> None:
+    if freeze:
+        gc.freeze()  # what the app could do once it has started (see docs/benchmarks.md)
     stop = asyncio.Event()
     ticking = asyncio.ensure_future(_ticker(bench.idle_gaps_ms, stop))
     await asyncio.sleep(2.0)  # the idle loop: the baseline
@@ -208,7 +212,7 @@ def _run_loop(coroutine: Callable[[], Coroutine[Any, Any, T]], qt: bool) -> T:
 
 def run_sync_bench(calls: int, days: int, *, port: int = 0, qt: bool = False, seed: int = 1,
                    ignore_user_selector: bool = False, oldest_first: bool = True,
-                   build_timeout: float = 300.0) -> SyncBench:
+                   freeze: bool = False, build_timeout: float = 300.0) -> SyncBench:
     """Serve a sandbox of ``calls`` over ``days`` and measure a first sync of it."""
     extra = []
     if ignore_user_selector:
@@ -221,8 +225,8 @@ def run_sync_bench(calls: int, days: int, *, port: int = 0, qt: bool = False, se
         info = sandbox.wait_ready(build_timeout)
         bench.rows = {kind: int(count) for kind, count in info["rows"].items()}
         with tempfile.TemporaryDirectory(prefix="pbxdesk-bench-sync-") as workdir:
-            _run_loop(lambda: _measured(bench, sandbox.base_url, sandbox.key, Path(workdir)),
-                      qt)
+            _run_loop(lambda: _measured(bench, sandbox.base_url, sandbox.key, Path(workdir),
+                                        freeze), qt)
     finally:
         sandbox.stop()
     return bench
@@ -261,13 +265,15 @@ def main() -> int:
                         help="run on a qasync event loop (offscreen Qt), as the app does")
     parser.add_argument("--ignore-user-selector", action="store_true")
     parser.add_argument("--no-oldest-first", action="store_true")
+    parser.add_argument("--freeze", action="store_true",
+                        help="gc.freeze() before the sync (objects of start-up not collected)")
     args = parser.parse_args()
     benches = [run_sync_bench(calls, args.days, port=args.port, qt=args.qt,
                               ignore_user_selector=args.ignore_user_selector,
-                              oldest_first=not args.no_oldest_first)
+                              oldest_first=not args.no_oldest_first, freeze=args.freeze)
                for calls in (args.calls or [100_000, 200_000])]
     print(f"Python {platform.python_version()}, {os.cpu_count()} cores, "
-          f"{'qasync' if args.qt else 'asyncio'} loop")
+          f"{'qasync' if args.qt else 'asyncio'} loop{', gc.freeze()' if args.freeze else ''}")
     print(table(benches))
     return 0
 
