@@ -4,7 +4,7 @@
     .venv/bin/python scripts/bench_sync.py                        # 100k and 200k calls, 30 days
     .venv/bin/python scripts/bench_sync.py --calls 150000 --days 30 --qt
     .venv/bin/python scripts/bench_sync.py --calls 150000 --days 3 --ignore-user-selector
-    .venv/bin/python scripts/bench_sync.py --calls 1000000 --days 30 --port 23001
+    .venv/bin/python scripts/bench_sync.py --calls 1000000 --days 30 --app --port 23001
 
 The sandbox PBX runs as its own process (``python -m pbxdesk.sandbox`` on
 127.0.0.1), as a real PBX would, so what the event loop shows is the sync's
@@ -15,8 +15,14 @@ with ``--qt``) wakes every millisecond and records how late it ran: the
 gaps a window would freeze for. The same ticker on the idle loop first gives
 the baseline. Prints a Markdown table for docs/benchmarks.md.
 
+With ``--app`` the sync runs in the app itself: ``python -m pbxdesk`` as its own
+process (offscreen), pointed at the sandbox through a settings file and a key
+file in a temporary ``--basedir``, its request budget raised out of the way;
+the script waits until the app's store holds every call the sandbox has (or
+the app logs that it stopped) and reads the requests from the sandbox.
+
 Importable: :func:`run_sync_bench` returns a :class:`SyncBench` (``python3
-scripts/dev.py bench`` can call it).
+scripts/dev.py bench`` can call it), :func:`run_app_sync` the same for ``--app``.
 """
 
 from __future__ import annotations
@@ -232,6 +238,73 @@ def run_sync_bench(calls: int, days: int, *, port: int = 0, qt: bool = False, se
     return bench
 
 
+def run_app_sync(calls: int, days: int, *, port: int = 0, timeout: float = 3600.0,
+                 build_timeout: float = 300.0) -> SyncBench:
+    """The first sync of the app itself (a subprocess) against a sandbox process."""
+    from pbxdesk.paths import AppPaths
+    from pbxdesk.secrets import ApiKeyStore
+    from pbxdesk.settings import Settings, SettingsFile
+
+    sandbox = SandboxProcess(calls, days, port or free_port())
+    bench = SyncBench(calls, days)
+    try:
+        info = sandbox.wait_ready(build_timeout)
+        bench.rows = {kind: int(count) for kind, count in info["rows"].items()}
+        with tempfile.TemporaryDirectory(prefix="pbxdesk-bench-app-") as basedir:
+            paths = AppPaths.under(Path(basedir))
+            paths.ensure()
+            settings = Settings().replace(
+                base_url=sandbox.base_url, api_version="v2", default_region="AU",
+                key_storage="file", request_budget=100_000, sync_days=days + 1,
+                refresh_minutes=0, my_extension="")
+            SettingsFile(paths.settings_file).save(settings)
+            ApiKeyStore(paths.fallback_key_file).save(sandbox.base_url, sandbox.key, "file")
+            database = paths.database_file(sandbox.base_url)
+            app = subprocess.Popen(
+                [sys.executable, "-m", "pbxdesk", "--basedir", basedir], cwd=ROOT,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"})
+            started = time.perf_counter()
+            try:
+                bench.stored = _wait_for_store(database, bench.rows, paths.log_file,
+                                               started + timeout)
+                bench.seconds = time.perf_counter() - started
+            finally:
+                app.terminate()
+                app.wait(timeout=30)
+        counters = httpx.get(f"{sandbox.base_url}/_sandbox/counters", timeout=10,
+                             headers={"X-Sandbox-Token": sandbox.control}).json()
+        endpoints = {"user": "get-user-calls", "queue": "get-queue-calls",
+                     "ringgroup": "get-ringgroup-calls"}
+        bench.requests = {kind: int(counters["by_endpoint"].get(endpoint, 0))
+                          for kind, endpoint in endpoints.items()}
+    finally:
+        sandbox.stop()
+    return bench
+
+
+def _wait_for_store(database: Path, rows: dict[str, int], log: Path,
+                    deadline: float) -> dict[str, int]:
+    """Poll the app's store (read-only) until it holds ``rows``; the counts reached."""
+    import sqlite3
+
+    codes = {"user": 0, "queue": 1, "ringgroup": 2}
+    counts: dict[str, int] = {}
+    while time.perf_counter() < deadline:
+        time.sleep(2.0)
+        if database.exists():
+            try:
+                with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as conn:
+                    found = dict(conn.execute("SELECT kind, count(*) FROM calls GROUP BY kind"))
+                counts = {kind: int(found.get(code, 0)) for kind, code in codes.items()}
+            except sqlite3.Error:
+                continue
+        finished = log.exists() and "Sync finished" in log.read_text(errors="replace")
+        if counts == rows or finished:
+            return counts
+    raise TimeoutError(f"the app's store holds {counts} of {rows}")
+
+
 def table(benches: list[SyncBench]) -> str:
     lines = ["| calls, days | rows (user / queue / ring group) | requests (minimum) | ratio | "
              "wall time | rows/s | event loop gaps p50 / p99 / max (idle) | complete |",
@@ -242,14 +315,15 @@ def table(benches: list[SyncBench]) -> str:
         minimum = " + ".join(f"{bench.minimum[k.value]}" for k in ALL_KINDS)
         p50, p99, most = gap_stats(bench.gaps_ms)
         _, idle99, idle_most = gap_stats(bench.idle_gaps_ms)
+        gaps = (f"{p50:.1f} / {p99:.1f} / {most:.0f} ms ({idle99:.1f} / {idle_most:.0f})"
+                if bench.gaps_ms else "(in the app)")
         missing = {kind: days for kind, days in bench.incomplete.items() if days}
         state = "yes" if bench.complete and not missing else f"no: {missing}"
         lines.append(
             f"| {bench.calls:,}, {bench.days} | {rows} | {requests} = "
             f"{sum(bench.requests.values())} ({minimum} = {sum(bench.minimum.values())}) | "
             f"{bench.ratio:.2f} | {bench.seconds:.0f} s | {bench.rows_per_second:,.0f} | "
-            f"{p50:.1f} / {p99:.1f} / {most:.0f} ms ({idle99:.1f} / {idle_most:.0f}) | "
-            f"{state} |")
+            f"{gaps} | {state} |")
     return "\n".join(lines)
 
 
@@ -267,7 +341,14 @@ def main() -> int:
     parser.add_argument("--no-oldest-first", action="store_true")
     parser.add_argument("--freeze", action="store_true",
                         help="gc.freeze() before the sync (objects of start-up not collected)")
+    parser.add_argument("--app", action="store_true",
+                        help="sync in the app itself (a subprocess), not in this process")
     args = parser.parse_args()
+    if args.app:
+        benches = [run_app_sync(calls, args.days, port=args.port)
+                   for calls in (args.calls or [1_000_000])]
+        print(table(benches))
+        return 0
     benches = [run_sync_bench(calls, args.days, port=args.port, qt=args.qt,
                               ignore_user_selector=args.ignore_user_selector,
                               oldest_first=not args.no_oldest_first, freeze=args.freeze)
