@@ -82,6 +82,14 @@ HIDDEN_IMPORTS = [
     "pbxdesk.selftest.runner",
 ]
 
+UNUSED_QT_BINDINGS = ("PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtDBus")
+"""PySide6 modules no pbxdesk module imports, whose Qt libraries other kept files need."""
+
+SERVER_ONLY = ["redis", "pbxdesk.relay.store.redisstore"]
+"""The relay's Redis store, for pbxdesk-relay on a server. The demo's embedded relay uses
+the SQLite store, and pbxdesk.relay.store imports the Redis one only when a redis://
+store is asked for (tests/packaging checks both)."""
+
 EXCLUDES = [
     # Other Qt bindings qasync would try first if they happened to be installed.
     "PyQt5", "PyQt6", "PySide2",
@@ -100,6 +108,11 @@ EXCLUDES = [
     # phonenumbers.geodata.locale, whose package loads all of geodata.)
     # tests/packaging checks that no pbxdesk module imports anything listed here.
     "phonenumbers.geocoder", "phonenumbers.carrier", "phonenumbers.carrierdata",
+    # Python bindings PyInstaller's Qt Charts hook adds because the Qt Charts *library*
+    # links Qt OpenGL: pbxdesk never imports them (QtOpenGL's alone is 8.9 MB). The Qt
+    # libraries themselves (libQt6OpenGL…) stay. Same for Qt D-Bus's binding.
+    *UNUSED_QT_BINDINGS,
+    *SERVER_ONLY,
 ]
 
 # -- Qt -------------------------------------------------------------------------------
@@ -126,8 +139,10 @@ and tuio input, network information, QML tooling, SQL drivers, printing, the
 unused image formats, and the GTK 3 theme (it would pull in a private copy of
 the GTK stack next to the system's own; the portal theme gives native dialogs)."""
 
-KEPT_TRANSLATION_PREFIXES = ("qtbase_",)
-"""Qt's own widget texts. Designer, Assistant, QML, help… translations stay out."""
+KEPT_TRANSLATION_PREFIXES: tuple[str, ...] = ()
+"""None: pbxdesk installs no ``QTranslator``, so Qt's own texts are English like the rest
+of the UI, and the ``qtbase_*.qm`` files (5.8 MB) were carried but never loaded. A
+translated pbxdesk would load them and list ``"qtbase_"`` here again."""
 
 
 HOST_LIBRARIES = frozenset({"libdbus-1.so.3", "libfontconfig.so.1", "libfreetype.so.6"})
@@ -167,9 +182,19 @@ def is_unused_qt_file(dest: str) -> bool:
     return False
 
 
+def is_unused_binding(dest: str) -> bool:
+    """True for the extension module of a PySide6 binding in :data:`UNUSED_QT_BINDINGS`."""
+    parts = PurePosixPath(dest.replace("\\", "/")).parts
+    if len(parts) != 2 or parts[0] != "PySide6":
+        return False
+    return f"PySide6.{parts[1].split('.', 1)[0]}" in UNUSED_QT_BINDINGS
+
+
 def is_left_out(dest: str, platform: str = sys.platform) -> bool:
     """True for a file PyInstaller collected that the bundle should not carry."""
     if platform.startswith("linux") and PurePosixPath(dest).name in HOST_LIBRARIES:
+        return True
+    if is_unused_binding(dest):
         return True
     return is_unused_qt_file(dest)
 

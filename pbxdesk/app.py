@@ -13,6 +13,7 @@ stopped.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import sys
@@ -37,16 +38,20 @@ from PySide6.QtWidgets import QApplication
 from pbxdesk import APP_ID, APP_NAME, __version__
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.errors import PbxError
-from pbxdesk.demo import DEMO_COUNTRY, DemoPbx
+from pbxdesk.damaged import describe, take_set_aside
+from pbxdesk.demo import DemoPbx, team_records
 from pbxdesk.desktop.integration import DesktopIntegration
+from pbxdesk.desktop.live import LiveDesk
 from pbxdesk.external import ExternalRequest
 from pbxdesk.instance import InstanceClaim
 from pbxdesk.logs import setup_logging
 from pbxdesk.paths import AppPaths
 from pbxdesk.phone import default_region_from_locale
 from pbxdesk.resources import APP_ICON, resource_path
-from pbxdesk.secrets import ApiKeyStore
+from pbxdesk.secrets import ApiKeyStore, relay_token_account
+from pbxdesk.services.country import CountryAdvisor
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
+from pbxdesk.services.worklist import Worklist
 from pbxdesk.session import Session, budget_for, needs_reconnect
 from pbxdesk.settings import Settings, SettingsError, SettingsFile
 from pbxdesk.store import StoreError
@@ -71,6 +76,10 @@ class Options:
     """What this launch asked for (a number to call, a link, the clipboard)."""
     instance: InstanceClaim | None = None
     """Set when this launch is the single instance: it listens for later launches."""
+    view: str | None = None
+    """The tab to open on (``--view``: a name of ``MainWindow.views()``)."""
+    screenshot_pop: Path | None = None
+    """With demo: save a PNG of the first screen pop and quit."""
 
 
 class Controller(QObject):
@@ -78,7 +87,7 @@ class Controller(QObject):
 
     def __init__(self, options: Options, paths: AppPaths, crash: CrashHandler,
                  quit_event: asyncio.Event, *,
-                 demo_factory: Callable[[], DemoPbx] = DemoPbx,
+                 demo_factory: Callable[[], DemoPbx] = lambda: DemoPbx(live_relay=True),
                  tray_available: bool | None = None) -> None:
         """``tray_available``: None asks the desktop (tests decide for themselves)."""
         super().__init__()
@@ -93,12 +102,15 @@ class Controller(QObject):
         self.key_store = ApiKeyStore(paths.fallback_key_file)
         self.settings = self.settings_file.load(first_run_region=default_region_from_locale())
         self.session: Session | None = None
+        # Checks the default country against the account's numbers after a first sync.
+        self.country: CountryAdvisor | None = None
         self.demo: DemoPbx | None = None
         # Requests made before any session exists (connection tests) still count.
         self._idle_budget = budget_for(self.settings)
-        self.window = MainWindow(self.messages)
+        self.window = MainWindow(self.messages, paths=paths)
         self.desktop = DesktopIntegration(self.window, self.messages, self.settings,
                                           tray_available=tray_available, parent=self)
+        self.live = LiveDesk(self.window, self.desktop, self.messages, self.tasks, parent=self)
         # "Try the demo" from a real profile keeps the demo's calls out of it.
         self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
         self._connect_signals()
@@ -112,6 +124,7 @@ class Controller(QObject):
         window.sig_settings_requested.connect(self._on_window_settings_requested)
         window.sig_backfill_requested.connect(self._on_window_backfill_requested)
         self.desktop.sig_quit_requested.connect(self.quit)
+        window.banner.sig_remedy_requested.connect(self._on_banner_remedy_requested)
 
     # -- start and stop ------------------------------------------------------------------
 
@@ -129,19 +142,44 @@ class Controller(QObject):
                 self.messages.post(Message(
                     "Enter your API key to connect: pbxdesk was told not to remember it.",
                     Severity.WARNING, Remedy.OPEN_SETTINGS, source="app"))
+        if self.options.view is not None and not self.window.show_view(self.options.view):
+            log.warning("No %s view to show (no account connected)", self.options.view)
         if self.options.request is not None:
             self.desktop.handle_request(self.options.request)
+        self.report_damaged_files()
         if self.options.screenshot is not None:
             self._take_screenshot(self.options.screenshot)
+        if self.options.screenshot_pop is not None:
+            from pbxdesk.ui.popshot import PopScreenshotTaker
+
+            taker = PopScreenshotTaker(self.live.pops, self.options.screenshot_pop, parent=self)
+            taker.sig_done.connect(self.quit)
+            taker.start()
+
+    def report_damaged_files(self) -> None:
+        """Say once, in the banner, which of our files were damaged and set aside."""
+        found = take_set_aside()
+        if not found:
+            return
+        if any(item.original == self.paths.fallback_key_file for item in found):
+            self.messages.post(Message(describe(found) + " Enter the API key again in Settings.",
+                                       Severity.WARNING, Remedy.OPEN_SETTINGS, source="files"))
+        else:
+            self.messages.post(Message(describe(found), Severity.WARNING, source="files"))
 
     async def start_demo(self) -> None:
         """Serve the demo PBX on loopback and connect to it (key never stored)."""
         if self.demo is None:
             self.demo = self._demo_factory()
             await asyncio.to_thread(self.demo.start)
+            if self.options.demo:
+                forget_demo_store(self.paths.data_dir / DEMO_STORE_NAME)
         # The demo's settings stand in for the user's while it runs (never saved: see
         # apply_settings), so the settings dialog shows and edits the demo account.
         self.settings = self.demo.settings(self.settings)
+        if self.demo.relay_token is not None:  # kept for this run only, like the demo's key
+            self.key_store.save(relay_token_account(self.settings.relay_url),
+                                self.demo.relay_token, "none")
         await self.open_session(self.settings, self.demo.api_key)
 
     async def open_session(self, settings: Settings, api_key: str) -> None:
@@ -154,13 +192,23 @@ class Controller(QObject):
                                        source="app"))
             return
         self.window.attach_session(self.session)
+        self.country = CountryAdvisor(self.session.store, self.messages, settings.default_region,
+                                      parent=self)
+        self.session.sync.sig_sync_finished.connect(self.country.on_sync_finished)
         self.session.sync.start_sync()
         self.desktop.session_opened(self.session)
+        self.live.session_opened(self.session, self.relay_token(settings))
+        if self.demo is not None and settings.base_url == self.demo.base_url:
+            self._play_demo_team(self.session)
 
     def _paths_for(self, settings: Settings) -> AppPaths:
-        """Where the account's calls are stored: a throw-away folder for the demo's."""
-        if self.demo is None or settings.base_url != self.demo.base_url or self.options.demo:
-            return self.paths  # (--demo runs in a throw-away profile already)
+        """Where the account's calls are stored: a throw-away folder for the demo's from
+        a real profile; with ``--demo``, one demo store in the profile, whatever port
+        the demo PBX got."""
+        if self.demo is None or settings.base_url != self.demo.base_url:
+            return self.paths
+        if self.options.demo:
+            return dataclasses.replace(self.paths, store_name=DEMO_STORE_NAME)
         if self._demo_dir is None:
             self._demo_dir = tempfile.TemporaryDirectory(prefix="pbxdesk-demo-",
                                                          ignore_cleanup_errors=True)
@@ -168,10 +216,37 @@ class Controller(QObject):
         paths.ensure()
         return paths
 
+    def _play_demo_team(self, session: Session) -> None:
+        """After the demo's first sync, teammates' records arrive as a relay would bring them
+        (on the first worklist read after it, when the list holds what the sync brought)."""
+        demo = self.demo
+        if demo is None:
+            return
+        callbacks = session.callbacks
+        names = [user.name for user in demo.sandbox.account.users[1:3]]
+
+        def synced(_result: object) -> None:
+            session.sync.sig_sync_finished.disconnect(synced)
+            callbacks.sig_worklist_changed.connect(arrive)
+            callbacks.request_update()
+
+        def arrive(worklist: object) -> None:
+            if not isinstance(worklist, Worklist) or not worklist.waiting():
+                return
+            callbacks.sig_worklist_changed.disconnect(arrive)
+            callbacks.receive(team_records(worklist.waiting(), callbacks.now_us(), names))
+
+        session.sync.sig_sync_finished.connect(synced)
+
     async def close_session(self) -> None:
+        if self.country is not None:
+            self.country.done()
+            self.country.deleteLater()
+            self.country = None
         if self.session is not None:
             self.window.detach_session()
             self.desktop.session_closed()
+            await self.live.session_closing()
             session, self.session = self.session, None
             await session.close()
 
@@ -182,7 +257,8 @@ class Controller(QObject):
         except Exception:
             log.exception("Closing the session failed")
         await self.tasks.cancel_all()
-        if self.options.screenshot is None:  # a screenshot run leaves no traces
+        if self.options.screenshot is None and self.options.screenshot_pop is None:
+            # A screenshot run leaves no traces.
             self.window.save_layout(self.paths.ui_state_file)
         self.desktop.shutdown()
         if self.demo is not None:
@@ -205,6 +281,16 @@ class Controller(QObject):
     def _on_window_refresh_requested(self) -> None:
         if self.session is not None:
             self.session.sync.start_sync()
+
+    @Slot(str)
+    def _on_banner_remedy_requested(self, remedy: str) -> None:
+        if remedy != Remedy.USE_ACCOUNT_COUNTRY.value or self.country is None:
+            return
+        region = self.country.suggested
+        self.country.done()
+        if region is not None:
+            self.tasks.spawn(self.apply_settings(self.settings.replace(default_region=region)),
+                             name="use-account-country")
 
     @Slot()
     def _on_window_demo_requested(self) -> None:
@@ -242,13 +328,22 @@ class Controller(QObject):
             key: str | None = self.demo.api_key
         else:
             key = self.key_store.load(new.base_url, new.key_storage)
+            self.report_damaged_files()  # the key file, read here
         session = self.session
         if (session is not None and not needs_reconnect(session.settings, new)
                 and key is not None and key.strip() == session.client.settings.api_key):
             session.apply(new)
+            await self.live.apply_settings(new, self.relay_token(new))
             return
         if new.is_configured and key:
             await self.open_session(new, key)
+
+    def relay_token(self, settings: Settings) -> str | None:
+        """The desk token kept for ``settings.relay_url`` (None: no relay, or none kept)."""
+        if not settings.relay_url:
+            return None
+        return self.key_store.load(relay_token_account(settings.relay_url),
+                                   settings.key_storage)
 
     def connection_budget(self) -> RequestBudget:
         """The budget a connection test draws on: the session's, so tests count too."""
@@ -259,12 +354,27 @@ class Controller(QObject):
     # -- screenshots ---------------------------------------------------------------------
 
     def _take_screenshot(self, path: Path) -> None:
-        taker = ScreenshotTaker(self.window, path, parent=self)
+        log.info("Screenshot of the %s view", self.options.view or "user")
+        taker = ScreenshotTaker(self.window, path, parent=self, busy=self.window.view_busy)
         taker.sig_done.connect(self.quit)
         if self.session is None:
             taker.take_now()
             return
         taker.wait_for(self.session.sync)
+
+
+DEMO_STORE_NAME = "calls-demo.sqlite3"
+
+
+def forget_demo_store(path: Path) -> None:
+    """Remove the last run's demo calls: each run's demo PBX makes a new history, and
+    the calls of two would look like one day's calls twice. One file, reused, instead
+    of a new database per run (``--demo --basedir X``)."""
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            part.unlink(missing_ok=True)
+        except OSError as error:
+            log.warning("Could not remove the old demo calls %s: %s", part, error)
 
 
 def choose_platform() -> None:
@@ -293,14 +403,18 @@ def _route_qt_messages(mode: QtMsgType, _context: QMessageLogContext, text: str)
     logging.getLogger("pbxdesk.qt").log(level, "%s", text)
 
 
-def choose_locale(default_region: str) -> None:
-    """Use the system's locale; with none set (C/POSIX), English of the default country.
+def choose_locale() -> str:
+    """Decide the run's one locale for dates, times and numbers; returns its name.
 
-    Numbers then get thousands separators and dates a familiar order instead of
-    the C locale's bare "26 11 2026".
+    The system's. Without one (C/POSIX), English of the country the system points
+    at (``LANG``-like variables, else its time zone), so numbers get thousands
+    separators and dates a familiar order instead of the C locale's bare
+    "26 11 2026". Never the settings' default country: the first-run set-up changes
+    that, and the date order would change at the next start.
     """
     if QLocale.system().name() in {"C", "POSIX"}:
-        QLocale.setDefault(QLocale(f"en_{default_region}"))
+        QLocale.setDefault(QLocale(f"en_{default_region_from_locale()}"))
+    return QLocale().name()
 
 
 def run(options: Options) -> int:
@@ -322,9 +436,8 @@ def run(options: Options) -> int:
         log.info("pbxdesk %s starting (demo=%s, basedir=%s)", __version__, options.demo,
                  options.basedir)
         qInstallMessageHandler(_route_qt_messages)
-        region = (DEMO_COUNTRY if options.demo else SettingsFile(paths.settings_file).load(
-            first_run_region=default_region_from_locale()).default_region)
-        choose_locale(region)  # before any widget exists: widgets keep the locale they start with
+        # Before any widget exists: widgets keep the locale they start with.
+        log.info("Locale for dates and numbers: %s", choose_locale())
         app = QApplication.instance() or QApplication(sys.argv[:1])
         assert isinstance(app, QApplication)
         app.setApplicationName(APP_NAME)

@@ -1,11 +1,15 @@
 """The ``pbxdesk`` command line: parses arguments, hands requests to a running pbxdesk.
 
-Order of work: parse; check a number to call (exit 2 with the reason when it
-cannot be dialled); then, unless this is a one-off run (``--self-test``,
-``--screenshot``), hand the request to the instance already running for this
-profile (:mod:`pbxdesk.instance`) and exit; otherwise start the app with the
-request pending. Qt is imported only from the hand-over on, so ``--help``,
-``--version`` and usage errors answer instantly.
+Order of work: parse; refuse a number that neither the rules of no country
+nor those of the saved default country can dial ("hello", "+99 1", "112":
+exit 2 with the reason); then, unless this is a
+one-off run (``--self-test``, ``--screenshot``, ``--screenshot-pop``), hand the request to the
+instance already running for this profile (:mod:`pbxdesk.instance`) as given,
+and exit: the running app reads it with the account's country and extensions.
+With none running, check the number in the saved default country (exit 2 with
+the reason), then start the app with the request pending. Qt is imported only
+from the hand-over on, so ``--help``, ``--version`` and usage errors answer
+instantly.
 """
 
 from __future__ import annotations
@@ -47,16 +51,29 @@ examples:
   pbxdesk --demo               try everything against a built-in sandbox PBX
   pbxdesk --demo --screenshot main.png
                                save a picture of the window once it shows calls
+  pbxdesk --demo --view callbacks --screenshot callbacks.png
+                               the same, of the Callbacks worklist
+  pbxdesk --demo --view insights --screenshot insights.png
+                               the same, of the Insights tab's charts
+  pbxdesk --demo --screenshot-pop pop.png
+                               save a picture of the first screen pop (the demo's
+                               callers ring you about once a minute)
 
 Numbers without a country code belong to the default country in Settings.
-If pbxdesk already runs (for the same --basedir), the request goes to it and
-this command ends at once, saying "Sent to the running pbxdesk".
+If pbxdesk already runs (for the same --basedir), the request goes to it as
+given (it reads the number with the account's country and extensions) and
+this command ends at once, saying "Sent to the running pbxdesk". Otherwise the
+number is checked first: one that cannot be dialled is refused with the reason.
 Exit status: 0 done, 1 the running pbxdesk did not take the request, 2 a usage
 error or a number that cannot be dialled (the reason is printed).
 
 The API key is kept in the system keyring, never in the settings file.
 Logs: the log folder of your platform (or DIR/logs with --basedir DIR).
 """
+
+VIEW_NAMES = ("user", "queue", "ringgroup", "callbacks", "insights")
+"""``--view`` choices: the history tabs, Callbacks and Insights
+(pbxdesk.ui.mainwindow.MainWindow.views)."""
 
 # Shown in an error about a number: enough to recognise it, not a pasted document.
 _SHOWN_CHARS = 60
@@ -91,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", type=Path, metavar="FILE.png",
                         help="with --demo: once the first sync is shown, save a PNG of the "
                              "main window to FILE.png and exit (works without a display)")
+    parser.add_argument("--view", choices=VIEW_NAMES, metavar="NAME",
+                        help="open on this tab: user, queue, ringgroup (the call histories), "
+                             "callbacks or insights; with --screenshot, the tab pictured")
+    parser.add_argument("--screenshot-pop", type=Path, metavar="FILE.png",
+                        help="with --demo: wait for the first screen pop (a simulated call "
+                             "to you, through the demo's built-in relay), save a PNG of it "
+                             "to FILE.png and exit; non-zero with the reason if none comes "
+                             "within 90 s (works without a display)")
     parser.add_argument("--debug", action="store_true",
                         help="log in detail, also to the terminal")
     parser.add_argument("--self-test", action="store_true",
@@ -106,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else list(argv))
     if args.screenshot is not None and not args.demo:
         parser.error("--screenshot needs --demo (a real account's calls are private)")
+    if args.screenshot_pop is not None and not args.demo:
+        parser.error("--screenshot-pop needs --demo (a real account's callers are private)")
     # Imported here: Qt loads only when the app really starts.
     if args.self_test:
         from pbxdesk.selftest import run_self_test
@@ -117,35 +144,62 @@ def main(argv: Sequence[str] | None = None) -> int:
         request = request_from_args(args)
     except BadRequestError as error:
         parser.error(str(error))
-    problem = _dial_problem(request, args)
-    if problem is not None:
-        shown = request.number if len(request.number) <= _SHOWN_CHARS else (
-            request.number[:_SHOWN_CHARS] + "…")
-        print(f"pbxdesk: cannot call {shown!r}: {problem}", file=sys.stderr)
-        return 2
+    region = _default_region(args) if request.has_number else None
+    if _dial_problem(request, None) is not None:
+        # Not even a number without a country: refused, unless the saved country reads
+        # it ("call me on 0412 345 678" needs one to be found in the words).
+        problem = _dial_problem(request, region)
+        if problem is not None:
+            return _refuse(request, problem)
     claim: InstanceClaim | None = None
-    if args.screenshot is None:  # a screenshot run is a one-off tool, never "the" instance
+    if args.screenshot is None and args.screenshot_pop is None:
+        # A screenshot run is a one-off tool, never "the" instance.
         from pbxdesk.instance import Delivery, hand_over, instance_name
+        from pbxdesk.privatedir import PrivateFolderError
 
-        outcome = hand_over(request, instance_name(args.basedir, demo=args.demo))
-        if isinstance(outcome, Delivery):
-            return _report(outcome, request)
-        claim = outcome
+        try:
+            name = instance_name(args.basedir, demo=args.demo)
+        except PrivateFolderError as error:  # never a socket others could reach
+            print(f"pbxdesk: {error}; starting without the single-instance guard "
+                  "(links and `pbxdesk call` open new windows).", file=sys.stderr)
+        else:
+            outcome = hand_over(request, name)
+            if isinstance(outcome, Delivery):
+                return _report(outcome, request)
+            claim = outcome
     try:
+        # No pbxdesk runs: the one about to start would read the number just so.
+        problem = _dial_problem(request, region)
+        if problem is not None:
+            return _refuse(request, problem)
         return _run_app(args, request, claim)
     finally:
         if claim is not None:
             claim.release()  # normally released once the app listens
 
 
-def _dial_problem(request: ExternalRequest, args: argparse.Namespace) -> str | None:
-    """Why the request's number cannot be dialled (in the user's default country), or None."""
+def _dial_problem(request: ExternalRequest, region: str | None) -> str | None:
+    """Why the request's number cannot be dialled in ``region``, or None.
+
+    With ``region`` None, only what no default country could make dialable is a
+    problem: a national number ("0412 345 678") needs one, and is not refused.
+    """
     if not request.has_number:
         return None
-    from pbxdesk.phone import NotDialable
+    from pbxdesk.phone import NotDialable, Reason
 
-    result = request.target(_default_region(args))
-    return result.message if isinstance(result, NotDialable) else None
+    result = request.target(region)
+    if not isinstance(result, NotDialable) or (
+            region is None and result.reason is Reason.NO_COUNTRY):
+        return None
+    return result.message
+
+
+def _refuse(request: ExternalRequest, problem: str) -> int:
+    shown = request.number if len(request.number) <= _SHOWN_CHARS else (
+        request.number[:_SHOWN_CHARS] + "…")
+    print(f"pbxdesk: cannot call {shown!r}: {problem}", file=sys.stderr)
+    return 2
 
 
 def _default_region(args: argparse.Namespace) -> str:
@@ -187,4 +241,5 @@ def _run_app(args: argparse.Namespace, request: ExternalRequest,
 
     pending = None if request.action == "show" else request
     return run(Options(demo=args.demo, basedir=args.basedir, screenshot=args.screenshot,
-                       debug=args.debug, request=pending, instance=claim))
+                       screenshot_pop=args.screenshot_pop,
+                       debug=args.debug, request=pending, instance=claim, view=args.view))

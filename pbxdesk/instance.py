@@ -10,11 +10,14 @@ A launch calls :func:`hand_over` before any Qt application exists:
    :class:`InstanceClaim` that keeps the lock until
    :meth:`InstanceClaim.start_server` listens, inside the running app.
 
-:class:`InstanceServer` listens with ``UserAccessOption`` (only this user can
-connect). A socket file left behind by a killed instance is removed and
-listening retried; a live server is never removed. Profiles are separate
-instances: the name hashes the app ID, the user and the ``--basedir`` (or
-"demo"). See ``qt-notes.md`` (Single instance and tel: links).
+The socket and its lock live in a folder only this user can write
+(:mod:`pbxdesk.privatedir`); a socket whose folder or owner is not this user's
+is never talked to, and on Linux both ends also check the other's user id
+(``SO_PEERCRED``). :class:`InstanceServer` listens with ``UserAccessOption``
+(only this user can connect). A socket file left behind by a killed instance
+is removed and listening retried; a live server is never removed. Profiles are
+separate instances: the name hashes the app ID, the user and the ``--basedir``
+(or "demo").
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import getpass
 import hashlib
 import logging
 import os
-import tempfile
+import socket as pysocket
+import struct
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +40,7 @@ from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
 
 from pbxdesk import APP_ID
 from pbxdesk.external import MAX_WIRE_BYTES, BadRequestError, ExternalRequest
+from pbxdesk.privatedir import runtime_folder, socket_owned_by_us, windows_secret
 
 log = logging.getLogger("pbxdesk.instance")
 
@@ -67,20 +73,72 @@ def _user() -> str:
 
 
 def instance_name(basedir: Path | None, *, demo: bool = False) -> str:
-    """The local socket name for this user and profile (the same in every launch)."""
+    """The local server name for this user and profile (the same in every launch).
+
+    On Unix the absolute path of a socket in this user's private folder, which is
+    created if need be; on Windows a pipe name no other user can guess.
+
+    Raises:
+        pbxdesk.privatedir.PrivateFolderError: there is no folder only this user can write (the app
+            then runs without the single-instance guard).
+    """
     if basedir is not None:
         profile = str(basedir.expanduser().resolve())
     else:
         profile = "demo" if demo else "default"
-    digest = hashlib.sha256(f"{APP_ID}\0{_user()}\0{profile}".encode()).hexdigest()
-    return f"pbxdesk-{digest[:24]}"
+    if sys.platform == "win32":
+        secret = windows_secret(_windows_folder())
+        digest = hashlib.sha256(f"{APP_ID}\0{_user()}\0{profile}\0{secret}".encode())
+        return f"pbxdesk-{digest.hexdigest()[:32]}"
+    digest = hashlib.sha256(f"{APP_ID}\0{_user()}\0{profile}".encode())
+    name = digest.hexdigest()[:20]
+    return str(runtime_folder(longest_name=len(name)) / name)
+
+
+_LOCK_SUFFIX: Final = ".lock"
 
 
 def lock_path(name: str) -> Path:
-    """Where the start-up lock of ``name`` lives: the user's runtime dir, else temp."""
-    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    folder = Path(runtime) if runtime and Path(runtime).is_dir() else Path(tempfile.gettempdir())
-    return folder / f"{name}.lock"
+    """Where the start-up lock of ``name`` lives: beside the socket, in the private folder."""
+    if sys.platform == "win32":
+        return _windows_folder() / f"{name}{_LOCK_SUFFIX}"
+    return Path(name + _LOCK_SUFFIX)
+
+
+def _windows_folder() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP_ID, appauthor=False)) / "run"
+
+
+def safe_to_contact(name: str) -> bool:
+    """False when ``name`` is a socket in a folder, or of an owner, that is not this user's."""
+    if sys.platform == "win32":
+        return True  # a pipe; its name holds a secret only this user can read
+    if not os.path.isabs(name):
+        return False  # a bare name would resolve into the shared temporary folder
+    return socket_owned_by_us(Path(name))
+
+
+def peer_is_us(socket: QLocalSocket) -> bool:
+    """On Linux, whether the process at the other end runs as this user (SO_PEERCRED).
+
+    Elsewhere True: the private folder alone keeps other users out.
+    """
+    if not sys.platform.startswith("linux"):
+        return True
+    descriptor = int(socket.socketDescriptor())
+    if descriptor < 0:
+        return False
+    try:
+        with pysocket.socket(fileno=os.dup(descriptor)) as duplicate:
+            credentials = duplicate.getsockopt(pysocket.SOL_SOCKET, pysocket.SO_PEERCRED,
+                                               struct.calcsize("3i"))
+    except OSError as error:
+        log.warning("Cannot tell who is at the other end of the socket: %s", error.strerror)
+        return False
+    _pid, uid, _gid = struct.unpack("3i", credentials)
+    return bool(uid == os.getuid())
 
 
 def send_request(name: str, request: ExternalRequest, *,
@@ -90,14 +148,21 @@ def send_request(name: str, request: ExternalRequest, *,
     Works without any Qt application object (the command line calls it before
     one exists).
     """
+    if not safe_to_contact(name):
+        log.warning("Not contacting %s: it is not a socket of this user's", name)
+        return Delivery.NOT_RUNNING
     deadline = time.monotonic() + timeout_ms / 1000
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not _wait(socket, socket.waitForConnected, deadline):
         return Delivery.NOT_RUNNING
     try:
+        if not peer_is_us(socket):
+            log.warning("The process listening on %s is another user's; not talking to it",
+                        name)
+            return Delivery.NOT_RUNNING
         socket.write(QByteArray(request.to_json().encode() + b"\n"))
-        # waitForBytesWritten() is False when nothing is pending (see qt-notes.md).
+        # waitForBytesWritten() is False when nothing is pending, not "done": ask first.
         while socket.bytesToWrite() > 0:
             if not _wait(socket, socket.waitForBytesWritten, deadline):
                 return Delivery.NO_ANSWER
@@ -233,6 +298,9 @@ class InstanceServer(QObject):
         options at a temporary path and renames it over the name, which would
         silently cut off a running instance: so ask first whether one answers.
         """
+        if not safe_to_contact(self.name):
+            log.warning("Not listening on %s: its folder is not this user's alone", self.name)
+            return False
         probe = QLocalSocket()
         probe.connectToServer(self.name)
         if probe.waitForConnected(_PROBE_MS):
@@ -267,6 +335,11 @@ class InstanceServer(QObject):
     def _on_server_new_connection(self) -> None:
         while self._server.hasPendingConnections():
             client = self._server.nextPendingConnection()
+            if not peer_is_us(client):
+                log.warning("Refused a connection from another user's process")
+                client.abort()
+                client.deleteLater()
+                continue
             self._clients[client] = time.monotonic()
             client.readyRead.connect(self._on_client_ready_read)
             client.disconnected.connect(self._on_client_disconnected)

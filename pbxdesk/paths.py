@@ -24,6 +24,8 @@ class AppPaths:
     config_dir: Path
     data_dir: Path
     log_dir: Path
+    store_name: str | None = None
+    """One call store file whatever the PBX address (the demo's port changes each run)."""
 
     @classmethod
     def default(cls) -> AppPaths:
@@ -59,6 +61,8 @@ class AppPaths:
 
     def database_file(self, base_url: str) -> Path:
         """The call store of one PBX account: accounts never share a database."""
+        if self.store_name:
+            return self.data_dir / self.store_name
         parts = urlsplit(base_url.strip().rstrip("/"))
         host = "".join(c if c.isalnum() or c in ".-" else "_" for c in (parts.hostname or "pbx"))
         digest = hashlib.sha1(base_url.strip().rstrip("/").lower().encode(),

@@ -21,11 +21,20 @@ import keyring.backends.fail
 import keyring.backends.null
 import keyring.errors
 
+from pbxdesk.damaged import read_json_object
 from pbxdesk.logs import register_secret
 from pbxdesk.settings import KeyStorage
 
 log = logging.getLogger("pbxdesk.secrets")
 KEYRING_SERVICE = "pbxdesk"
+
+
+def relay_token_account(relay_url: str) -> str:
+    """Where a relay's desk token is kept: beside the API keys, under the relay's address.
+
+    The token follows the API key's storage choice (``Settings.key_storage``).
+    """
+    return "relay:" + relay_url.strip().rstrip("/")
 
 
 class KeyStorageError(Exception):
@@ -94,16 +103,12 @@ class ApiKeyStore:
         self._remove_from_file(account)
 
     def _read_file(self) -> dict[str, str]:
-        try:
-            data = json.loads(self.fallback_file.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        # A damaged file is set aside (still 0600: a rename keeps the mode) and
+        # reported; its content never reaches a log line or a message.
+        data = read_json_object(self.fallback_file, what="API key")
+        if data is None:
             return {}
-        except (OSError, ValueError) as exc:
-            log.warning("Cannot read the key file %s: %s", self.fallback_file, type(exc).__name__)
-            return {}
-        if not isinstance(data, dict):
-            return {}
-        return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}
+        return {str(k): v for k, v in data.items() if isinstance(v, str)}
 
     def _write_file(self, keys: dict[str, str]) -> None:
         path = self.fallback_file

@@ -17,6 +17,7 @@ from pbxdesk.api.budget import RequestBudget, call_reserve
 from pbxdesk.api.client import PbxClient
 from pbxdesk.desktop.missed import MissedCalls
 from pbxdesk.paths import AppPaths
+from pbxdesk.services.callbacks import CallbacksService, scope_for
 from pbxdesk.services.calls import CallService
 from pbxdesk.services.connection import client_settings_for
 from pbxdesk.services.messages import MessageBridge
@@ -46,6 +47,7 @@ class Session:
     sync: SyncService
     calls: CallService
     missed: MissedCalls
+    callbacks: CallbacksService
 
     @classmethod
     def open(cls, settings: Settings, api_key: str, paths: AppPaths, messages: MessageBridge,
@@ -63,8 +65,13 @@ class Session:
         sync = SyncService(engine, messages, tasks, refresh_minutes=settings.refresh_minutes)
         calls = CallService(client, store, messages, tasks, my_extension=settings.my_extension)
         missed = MissedCalls(store, settings.my_extension)
+        callbacks = CallbacksService(store, messages, tasks, scope=scope_for(settings),
+                                     extension=settings.my_extension)
+        # Every stored change reaches the worklist: sync pages and calls the pad followed.
+        sync.sig_calls_changed.connect(callbacks.request_update)
+        calls.sig_calls_changed.connect(callbacks.request_update)
         log.info("Session opened for %s (API %s)", settings.base_url, settings.api_version)
-        return cls(settings, client, store, sync, calls, missed)
+        return cls(settings, client, store, sync, calls, missed, callbacks)
 
     def apply(self, settings: Settings) -> None:
         """Settings that can change without reconnecting."""
@@ -77,14 +84,18 @@ class Session:
         self.client.budget.window = settings.budget_window_minutes * 60.0
         self.calls.set_my_extension(settings.my_extension)
         self.missed.my_extension = settings.my_extension
+        self.callbacks.set_extension(settings.my_extension)
+        self.callbacks.set_scope(scope_for(settings))
 
     async def close(self) -> None:
         """Stop following calls and syncing, then close the client and the store."""
         await self.calls.shutdown()
         await self.sync.shutdown()
+        await self.callbacks.shutdown()
         await self.client.aclose()
         self.calls.deleteLater()
         self.sync.deleteLater()
+        self.callbacks.deleteLater()
         self.store.close()
         log.info("Session closed for %s", self.settings.base_url)
 

@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 
+from pbxdesk.damaged import read_json_object, set_aside
+
 log = logging.getLogger("pbxdesk.settings")
 
 SETTINGS_VERSION = 1
@@ -57,6 +59,16 @@ class Settings:
     confirm_before_dialling: bool = True
     watch_clipboard: bool = False
     close_to_tray: bool = True
+    service_level_seconds: int = 20
+    callback_groups: str = ""
+    callback_days: int = 7
+    # Live calls (pbxdesk-relay); the desk token is kept like the API key, never here.
+    relay_url: str = ""
+    live_reconcile_minutes: int = 30
+    own_calls_poll_seconds: int = 60
+    screen_pop: bool = True
+    crm_url_template: str = ""
+    crm_open_on_answer: bool = False
 
     @property
     def is_configured(self) -> bool:
@@ -85,7 +97,10 @@ def check_base_url(value: str) -> str | None:
     text = value.strip()
     if not text:
         return "Enter your PBX's address, e.g. https://au.voipcloud.online"
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        return "That is not a web address; enter it as e.g. https://au.voipcloud.online"
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return "The address must start with https:// and name a host, e.g. https://au.voipcloud.online"
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
@@ -104,6 +119,32 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def check_relay_url(value: str) -> str | None:
+    """None when ``value`` is empty (live calls off) or a usable relay address, else why not."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        return "That is not a web address; enter it as e.g. https://relay.example.com"
+    if parts.scheme not in {"http", "https"} or not host:
+        return "The relay address must start with https:// and name a host"
+    if parts.scheme == "http" and not is_loopback_host(host):
+        return ("Use https:// — the desk token must not travel unencrypted (plain http only "
+                "for a relay on this computer)")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        return "Enter just the relay's address, without ?query, #fragment or a user name"
+    return None
+
+
+def _check_crm_template(value: str) -> str | None:
+    from pbxdesk.live.crm import template_problem  # small and Qt-free
+
+    return template_problem(value)
+
+
 def _check_region(value: str) -> str | None:
     if value not in phonenumbers.SUPPORTED_REGIONS:
         return f"{value!r} is not a country code phonenumbers knows (use e.g. AU, GB, US)"
@@ -119,6 +160,12 @@ def _check_extension(value: str) -> str | None:
 def _check_param_name(value: str) -> str | None:
     if value and not all(c.isalnum() or c in "_-" for c in value):
         return "A parameter name uses letters, digits, _ and - only"
+    return None
+
+
+def _check_group_names(value: str) -> str | None:
+    if len(value) > 2000:
+        return "Name fewer queues and ring groups (at most 2,000 characters)"
     return None
 
 
@@ -158,6 +205,30 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("watch_clipboard", "Offer to call copied numbers",
                 "Watch the clipboard for phone numbers (nothing is stored or logged)."),
     SettingSpec("close_to_tray", "Keep running in the tray when the window is closed", ""),
+    SettingSpec("service_level_seconds", "Service level (seconds)",
+                "Insights: a queue or ring-group call answered within this many seconds "
+                "meets the service level.", minimum=1, maximum=3600),
+    SettingSpec("callback_groups", "Queues and ring groups",
+                "Their unanswered calls join your missed calls in Callbacks: names separated "
+                "by commas, * for all of them, empty for none.", _check_group_names),
+    SettingSpec("callback_days", "Callbacks reach back (days)",
+                "Missed calls older than this leave the list.", minimum=1, maximum=90),
+    SettingSpec("relay_url", "Relay address",
+                "Your team's pbxdesk-relay, e.g. https://relay.example.com. Empty: live calls "
+                "off.", check_relay_url),
+    SettingSpec("live_reconcile_minutes", "While live, check the history every (minutes)",
+                "Live events keep the history current; this full refresh only catches up.",
+                minimum=5, maximum=1440),
+    SettingSpec("own_calls_poll_seconds", "Without a relay, check my calls every (seconds)",
+                "While the window is active; 0 turns it off. Uses a small share of the "
+                "request budget.", minimum=0, maximum=3600),
+    SettingSpec("screen_pop", "Show who is calling when my phone rings",
+                "A small window near the tray that never takes the keyboard."),
+    SettingSpec("crm_url_template", "Open in CRM address",
+                "e.g. https://crm.example.com/search?phone={e164} ({digits}, {number} also "
+                "work). Empty: no CRM button.", _check_crm_template),
+    SettingSpec("crm_open_on_answer", "Open the caller in the CRM when I answer",
+                "Needs the CRM address above."),
 )
 SPECS: Mapping[str, SettingSpec] = {spec.key: spec for spec in SETTINGS}
 
@@ -200,31 +271,21 @@ class SettingsFile:
     def load(self, *, first_run_region: str | None = None) -> Settings:
         """The saved settings; defaults for anything missing or unreadable.
 
-        A corrupt file is kept beside the original as ``.corrupt`` so nothing is
-        lost, and defaults are used. ``first_run_region`` seeds the default
-        country when there is no file yet.
+        A damaged file (unreadable, not UTF-8, not JSON, not an object) is kept
+        beside the original as ``settings.json.corrupt-<time>`` so nothing is lost
+        (see :mod:`pbxdesk.damaged`), and defaults are used. ``first_run_region``
+        seeds the default country when there is no file yet.
         """
         defaults = Settings()
         if first_run_region and _check_region(first_run_region) is None:
             defaults = defaults.replace(default_region=first_run_region)
-        try:
-            raw = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return defaults
-        except OSError as exc:
-            log.warning("Cannot read settings %s: %s", self.path, exc)
-            return defaults
-        try:
-            document = json.loads(raw)
-            if not isinstance(document, dict):
-                raise ValueError("not an object")
-        except ValueError as exc:
-            backup = self.path.with_suffix(".corrupt")
-            log.warning("Settings file %s is unreadable (%s); kept as %s", self.path, exc, backup)
-            with contextlib.suppress(OSError):
-                self.path.replace(backup)
+        document = read_json_object(self.path, what="settings")
+        if document is None:
             return defaults
         values = _upgrade(document).get("settings", {})
+        if not isinstance(values, dict):
+            set_aside(self.path, 'the settings file\'s "settings" is not an object')
+            return defaults
         changes: dict[str, Any] = {}
         for field in dataclasses.fields(Settings):
             if field.name in values:

@@ -40,6 +40,10 @@ DEBIAN_WINDOWED = [
 ]
 DEBIAN_TEST = [
     "xvfb", "desktop-file-utils", "appstream", "xdg-utils", "binutils", "shellcheck",
+    # The TLS tests make a certificate; a region test reads zone.tab; the
+    # single-instance attack tests run a Python as a second, throw-away user;
+    # the relay's tests start a real Redis.
+    "openssl", "tzdata", "python3", "redis-server",
 ]
 
 
@@ -72,6 +76,9 @@ def run_tests(python: Path, pytest_args: list[str]) -> int:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1"}
     # Tests never see the user's real keyring; the suite installs its own backend.
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+    # A crash prints every thread's Python stack: in pytest before its own handler is on
+    # and after it is off (Qt objects destroyed at exit), and in the Pythons tests start.
+    env["PYTHONFAULTHANDLER"] = "1"
     bindir = python.parent
     steps = [
         [str(bindir / "ruff"), "check", "."],

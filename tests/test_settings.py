@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from pbxdesk.damaged import take_set_aside
 from pbxdesk.settings import Settings, SettingsError, SettingsFile, check_base_url, validate
 
 
@@ -52,11 +56,57 @@ def test_base_url_check(url: str, ok: bool) -> None:
     assert (check_base_url(url) is None) is ok
 
 
-def test_corrupt_file_is_kept_aside_and_defaults_used(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", [
+    b"{not json", b'{"settings": {"base_url": "\xff"}}', b"\xfe\xff\x00{", b"[]", b"null",
+    b'"a string"', b"42", b'{"settings": []}', b'{"settings": "base_url"}',
+    b'{"settings": null}',
+], ids=["not-json", "not-utf8", "utf16-bom", "list", "null", "string", "number",
+        "settings-list", "settings-string", "settings-null"])
+def test_a_damaged_or_wrong_shaped_file_is_kept_aside_and_defaults_used(
+        tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "settings.json"
-    path.write_text("{not json")
-    assert SettingsFile(path).load() == Settings()
-    assert (tmp_path / "settings.corrupt").read_text() == "{not json"
+    path.write_bytes(content)
+
+    assert SettingsFile(path).load(first_run_region="GB") == Settings(default_region="GB")
+
+    [kept] = tmp_path.glob("settings.json.corrupt-*")
+    assert kept.read_bytes() == content
+    assert not path.exists()  # the next save starts a clean file
+    assert [found.kept_as for found in take_set_aside()] == [kept]
+
+
+def test_an_existing_corrupt_file_is_not_overwritten_by_a_new_one(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(b"first \xff")
+    SettingsFile(path).load()
+    path.write_bytes(b"second \xff")  # damaged again, most likely within the same second
+
+    SettingsFile(path).load()
+
+    kept = sorted(p.read_bytes() for p in tmp_path.glob("settings.json.corrupt-*"))
+    assert kept == [b"first \xff", b"second \xff"]
+
+
+@settings(max_examples=200)
+@given(content=st.binary(max_size=300) | st.builds(
+    lambda doc: json.dumps(doc).encode(), st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+            st.sampled_from([*Settings.__dataclass_fields__, "settings", "version"])
+            | st.text(max_size=8), inner, max_size=6),
+        max_leaves=12)))
+@example(content=b'{"settings": {"base_url": "http://[::1"}}')  # urlsplit raises on it
+def test_any_bytes_in_the_settings_file_give_valid_settings(content: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "settings.json"
+        path.write_bytes(content)
+
+        loaded = SettingsFile(path).load()
+
+        assert validate(loaded) == {}
+        # Whatever it was, nothing of it is lost: read as is, or kept aside whole.
+        kept = list(Path(folder).glob("settings.json.corrupt-*"))
+        assert (path.read_bytes() if path.exists() else kept[0].read_bytes()) == content
 
 
 def test_wrong_types_and_invalid_values_fall_back_per_setting(tmp_path: Path) -> None:

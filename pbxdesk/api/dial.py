@@ -52,11 +52,16 @@ def destination(number: str, default_region: str | None) -> str:
 
     The numbering rules (international prefixes per country, trunk prefixes,
     extensions, emergency numbers) are :mod:`pbxdesk.phone`'s; this only refuses
-    what it cannot turn into one of those two forms.
+    what it cannot turn into one of those two forms. A short digit string is an
+    extension here, never a national number: a number reaches the client as E.164.
     """
-    if _E164.fullmatch(_compact(number)):
-        return _compact(number)
-    parsed = parse_dial_input(number, default_region,
+    compact = _compact(number)
+    if _E164.fullmatch(compact):
+        return compact
+    # Digits alone are sent as the extension they name: the caller has decided (and
+    # asked the agent when "131234" is an extension and an Australian 13 number too).
+    chosen = (compact,) if compact.isascii() and compact.isdigit() else ()
+    parsed = parse_dial_input(number, default_region, extensions=chosen,
                               max_extension_digits=_MAX_DIALLED_EXTENSION)
     if isinstance(parsed, DialTarget):
         return parsed.number_to_call

@@ -1,6 +1,6 @@
 """Typed, immutable values exchanged with the PBX's integration API.
 
-Rows keep the API's field names (so a reader can match them to ``pbx-api.md``)
+Rows keep the API's field names (so a reader can match them to ``docs/pbx-api.md``)
 plus what the app derives: UTC-aware datetimes, integer seconds, E.164 numbers,
 a stable :attr:`~CallRow.key`, the call's direction and outcome, and every field
 the API sent that this code does not know (``extra``), so nothing is lost.

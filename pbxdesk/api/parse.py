@@ -271,6 +271,12 @@ def e164(raw: str | None, region: str | None) -> str | None:
         return None
 
 
+def read_timestamp(value: Any) -> datetime | None:
+    """A timestamp in any form a row's time may take, as UTC; None when unreadable."""
+    moment = _timestamp(value)
+    return moment if isinstance(moment, datetime) else None
+
+
 _MISSING = object()
 _NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 

@@ -51,11 +51,15 @@ def error_for_status(status_code: int, server_message: str | None, *, where: str
     if status_code == 429:
         return RateLimitedError(retry_after)
     if 400 <= status_code < 500:
-        if server_message is None:
+        if status_code in (404, 405):
+            # Whatever the body says ("Not found", "Not Found", a portal page), the fix
+            # is the same: the address or the API version is wrong.
+            said = f"{server_message} " if server_message else ""
+            server_message = (f"{said}(HTTP {status_code} for {endpoint}) — this address does "
+                              "not offer it; check the PBX address and the API version in "
+                              "Settings")
+        elif server_message is None:
             server_message = f"HTTP {status_code} for {endpoint}"
-            if status_code in (404, 405):
-                server_message += (" — this address does not offer it; check the PBX address "
-                                   "and the API version in Settings")
         return BadRequestError(server_message, status_code)
     if 500 <= status_code < 600:
         return ServerError(status_code, server_message)

@@ -4,8 +4,9 @@
 single-instance server, and carries out what arrives through them: a later
 launch's request (``pbxdesk call …``, a ``tel:`` link, ``--dial-clipboard``),
 a link macOS hands over, a copied number, a click on a notification. It also
-keeps the missed-call count of the connected account in the tray and the
-window's Calls menu. The application controller tells it when an account
+keeps the missed-call count of the connected account in the window's Calls
+menu, and the count of callbacks waiting in the tray, whose notifications
+name the callers. The application controller tells it when an account
 connects or disconnects and when settings change; everything else it does
 through the main window.
 """
@@ -19,12 +20,15 @@ from PySide6.QtGui import QGuiApplication
 
 from pbxdesk.external import BadRequestError, ExternalRequest
 from pbxdesk.instance import InstanceClaim, InstanceServer
+from pbxdesk.phone import format_for_display
+from pbxdesk.services.callbacktexts import notification_text
 from pbxdesk.services.clipboard import ClipboardService
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
+from pbxdesk.services.worklist import Worklist
 from pbxdesk.session import Session
 from pbxdesk.settings import Settings
 from pbxdesk.store import StoreError
-from pbxdesk.ui.mainwindow import MainWindow, missed_shortcut_text
+from pbxdesk.ui.mainwindow import MainWindow
 from pbxdesk.ui.tray import TrayIcon
 
 log = logging.getLogger("pbxdesk.app")
@@ -69,10 +73,14 @@ class DesktopIntegration(QObject):
         window.sig_show_missed_requested.connect(self._on_show_missed_requested)
         tray.sig_open_requested.connect(window.bring_to_front)
         tray.sig_show_missed_requested.connect(self._on_show_missed_requested)
+        tray.sig_missed_calls_requested.connect(self._on_missed_calls_requested)
         tray.sig_dial_clipboard_requested.connect(self._on_dial_clipboard_requested)
         tray.sig_offer_accepted.connect(self._on_tray_offer_accepted)
+        tray.sig_callback_requested.connect(self._on_callback_requested)
         tray.sig_quit_requested.connect(self.sig_quit_requested)
         clipboard.sig_number_found.connect(self._on_clipboard_number_found)
+        clipboard.sig_numbers_found.connect(self._on_clipboard_numbers_found)
+        clipboard.known_extensions = self._known_extensions
         clipboard.sig_nothing_found.connect(self._on_clipboard_nothing_found)
         clipboard.sig_offer_call.connect(self._on_clipboard_offer_call)
 
@@ -98,6 +106,9 @@ class DesktopIntegration(QObject):
         self.session = session
         self.apply_settings(session.settings)  # the demo's stand in for the user's
         session.sync.sig_sync_finished.connect(self._on_sync_finished)
+        session.callbacks.sig_worklist_changed.connect(self._on_callbacks_changed)
+        session.callbacks.sig_callbacks_arrived.connect(self._on_callbacks_arrived)
+        self._on_callbacks_changed(session.callbacks.worklist)
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self.handle_request(pending)
@@ -105,6 +116,7 @@ class DesktopIntegration(QObject):
     def session_closed(self) -> None:
         self.session = None
         self._show_missed_count(0)
+        self.tray.set_callback_count(None)
 
     def apply_settings(self, settings: Settings) -> None:
         self._settings = settings
@@ -175,10 +187,32 @@ class DesktopIntegration(QObject):
             self.window.status.showMessage("Connect to your PBX first to call copied numbers",
                                            8000)
 
+    @Slot(object)
+    def _on_clipboard_numbers_found(self, numbers: list[tuple[str, str]]) -> None:
+        pad = self.window.pad
+        if pad is None:
+            self.window.status.showMessage("Connect to your PBX first to call copied numbers",
+                                           8000)
+            return
+        self.window.show_dial_pad()
+        user, caller_id = self._clipboard_choice
+        problem = pad.choose(user=user, caller_id=caller_id)
+        if problem is not None:
+            self.window.status.showMessage(problem, 10_000)
+        pad.offer_numbers(numbers)
+
     @Slot(str)
     def _on_clipboard_nothing_found(self, reason: str) -> None:
         self.window.status.showMessage(f"No number to call in what you copied: {reason}",
                                        8000)
+        pad = self.window.pad
+        if pad is not None:  # the number from before must not look like the copied one
+            self.window.show_dial_pad()
+            pad.show_nothing_to_dial(reason)
+
+    def _known_extensions(self) -> frozenset[str]:
+        pad = self.window.pad
+        return pad.known_extensions if pad is not None else frozenset()
 
     @Slot(str, str)
     def _on_clipboard_offer_call(self, number: str, display: str) -> None:
@@ -195,16 +229,29 @@ class DesktopIntegration(QObject):
 
     @Slot()
     def _on_show_missed_requested(self) -> None:
+        self._show_missed(())
+
+    @Slot(object)
+    def _on_missed_calls_requested(self, keys: object) -> None:
+        self._show_missed(tuple(keys) if isinstance(keys, tuple) else ())
+
+    def _show_missed(self, keys: tuple[str, ...]) -> None:
+        """The missed calls, newest first, with the calls of ``keys`` selected."""
         self.window.bring_to_front()
         session = self.session
         if session is None:
             return
-        self.window.show_missed(session.missed.my_extension)
+        self.window.show_missed(session.missed.my_extension, select=keys)
         try:
             session.missed.mark_seen()
         except StoreError as error:
             log.warning("Could not remember which missed calls were seen: %s", error)
         self._show_missed_count(0)
+
+    @Slot()
+    def refresh_missed(self) -> None:
+        """Count the missed calls again and tell about new ones (a live call just ended)."""
+        self._on_sync_finished(None)
 
     @Slot(object)
     def _on_sync_finished(self, _result: object) -> None:
@@ -216,13 +263,33 @@ class DesktopIntegration(QObject):
         except StoreError as error:
             log.warning("Could not count missed calls: %s", error)
             return
+        # The count is for the Calls menu; what is new is announced as callbacks
+        # (_on_callbacks_arrived), which name the callers and drop those already reached.
         self._show_missed_count(update.total)
-        if update.new and not self.tray.notify_missed(update.new):
+
+    @Slot(object)
+    def _on_callbacks_changed(self, worklist: object) -> None:
+        if isinstance(worklist, Worklist) and self.session is not None:
+            self.tray.set_callback_count(len(worklist.waiting(self.session.callbacks.now_us())))
+
+    @Slot(object)
+    def _on_callbacks_arrived(self, waiting: object) -> None:
+        """Callers newly waiting: name the oldest few; a click opens the first named."""
+        if not isinstance(waiting, list) or not waiting or self.window.pad is None:
+            return
+        title, text = notification_text(waiting, self._number_text)
+        if not self.tray.notify_callbacks(title, text, waiting[0].number):
             # No tray to notify from: the status bar says it, without taking the focus.
-            noun = "call" if update.new == 1 else "calls"
             self.window.status.showMessage(
-                f"{update.new} new missed {noun}: Calls > Show missed calls "
-                f"({missed_shortcut_text()})", 30_000)
+                f"{title}: {text} — View > Callbacks (Ctrl+4)", 30_000)
+
+    @Slot(str)
+    def _on_callback_requested(self, number: str) -> None:
+        self.window.bring_to_front()
+        self.window.show_callbacks(number or None)
+
+    def _number_text(self, raw: str) -> str:
+        return format_for_display(raw, self._settings.default_region)
 
     def _show_missed_count(self, count: int) -> None:
         self.tray.set_missed_count(count)

@@ -5,28 +5,38 @@ package's parts, each importable from ``pbxdesk.phone``:
 
 - ``results``: :class:`DialTarget`, :class:`NotDialable`, :class:`Reason`;
 - ``dial``: :func:`parse_dial_input` (dial box), :func:`find_number_in_text`
-  (clipboard);
+  and :func:`find_numbers_in_text` (clipboard);
 - ``uri``: :func:`parse_uri` for ``tel:``, ``callto:`` and ``sip:`` links;
-- ``numbers``: one number as a whole (extensions, emergency numbers, validity);
+- ``numbers``: one number as a whole (emergency numbers, validity);
+- ``extensions``: digits alone: a known extension, a number, or both
+  (:func:`keep_typing_hint` for an extension on its way to more);
 - ``partial``: numbers on their way ("0412 345": too short, keep typing);
 - ``display``: :func:`format_for_display`, :func:`normalize_api_number`,
-  :func:`format_as_you_type`, :func:`country_name`;
+  :func:`format_as_you_type`, :func:`country_name` (from the generated
+  ``countries`` table);
 - ``search``: :func:`search_digits` for the call store;
 - ``region``: :func:`default_region_from_locale` and region validation;
-- ``text``: input clean-up shared by all of them.
+- ``text``: input clean-up shared by all of them;
+- ``warmup``: :func:`warm_up` loads what the first number typed needs, ahead of it.
 
 Every public function takes any ``str`` without raising.
 """
 
 from __future__ import annotations
 
-from pbxdesk.phone.dial import find_number_in_text, parse_dial_input
+from pbxdesk.phone.dial import (
+    MAX_NUMBERS_FOUND,
+    find_number_in_text,
+    find_numbers_in_text,
+    parse_dial_input,
+)
 from pbxdesk.phone.display import (
     country_name,
     format_as_you_type,
     format_for_display,
     normalize_api_number,
 )
+from pbxdesk.phone.extensions import keep_typing_hint
 from pbxdesk.phone.numbers import is_emergency_number
 from pbxdesk.phone.region import (
     FALLBACK_REGION,
@@ -37,6 +47,7 @@ from pbxdesk.phone.region import (
 from pbxdesk.phone.results import (
     MAX_EXTENSION_DIGITS,
     MIN_EXTENSION_DIGITS,
+    PREMIUM_RATE,
     DialResult,
     DialTarget,
     NotDialable,
@@ -44,11 +55,14 @@ from pbxdesk.phone.results import (
 )
 from pbxdesk.phone.search import search_digits
 from pbxdesk.phone.uri import URI_SCHEMES, is_dial_uri, parse_uri
+from pbxdesk.phone.warmup import warm_up
 
 __all__ = [
     "FALLBACK_REGION",
     "MAX_EXTENSION_DIGITS",
+    "MAX_NUMBERS_FOUND",
     "MIN_EXTENSION_DIGITS",
+    "PREMIUM_RATE",
     "URI_SCHEMES",
     "DialResult",
     "DialTarget",
@@ -57,14 +71,17 @@ __all__ = [
     "country_name",
     "default_region_from_locale",
     "find_number_in_text",
+    "find_numbers_in_text",
     "format_as_you_type",
     "format_for_display",
     "is_dial_uri",
     "is_emergency_number",
+    "keep_typing_hint",
     "normalize_api_number",
     "normalize_region",
     "parse_dial_input",
     "parse_uri",
     "region_from_locale_name",
     "search_digits",
+    "warm_up",
 ]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import phonenumbers
 from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType
 
+from pbxdesk.phone.countries import COUNTRY_NAMES
 from pbxdesk.phone.region import normalize_region
-from pbxdesk.phone.results import MAX_EXTENSION_DIGITS, DialTarget
+from pbxdesk.phone.results import MAX_EXTENSION_DIGITS, PREMIUM_RATE, DialTarget
 from pbxdesk.phone.text import clean, compact, is_digit_string
 
 # Longest digit string the dial pad formats: E.164 allows 15 digits; an
@@ -23,7 +24,7 @@ _TYPE_TEXT = {
     PhoneNumberType.MOBILE: "mobile",
     PhoneNumberType.FIXED_LINE_OR_MOBILE: "landline or mobile",
     PhoneNumberType.TOLL_FREE: "toll-free",
-    PhoneNumberType.PREMIUM_RATE: "premium rate",
+    PhoneNumberType.PREMIUM_RATE: PREMIUM_RATE,
     PhoneNumberType.SHARED_COST: "shared cost",
     PhoneNumberType.VOIP: "VoIP",
     PhoneNumberType.PERSONAL_NUMBER: "personal number",
@@ -35,18 +36,7 @@ _TYPE_TEXT = {
 
 def country_name(region_code: str | None) -> str:
     """The English name of an ISO 3166 region code ("AU" → "Australia"), or ""."""
-    # phonenumbers' own locale table (the geocoder's source), so no list to keep.
-    # Imported here: its package loads all of the geocoder's data (~0.4 s, ~100 MB),
-    # which only a country name needs; parsing and formatting do not.
-    from phonenumbers.geodata.locale import LOCALE_DATA
-
-    names = LOCALE_DATA.get((region_code or "").strip().upper())
-    if not names:
-        return ""
-    name = names.get("en", "")
-    if name.startswith("*"):  # "*xx": the name is held under language xx
-        name = names.get(name[1:], "")
-    return name
+    return COUNTRY_NAMES.get((region_code or "").strip().upper(), "")
 
 
 def number_type_text(number: PhoneNumber) -> str:

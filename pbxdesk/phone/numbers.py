@@ -4,9 +4,10 @@ Owns the decision every entry point shares, for text already cleaned by
 :func:`pbxdesk.phone.text.clean` that should be a number as a whole:
 
 - digits only, :data:`MIN_EXTENSION_DIGITS` up to ``max_extension_digits`` long →
-  an internal extension, dialled as is (never turned into E.164), unless they
-  begin with a trunk or international prefix that starts with 0 (see
-  :func:`_begins_with_dialling_prefix`): "0412" is the start of a mobile number;
+  an internal extension (dialled as is, never turned into E.164) when the
+  account knows it or when they are no valid number of the default country;
+  a valid number otherwise, or both when a known extension is also a valid
+  number (:mod:`pbxdesk.phone.extensions` has the whole rule);
 - an emergency number → not dialable. Click-to-call makes the PBX place the call
   with no one watching the handset ring, from an extension whose emergency
   location may not be set, so pbxdesk never starts one; the agent is told to use
@@ -24,17 +25,17 @@ Owns the decision every entry point shares, for text already cleaned by
 
 from __future__ import annotations
 
-import re
+from collections.abc import Collection
 
 import phonenumbers
 from phonenumbers import (
     NumberParseException,
-    PhoneMetadata,
     ValidationResult,
     shortnumberinfo,
 )
 
-from pbxdesk.phone.display import country_name, describe, describe_extension
+from pbxdesk.phone.display import country_name, describe
+from pbxdesk.phone.extensions import read_extension
 from pbxdesk.phone.partial import (
     begins_international_prefix,
     begins_valid_number,
@@ -63,6 +64,7 @@ def parse_number_text(
     *,
     extension: str | None = None,
     typed: bool = False,
+    extensions: Collection[str] = (),
 ) -> DialResult:
     """The target ``text`` names as a whole, or why it names none.
 
@@ -74,6 +76,8 @@ def parse_number_text(
         extension: an extension found outside ``text`` (an RFC 3966 ``;ext=``).
         typed: ``text`` is being typed (the dial box): a number too short to
             be valid, but on its way to one, says "keep typing".
+        extensions: the account's known extensions (see
+            :mod:`pbxdesk.phone.extensions` for how digits alone are read).
     """
     region = normalize_region(default_region)
     stripped = text.strip()
@@ -83,10 +87,9 @@ def parse_number_text(
     if is_digit_string(digits):
         if is_emergency_number(digits, region):
             return NotDialable(Reason.EMERGENCY, emergency_message(digits), text)
-        if MIN_EXTENSION_DIGITS <= len(digits) <= max_extension_digits and not (
-            _begins_with_dialling_prefix(digits, region)
-        ):
-            return describe_extension(digits)
+        as_extension = read_extension(digits, region, max_extension_digits, extensions)
+        if as_extension is not None:
+            return as_extension
         if len(digits) < MIN_EXTENSION_DIGITS:
             return NotDialable(Reason.TOO_SHORT, _TOO_SHORT_EXTENSION, text)
         if begins_international_prefix(digits, region):
@@ -115,40 +118,6 @@ def is_emergency_number(digits: str, region: str | None) -> bool:
 
 def emergency_message(digits: str) -> str:
     return f"{digits} is an emergency number. pbxdesk never calls emergency numbers: use a phone."
-
-
-def _begins_with_dialling_prefix(digits: str, region: str | None) -> bool:
-    """True when ``digits`` of extension length are the start of a number, not an extension.
-
-    Only a leading 0 counts, in a country whose trunk prefix (0 in Australia, the
-    UK, Germany, New Zealand; 06 in Hungary) or international prefix (00, 011,
-    0011) starts with 0: all but a handful. There "0412", "02 9876", "06 12"
-    (Rome: Italy keeps the 0 in its numbers) and "011 44" are numbers being
-    typed, and dialling them as an extension would ring the wrong phone. PBXs
-    keep 0 for the operator or an outside line, so extensions seldom begin with
-    it. The other trunk prefixes, 1 (the US, Canada) and 8 (Russia and its
-    neighbours), begin everyday extensions (1002, 800), so there a digit string
-    of extension length stays an extension, and "1 212 5" is read as a number
-    once it is longer than an extension can be. Without a default country any
-    prefix is possible, and a leading 0 is read as one.
-    """
-    if not digits.startswith("0"):
-        return False
-    metadata = PhoneMetadata.metadata_for_region(region) if region else None
-    if metadata is None:
-        return True
-    international = metadata.international_prefix or ""
-    if any(
-        prefix.startswith("0")
-        for prefix in (
-            metadata.national_prefix or "",
-            metadata.preferred_international_prefix or "",
-            international,
-        )
-    ):
-        return True
-    # A pattern such as Chile's "(?:0|1(?:1[0-69]|…))0".
-    return bool(international) and re.match(f"(?:{international})", digits) is not None
 
 
 def _parse_error(

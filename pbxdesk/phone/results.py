@@ -6,6 +6,7 @@ extension length limits that every parser in this package shares.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 
@@ -16,6 +17,8 @@ MAX_EXTENSION_DIGITS = 6
 MIN_EXTENSION_DIGITS = 2
 # phonenumbers' region for numbers that belong to no country (+800, +882 …).
 NON_GEOGRAPHIC_REGION = "001"
+# DialTarget.number_type of a premium-rate number.
+PREMIUM_RATE = "premium rate"
 
 
 class Reason(enum.Enum):
@@ -47,10 +50,13 @@ class DialTarget:
         region: ISO 3166 alpha-2 code, ``001`` for non-geographic numbers, None
             for internal extensions.
         number_type: "mobile", "landline", "toll-free", …, "extension", or "".
+        alternative: for a known extension that is also a valid number of the
+            default country ("131234", and 13 12 34 in Australia), that number.
+            Both readings are plausible: show both, extension first, and let the
+            agent choose (:meth:`without_alternative` is the extension alone).
 
     :attr:`region_name` and :attr:`description` are worked out when read, not
-    stored: a country name loads phonenumbers' geocoder data (~0.4 s, ~100 MB),
-    which checking or dialling a number never needs, only showing it.
+    stored: checking or dialling a number never needs them, only showing it.
     """
 
     e164: str | None
@@ -59,11 +65,28 @@ class DialTarget:
     international: str
     region: str | None
     number_type: str
+    alternative: DialTarget | None = None
 
     @property
     def is_internal(self) -> bool:
         """True for a PBX extension (no E.164 form)."""
         return self.e164 is None
+
+    @property
+    def is_premium_rate(self) -> bool:
+        """True for a premium-rate number (AU 1900, UK 09, US 900 …): the caller pays extra."""
+        return self.number_type == PREMIUM_RATE
+
+    def without_alternative(self) -> DialTarget:
+        """This target alone, the other reading dropped (the agent chose this one)."""
+        return dataclasses.replace(self, alternative=None) if self.alternative else self
+
+    @property
+    def question(self) -> str:
+        """"Extension 131234, or call 13 12 34?" when both readings are plausible; else ""."""
+        if self.alternative is None:
+            return ""
+        return f"Extension {self.extension or ''}, or call {self.alternative.display}?"
 
     @property
     def number_to_call(self) -> str:
@@ -79,8 +102,7 @@ class DialTarget:
             return ""
         if self.region == NON_GEOGRAPHIC_REGION:
             return "International"
-        # Imported here: display imports this module, and the name is what loads
-        # the geocoder's data, so only a target that is shown pays for it.
+        # Imported here: display imports this module.
         from pbxdesk.phone.display import country_name
 
         return country_name(self.region)

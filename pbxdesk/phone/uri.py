@@ -17,6 +17,7 @@ clipboard or the command line (``pbxdesk tel:+61412345678``):
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Iterator
 from urllib.parse import unquote
 
 from pbxdesk.phone.numbers import parse_number_text
@@ -42,11 +43,18 @@ def find_uri(text: str) -> str | None:
     return match.group(0) if match else None
 
 
+def find_uris(text: str) -> Iterator[tuple[int, str]]:
+    """Every dial link inside cleaned free ``text``, with where it starts."""
+    for match in _URI_IN_TEXT.finditer(text):
+        yield match.start(), match.group(0)
+
+
 def parse_uri(
     uri: str,
     default_region: str | None = None,
     *,
     max_extension_digits: int = MAX_EXTENSION_DIGITS,
+    extensions: Collection[str] = (),
 ) -> DialResult:
     """The target of a ``tel:``, ``callto:`` or ``sip:`` link; never raises.
 
@@ -55,6 +63,7 @@ def parse_uri(
         default_region: the country for a local number without a global
             ``phone-context``; None dials only international numbers and extensions.
         max_extension_digits: longest internal extension.
+        extensions: the account's known extensions.
     """
     text = clean(uri).strip()
     match = _SCHEME.match(text)
@@ -72,7 +81,8 @@ def parse_uri(
         # RFC 3966 5.1.5: a global context is the prefix the local number extends.
         number = "+" + ascii_digits(context) + compact(number)
     extension = ascii_digits(params.get("ext", "")) or None
-    result = parse_number_text(number, default_region, max_extension_digits, extension=extension)
+    result = parse_number_text(number, default_region, max_extension_digits,
+                               extension=extension, extensions=extensions)
     if isinstance(result, NotDialable):
         return NotDialable(result.reason, result.message, uri[:SCAN_LIMIT])
     return result

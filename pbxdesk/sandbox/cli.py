@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--ring-groups", type=int, default=2, help="number of ring groups")
     data.add_argument("--quirks-share", type=float, default=0.03,
                       help='share of rows with numbers as strings and "null" strings')
+    data.add_argument("--withheld-share", type=float, default=0.0,
+                      help='share of inbound callers who withhold their number ("anonymous")')
     data.add_argument("--now", type=datetime.fromisoformat, default=None,
                       help="start the clock at this ISO time with offset (default: real time)")
     access = p.add_argument_group("access")
@@ -83,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="time zone of from_date/to_date: UTC, 'account' or an IANA name")
     guesses.add_argument("--to-date-exclusive", action="store_true",
                          help="treat to_date as exclusive (default: inclusive)")
+    guesses.add_argument("--strict-paging", action="store_true",
+                         help="answer 400 to limit/offset out of range instead of capping them")
+    guesses.add_argument("--message-object-share", type=float, default=0.03,
+                         help="share of answers whose message is an object, not a string")
     sim = p.add_argument_group("simulation")
     sim.add_argument("--clock-speed", type=float, default=1.0,
                      help="simulated seconds per real second (rings, talk, live traffic)")
@@ -90,8 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--live-calls-per-minute", type=float, default=2.0,
                      help="arrival rate of live calls, per simulated minute")
     sim.add_argument("--webhook-url", action="append", default=[], metavar="URL",
-                     help="POST webhook events here; repeat for more")
+                     help="POST webhook events here; repeat for more; {trigger} in a URL "
+                          "becomes each event's trigger path (one URL per trigger)")
     sim.add_argument("--webhook-secret", default="", help="value of the X-Pbx-Token header")
+    sim.add_argument("--webhook-no-type", action="store_true",
+                     help="leave 'type' out of bodies sent to {trigger} URLs")
     ctl = p.add_argument_group("control")
     ctl.add_argument("--control-token", default=None,
                      help="token for /_sandbox/ (header X-Sandbox-Token; default: random)")
@@ -104,15 +113,18 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         seed=args.seed, calls=args.calls, days=args.days, country=args.country.upper(),
         timezone=args.timezone, now=args.now, users=args.users, queues=args.queues,
         ring_groups=args.ring_groups, quirks_share=args.quirks_share,
+        withheld_share=args.withheld_share,
         api_key=args.api_key or f"sbx-{secrets.token_urlsafe(18)}",
         allow_list=tuple(args.allow) if args.allow else DEFAULT_ALLOW_LIST,
         rate_limit=None if args.no_rate_limit else args.rate_limit,
         rate_window_seconds=args.rate_window, user_filter_param=args.user_filter_param,
         oldest_first=not args.no_oldest_first, ignore_oldest_first=args.ignore_oldest_first,
         ignore_user_selector=args.ignore_user_selector, date_timezone=args.date_timezone,
+        strict_paging=args.strict_paging, message_object_share=args.message_object_share,
         to_date_inclusive=not args.to_date_exclusive, clock_speed=args.clock_speed,
         live_traffic=args.live, live_calls_per_minute=args.live_calls_per_minute,
         webhook_urls=tuple(args.webhook_url), webhook_secret=args.webhook_secret,
+        webhook_type_in_body=not args.webhook_no_type,
         control_enabled=not args.no_control, control_token=args.control_token)
 
 

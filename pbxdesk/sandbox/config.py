@@ -62,6 +62,8 @@ class SandboxConfig:
     ring_groups: int = 2
     quirks_share: float = 0.03
     """Share of rows that carry numbers as strings and ``"null"`` strings."""
+    withheld_share: float = 0.0
+    """Share of inbound callers who withhold their number (``"anonymous"``: a guess)."""
 
     # -- access
     api_key: str = field(default="sandbox-key", repr=False)
@@ -82,6 +84,10 @@ class SandboxConfig:
     date_timezone: str = "UTC"
     """Time zone of ``from_date``/``to_date``: ``UTC``, ``account`` or an IANA name."""
     to_date_inclusive: bool = True
+    strict_paging: bool = False
+    """Answer 400 to ``limit``/``offset`` outside 1..10000 / 0..9999 instead of capping them."""
+    message_object_share: float = 0.03
+    """Share of API answers whose ``message`` is an object instead of a string."""
 
     # -- time and simulation
     clock_speed: float = 1.0
@@ -89,6 +95,10 @@ class SandboxConfig:
     live_traffic: bool = False
     live_calls_per_minute: float = 2.0
     """New calls per simulated minute while live traffic is on."""
+    live_focus_extension: str | None = None
+    """With live traffic: this user's phone also rings from outside at about
+    ``live_focus_calls_per_minute`` (the demo's "me"; the first call within seconds)."""
+    live_focus_calls_per_minute: float = 1.0
     device_timeout_seconds: float = 30.0
     destination_timeout_seconds: float = 45.0
     call_script: CallScript = CallScript()
@@ -98,6 +108,8 @@ class SandboxConfig:
     webhook_urls: tuple[str, ...] = ()
     webhook_secret: str = field(default="", repr=False)
     webhook_timeout_seconds: float = 5.0
+    webhook_type_in_body: bool = True
+    """False: bodies sent to a per-trigger URL (one with ``{trigger}``) carry no ``type``."""
     control_enabled: bool = True
     control_token: str | None = field(default=None, repr=False)
     """Token for ``/_sandbox/``; None makes a random one per sandbox."""
@@ -113,13 +125,19 @@ class SandboxConfig:
                f"ring_groups must be from 0 to 200, not {self.ring_groups}")
         _check(0.0 <= self.quirks_share <= 1.0,
                f"quirks_share must be from 0 to 1, not {self.quirks_share}")
+        _check(0.0 <= self.withheld_share <= 1.0,
+               f"withheld_share must be from 0 to 1, not {self.withheld_share}")
         _check(bool(self.api_key), "api_key must not be empty")
         _check(self.rate_limit is None or self.rate_limit >= 1,
                f"rate_limit must be 1 or more (or None for no limit), not {self.rate_limit}")
         _check(self.rate_window_seconds > 0, "rate_window_seconds must be more than 0")
         _check(bool(self.user_filter_param.strip()), "user_filter_param must not be empty")
+        _check(0.0 <= self.message_object_share <= 1.0,
+               f"message_object_share must be from 0 to 1, not {self.message_object_share}")
         _check(self.clock_speed > 0, f"clock_speed must be more than 0, not {self.clock_speed}")
         _check(self.live_calls_per_minute > 0, "live_calls_per_minute must be more than 0")
+        _check(self.live_focus_calls_per_minute > 0,
+               "live_focus_calls_per_minute must be more than 0")
         _check(self.device_timeout_seconds > 0 and self.destination_timeout_seconds > 0,
                "ring timeouts must be more than 0 seconds")
         _check(self.webhook_timeout_seconds > 0, "webhook_timeout_seconds must be more than 0")

@@ -30,6 +30,7 @@ from pbxdesk.sandbox.app import build_app
 from pbxdesk.sandbox.clock import SimClock
 from pbxdesk.sandbox.config import CallScript, SandboxConfig, load_zone
 from pbxdesk.sandbox.dataset import Dataset, build_dataset
+from pbxdesk.sandbox.errors import MessageForms
 from pbxdesk.sandbox.faults import Fault, FaultBook, FaultKind, Plan
 from pbxdesk.sandbox.guard import AccessGuard
 from pbxdesk.sandbox.live import LiveTraffic
@@ -40,7 +41,7 @@ from pbxdesk.sandbox.simulation import ClickToCall, PlacedCall
 from pbxdesk.sandbox.store import RowQuery
 from pbxdesk.sandbox.webhooks import Delivery, WebhookSender
 
-_ENVELOPE_HEAD = b'{"code":200,"status":"success","message":"Success","data":['
+_SUCCESS = "Success"
 
 
 class Sandbox:
@@ -52,6 +53,7 @@ class Sandbox:
 
     Attributes:
         app: The ASGI application (``/api/integration/v1|v2/…`` and ``/_sandbox/…``).
+        message_forms: Whether each answer's ``message`` is a string or an object.
         clock: The simulated clock (:class:`~pbxdesk.sandbox.clock.SimClock`).
         control_token: The ``X-Sandbox-Token`` value for ``/_sandbox/``.
     """
@@ -67,10 +69,12 @@ class Sandbox:
         self.clock = SimClock(config.clock_speed, start)
         self._scheduler = Scheduler(self.clock, self._lock)
         self._webhooks = WebhookSender(config.webhook_urls, config.webhook_secret,
-                                       config.webhook_timeout_seconds)
+                                       config.webhook_timeout_seconds,
+                                       type_in_body=config.webhook_type_in_body)
         self._guard = AccessGuard(config.api_key, config.allow_list, config.rate_limit,
                                   config.rate_window_seconds)
         self._faults = FaultBook(config.seed)
+        self.message_forms = MessageForms(config.message_object_share, config.seed)
         self._requests: collections.Counter[str] = collections.Counter()
         self._deletions: list[Deletion] = []
         self._closed = False
@@ -88,7 +92,7 @@ class Sandbox:
             ignore_user_selector=config.ignore_user_selector,
             date_zone=(self._data.account.timezone if config.date_timezone == "account"
                        else load_zone(config.date_timezone)),
-            to_date_inclusive=config.to_date_inclusive)
+            to_date_inclusive=config.to_date_inclusive, strict_paging=config.strict_paging)
         self._click = ClickToCall(
             account=self._data.account, clock=self.clock, scheduler=self._scheduler,
             webhooks=self._webhooks, ids=self._data.factory.ids, store=self._store_rows,
@@ -97,7 +101,9 @@ class Sandbox:
         self._live = LiveTraffic(
             factory=self._data.factory, scheduler=self._scheduler, webhooks=self._webhooks,
             store=self._store_rows, seed=config.seed,
-            calls_per_minute=config.live_calls_per_minute)
+            calls_per_minute=config.live_calls_per_minute,
+            focus_extension=config.live_focus_extension,
+            focus_calls_per_minute=config.live_focus_calls_per_minute)
         if config.live_traffic:
             self._live.start(self.clock.now())
 
@@ -275,6 +281,12 @@ class Sandbox:
             else:
                 self._live.stop()
 
+    def set_focus_extension(self, extension: str | None,
+                            calls_per_minute: float | None = None) -> None:
+        """Ring this user's phone from outside about once a minute while live traffic runs."""
+        with self._lock:
+            self._live.set_focus(extension, self.clock.now(), calls_per_minute)
+
     @property
     def live_traffic(self) -> bool:
         return self._live.running
@@ -309,7 +321,8 @@ class Sandbox:
             self._deletions.clear()
             self._guard.set_allow_list(config.allow_list)
             self._guard.set_rate_limit(config.rate_limit, config.rate_window_seconds)
-            self._webhooks.configure(config.webhook_urls, config.webhook_secret)
+            self._webhooks.configure(config.webhook_urls, config.webhook_secret,
+                                     config.webhook_type_in_body)
             self._live.stop()
             if config.live_traffic:
                 self._live.start(self.clock.now(), config.live_calls_per_minute)
@@ -374,7 +387,10 @@ class Sandbox:
         with self._lock:
             self._scheduler.run_due()
             texts = self._data.store.page(kind, query)
-        return _ENVELOPE_HEAD + ",".join(texts).encode() + b"]}"
+        message = json.dumps(self.message_forms.message(_SUCCESS, ok=True),
+                             separators=(",", ":"))
+        head = f'{{"code":200,"status":"success","message":{message},"data":['
+        return head.encode() + ",".join(texts).encode() + b"]}"
 
     def place_call(self, fields: Mapping[str, str], encoding: str) -> PlacedCall:
         """Check a click-to-call request (``ApiError`` 400) and start its simulation."""

@@ -52,7 +52,8 @@ def build_dataset(config: SandboxConfig, anchor: float) -> Dataset:
     contacts = Contacts(config.seed, config.country, min(20_000, max(100, config.calls // 10)))
     # Ids look like the vendor's (12 digits, rising with time) and never repeat.
     ids = IdSequence((int(anchor) - config.days * 86_400) * 100)
-    factory = CallFactory(account, contacts, quirks_share=config.quirks_share, ids=ids)
+    factory = CallFactory(account, contacts, quirks_share=config.quirks_share, ids=ids,
+                          withheld_share=config.withheld_share)
     calls_rng = random.Random(f"calls:{config.seed}")
     starts = start_times(calls_rng, zone, end=anchor, days=config.days, count=config.calls)
     store = CallStore()
@@ -66,7 +67,8 @@ def insert_calls(store: CallStore, factory: CallFactory, rng: random.Random,
                  starts: Iterable[int], *, until: float) -> int:
     """Make a call at each start time and store its rows; returns the number of rows.
 
-    Calls still going on at ``until`` are left out: history holds ended calls only.
+    Rows of calls still going on at ``until`` are left out: history holds ended
+    calls only (a call's follow-ups, later calls of their own, may not have happened yet).
     """
     users: list[UserRow] = []
     groups: list[GroupRow] = []
@@ -74,11 +76,8 @@ def insert_calls(store: CallStore, factory: CallFactory, rng: random.Random,
     until_ms = until * 1000
     for start in starts:
         rows = factory.make(rng, start)
-        if any(r.end_ms > until_ms for r in rows.users) or \
-                any(r.end_ms > until_ms for r in rows.groups):
-            continue
-        users += rows.users
-        groups += rows.groups
+        users += [row for row in rows.users if row.end_ms <= until_ms]
+        groups += [row for row in rows.groups if row.end_ms <= until_ms]
         if len(users) + len(groups) >= _CHUNK:
             store.insert(users, groups)
             total += len(users) + len(groups)

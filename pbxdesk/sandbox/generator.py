@@ -5,7 +5,12 @@ zone (weekdays mostly); :class:`CallFactory` turns one start time into the rows
 that call produces: a direct or outbound user call, an internal call, or a
 queue / ring-group call with its summary row and the agents' legs (an answered
 queue call also gives the agent a ``user_inbound_answered`` row with the same
-``unique_call_id``). The same seed gives the same rows, row for row.
+``unique_call_id``). An unanswered inbound call may have follow-ups, as
+missed calls do in a call centre: the caller tries again (and gets through or
+not), or an agent calls back (answered or not); callers may withhold their
+number (``withheld_share``). Follow-ups draw from a random stream of their
+own, so the calls around them stay as they were. The same seed gives the
+same rows, row for row.
 """
 
 from __future__ import annotations
@@ -30,6 +35,12 @@ ODD_TYPES = ("user_outbound_failed", "user_inbound_voicemail", "user_callback_an
              "user_outbound_busy")
 ODD_QUEUE_STATUSES = ("timeout", "no_agents", "exited")
 ODD_RING_GROUP_STATUSES = ("busy", "noanswer")
+# After an unanswered inbound call: how often the caller tries again, how often an
+# agent calls back, and how often either gets through.
+RETRY_SHARE = 0.3
+CALL_BACK_SHARE = 0.6
+GOT_THROUGH_SHARE = 0.65
+WITHHELD_ID = "anonymous"
 
 
 def start_times(rng: random.Random, zone: tzinfo | None, *, end: float, days: float,
@@ -103,10 +114,11 @@ class CallFactory:
     """Makes the rows of one call starting at a given time."""
 
     def __init__(self, account: Account, contacts: Contacts, *, quirks_share: float,
-                 ids: IdSequence) -> None:
+                 ids: IdSequence, withheld_share: float = 0.0) -> None:
         self.account = account
         self.contacts = contacts
         self.quirks_share = quirks_share
+        self.withheld_share = withheld_share
         self.ids = ids
         # Some agents are busier than others: a weighted pool of the users.
         weights = random.Random(len(account.users)).choices((1, 2, 3, 4), k=len(account.users))
@@ -132,6 +144,12 @@ class CallFactory:
             self._direct_inbound(rng, start, rows)
         return rows
 
+    def direct_inbound(self, rng: random.Random, start: int, user: User) -> CallRows:
+        """A caller dialling ``user``'s number (the demo rings "me" this way)."""
+        rows = CallRows([], [])
+        self._direct_inbound(rng, start, rows, user)
+        return rows
+
     # -- call shapes
 
     def _outbound(self, rng: random.Random, start: int, rows: CallRows) -> None:
@@ -145,9 +163,13 @@ class CallFactory:
         rows.users.append(self._user_row(rng, start, self.ids(), kind, caller_id,
                                          self.account.name, number, user, ring, talk))
 
-    def _direct_inbound(self, rng: random.Random, start: int, rows: CallRows) -> None:
-        user = rng.choice(self._busy)
-        number, name = self.contacts.pick(rng)
+    def _direct_inbound(self, rng: random.Random, start: int, rows: CallRows,
+                        user: User | None = None,
+                        caller: tuple[str | None, str | None] | None = None) -> None:
+        user = user or rng.choice(self._busy)
+        number, name = self.contacts.pick(rng) if caller is None else caller
+        if caller is None and self._withheld(start):
+            number, name = WITHHELD_ID, None
         roll = rng.random()
         if roll < 0.76:
             ring, talk, kind = _ring_answered(rng), _talk(rng), "user_inbound_answered"
@@ -158,6 +180,8 @@ class CallFactory:
         rows.users.append(self._user_row(rng, start, self.ids(), kind, number, name,
                                          user.direct_did or self.account.main_did, user,
                                          ring, talk))
+        if caller is None and not talk:
+            self._follow_up(start + ring, number, name, rows, None)
 
     def _internal(self, rng: random.Random, start: int, rows: CallRows) -> None:
         caller, callee = rng.sample(self.account.users, k=2)
@@ -178,8 +202,10 @@ class CallFactory:
                                          self.account.main_did, user, rng.randint(0, 20), talk))
 
     def _group_call(self, rng: random.Random, start: int, group: Group, kind: CallKind,
-                    rows: CallRows) -> None:
-        number, name = self.contacts.pick(rng)
+                    rows: CallRows, caller: tuple[str | None, str | None] | None = None) -> None:
+        number, name = self.contacts.pick(rng) if caller is None else caller
+        if caller is None and self._withheld(start):
+            number, name = WITHHELD_ID, None
         members = [u for u in (self.account.user(e) for e in group.members) if u is not None]
         call_id = self.ids()
         roll = rng.random()
@@ -222,6 +248,30 @@ class CallFactory:
         rows.groups.append(GroupRow(
             kind.value, group.name, start * 1000, public_id, number, name, group.did, user_name,
             user_number, connected, wait + talk, talk, status, self._quirk(rng)))
+        if caller is None and not talk:
+            self._follow_up(start + wait, number, name, rows, (group, kind))
+
+    def _follow_up(self, ended: int, number: str | None, name: str | None, rows: CallRows,
+                   route: tuple[Group, CallKind] | None) -> None:
+        """What may follow an unanswered call from ``number`` that ended at ``ended``."""
+        if number is None or number == WITHHELD_ID:
+            return  # nobody can call back a withheld number, and it is nobody in particular
+        rng = random.Random(f"follow-up:{number}:{ended}")
+        if rng.random() < RETRY_SHARE:  # the caller tries again, the same way
+            again = ended + rng.randint(60, 40 * 60)
+            if route is None:
+                self._direct_inbound(rng, again, rows, caller=(number, name))
+            else:
+                self._group_call(rng, again, *route, rows, caller=(number, name))
+        if rng.random() < CALL_BACK_SHARE:  # an agent calls back
+            user = rng.choice(self._busy)
+            at = ended + rng.randint(5 * 60, 3 * 3600)
+            if rng.random() < GOT_THROUGH_SHARE:
+                ring, talk, kind = _ring_answered(rng), _talk(rng), "user_outbound_answered"
+            else:
+                ring, talk, kind = rng.randint(15, 40), 0, "user_outbound_missed"
+            rows.users.append(self._user_row(rng, at, self.ids(), kind, user.caller_id,
+                                             self.account.name, number, user, ring, talk))
 
     def _user_row(self, rng: random.Random, start: int, call_id: str, kind: str,
                   caller_id: str | None, caller_name: str | None, dest: str | None,
@@ -229,6 +279,11 @@ class CallFactory:
         connected = (start + ring) * 1000 if talk else None
         return UserRow(start * 1000, call_id, kind, caller_id, caller_name, dest, user.name,
                        user.extension, connected, ring + talk, talk, self._quirk(rng))
+
+    def _withheld(self, start: int) -> bool:
+        """Whether this caller withholds the number: decided by the start time, not the
+        random stream, so turning it on leaves every other call as it was."""
+        return (start * 2654435761) % 10_000 < self.withheld_share * 10_000
 
     def _quirk(self, rng: random.Random) -> int:
         return 1 if rng.random() < self.quirks_share else 0

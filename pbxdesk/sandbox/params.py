@@ -3,7 +3,8 @@
 Anything wrong becomes an :class:`~pbxdesk.sandbox.errors.ApiError` (400) with a
 message that names the parameter, so a client's developer can see what to fix.
 The guessed parts of the API (user filter name, ``oldest_first``, the time zone
-and inclusivity of the dates) follow :class:`HistoryRules`.
+and inclusivity of the dates, 400 or a cap for ``limit``/``offset`` out of range)
+follow :class:`HistoryRules`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pbxdesk.sandbox.numbers import parse_dial_target
 from pbxdesk.sandbox.store import RowQuery
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
+# Capped mode reads any whole number (a sign, up to 30 digits) and caps it to the range.
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,30}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DEFAULT_LIMIT = 100
 
@@ -35,6 +38,8 @@ class HistoryRules:
     date_zone: tzinfo | None = None
     """Time zone the dates are read in; None is UTC."""
     to_date_inclusive: bool = True
+    strict_paging: bool = False
+    """400 for ``limit``/``offset`` out of range; otherwise they are capped, as the doc says."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +54,9 @@ class CallRequest:
 
 def parse_history(params: Mapping[str, str], kind: CallKind, rules: HistoryRules) -> RowQuery:
     """The query a history request asks for, or a 400 naming the first bad parameter."""
-    limit = _integer(params, "limit", DEFAULT_LIMIT, 1, HistoryQuery.MAX_LIMIT)
-    offset = _integer(params, "offset", 0, 0, HistoryQuery.MAX_OFFSET)
+    strict = rules.strict_paging
+    limit = _integer(params, "limit", DEFAULT_LIMIT, 1, HistoryQuery.MAX_LIMIT, strict=strict)
+    offset = _integer(params, "offset", 0, 0, HistoryQuery.MAX_OFFSET, strict=strict)
     sort = params.get("sort_by", SortOrder.NEWEST_FIRST.value)
     allowed = [SortOrder.NEWEST_FIRST.value]
     if rules.oldest_first:
@@ -115,10 +121,14 @@ def parse_call_request(fields: Mapping[str, str], account: Account) -> CallReque
     return CallRequest(user, destination, did)
 
 
-def _integer(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+def _integer(params: Mapping[str, str], name: str, default: int, low: int, high: int, *,
+             strict: bool) -> int:
+    """A whole-number parameter: capped to ``low..high``, or (``strict``) a 400 outside it."""
     raw = params.get(name)
     if raw is None:
         return default
+    if not strict and _WHOLE_NUMBER.fullmatch(raw):
+        return min(max(int(raw), low), high)
     if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
         raise ApiError(400, f"{name} must be a whole number from {low} to {high}, not {raw!r}")
     return int(raw)

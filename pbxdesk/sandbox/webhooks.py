@@ -1,9 +1,14 @@
 """Webhooks out: the events a real PBX would POST to the account's webhook URLs.
 
 Each event is a JSON object whose field values are all strings (as documented;
-a null becomes ``""``, which is a guess), sent with the header
-``X-Pbx-Token: <secret>``. Delivery runs on its own thread so a slow or dead
-receiver never holds up the simulation; failures are logged and recorded in
+a null becomes ``""``, which is a guess; a list of links stays a list of
+strings), sent with the header ``X-Pbx-Token: <secret>``. A URL containing
+``{trigger}`` is one URL per trigger, as portals are often set up: each event
+goes to it with ``{trigger}`` replaced by the event's trigger path
+(``user-inbound-call``…, :mod:`pbxdesk.relay.triggers`); with
+``type_in_body=False`` the body then carries no ``type``, as such a portal's
+may not. Delivery runs on its own thread so a slow or dead receiver never
+holds up the simulation; failures are logged and recorded in
 :meth:`WebhookSender.deliveries`, never raised.
 """
 
@@ -20,6 +25,7 @@ from typing import Any
 import httpx
 
 from pbxdesk.logs import register_secret, sandbox_log
+from pbxdesk.relay.triggers import trigger_of_type
 
 _STOP = object()
 
@@ -39,32 +45,40 @@ class Delivery:
                 "error": self.error, "at": self.at.isoformat()}
 
 
-def event_body(event_type: str, fields: Mapping[str, Any]) -> dict[str, str]:
-    """A webhook body: ``type`` first, then the row's fields, every value a string."""
-    body = {"type": event_type}
+def event_body(event_type: str, fields: Mapping[str, Any]) -> dict[str, str | list[str]]:
+    """A webhook body: ``type`` first, then the fields, every value a string (or strings)."""
+    body: dict[str, str | list[str]] = {"type": event_type}
     for name, value in fields.items():
-        body[name] = "" if value is None else str(value)
+        if isinstance(value, list | tuple):
+            body[name] = [str(item) for item in value]
+        else:
+            body[name] = "" if value is None else str(value)
     return body
 
 
 class WebhookSender:
     """Queues events and POSTs them from a background thread."""
 
-    def __init__(self, urls: Iterable[str], secret: str, timeout: float) -> None:
+    def __init__(self, urls: Iterable[str], secret: str, timeout: float, *,
+                 type_in_body: bool = True) -> None:
         self._lock = threading.Lock()
         self._urls = tuple(urls)
         self._secret = secret
+        self._type_in_body = type_in_body
         self._timeout = timeout
         self._queue: queue.Queue[object] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._deliveries: collections.deque[Delivery] = collections.deque(maxlen=1000)
         register_secret(secret)
 
-    def configure(self, urls: Iterable[str], secret: str) -> None:
+    def configure(self, urls: Iterable[str], secret: str,
+                  type_in_body: bool | None = None) -> None:
         register_secret(secret)
         with self._lock:
             self._urls = tuple(urls)
             self._secret = secret
+            if type_in_body is not None:
+                self._type_in_body = type_in_body
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -112,14 +126,19 @@ class WebhookSender:
                     continue
                 assert isinstance(item, dict)
                 with self._lock:
-                    urls, secret = self._urls, self._secret
+                    urls, secret, type_in_body = self._urls, self._secret, self._type_in_body
                 for url in urls:
-                    self._deliver(client, url, secret, item)
+                    self._deliver(client, url, secret, item, type_in_body)
 
     def _deliver(self, client: httpx.Client, url: str, secret: str,
-                 body: dict[str, str]) -> None:
+                 body: dict[str, str | list[str]], type_in_body: bool) -> None:
         status: int | None = None
         error: str | None = None
+        event_type = str(body.get("type", ""))
+        if "{trigger}" in url:
+            url = url.replace("{trigger}", trigger_of_type(event_type))
+            if not type_in_body:
+                body = {name: value for name, value in body.items() if name != "type"}
         try:
             response = client.post(url, json=body, headers={"X-Pbx-Token": secret})
             status = response.status_code
@@ -128,9 +147,9 @@ class WebhookSender:
         except Exception as exc:  # a bad URL or a dead receiver must not stop the thread
             error = f"{type(exc).__name__}: {exc}"
         if error is not None:
-            sandbox_log.warning("Webhook %s to %s failed: %s", body.get("type"), url, error)
+            sandbox_log.warning("Webhook %s to %s failed: %s", event_type, url, error)
         else:
-            sandbox_log.debug("Webhook %s delivered to %s", body.get("type"), url)
+            sandbox_log.debug("Webhook %s delivered to %s", event_type, url)
         with self._lock:
             self._deliveries.append(
-                Delivery(url, body.get("type", ""), status, error, datetime.now(UTC)))
+                Delivery(url, event_type, status, error, datetime.now(UTC)))

@@ -3,8 +3,9 @@
 :class:`Exercise` drives the same pieces the app's composition root
 (:mod:`pbxdesk.app`) wires together, with the demo PBX as the account: sandbox
 served on loopback, a :class:`~pbxdesk.session.Session` syncing over real HTTP,
-the main window showing that session, a number parsed and dialled through the
-click-to-call endpoint, and the keyring only asked which backend it has.
+the main window showing that session and its Insights charts, a number parsed and
+dialled through the click-to-call endpoint, and the keyring only asked which
+backend it has.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from pbxdesk.paths import AppPaths
 from pbxdesk.phone import DialTarget, parse_dial_input
 from pbxdesk.secrets import keyring_available
 from pbxdesk.selftest.report import Findings, SelfTestError, describe, forced_failure, step
+from pbxdesk.services.insights import Section
 from pbxdesk.services.messages import MessageBridge
 from pbxdesk.session import Session
 from pbxdesk.settings import Settings
+from pbxdesk.store.insights import Scope
 from pbxdesk.tasks import TaskKeeper
 from pbxdesk.ui.mainwindow import MainWindow
 
@@ -31,6 +34,7 @@ DEMO_CALLS = 2000
 DEMO_DAYS = 14
 DIAL_TEXT, DIAL_REGION, DIAL_EXPECTED = "0412 345 678", "AU", "+61412345678"
 SYNC_TIMEOUT = 120.0
+INSIGHTS_TIMEOUT = 30.0
 WRONG_KEY = "selftest-wrong-api-key"
 """The key the ``sync`` step uses when the tests force it to fail: a real 401."""
 
@@ -54,6 +58,7 @@ class Exercise:
         await self.start_sandbox()
         await self.sync()
         await self.show_window()
+        await self.show_insights()
         target = self.dial()
         await self.place_call(target)
         self.check_keyring()
@@ -103,6 +108,27 @@ class Exercise:
             QApplication.processEvents()  # pending layout and paint events
             if window.grab().isNull():
                 raise SelfTestError("window", "the window rendered to an empty picture")
+
+    async def show_insights(self) -> None:
+        with step("insights"):
+            window = self.window
+            assert window is not None
+            tab = window.insights
+            if tab is None or not window.show_view("insights"):
+                raise SelfTestError("insights", "the window has no Insights tab")
+            tab.scope_bar.set_scope(Scope.USERS)  # every user: the demo has calls of all
+            deadline = time.perf_counter() + INSIGHTS_TIMEOUT
+            while tab.busy:
+                if time.perf_counter() > deadline:
+                    raise SelfTestError("insights", f"no figures after {INSIGHTS_TIMEOUT:.0f} s")
+                await asyncio.sleep(0.05)
+            days = tab.sections[Section.DAYS]
+            counted = sum(row[1] for row in days.model.table.rows if isinstance(row[1], int))
+            if counted == 0 or not days.chart.chart().series():
+                raise SelfTestError("insights", "the calls-per-day chart shows no calls")
+            QApplication.processEvents()
+            if days.chart.grab().isNull():
+                raise SelfTestError("insights", "the chart rendered to an empty picture")
 
     def dial(self) -> DialTarget:
         with step("dial"):

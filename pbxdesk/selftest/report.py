@@ -16,8 +16,8 @@ from pbxdesk.logs import redact
 
 FAIL_ENV = "PBXDESK_SELFTEST_FAIL"
 """Names a step to fail on purpose. Only the tests set it: see :func:`forced_failure`."""
-STEPS = ("qt", "profile", "sandbox", "sync", "window", "dial", "call", "keyring", "shutdown",
-         "diagnostics")
+STEPS = ("qt", "profile", "sandbox", "sync", "window", "insights", "dial", "call", "keyring",
+         "shutdown", "diagnostics")
 """Every step, in the order they run (``diagnostics`` checks what the others left)."""
 
 

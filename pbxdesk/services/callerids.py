@@ -25,7 +25,7 @@ from pbxdesk.store import NEWEST_FIRST, CallFilter, CallStore
 # even for a million stored calls.
 SAMPLE: Final = 500
 # Only rows of the confirmed outcomes: what the fields of other types hold is not
-# confirmed (pbx-api.md), and a customer's number must never be offered as ours.
+# confirmed (docs/pbx-api.md), and a customer's number must never be offered as ours.
 _OUTBOUND = CallFilter(kinds=frozenset({CallKind.USER}),
                        directions=frozenset({Direction.OUTBOUND}),
                        outcomes=frozenset({Outcome.ANSWERED, Outcome.MISSED}))

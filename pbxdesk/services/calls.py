@@ -7,8 +7,11 @@ recent dials, and then learns the outcome the only way the API allows: by
 looking for the call's row in the user-calls history on a schedule. The
 sync never takes the budget's reserve (see :mod:`pbxdesk.api.budget`), so the
 POST and these look-ups always have requests to use; the look-ups leave the
-last few for the next call. A row it finds is stored, so the
-history shows the call at once. The state of each attempt leaves as a
+last few for the next call. A row it finds is stored, so the history shows
+the call at once. While live calls run (a relay connection,
+:meth:`CallService.follow_live`), the ``user_outbound*`` events tell the same
+steps as they happen (:meth:`CallService.on_live_event`) and the history is not
+polled at all. The state of each attempt leaves as a
 :class:`~pbxdesk.services.calltrack.CallAttempt` on ``sig_call_state_changed``.
 No widgets here.
 """
@@ -34,6 +37,8 @@ from pbxdesk.api.errors import (
     PbxError,
     RateLimitedError,
 )
+from pbxdesk.api.models import Direction
+from pbxdesk.live.events import CallAnswered, CallCompleted, CallRinging, UserCallEvent
 from pbxdesk.phone import DialTarget
 from pbxdesk.services.calltrack import (
     BUDGET_TEXT,
@@ -44,13 +49,16 @@ from pbxdesk.services.calltrack import (
     NOT_FOUND_TEXT,
     CallAttempt,
     CallState,
+    attempt_of_row,
     calling_text,
+    dialling_text,
     find_row,
     outcome_of_row,
     placed_text,
     poll_query,
     refused_text,
     ringing_text,
+    talking_text,
     wake_times,
 )
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
@@ -129,6 +137,7 @@ class CallService(QObject):
         self._attempts: dict[int, CallAttempt] = {}
         self._running: dict[int, asyncio.Task[None]] = {}
         self._claimed: set[str] = set()  # history rows already matched to an attempt
+        self._live: Callable[[], bool] = lambda: False
         self._next_id = 1
 
     # -- what the UI reads ---------------------------------------------------------------
@@ -149,11 +158,23 @@ class CallService(QObject):
     def current(self) -> CallAttempt | None:
         return next(reversed(self._attempts.values()), None)
 
-    def refusal(self, target: DialTarget, user_number: str | None = None) -> str | None:
-        """Why :meth:`place_call` would refuse this call now, or None if it would place it."""
+    def refusal(self, target: DialTarget, user_number: str | None = None, *,
+                premium_confirmed: bool = False) -> str | None:
+        """Why :meth:`place_call` would refuse this call now, or None if it would place it.
+
+        Besides a missing extension and a call already under way, two calls are never
+        placed on a guess: a target that is both a known extension and a number (the
+        agent picks one: :meth:`DialTarget.without_alternative` or its ``alternative``),
+        and a premium-rate number the agent has not confirmed.
+        """
         user = (user_number or self._my_extension).strip()
         if not user:
             return _NO_EXTENSION
+        if target.alternative is not None:
+            return f"{target.question} Choose one to call."
+        if target.is_premium_rate and not premium_confirmed:
+            return (f"{target.display} is a premium-rate number: calls to it cost extra. "
+                    "Confirm to call it.")
         now = self._clock()
         for attempt in reversed(self._attempts.values()):
             if attempt.number != target.number_to_call or attempt.user_number != user:
@@ -171,18 +192,49 @@ class CallService(QObject):
                 return f"Already calling {attempt.display}."
         return None
 
+    def follow_live(self, is_live: Callable[[], bool]) -> None:
+        """While ``is_live()`` holds, outcomes come from :meth:`on_live_event`, not polls."""
+        self._live = is_live
+
+    def on_live_event(self, event: UserCallEvent) -> None:
+        """A ``user_outbound*`` event: move the attempt it belongs to along."""
+        if event.direction is not Direction.OUTBOUND:
+            return
+        row = event.history_row if isinstance(event, CallCompleted) else event.call
+        attempt = attempt_of_row(self._attempts.values(), row, claimed=self._claimed)
+        if attempt is None:
+            return
+        call_id = row.unique_call_id
+        if isinstance(event, CallRinging):
+            if attempt.state in (CallState.CALLING, CallState.RINGING, CallState.PLACED,
+                                 CallState.MAY_HAVE_PLACED):
+                self._publish(attempt.moved_to(CallState.PLACED, dialling_text(attempt.display),
+                                               unique_call_id=call_id))
+        elif isinstance(event, CallAnswered):
+            self._publish(attempt.moved_to(CallState.TALKING, talking_text(attempt.display),
+                                           unique_call_id=call_id))
+        elif isinstance(event, CallCompleted):
+            self._claimed.add(row.key)
+            state, text = outcome_of_row(event.history_row)
+            log.info("Call %d: %s (live)", attempt.attempt_id, state.value)
+            self._publish(attempt.moved_to(state, text,
+                                           talk_seconds=event.history_row.conversation_duration,
+                                           unique_call_id=call_id))
+
     # -- placing a call ------------------------------------------------------------------
 
     def place_call(self, target: DialTarget, *, user_number: str | None = None,
-                   caller_id: str | None = None) -> bool:
+                   caller_id: str | None = None, premium_confirmed: bool = False) -> bool:
         """Ask the PBX to ring ``user_number``'s phones (default: the agent's), then ``target``.
 
-        Returns False, and emits ``sig_call_refused``, when no extension is set or
-        the same number is already being called; otherwise the request is on its way
-        and its progress arrives on ``sig_call_state_changed``. Needs a running loop.
+        Returns False, and emits ``sig_call_refused``, when :meth:`refusal` has a
+        reason (no extension, the same number already being called, two readings
+        of the digits, an unconfirmed premium-rate number); otherwise the request
+        is on its way and its progress arrives on ``sig_call_state_changed``.
+        Needs a running loop.
         """
         user = (user_number or self._my_extension).strip()
-        reason = self.refusal(target, user)
+        reason = self.refusal(target, user, premium_confirmed=premium_confirmed)
         if reason is not None:
             self.sig_call_refused.emit(reason)
             return False
@@ -236,16 +288,25 @@ class CallService(QObject):
             await self._sleep(max(0.0, at - slept))
             slept = at
             attempt = self._attempts.get(attempt.attempt_id, attempt)
+            if not attempt.pending:
+                return  # a live event told the outcome
             if attempt.state is CallState.RINGING and at >= self._ring_seconds:
                 attempt = self._publish(attempt.moved_to(
                     CallState.PLACED, placed_text(attempt.user_number)))
-            if not polls:
-                continue
+            if not polls or self._live():
+                continue  # live: the relay's events tell the outcome, no request needed
             if self._client.budget.remaining() <= self._budget_reserve:
                 budget_skipped = True
                 continue
             if await self._poll(attempt):
                 return
+        while self._live() and self._current(attempt).state is CallState.TALKING:
+            await self._sleep(60.0)  # a long call, followed live: its end comes as an event
+        attempt = self._current(attempt)
+        if not attempt.pending:
+            return
+        if self._live() and await self._poll(attempt):
+            return  # its events were lost: one look at the history
         if attempt.state is CallState.MAY_HAVE_PLACED:
             text = MAY_HAVE_PLACED_NOT_FOUND_TEXT
         else:
@@ -284,6 +345,9 @@ class CallService(QObject):
         return True
 
     # -- bookkeeping -------------------------------------------------------------------------
+
+    def _current(self, attempt: CallAttempt) -> CallAttempt:
+        return self._attempts.get(attempt.attempt_id, attempt)
 
     def _publish(self, attempt: CallAttempt) -> CallAttempt:
         self._attempts[attempt.attempt_id] = attempt

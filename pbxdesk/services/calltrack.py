@@ -53,6 +53,7 @@ class CallState(StrEnum):
     CALLING = "calling"                  # the POST is on its way
     RINGING = "ringing"                  # accepted: the agent's phones ring
     PLACED = "placed"                    # past the ring time, waiting for the history row
+    TALKING = "talking"                  # answered and still going (told by live events)
     CONNECTED = "connected"              # answered, and over (talk time known)
     NOT_ANSWERED = "not_answered"
     BUSY = "busy"
@@ -74,7 +75,7 @@ class CallState(StrEnum):
 
 
 _PENDING = frozenset({CallState.CALLING, CallState.RINGING, CallState.PLACED,
-                      CallState.MAY_HAVE_PLACED})
+                      CallState.TALKING, CallState.MAY_HAVE_PLACED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,15 @@ def ringing_text(user_number: str) -> str:
 
 def placed_text(user_number: str) -> str:
     return f"Call placed from ext {user_number}. Its result shows here when it ends."
+
+
+def dialling_text(display: str) -> str:
+    """Your phone answered; the PBX now rings the destination (a live event says so)."""
+    return f"Ringing {display}…"
+
+
+def talking_text(display: str) -> str:
+    return f"Connected to {display}"
 
 
 def refused_text(server_message: str) -> str:
@@ -234,3 +244,22 @@ def wake_times(schedule: Iterable[float], ring_seconds: float) -> list[tuple[flo
     if polls and 0 < ring_seconds < polls[-1]:
         times.setdefault(float(ring_seconds), False)
     return sorted(times.items())
+
+
+def attempt_of_row(attempts: Iterable[CallAttempt], row: UserCall, *,
+                   claimed: Collection[str] = ()) -> CallAttempt | None:
+    """The pending attempt a live event's call (``row``) belongs to, newest first.
+
+    Once an attempt knows its call's id, only that id matches; before, the row must
+    be its extension's outbound call to its number, as :func:`find_row` reads it.
+    """
+    for attempt in reversed(list(attempts)):
+        if not attempt.pending:
+            continue
+        if attempt.unique_call_id and row.unique_call_id:
+            if attempt.unique_call_id == row.unique_call_id:
+                return attempt
+            continue
+        if find_row([row], attempt, claimed=claimed) is not None:
+            return attempt
+    return None

@@ -6,8 +6,8 @@ finds a number in it with :func:`pbxdesk.phone.find_number_in_text`. Watching
 is off by default; when on, a copied number is offered once as a call (the tray
 shows the offer). Clipboard text is never logged or stored: only a digest of
 the last text seen is kept, in memory, so the same copy is not offered twice.
-See ``qt-notes.md`` (Clipboard and hotkeys): on macOS changes are only signalled
-while the app is active, so watching polls there.
+On macOS clipboard changes are only signalled while the app is active, so
+watching polls there.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import sys
+from collections.abc import Callable, Collection
 from typing import Final
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QClipboard
 
-from pbxdesk.phone import DialTarget, find_number_in_text
+from pbxdesk.phone import DialTarget, find_number_in_text, find_numbers_in_text
 
 log = logging.getLogger("pbxdesk.clipboard")
 
@@ -47,16 +48,22 @@ class ClipboardService(QObject):
 
     Signals:
         sig_number_found(str): "Dial copied number" found this (dial pad text).
+        sig_numbers_found(object): it found several: (dial pad text, label) pairs,
+            in the order the text gives them, for the agent to choose from.
         sig_nothing_found(str): it found none; the sentence says why.
         sig_offer_call(str, str): watching saw a number copied: dial pad text
             and how to show it (national format when it is a local number).
 
     Attributes:
         default_region: the country of numbers copied without a country code.
+        known_extensions: returns the account's extensions, so copied digits that
+            are one are read as one (see :mod:`pbxdesk.phone.extensions`).
     """
 
     sig_number_found = Signal(str)
     """The copied text holds this number (text for the dial pad)."""
+    sig_numbers_found = Signal(object)
+    """The copied text holds several numbers: a list of (dial pad text, label) pairs."""
     sig_nothing_found = Signal(str)
     """The copied text holds no dialable number; the reason, for the user."""
     sig_offer_call = Signal(str, str)
@@ -67,6 +74,7 @@ class ClipboardService(QObject):
         """``poll_ms``: also poll while watching (default: every second on macOS only)."""
         super().__init__(parent)
         self.default_region = default_region
+        self.known_extensions: Callable[[], Collection[str]] = frozenset
         self._clipboard = clipboard
         self._watching = False
         self._last_digest: bytes | None = None
@@ -84,11 +92,18 @@ class ClipboardService(QObject):
         self.default_region = region
 
     def dial_copied_number(self) -> bool:
-        """Look for a number in the clipboard; emits the found number or the reason.
+        """Look for numbers in the clipboard; emits the one found, those found, or the reason.
 
         Returns True when a number was found.
         """
-        result = find_number_in_text(self._read(), self.default_region)
+        text = self._read()
+        extensions = self.known_extensions()
+        several = find_numbers_in_text(text, self.default_region, extensions=extensions)
+        if len(several) > 1:
+            self.sig_numbers_found.emit([(dial_text(target), target.display)
+                                         for target in several])
+            return True
+        result = find_number_in_text(text, self.default_region, extensions=extensions)
         if isinstance(result, DialTarget):
             self.sig_number_found.emit(dial_text(result))
             return True
@@ -134,7 +149,8 @@ class ClipboardService(QObject):
         self._last_digest = digest
         if len(text.strip()) > WATCH_MAX_CHARS:
             return
-        result = find_number_in_text(text, self.default_region)
+        result = find_number_in_text(text, self.default_region,
+                                     extensions=self.known_extensions())
         if isinstance(result, DialTarget):
             log.debug("A dialable number was copied; offering it")
             self.sig_offer_call.emit(dial_text(result), result.display)

@@ -30,6 +30,7 @@ class Remedy(StrEnum):
     OPEN_SETTINGS = "Open settings"
     RETRY = "Retry"
     WAIT = "Wait"
+    USE_ACCOUNT_COUNTRY = "Use that country"
 
 
 @dataclass(frozen=True, slots=True)

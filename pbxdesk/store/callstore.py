@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome
-from pbxdesk.store import pager, query, rows, writer
+from pbxdesk.store import live, pager, query, rows, writer
 from pbxdesk.store.bookkeeping import KeyValues, RecentDials, SyncLedger
+from pbxdesk.store.callbacks import CallbackStore
 from pbxdesk.store.connection import ConnectionPerThread
 from pbxdesk.store.errors import guarded, translate
 from pbxdesk.store.filters import ALL_CALLS, NEWEST_FIRST, CallFilter, Sort
@@ -33,6 +34,7 @@ log = logging.getLogger("pbxdesk.store")
 DEFAULT_PAGE: Final = 256
 EXPORT_BATCH: Final = 1000
 _COLUMNS: Final = ", ".join(rows.SELECT_COLUMNS)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class CallStore:
         sync: :class:`SyncLedger`, which periods are fully synced per kind.
         values: :class:`KeyValues`, small JSON values kept with the data.
         recent_dials: :class:`RecentDials`, the dial pad's history.
+        callbacks: :class:`CallbackStore`, the missed-call worklist.
     """
 
     def __init__(self, path: Path, *, default_region: str | None = None) -> None:
@@ -71,6 +74,7 @@ class CallStore:
         self.sync = SyncLedger(self._connections)
         self.values = KeyValues(self._connections)
         self.recent_dials = RecentDials(self._connections)
+        self.callbacks = CallbackStore(self._connections)
 
     def __enter__(self) -> CallStore:
         return self
@@ -97,6 +101,18 @@ class CallStore:
     def upsert(self, calls: Iterable[AnyCall]) -> UpsertResult:
         """Insert new calls and update known ones by key, all in one transaction."""
         return writer.upsert(self._connections.conn(), calls)
+
+    @guarded
+    def store_live(self, calls: Iterable[AnyCall], *,
+                   meta: tuple[str, Any] | None = None) -> live.LiveWrite:
+        """Calls from live relay events, flagged until a sync confirms them (see
+        :mod:`pbxdesk.store.live`); ``meta`` (key, JSON value) is written with them."""
+        return live.store_live(self._connections.conn(), calls, meta=meta)
+
+    @guarded
+    def live_keys(self) -> list[str]:
+        """Keys of the rows stored from live events that no sync has confirmed yet."""
+        return live.live_keys(self._connections.conn())
 
     # -- reading -------------------------------------------------------------------------
 
@@ -206,6 +222,17 @@ class CallStore:
         if first is None or last is None:
             return None
         return rows.from_micros(first[0]), rows.from_micros(last[0])
+
+    @guarded
+    def aggregate(self, compute: Callable[[sqlite3.Connection], T]) -> T:
+        """``compute(conn)`` on this thread's connection, in one read snapshot.
+
+        For aggregate reads such as Insights' (:mod:`pbxdesk.store.insights`):
+        every statement inside sees the same committed state.
+        """
+        session = self._connections.session()
+        with session.snapshot():
+            return compute(session.conn)
 
     def missed_since(self, since: datetime, user_numbers: Iterable[str] = ()) -> int:
         """Inbound calls missed since ``since`` (of these users, if any are given)."""

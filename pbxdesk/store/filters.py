@@ -68,6 +68,8 @@ class CallFilter:
         text: a number in any format ("0412 345 678", "+61412345678",
             "412345678") or part of a caller, user or group name (any case).
             Text with a letter searches names; text without one searches numbers.
+        periods: when given, only calls that started in one of these half-open
+            ``(start, end)`` ranges (e.g. every Monday 9–10 am of a month, from Insights).
     """
 
     start: datetime | None = None
@@ -79,6 +81,7 @@ class CallFilter:
     outcomes: frozenset[Outcome] = frozenset()
     directions: frozenset[Direction] = frozenset()
     text: str = ""
+    periods: tuple[tuple[datetime, datetime], ...] = ()
 
     def __post_init__(self) -> None:
         # Callers may pass lists or sets; a frozenset keeps the filter hashable.
@@ -92,6 +95,9 @@ class CallFilter:
             if moment is not None and moment.tzinfo is None:
                 object.__setattr__(self, name, moment.replace(tzinfo=UTC))
         object.__setattr__(self, "text", (self.text or "").strip())
+        object.__setattr__(self, "periods", tuple(
+            (start if start.tzinfo else start.replace(tzinfo=UTC),
+             end if end.tzinfo else end.replace(tzinfo=UTC)) for start, end in self.periods))
 
     @property
     def has_users(self) -> bool:

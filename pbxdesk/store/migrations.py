@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from pbxdesk.store.callbackschema import create_callback_tables
 from pbxdesk.store.errors import StoreTooNewError
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -157,6 +158,31 @@ def _v2_search_index(conn: sqlite3.Connection) -> None:
         f"SELECT id, caller_name, {_search_numbers('calls')} FROM calls")
 
 
+def _insights_indexes(conn: sqlite3.Connection) -> None:
+    # Insights (pbxdesk.store.insights) seek the calls of one kind per local day or hour,
+    # per user and per queue; each index holds every column its queries read, so the
+    # table is never read and no sort is needed.
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS ix_calls_insights ON calls (kind, start_us, direction, "
+        "outcome, user_ref, group_ref)")
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS ix_calls_insights_user ON calls (kind, user_ref, start_us, "
+        "direction, outcome, nulls, conversation_duration)")
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS ix_calls_insights_group ON calls (kind, group_ref, "
+        "start_us, direction, outcome, nulls, connected_us)")
+
+
+def _live_flag(conn: sqlite3.Connection) -> None:
+    # calls.live: 1 for a row stored from a live relay event, until a sync (or a poll of
+    # the history API) brings the same key and confirms it. The partial index holds only
+    # the unconfirmed rows (a handful), so confirming a sync batch reads a few entries.
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(calls)")}
+    if "live" not in columns:
+        conn.execute("ALTER TABLE calls ADD COLUMN live INTEGER NOT NULL DEFAULT 0")
+    conn.execute("CREATE INDEX IF NOT EXISTS ix_calls_live ON calls (live, key) WHERE live = 1")
+
+
 def _sync_progress(conn: sqlite3.Connection) -> None:
     # Where an interrupted scan stands (a restart resumes it), and the days whose
     # calls the API could not all hand over (shown, and tried again later).
@@ -185,6 +211,9 @@ def _sync_progress(conn: sqlite3.Connection) -> None:
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     _v1_calls_and_bookkeeping,
     _v2_search_index,
+    _insights_indexes,
+    _live_flag,
+    create_callback_tables,
     _sync_progress,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -140,6 +140,11 @@ def where(conn: sqlite3.Connection, flt: CallFilter, region: str | None,
     if flt.end is not None:
         terms.append("start_us < ?")
         params.append(rows.to_micros(flt.end))
+    if flt.periods:
+        # Insights' "these hours of these days": a few ranges of the start index.
+        terms.append(f"({' OR '.join(['(start_us >= ? AND start_us < ?)'] * len(flt.periods))})")
+        for first, after in flt.periods:
+            params += [max(0, rows.to_micros(first)), rows.to_micros(after)]
     for column, codes in (("kind", _codes(flt.kinds, rows.KIND_CODES)),
                           ("direction", _codes(flt.directions, rows.DIRECTION_CODES)),
                           ("outcome", _codes(flt.outcomes, rows.OUTCOME_CODES))):

@@ -10,6 +10,15 @@ epoch, UTC (naive datetimes are taken as UTC). Kind, direction and outcome are
 small integer codes, fixed here for good: they are part of the file format.
 Bad values are kept rather than lost: an integer beyond 64 bits is stored as a
 BLOB of its digits, a lone surrogate in text (not UTF-8) becomes U+FFFD.
+
+Besides :data:`DATA_COLUMNS` (and ``id``, ``key``, ``user_ref``, ``group_ref``)
+``calls`` has ``live INTEGER NOT NULL DEFAULT 0``: 1 for a row stored from a
+live relay event (:mod:`pbxdesk.store.live`) that no sync has confirmed yet,
+0 for every row the history API delivered. A sync (any
+:func:`pbxdesk.store.writer.upsert`) that brings the same key sets it back to
+0 and its values win. Readers that count settled history (Insights) may leave
+``live = 1`` rows out or mark them; :func:`decode` does not read it. The
+partial index ``ix_calls_live`` holds only the ``live = 1`` rows.
 No Qt here.
 """
 

@@ -6,8 +6,11 @@ format, and matches where any of these is a substring of the caller, the
 destination, their E.164 forms or the user's extension: its digits as typed;
 the E.164 digits ``phonenumbers`` reads from it with the default region; and
 for national input, the digits with the trunk prefix replaced by the country
-code. So "0412 345 678", "+61 412 345 678", "412345678" and the partly typed
-"0412 34" all find a stored ``61412345678``.
+code; and after a leading "00" (the international prefix most of the world
+dials, written so even where the country's own is another, such as Australia's
+0011), the digits that follow it. So "0412 345 678", "+61 412 345 678",
+"0061 412 345 678", "412345678" and the partly typed "0412 34" all find a
+stored ``61412345678``.
 
 Callers' names and numbers are in the trigram index ``calls_search`` (FTS5);
 users and groups are few, so they are matched here in Python and become
@@ -21,6 +24,7 @@ a shorter search falls back to ``LIKE``, which scans (correct but not fast).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
@@ -73,7 +77,19 @@ def number_candidates(text: str, region: str | None) -> tuple[str, ...]:
         if prefix and digits.startswith(prefix) and len(digits) > len(prefix):
             country = phonenumbers.country_code_for_region(region)
             candidates.append(f"{country}{digits[len(prefix):]}")
+    if _after_double_zero(digits, region):
+        candidates.append(digits[2:])  # "0061 2 …": what follows is the country code
     return tuple(dict.fromkeys(candidates))
+
+
+def _after_double_zero(digits: str, region: str | None) -> bool:
+    """Whether ``digits`` start with "00" as an international prefix that ``region``
+    does not itself use (phonenumbers reads the country's own, such as 0011)."""
+    if not digits.startswith("00") or digits.startswith("000") or len(digits) <= 4:
+        return False
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
+    own = metadata.international_prefix if metadata else None
+    return not (own and re.match(f"(?:{own})", digits))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,9 @@ so a crash, a kill or a full disk leaves every row of it stored or none. A row
 whose key is new is inserted; for a known key only the columns whose values
 changed are written (a later sync may bring longer durations), so re-syncing
 the same page rewrites nothing and an update touches only the indexes of the
-changed columns. Within a batch the last row for a key wins.
+changed columns. Within a batch the last row for a key wins. A row stored
+from a live relay event (``calls.live = 1``, :mod:`pbxdesk.store.live`) is
+confirmed by the batch that brings its key.
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from pbxdesk.api.models import AnyCall, CallKind
-from pbxdesk.store import rows
+from pbxdesk.store import live, rows
 from pbxdesk.store.connection import write_transaction
 
 log = logging.getLogger("pbxdesk.store")
@@ -95,6 +97,7 @@ def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> Upser
         for changed, params in updates.items():
             assignments = ", ".join(f"{_COLUMNS[i]} = ?" for i in changed)
             conn.executemany(f"UPDATE calls SET {assignments} WHERE key = ?", params)
+        live.confirm(conn, batch)  # rows a live relay event stored are now confirmed
     return UpsertResult(inserted=len(inserts), updated=sum(map(len, updates.values())),
                         unchanged=unchanged)
 

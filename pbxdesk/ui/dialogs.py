@@ -2,15 +2,17 @@
 
 Controllers ask :class:`DialogService` for a file name, a confirmation or to
 show an error, so tests can pass a recording fake and never open a real modal
-dialog (style.md). The file and confirmation questions are modal and run a
-nested event loop: call them from ordinary slots only, never from a coroutine
-(qt-notes: "Cannot enter into task … while another task is being executed").
+dialog. The file and confirmation questions are modal and run a nested event
+loop: call them from ordinary slots only, never from a coroutine (qasync then
+fails with "Cannot enter into task … while another task is being executed" and
+shutdown hangs).
 Errors and information are shown non-modally (``show()``) and return at once,
 so they are safe anywhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -26,6 +28,16 @@ class DialogService:
         chosen, _filter = QFileDialog.getSaveFileName(parent, title, str(suggested),
                                                       name_filter)
         return Path(chosen) if chosen else None
+
+    def ask_save_path_and_type(self, parent: QWidget | None, *, title: str, suggested: Path,
+                               types: Sequence[str], chosen_type: str) -> tuple[Path, str] | None:
+        """A file to write and the "Save as type" chosen among ``types`` (name filters,
+        ``chosen_type`` offered first), or None if the user cancelled. Modal."""
+        chosen, chosen_filter = QFileDialog.getSaveFileName(
+            parent, title, str(suggested), ";;".join(types), chosen_type)
+        if not chosen:
+            return None
+        return Path(chosen), chosen_filter if chosen_filter in types else chosen_type
 
     def confirm(self, parent: QWidget | None, *, title: str, text: str,
                 confirm_text: str = "OK") -> bool:

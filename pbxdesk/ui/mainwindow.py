@@ -1,4 +1,5 @@
-"""The main window: welcome page or the three call-history tabs, dial pad, banner, status bar.
+"""The main window: welcome page or the call-history and Callbacks tabs, dial pad, banner,
+status bar.
 
 The window shows and forwards: user intents leave as signals (refresh,
 settings, demo, call back …) for the application controller to act on, and
@@ -22,16 +23,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pbxdesk import __version__
 from pbxdesk.api.models import CallKind
+from pbxdesk.paths import AppPaths
+from pbxdesk.services.insights import InsightsService
 from pbxdesk.services.messages import MessageBridge, Remedy
 from pbxdesk.session import Session
 from pbxdesk.settings import Settings
 from pbxdesk.ui.banner import Banner
+from pbxdesk.ui.callbacks import CallbacksTab
 from pbxdesk.ui.dialpad import DialPad
+from pbxdesk.ui.helpmenu import HelpActions
 from pbxdesk.ui.history import HistoryTab
 from pbxdesk.ui.history.dates import DatePreset
 from pbxdesk.ui.icons import action_icon
+from pbxdesk.ui.insights import InsightsTab
+from pbxdesk.ui.insights.figures import CallsTarget
 from pbxdesk.ui.menus import add_toolbar, fill_menu_bar
 from pbxdesk.ui.paddock import DialPadDock
 from pbxdesk.ui.statusbar import SyncStatusBar
@@ -40,6 +46,8 @@ from pbxdesk.ui.windowstate import restore_window_state, save_window_state
 
 TAB_TITLES = {CallKind.USER: "&User calls", CallKind.QUEUE: "&Queue calls",
               CallKind.RING_GROUP: "&Ring group calls"}
+VIEW_KINDS = {"user": CallKind.USER, "queue": CallKind.QUEUE, "ringgroup": CallKind.RING_GROUP}
+"""``--view`` names of the history tabs; ``insights`` is the Insights tab (see :meth:`views`)."""
 # Qt reads Ctrl as ⌘ on macOS, where ⌘M minimises the window: there it is ⌃M (Meta).
 MISSED_SHORTCUT = "Meta+M" if sys.platform == "darwin" else "Ctrl+M"
 
@@ -61,7 +69,8 @@ class MainWindow(QMainWindow):
         sig_settings_requested(): Ctrl+, / Settings / the banner's "Open settings".
         sig_connect_requested(): the welcome page's "Connect to your PBX".
         sig_demo_requested(): the welcome page's "Try the demo".
-        sig_call_back_requested(str): a history row's number went to the dial pad.
+        sig_call_back_requested(str): a history row's (or a callback's) number went
+            to the dial pad.
         sig_dial_clipboard_requested(): Calls > Dial copied number.
         sig_show_missed_requested(): Calls > Show missed calls.
         sig_backfill_requested(object, object, object): start, end, kinds.
@@ -90,19 +99,24 @@ class MainWindow(QMainWindow):
     sig_quit_requested = Signal()
     """File > Quit."""
 
-    def __init__(self, messages: MessageBridge, *,
+    def __init__(self, messages: MessageBridge, *, paths: AppPaths | None = None,
                  parent: QWidget | None = None) -> None:
+        """``paths``: the folders Help > About shows and Open log folder opens."""
         super().__init__(parent)
+        self.paths = paths
         self.setWindowTitle("pbxdesk")
         self.setObjectName("mainWindow")
         self.resize(1280, 760)
         self._messages = messages
         self.session: Session | None = None
         self.tabs_by_kind: dict[CallKind, HistoryTab] = {}
+        self.callbacks_tab: CallbacksTab | None = None
+        self.insights: InsightsTab | None = None
         self.banner = Banner(self)
         self.welcome = WelcomePage(self)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Call histories")
+        self.tabs.tabBar().setAccessibleName("Call history tabs")
         self.tabs.setDocumentMode(True)
         # The banner sits above both pages: problems show on the welcome page too.
         self.stack = QStackedWidget(self)
@@ -159,24 +173,32 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcuts(list(dict.fromkeys(
             [*QKeySequence.keyBindings(QKeySequence.StandardKey.Quit),
              QKeySequence("Ctrl+Q")])))
+        self.help = HelpActions(self, self.paths)
         self.tab_actions = []
         for index, kind in enumerate(TAB_TITLES):
             switch = action(TAB_TITLES[kind].replace("&", ""), f"Ctrl+{index + 1}",
                             f"Show {TAB_TITLES[kind].replace('&', '').lower()} (Ctrl+{index + 1})")
             switch.triggered.connect(lambda _checked=False, i=index: self._show_tab(i))
             self.tab_actions.append(switch)
+        self.callbacks_action = action("Call&backs", "Ctrl+4",
+                                       "Missed callers to call back, oldest first (Ctrl+4)")
+        self.callbacks_action.triggered.connect(lambda _checked=False: self.show_callbacks())
+        self.tab_actions.append(self.callbacks_action)
+        self.insights_action = action("&Insights", "Ctrl+5",
+                                      "Charts of the calls per day, hour, queue and agent "
+                                      "(Ctrl+5)")
+        self.insights_action.triggered.connect(lambda: self.show_view("insights"))
         self._set_action_icons()
 
         menus = fill_menu_bar(self.menuBar(), (
             ("&File", (self.export_action, None, self.quit_action)),
-            ("&View", (*self.tab_actions, None, self.search_action)),
+            ("&View", (*self.tab_actions, self.insights_action, None, self.search_action)),
             ("&Calls", (self.dial_action, self.dial_clipboard_action, self.show_missed_action,
                         None, self.refresh_action)),
             ("&Tools", (self.settings_action,)),
-            ("&Help", ()),
+            ("&Help", self.help.actions()),
         ))
         self.help_menu = menus["&Help"]
-        self.help_menu.addAction(f"pbxdesk {__version__}").setEnabled(False)
         self.toolbar = add_toolbar(self, "Main toolbar", "mainToolbar", (
             self.refresh_action, self.dial_action, self.export_action, self.settings_action))
 
@@ -236,6 +258,13 @@ class MainWindow(QMainWindow):
             tab.sig_status_message.connect(self._on_tab_status_message)
             self.tabs.addTab(tab, title)
             self.tabs_by_kind[kind] = tab
+        self.callbacks_tab = CallbacksTab(session.callbacks,
+                                          default_region=session.settings.default_region,
+                                          parent=self.tabs)
+        self.callbacks_tab.sig_call_back_requested.connect(self._on_tab_call_back_requested)
+        self.callbacks_tab.sig_status_message.connect(self._on_tab_status_message)
+        self.tabs.addTab(self.callbacks_tab, "Call&backs")
+        self._add_insights(session)
         sync = session.sync
         sync.sig_sync_started.connect(self.status.on_sync_started)
         sync.sig_sync_progressed.connect(self.status.on_sync_progressed)
@@ -271,6 +300,9 @@ class MainWindow(QMainWindow):
         self.session.sync.sig_sync_finished.disconnect(self._on_sync_finished)
         self.session.calls.sig_calls_changed.disconnect(self._on_session_calls_changed)
         self._reload_timer.stop()
+        if self.insights is not None:
+            self.insights.shutdown()  # its worker reads the store, which closes next
+            self.insights = None
         self.pad_dock.detach()
         while self.tabs.count():
             widget = self.tabs.widget(0)
@@ -278,6 +310,7 @@ class MainWindow(QMainWindow):
             if widget is not None:
                 widget.deleteLater()
         self.tabs_by_kind.clear()
+        self.callbacks_tab = None
         self.session = None
         self.banner.dismiss()
         self.setWindowTitle("pbxdesk")
@@ -287,14 +320,15 @@ class MainWindow(QMainWindow):
         """The actions that need a connected account."""
         return [self.refresh_action, self.export_action, self.search_action,
                 self.dial_action, self.dial_clipboard_action, self.show_missed_action,
-                *self.tab_actions]
+                *self.tab_actions, self.insights_action]
 
     # -- what the controller asks for ----------------------------------------------------
 
     def bring_to_front(self) -> None:
         """Show the window (from the tray, minimised or behind others) and focus it."""
         if self.isMinimized():
-            self.showNormal()
+            # Un-minimise to the state it had (showNormal() would also undo a maximise).
+            self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
         self.show()
         self.raise_()
         self.activateWindow()
@@ -324,13 +358,60 @@ class MainWindow(QMainWindow):
         """Show the dial pad with the number field focused."""
         self.pad_dock.show_pad()
 
-    def show_missed(self, user_number: str) -> None:
-        """The user tab, filtered to inbound missed calls (of ``user_number`` when given)."""
+    def show_missed(self, user_number: str, *, select: tuple[str, ...] = ()) -> None:
+        """The user tab, filtered to inbound missed calls (of ``user_number`` when given),
+        newest first, with the calls whose keys are in ``select`` selected."""
         tab = self.tabs_by_kind.get(CallKind.USER)
         if tab is None:
             return
         self.tabs.setCurrentWidget(tab)
-        tab.show_missed(user_number, DatePreset.LAST_30_DAYS)
+        tab.show_missed(user_number, DatePreset.LAST_30_DAYS, select=select)
+
+    def _add_insights(self, session: Session) -> None:
+        settings = session.settings
+        self.insights = InsightsTab(InsightsService(session.store), session.store,
+                                    my_extension=settings.my_extension,
+                                    service_level_s=settings.service_level_seconds,
+                                    parent=self.tabs)
+        self.insights.sig_calls_requested.connect(self._on_insights_calls_requested)
+        self.insights.sig_status_message.connect(self._on_tab_status_message)
+        self.tabs.addTab(self.insights, "&Insights")
+
+    def views(self) -> dict[str, QWidget]:
+        """The tabs by their ``--view`` names (those of the connected account)."""
+        found: dict[str, QWidget] = {name: self.tabs_by_kind[kind]
+                                     for name, kind in VIEW_KINDS.items()
+                                     if kind in self.tabs_by_kind}
+        if self.callbacks_tab is not None:
+            found["callbacks"] = self.callbacks_tab
+        if self.insights is not None:
+            found["insights"] = self.insights
+        return found
+
+    def show_view(self, name: str) -> bool:
+        """Bring the tab named ``name`` to the front; False if there is none (yet)."""
+        widget = self.views().get(name)
+        if widget is None:
+            return False
+        self.tabs.setCurrentWidget(widget)
+        return True
+
+    def view_busy(self) -> bool:
+        """True while the shown tab is still computing what it shows (Insights, Callbacks)."""
+        shown = self.tabs.currentWidget()
+        if self.callbacks_tab is not None and shown is self.callbacks_tab:
+            return not self.callbacks_tab.service.idle
+        return self.insights is not None and shown is self.insights and self.insights.busy
+
+    def show_callbacks(self, number: str | None = None) -> None:
+        """The Callbacks tab, with the item of ``number`` selected when given."""
+        if self.callbacks_tab is None:
+            return
+        self.tabs.setCurrentWidget(self.callbacks_tab)
+        if number is not None:
+            self.callbacks_tab.show_item(number)
+        else:
+            self.callbacks_tab.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def restore_layout(self, path: Path) -> None:
         """Size, position and dock layout of the last run (the default when none)."""
@@ -352,6 +433,11 @@ class MainWindow(QMainWindow):
         """Settings the window and the dial pad use, applied without reconnecting."""
         for tab in self.tabs_by_kind.values():
             tab.set_default_region(settings.default_region)
+        if self.callbacks_tab is not None:
+            self.callbacks_tab.set_default_region(settings.default_region)
+        if self.insights is not None:
+            self.insights.set_service_level(settings.service_level_seconds)
+            self.insights.set_my_extension(settings.my_extension)
         self.pad_dock.apply_settings(settings)
 
     def current_tab(self) -> HistoryTab | None:
@@ -394,18 +480,33 @@ class MainWindow(QMainWindow):
     def _on_reload_timer_timeout(self) -> None:
         for tab in self.tabs_by_kind.values():
             tab.reload()
+        if self.insights is not None:
+            self.insights.reload()
+
+    @Slot(object)
+    def _on_insights_calls_requested(self, target: CallsTarget) -> None:
+        tab = self.tabs_by_kind.get(target.kind)
+        if tab is None:
+            return
+        self.tabs.setCurrentWidget(tab)
+        tab.show_calls(target.first, target.last, target.keys, target.periods,
+                       target.periods_label)
 
     @Slot()
     def _on_export_triggered(self) -> None:
-        tab = self.current_tab()
+        tab = self.current_tab() or self._current_callbacks_tab()
         if tab is not None:
             tab.export_csv()
 
     @Slot()
     def _on_search_triggered(self) -> None:
-        tab = self.current_tab()
+        tab = self.current_tab() or self._current_callbacks_tab()
         if tab is not None:
             tab.focus_search()
+
+    def _current_callbacks_tab(self) -> CallbacksTab | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, CallbacksTab) else None
 
     @Slot(str)
     def _on_tab_status_message(self, text: str) -> None:

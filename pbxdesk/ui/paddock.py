@@ -42,6 +42,7 @@ class DialPadDock(QDockWidget):
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
         self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the pad's fields
         self.setWidget(self.scroller)
         self.pad: DialPad | None = None
         self.wanted = True

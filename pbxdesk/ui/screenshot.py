@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -19,6 +20,7 @@ from pbxdesk.services.sync import SyncService
 
 log = logging.getLogger("pbxdesk.ui")
 PAINT_DELAY_MS = 400
+BUSY_POLL_MS = 100
 TIMEOUT_MS = 180_000
 
 
@@ -32,9 +34,12 @@ class ScreenshotTaker(QObject):
     sig_done = Signal(int)
     """The exit code: 0 when the picture was saved."""
 
-    def __init__(self, window: QMainWindow, path: Path, parent: QObject | None = None) -> None:
+    def __init__(self, window: QMainWindow, path: Path, parent: QObject | None = None, *,
+                 busy: Callable[[], bool] = lambda: False) -> None:
+        """``busy``: True while the shown view is still computing (the picture waits)."""
         super().__init__(parent)
         self._window = window
+        self._busy = busy
         self._path = path
         self._taken = False
         self._timeout = QTimer(self)
@@ -65,6 +70,9 @@ class ScreenshotTaker(QObject):
     @Slot()
     def _shoot(self) -> None:
         if self._taken:
+            return
+        if self._busy() and self._timeout.isActive():
+            QTimer.singleShot(BUSY_POLL_MS, self._shoot)  # e.g. Insights still counting
             return
         self._taken = True
         self._timeout.stop()

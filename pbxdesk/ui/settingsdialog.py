@@ -22,7 +22,7 @@ import logging
 import weakref
 from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog,
@@ -47,6 +47,14 @@ from pbxdesk.ui.dialogs import DialogService
 from pbxdesk.ui.settings.fields import ApiKeyField, CheckEditor, Editor, editor_for
 from pbxdesk.ui.settings.form import FormPage, show_problem
 from pbxdesk.ui.settings.keystorage import KeyStorageChooser
+from pbxdesk.ui.settings.livepage import (
+    DESK_FIELD,
+    DESK_HELP,
+    DESK_LABEL,
+    LIVE_SECTION,
+    LIVE_SYNC_KEYS,
+    RelayControls,
+)
 from pbxdesk.ui.settings.mnemonics import with_mnemonic
 from pbxdesk.ui.settings.verdict import VerdictPanel
 
@@ -58,9 +66,11 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Connection", ("base_url", "api_version", API_KEY, KEY_STORAGE)),
     ("Numbers & calls", ("default_region", "my_extension", "default_caller_id",
                          "confirm_before_dialling", "watch_clipboard")),
-    ("Sync", ("sync_days", "refresh_minutes", "close_to_tray")),
+    ("Sync", ("sync_days", "refresh_minutes", *LIVE_SYNC_KEYS, "close_to_tray")),
+    ("Callbacks", ("callback_groups", "callback_days")),
     ("Advanced", ("request_budget", "budget_window_minutes", "user_filter_param",
-                  "post_encoding")),
+                  "post_encoding", "service_level_seconds")),
+    LIVE_SECTION,
 )
 CALLING_KEY = "my_extension"  # the page with this setting also holds the link panel
 _FIELD_ORDER = tuple(key for _title, keys in SECTIONS for key in keys)
@@ -122,6 +132,7 @@ class SettingsDialog(QDialog):
                                         | QDialogButtonBox.StandardButton.Cancel, self)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.link_panel = link_panel
+        self.relay = RelayControls(self, tasks)
         self._build_ui()
         self._load(settings, api_key)
         self._connect_signals()
@@ -147,9 +158,16 @@ class SettingsDialog(QDialog):
         for index, ((_title, keys), tab_title) in enumerate(zip(SECTIONS, tab_titles,
                                                                   strict=True)):
             self.tabs.addTab(self._build_page(index, keys, set(taken)), tab_title)
+        # The warning icon a tab gets no taller than its text: a taller one made the pages
+        # jump down when the first problem appeared.
+        text_height = self.tabs.tabBar().fontMetrics().height()
+        self.tabs.setIconSize(QSize(text_height, text_height))
         self.summary.setObjectName("saveBlockedSummary")
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Why Save is disabled")
+        policy = self.summary.sizePolicy()  # its place is kept: the buttons never move
+        policy.setRetainSizeWhenHidden(True)
+        self.summary.setSizePolicy(policy)
         bottom = QHBoxLayout()
         bottom.addWidget(self.summary, 1)
         bottom.addWidget(self.buttons)
@@ -164,6 +182,9 @@ class SettingsDialog(QDialog):
             if key == API_KEY:
                 problem = page.add_field(key, "API key", self.key_field, _KEY_HELP,
                                          buddy=self.key_field.edit)
+            elif key == DESK_FIELD:
+                problem = page.add_field(key, DESK_LABEL, self.relay.token_field, DESK_HELP,
+                                         buddy=self.relay.token_field.edit)
             elif key == KEY_STORAGE:
                 spec = SPECS[key]
                 problem = page.add_field(key, spec.label, self.storage, spec.help,
@@ -183,6 +204,8 @@ class SettingsDialog(QDialog):
             test_row.addStretch(1)
             page.add_indented(test_row)
             page.add_full_width(self.verdict_panel)
+        if DESK_FIELD in keys:
+            self.relay.add_to(page)
         if CALLING_KEY in keys and self.link_panel is not None:
             page.add_full_width(self.link_panel)
         return page
@@ -198,12 +221,18 @@ class SettingsDialog(QDialog):
             api_key = (self._key_store.load(settings.base_url, settings.key_storage)
                        if readable else None)
         self.key_field.set_text(api_key or "")
+        self.relay.load(settings, self._key_store,
+                        settings.key_storage != "keyring" or keyring_available())
 
     def _connect_signals(self) -> None:
         for key, editor in self.editors.items():
             editor.on_changed(functools.partial(self._on_field_changed, key))
         self.key_field.edit.textChanged.connect(lambda _text: self._on_field_changed(API_KEY))
         self.storage.sig_choice_changed.connect(self._on_storage_choice_changed)
+        self.relay.token_field.edit.textChanged.connect(
+            lambda _text: self._on_field_changed(DESK_FIELD))
+        self.relay.test_button.clicked.connect(
+            lambda: self.relay.start_test(self.current_settings().relay_url))
         self.test_button.clicked.connect(self._on_test_button_clicked)
         self.buttons.accepted.connect(self._on_save_requested)
         self.buttons.rejected.connect(self.reject)
@@ -238,6 +267,9 @@ class SettingsDialog(QDialog):
         key_problem = api_key_problem(self.key_field.edit.text())
         if key_problem is not None:
             found[API_KEY] = key_problem
+        relay_problem = self.relay.problem(self.current_settings().relay_url)
+        if relay_problem is not None:
+            found[DESK_FIELD] = relay_problem
         storage_problem = self.storage.problem()
         if storage_problem is not None:
             found[KEY_STORAGE] = storage_problem
@@ -311,12 +343,16 @@ class SettingsDialog(QDialog):
     def _is_missing(self, key: str) -> bool:
         if key == API_KEY:
             return not self.key_field.text()
+        if key == DESK_FIELD:
+            return not self.relay.token_field.text()
         if key == KEY_STORAGE:
             return self.storage.choice() is None
         return key == "base_url" and not self.editors[key].value()
 
     @staticmethod
     def _label_of(key: str) -> str:
+        if key == DESK_FIELD:
+            return DESK_LABEL
         return "API key" if key == API_KEY else SPECS[key].label
 
     def _on_field_changed(self, key: str) -> None:
@@ -338,6 +374,7 @@ class SettingsDialog(QDialog):
         new = self.current_settings()
         try:
             self._key_store.save(new.base_url, self.key_field.text(), new.key_storage)
+            self.relay.save(self._key_store, new.relay_url, new.key_storage)
         except KeyStorageError as error:
             # No silent fallback: say why here and let the user pick another place.
             self._storage_error = str(error)
@@ -386,6 +423,7 @@ class SettingsDialog(QDialog):
         if self._test_task is not None and not self._test_task.done():
             self._test_task.cancel()
         self._test_task = None
+        self.relay.cancel()
         super().done(result)
 
 

@@ -48,11 +48,16 @@ class SyncStatusBar(QStatusBar):
         self.budget_label.setAccessibleName("API request budget")
         self.budget_label.setToolTip(
             "Requests left in the PBX's rate-limit window. pbxdesk never sends more.")
+        self.live_label = QLabel(self)
+        self.live_label.setObjectName("liveStatus")
+        self.live_label.setAccessibleName("Live calls")
+        self.live_label.setTextFormat(Qt.TextFormat.PlainText)
         self.addWidget(self.progress_label, 1)
         self.addWidget(self.busy)
         self.addWidget(self.cancel)
         self.addPermanentWidget(self.synced_label)
         self.addPermanentWidget(self.budget_label)
+        self.addPermanentWidget(self.live_label)
         self.cancel.clicked.connect(self.sig_cancel_requested)
         self.busy.hide()
         self.cancel.hide()
@@ -92,6 +97,12 @@ class SyncStatusBar(QStatusBar):
         self.budget_label.clear()
         self.synced_label.setVisible(connected)
         self.budget_label.setVisible(connected)
+        self.live_label.setVisible(connected)
+
+    def set_live_status(self, text: str, tooltip: str) -> None:
+        """Live calls: "Live", "Live: reconnecting…" or "Live: off", and why."""
+        self.live_label.setText(text)
+        self.live_label.setToolTip(tooltip)
 
     def set_last_synced(self, when: datetime | None) -> None:
         if when is None:

@@ -1,11 +1,12 @@
-"""The system tray icon: missed-call badge, notifications, and a small menu.
+"""The system tray icon: a badge (callbacks waiting), notifications, and a small menu.
 
 :class:`TrayIcon` wraps ``QSystemTrayIcon``. Where the desktop has no tray
 (GNOME without an extension, offscreen runs) it keeps its state but shows
 nothing: ``available`` is False and the controller lets closing the window
 quit. The icon is ``resources/icons/pbxdesk-tray.svg``, a black mask tinted to
 the palette's text colour (on macOS a template image the menu bar tints), with
-the number of missed calls drawn as a badge. Notifications use
+the number of callbacks waiting drawn as a badge (missed calls before an
+account has a worklist). Notifications use
 ``showMessage``, which never takes the focus.
 """
 
@@ -31,6 +32,7 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from pbxdesk.resources import TRAY_ICON, resource_path
+from pbxdesk.services.callbacktexts import tray_line
 from pbxdesk.ui.icons import render_tinted
 
 ICON_SIZES: Final = (16, 22, 24, 32, 48, 64)
@@ -82,11 +84,14 @@ class TrayIcon(QObject):
 
     Signals:
         sig_open_requested(): click on the icon, or "Open pbxdesk".
-        sig_show_missed_requested(): "Show missed calls", or a click on a
-            missed-calls notification.
+        sig_show_missed_requested(): "Show missed calls".
+        sig_missed_calls_requested(object): a click on a missed-calls
+            notification; the keys of the calls it was about (a tuple of str).
         sig_dial_clipboard_requested(): "Dial copied number".
         sig_offer_accepted(str): a click on a "call this copied number?"
             notification; the number (dial pad text).
+        sig_callback_requested(str): "Callbacks" in the menu (""), or a click on
+            a callbacks notification (the number of the item it named first).
         sig_quit_requested(): "Quit".
 
     Attributes:
@@ -98,12 +103,16 @@ class TrayIcon(QObject):
     """The user wants the window."""
     sig_show_missed_requested = Signal()
     """The user wants to see the missed calls."""
+    sig_missed_calls_requested = Signal(object)
+    """The user clicked a missed-calls notification: show these calls (tuple of keys)."""
     sig_dial_clipboard_requested = Signal()
     """The user wants to dial the copied number."""
     sig_offer_accepted = Signal(str)
     """The user clicked the offer to call a copied number (dial pad text)."""
     sig_quit_requested = Signal()
     """The user chose Quit."""
+    sig_callback_requested = Signal(str)
+    """The user wants the callbacks ("" or the number of the item to open)."""
 
     def __init__(self, *, available: bool | None = None, parent: QObject | None = None) -> None:
         """``available``: whether to use a tray; None asks Qt (tests pass a value)."""
@@ -111,10 +120,14 @@ class TrayIcon(QObject):
         self.available = (QSystemTrayIcon.isSystemTrayAvailable() if available is None
                           else available)
         self._missed = 0
+        # Waiting callbacks, once the account has a worklist: the badge then counts them.
+        self._callbacks: int | None = None
         # What a click on the shown notification does (the signal it emits).
         self._on_click: Callable[[], None] | None = None
         self._renderer = QSvgRenderer(str(resource_path(TRAY_ICON)), self)
         self.menu = QMenu()
+        self.callbacks_action = QAction("Callbacks", self)
+        self.menu.addAction(self.callbacks_action)
         self.show_missed_action = QAction("Show missed calls", self)
         self.dial_clipboard_action = QAction("Dial copied number", self)
         self.open_action = QAction("Open pbxdesk", self)
@@ -134,6 +147,7 @@ class TrayIcon(QObject):
 
     def _connect_signals(self) -> None:
         self.show_missed_action.triggered.connect(self.sig_show_missed_requested)
+        self.callbacks_action.triggered.connect(lambda: self.sig_callback_requested.emit(""))
         self.dial_clipboard_action.triggered.connect(self.sig_dial_clipboard_requested)
         self.open_action.triggered.connect(self.sig_open_requested)
         self.quit_action.triggered.connect(self.sig_quit_requested)
@@ -155,7 +169,20 @@ class TrayIcon(QObject):
         return self._icon
 
     def tooltip(self) -> str:
+        if self._callbacks is not None:
+            return f"pbxdesk — {tray_line(self._callbacks)}"
         return f"pbxdesk — {missed_summary(self._missed)}"
+
+    @property
+    def callback_count(self) -> int | None:
+        return self._callbacks
+
+    def set_callback_count(self, count: int | None) -> None:
+        """The badge and tooltip count ``count`` waiting callbacks (None: missed calls)."""
+        count = None if count is None else max(0, count)
+        if count != self._callbacks:
+            self._callbacks = count
+            self._update()
 
     def set_missed_count(self, count: int) -> None:
         """The badge, tooltip and menu show ``count`` unseen missed calls."""
@@ -179,14 +206,24 @@ class TrayIcon(QObject):
 
     # -- notifications ------------------------------------------------------------------
 
-    def notify_missed(self, new: int) -> bool:
-        """Tell about ``new`` missed calls a sync found; False when nothing could be shown."""
+    def notify_missed(self, new: int, notice: str = "", keys: tuple[str, ...] = ()) -> bool:
+        """Tell about ``new`` missed calls a sync found; False when nothing could be shown.
+
+        ``notice`` names the callers ("Missed: 0412 345 678, Jane Citizen, and 1 more");
+        a click asks for the calls of ``keys``.
+        """
         if new <= 0:
             return False
-        title = "1 new missed call" if new == 1 else f"{new} new missed calls"
-        return self._show(title, "Click to see who called.",
-                          QSystemTrayIcon.MessageIcon.Information,
-                          self.sig_show_missed_requested.emit)
+        count = "1 new missed call" if new == 1 else f"{new} new missed calls"
+        title = notice or count
+        text = f"{count}. Click to see them." if notice else "Click to see who called."
+        return self._show(title, text, QSystemTrayIcon.MessageIcon.Information,
+                          lambda: self.sig_missed_calls_requested.emit(keys))
+
+    def notify_callbacks(self, title: str, text: str, number: str) -> bool:
+        """Tell about waiting callbacks; a click opens the item of ``number``."""
+        return self._show(title, text, QSystemTrayIcon.MessageIcon.Information,
+                          lambda: self.sig_callback_requested.emit(number))
 
     def notify(self, title: str, text: str) -> bool:
         """A plain notification (a click opens the window); False when none could be shown."""
@@ -229,6 +266,8 @@ class TrayIcon(QObject):
         self._icon = self._make_icon()
         self.show_missed_action.setText(
             f"Show missed calls ({self._missed})" if self._missed else "Show missed calls")
+        self.callbacks_action.setText(f"Callbacks ({self._callbacks})" if self._callbacks
+                                      else "Callbacks")
         if self._tray is not None:
             self._tray.setIcon(self._icon)
             self._tray.setToolTip(self.tooltip())
@@ -238,11 +277,11 @@ class TrayIcon(QObject):
         if not self._renderer.isValid():
             return QIcon.fromTheme("call-start")
         # macOS tints a template image itself; a badge needs its own colours, though.
-        template = sys.platform == "darwin" and self._missed == 0
+        badge = self._missed if self._callbacks is None else self._callbacks
+        template = sys.platform == "darwin" and badge == 0
         tint = None if template else QGuiApplication.palette().color(
             QPalette.ColorRole.WindowText)
         for size in ICON_SIZES:
-            icon.addPixmap(QPixmap.fromImage(render_icon(self._renderer, size, tint,
-                                                         self._missed)))
+            icon.addPixmap(QPixmap.fromImage(render_icon(self._renderer, size, tint, badge)))
         icon.setIsMask(template)
         return icon

@@ -2,20 +2,20 @@
 
 Qt describes them as opaque byte strings (``saveGeometry``/``saveState``); they
 go base64-encoded into ``ui-state.json`` next to the settings, written
-atomically. The file is a convenience: a missing, unreadable or damaged one
-means the default layout, never an error the user must deal with, and a failed
-write is logged, not shown.
+atomically. The file is a convenience: a missing or damaged one means the
+default layout (a damaged one is kept aside, see :mod:`pbxdesk.damaged`), never
+an error the user must deal with, and a failed write is logged, not shown.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Final
 
 from PySide6.QtWidgets import QMainWindow
 
+from pbxdesk.damaged import read_json_object
 from pbxdesk.settings import SettingsError, write_json_atomically
 from pbxdesk.ui.qtstate import state_from_text, state_to_text
 
@@ -51,14 +51,8 @@ def restore_window_state(window: QMainWindow, path: Path) -> bool | None:
 
     Returns whether the dial pad was shown, or None when nothing usable was saved.
     """
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        log.warning("Ignoring the saved window layout in %s: %s", path, error)
-        return None
-    if not isinstance(document, dict) or document.get("version") != STATE_VERSION:
+    document = read_json_object(path, what="window layout")  # a damaged one is set aside
+    if document is None or document.get("version") != STATE_VERSION:
         return None
     geometry = state_from_text(document.get("geometry"))
     layout = state_from_text(document.get("layout"))

@@ -21,7 +21,7 @@ def test_budget_counts_and_refuses_when_spent(fake_clock: FakeClock) -> None:
         assert budget.remaining() == expected
     # Sent at t0, t0+10, t0+20; now t0+30: the first leaves the window at t0+60.
     assert budget.wait_seconds() == pytest.approx(30)
-    with pytest.raises(BudgetExhaustedError) as caught:
+    with pytest.raises(BudgetExhaustedError, match=r"possible at .* \(in 30 seconds\)") as caught:
         budget.take()
     error = caught.value
     assert isinstance(error, RateLimitedError)

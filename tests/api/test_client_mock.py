@@ -119,7 +119,7 @@ async def test_no_user_filter_parameter_still_filters_locally(make_client: MakeC
 @pytest.mark.parametrize("status", [401, 403])
 async def test_auth_errors_name_both_fixes(make_client: MakeClient, status: int) -> None:
     client = make_client(transport=Script(error(status, "Not authorised")).transport)
-    with pytest.raises(AuthError) as caught:
+    with pytest.raises(AuthError, match=f"refused the request with {status} ") as caught:
         await client.check_connection()
     text = str(caught.value)
     assert "API key" in text
@@ -135,7 +135,7 @@ async def test_error_envelope_inside_200_is_the_matching_error(make_client: Make
                     httpx.Response(200, json={"status": "error",
                                               "message": {"limit": "must be <= 10000"}}))
     client = make_client(transport=script.transport)
-    with pytest.raises(AuthError):
+    with pytest.raises(AuthError, match="the PBX said: Not authorised"):
         await client.get_user_calls()
     with pytest.raises(BadRequestError, match="limit: must be <= 10000"):
         await client.get_user_calls()
@@ -158,7 +158,7 @@ async def test_429_with_absurd_retry_after_raises_at_once(
         make_client: MakeClient, fake_sleep: FakeSleep) -> None:
     script = Script(error(429, "slow down", **{"Retry-After": "3600"}), ok())
     client = make_client(transport=script.transport)
-    with pytest.raises(RateLimitedError) as caught:
+    with pytest.raises(RateLimitedError, match="Try again in 60 minutes") as caught:
         await client.get_user_calls()
     assert caught.value.retry_after == 3600
     assert "60 minutes" in str(caught.value)
@@ -193,7 +193,7 @@ async def test_retries_stop_when_the_budget_is_spent(make_client: MakeClient,
     script = Script(error(500))
     client = make_client(transport=script.transport,
                          budget=RequestBudget(limit=2, window=900, clock=fake_clock))
-    with pytest.raises(ServerError):  # the real failure, not a budget error
+    with pytest.raises(ServerError, match=r"HTTP 500"):  # the real failure, not the budget
         await client.get_user_calls()
     assert len(script.requests) == 2
 
@@ -221,19 +221,22 @@ async def test_redirect_is_not_followed(make_client: MakeClient) -> None:
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("answer", "kind"), [
-    (httpx.Response(404, text="<html>Not found</html>"), BadRequestError),
-    (httpx.Response(422, json={"message": "bad date"}), BadRequestError),
-    (httpx.Response(200, text="<!doctype html><html>portal</html>"), ProtocolError),
-    (httpx.Response(200, json=[1, 2]), ProtocolError),
+@pytest.mark.parametrize(("answer", "kind", "says"), [
+    (httpx.Response(404, text="<html>Not found</html>"), BadRequestError,
+     "this address does not offer it"),
+    (httpx.Response(422, json={"message": "bad date"}), BadRequestError,
+     "refused the request: bad date$"),
+    (httpx.Response(200, text="<!doctype html><html>portal</html>"), ProtocolError,
+     r"JSON \(a web page\)"),
+    (httpx.Response(200, json=[1, 2]), ProtocolError, "a list that is not the PBX API's"),
     (httpx.Response(200, content=b'{"code":200,"status":"success","data":[{"unique_cal'),
-     ProtocolError),
+     ProtocolError, "JSON that is cut off or damaged"),
 ])
 async def test_answers_that_are_not_usable(make_client: MakeClient, answer: httpx.Response,
-                                           kind: type[Exception]) -> None:
+                                           kind: type[Exception], says: str) -> None:
     script = Script(answer)
     client = make_client(transport=script.transport)
-    with pytest.raises(kind):
+    with pytest.raises(kind, match=says):
         await client.get_user_calls()
     assert len(script.requests) == 1  # none of these is worth a retry
 
@@ -299,21 +302,22 @@ async def test_post_that_never_left_is_a_plain_network_error(make_client: MakeCl
                                                              failure: Exception) -> None:
     script = Script(failure, ok())
     client = make_client(transport=script.transport)
-    with pytest.raises(NetworkError) as caught:
+    with pytest.raises(NetworkError, match="Cannot connect to the PBX") as caught:
         await client.call_to_number("1010", "+61412345678")
     assert not isinstance(caught.value, CallMayHavePlacedError)
     assert len(script.requests) == 1
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("status", "kind"), [(500, ServerError), (503, ServerError),
-                                              (502, CallMayHavePlacedError),
-                                              (504, CallMayHavePlacedError)])
+@pytest.mark.parametrize(("status", "kind", "says"), [
+    (500, ServerError, "HTTP 500"), (503, ServerError, "HTTP 503"),
+    (502, CallMayHavePlacedError, "may have been placed.*HTTP 502"),
+    (504, CallMayHavePlacedError, "may have been placed.*HTTP 504")])
 async def test_post_server_errors_are_not_retried(make_client: MakeClient, status: int,
-                                                  kind: type[Exception]) -> None:
+                                                  kind: type[Exception], says: str) -> None:
     script = Script(error(status), ok())
     client = make_client(transport=script.transport)
-    with pytest.raises(kind):
+    with pytest.raises(kind, match=says):
         await client.call_to_number("1010", "+61412345678")
     assert len(script.requests) == 1
 
@@ -337,6 +341,8 @@ async def test_unusable_call_input_sends_nothing(make_client: MakeClient, user: 
 @pytest.mark.asyncio
 @pytest.mark.parametrize(("number", "region", "expected"), [
     ("1002", None, "1002"),
+    # An extension the agent chose over the 13 number it also is: sent as the extension.
+    ("131234", "AU", "131234"),
     ("+44 20 7946 0958", None, "+442079460958"),
     ("0044 20 7946 0958", "GB", "+442079460958"),
     # Australia's international prefix is 0011: the digits after it are the number.
@@ -353,24 +359,34 @@ async def test_extensions_and_international_forms_are_sent(
 
 
 @pytest.mark.asyncio
-async def test_an_emergency_number_is_refused_before_sending(make_client: MakeClient) -> None:
+@pytest.mark.parametrize(("number", "region"), [
+    ("000", "AU"), ("112", "AU"), ("911", "US"), ("112", "US"), ("999", "GB"), ("112", "GB"),
+    ("112", "DE"), ("911", "AU"),  # 112 and 911 everywhere (3GPP TS 22.101)
+])
+async def test_an_emergency_number_is_refused_before_sending(
+        make_client: MakeClient, number: str, region: str) -> None:
     script = Script(ok())
-    client = make_client(transport=script.transport, default_region="AU")
-    with pytest.raises(InvalidInputError, match="Nothing was sent"):
-        await client.call_to_number("1010", "000")
+    client = make_client(transport=script.transport, default_region=region)
+    # The reason, not just any refusal: "000" would also be refused as too short.
+    with pytest.raises(InvalidInputError,
+                       match=rf"'{number}' is not a number that can be dialled: {number} is an "
+                             r"emergency number\..*Nothing was sent"):
+        await client.call_to_number("1010", number)
     assert script.requests == []
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("query", [HistoryQuery(offset=10_000), HistoryQuery(limit=0),
-                                   HistoryQuery(limit=10_001),
-                                   HistoryQuery(from_date=date(2024, 5, 2),
-                                                to_date=date(2024, 5, 1))])
+@pytest.mark.parametrize(("query", "says"), [
+    (HistoryQuery(offset=10_000), "Offset 10000 is outside 0–9999"),
+    (HistoryQuery(limit=0), "Page size 0 is outside 1–10000"),
+    (HistoryQuery(limit=10_001), "Page size 10001 is outside 1–10000"),
+    (HistoryQuery(from_date=date(2024, 5, 2), to_date=date(2024, 5, 1)),
+     "The start date is after the end date")])
 async def test_queries_beyond_the_api_caps_send_nothing(make_client: MakeClient,
-                                                        query: HistoryQuery) -> None:
+                                                        query: HistoryQuery, says: str) -> None:
     script = Script(ok())
     client = make_client(transport=script.transport)
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=says):
         await client.get_calls(CallKind.USER, query)
     assert script.requests == []
 
@@ -384,7 +400,7 @@ async def test_budget_exhaustion_sends_nothing_and_says_when(make_client: MakeCl
     await client.check_connection()
     fake_clock.advance(60)
     await client.get_user_calls()
-    with pytest.raises(BudgetExhaustedError) as caught:
+    with pytest.raises(BudgetExhaustedError, match="budget of 2 requests per 10 minutes") as caught:
         await client.get_queue_calls()
     assert len(script.requests) == 2
     assert caught.value.retry_after == pytest.approx(540)
@@ -397,7 +413,7 @@ async def test_budget_exhaustion_sends_nothing_and_says_when(make_client: MakeCl
 async def test_check_connection_is_one_cheap_request(make_client: MakeClient) -> None:
     script = Script(error(500), ok([VENDOR_USER_ROW]))
     client = make_client(transport=script.transport)
-    with pytest.raises(ServerError):
+    with pytest.raises(ServerError, match="HTTP 500"):
         await client.check_connection()  # a test button answers at once, no retries
     await client.check_connection()
     assert [r.url.params["limit"] for r in script.requests] == ["1", "1"]

@@ -49,7 +49,7 @@ async def test_wrong_key(sandbox: Sandbox, served: SandboxServer | None,
         client = make_client(sandbox, api_key="wrong-key-123")
     else:
         client = make_client(base_url=served.base_url, api_key="wrong-key-123")
-    with pytest.raises(AuthError) as caught:
+    with pytest.raises(AuthError, match="refused the request with 401") as caught:
         await client.check_connection()
     assert caught.value.status_code == 401
     assert "allow-list" in str(caught.value)
@@ -112,7 +112,7 @@ async def test_user_filter(pbx: PbxClient, sandbox: Sandbox) -> None:
 
 
 async def test_bad_request_shows_the_server_message(pbx: PbxClient, sandbox: Sandbox) -> None:
-    with pytest.raises(BadRequestError) as caught:
+    with pytest.raises(BadRequestError, match="'9999' is not a user") as caught:
         await pbx.call_to_number("9999", "+61412345678")  # no such extension
     assert caught.value.status_code == 400
     assert caught.value.server_message == "user_number '9999' is not a user of this account"
@@ -133,7 +133,7 @@ async def test_rate_limit_429_with_retry_after(pbx: PbxClient, sandbox: Sandbox,
     sandbox.set_rate_limit(2, 600)
     await pbx.check_connection()
     await pbx.check_connection()
-    with pytest.raises(RateLimitedError) as caught:
+    with pytest.raises(RateLimitedError, match="Try again in 10 minutes") as caught:
         await pbx.get_user_calls()  # Retry-After ~600 s: beyond what a request waits for
     assert caught.value.retry_after is not None
     assert 0 < caught.value.retry_after <= 600
@@ -152,7 +152,7 @@ async def test_get_is_retried_after_an_injected_5xx(pbx: PbxClient, sandbox: San
 async def test_get_gives_up_after_the_attempts(sandbox: Sandbox, make_client: MakeClient) -> None:
     sandbox.inject_fault("status", status=500, count=10)
     client = make_client(sandbox, retry=RetryPolicy(attempts=3))
-    with pytest.raises(ServerError) as caught:
+    with pytest.raises(ServerError, match="HTTP 500: The service is temporarily") as caught:
         await client.get_queue_calls()
     assert caught.value.status_code == 500
     assert sandbox.request_count == 3
@@ -161,7 +161,7 @@ async def test_get_gives_up_after_the_attempts(sandbox: Sandbox, make_client: Ma
 async def test_post_is_never_retried(pbx: PbxClient, sandbox: Sandbox) -> None:
     sandbox.inject_fault("status", status=503, count=1, endpoint="call-to-number")
     user = sandbox.account.users[0].extension
-    with pytest.raises(ServerError):
+    with pytest.raises(ServerError, match="HTTP 503: The service is temporarily"):
         await pbx.call_to_number(user, "+61412345678")
     assert sandbox.request_counts == {"call-to-number": 1}
     assert sandbox.placed_calls() == []
@@ -180,7 +180,7 @@ async def test_truncated_body_is_retried_then_a_protocol_error(
     retry = RetryPolicy(attempts=2)
     client = (make_client(sandbox, retry=retry) if served is None else
               make_client(base_url=served.base_url, api_key=sandbox.api_key, retry=retry))
-    with pytest.raises(TruncatedError) as caught:
+    with pytest.raises(TruncatedError, match="was cut off before it was complete") as caught:
         await client.get_user_calls(HistoryQuery(limit=50))
     assert isinstance(caught.value, ProtocolError)
     assert sandbox.request_count == 2
@@ -230,7 +230,8 @@ async def test_click_to_call_bodies(sandbox: Sandbox, served: SandboxServer | No
 
 async def test_click_to_call_caller_id_refused(pbx: PbxClient, sandbox: Sandbox) -> None:
     user = sandbox.account.users[0].extension
-    with pytest.raises(BadRequestError) as caught:
+    with pytest.raises(BadRequestError, match="'61299998888' is not a number of this account"
+                       ) as caught:
         await pbx.call_to_number(user, "+61412345678", caller_id="61299998888")
     assert caught.value.server_message
     assert sandbox.placed_calls() == []

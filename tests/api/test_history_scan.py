@@ -281,7 +281,7 @@ async def test_a_scan_stopped_by_the_budget_resumes_from_its_checkpoint(
         async for page in scan:
             first.extend(row.key for row in page.rows)
 
-    with pytest.raises(BudgetExhaustedError):
+    with pytest.raises(BudgetExhaustedError, match="budget of 6 requests per 15 minutes"):
         await drain()
     assert len(server.requests) == 6
     assert not scan.report.finished

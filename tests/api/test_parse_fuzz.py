@@ -89,5 +89,5 @@ def test_any_body_is_an_envelope_or_a_protocol_error(content: bytes) -> None:
 
 
 def test_deeply_nested_body_is_a_protocol_error() -> None:
-    with pytest.raises(ProtocolError):
+    with pytest.raises(ProtocolError, match="JSON that is cut off or damaged"):
         read_envelope(b'{"data":' + b"[" * 100_000 + b"]" * 100_000 + b"}", "pbx.test")

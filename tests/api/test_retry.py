@@ -52,7 +52,7 @@ def test_delay_for_honours_retry_after_and_refuses_absurd_waits() -> None:
     policy = RetryPolicy(max_retry_after=30.0, max_total_delay=60.0)
     assert policy.delay_for(RateLimitedError(20.0), 1, 0.0) == pytest.approx(20.0)
     absurd = RateLimitedError(3600.0)
-    with pytest.raises(RateLimitedError) as caught:
+    with pytest.raises(RateLimitedError, match="Try again in 60 minutes") as caught:
         policy.delay_for(absurd, 1, 0.0)
     assert caught.value is absurd
 

@@ -70,22 +70,29 @@ def post(client: PbxClient) -> Awaitable[object]:
     return client.call_to_number("1010", "+61412345678")
 
 
-CASES: list[tuple[str, Callable[[httpx.Request], httpx.Response], Call, type[PbxError]]] = [
-    ("401", echo(401), get, AuthError),
-    ("403", echo(403), get, AuthError),
-    ("429", echo(429), get, RateLimitedError),
-    ("400", echo(400), get, BadRequestError),
-    ("500", echo(500), get, ServerError),
-    ("200 error envelope", echo(200), get, BadRequestError),
-    ("not json", lambda r: httpx.Response(200, text=f"token: {KEY}"), get, ProtocolError),
+CASES: list[tuple[str, Callable[[httpx.Request], httpx.Response], Call, type[PbxError], str]] = [
+    # name, what the PBX does, the request, the error, and what the error says (the
+    # key masked wherever the server's own words are quoted)
+    ("401", echo(401), get, AuthError,
+     r"with 401 Not authorised \(the PBX said: bad token \*\*\*\)"),
+    ("403", echo(403), get, AuthError,
+     r"with 403 Not authorised \(the PBX said: bad token \*\*\*\)"),
+    ("429", echo(429), get, RateLimitedError, "limiting requests from this account"),
+    ("400", echo(400), get, BadRequestError, r"refused the request: bad token \*\*\*$"),
+    ("500", echo(500), get, ServerError, r"\(HTTP 500: bad token \*\*\*\)"),
+    ("200 error envelope", echo(200), get, BadRequestError,
+     r"refused the request: bad token \*\*\*$"),
+    ("not json", lambda r: httpx.Response(200, text=f"token: {KEY}"), get, ProtocolError,
+     "did not answer with the PBX API's JSON"),
     ("plain text 400", lambda r: httpx.Response(400, text=f"token {KEY} refused",
                                                 headers={"content-type": "text/plain"}),
-     get, BadRequestError),
-    ("connect", raising(httpx.ConnectError(f"refused {KEY}")), get, NetworkError),
-    ("tls", raising(tls_failure()), get, TlsError),
+     get, BadRequestError, r"refused the request: token \*\*\* refused"),
+    ("connect", raising(httpx.ConnectError(f"refused {KEY}")), get, NetworkError,
+     r"Cannot connect to the PBX at pbx\.example \(refused \*\*\*\)"),
+    ("tls", raising(tls_failure()), get, TlsError, r"secure connection to pbx\.example failed"),
     ("post drop", raising(httpx.RemoteProtocolError(f"dropped {KEY}")), post,
-     CallMayHavePlacedError),
-    ("post 502", echo(502), post, CallMayHavePlacedError),
+     CallMayHavePlacedError, r"lost before the PBX answered: dropped \*\*\*"),
+    ("post 502", echo(502), post, CallMayHavePlacedError, "gateway in front of the PBX"),
 ]
 
 
@@ -107,18 +114,18 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("name", "handler", "call", "kind"), CASES,
+@pytest.mark.parametrize(("name", "handler", "call", "kind", "says"), CASES,
                          ids=[case[0] for case in CASES])
 async def test_key_never_in_errors_or_logs(
         name: str, handler: Callable[[httpx.Request], httpx.Response], call: Call,
-        kind: type[PbxError], debug_logs: pytest.LogCaptureFixture, fake_clock: FakeClock,
-        fake_sleep: FakeSleep) -> None:
+        kind: type[PbxError], says: str, debug_logs: pytest.LogCaptureFixture,
+        fake_clock: FakeClock, fake_sleep: FakeSleep) -> None:
     async with PbxClient(ClientSettings(base_url="https://pbx.example", api_key=KEY),
                          transport=httpx.MockTransport(handler),
                          retry=RetryPolicy(attempts=2), clock=fake_clock,
                          sleep=fake_sleep) as client:
         assert KEY not in repr(client)
-        with pytest.raises(kind) as caught:
+        with pytest.raises(kind, match=says) as caught:
             await call(client)
     assert_no_key(caught.value, debug_logs)
     assert debug_logs.records, "the exchange was logged"
@@ -133,11 +140,13 @@ async def test_key_not_in_budget_input_or_configuration_errors(
     async with PbxClient(ClientSettings(base_url="https://pbx.example", api_key=KEY),
                          transport=httpx.MockTransport(echo(200)), budget=budget) as client:
         for attempt in (client.get_user_calls(), client.call_to_number(KEY, KEY, KEY)):
-            with pytest.raises((BudgetExhaustedError, InvalidInputError)) as caught:
+            with pytest.raises((BudgetExhaustedError, InvalidInputError),
+                               match=r"used its budget|got '\*\*\*'") as caught:
                 await attempt
             errors.append(caught.value)
     for url in (f"http://pbx.example/{KEY}", f"ftp://{KEY}"):
-        with pytest.raises(ConfigurationError) as config:
+        with pytest.raises(ConfigurationError,
+                           match=r"not encrypted|got 'ftp://\*\*\*'") as config:
             PbxClient(ClientSettings(base_url=url, api_key=KEY))
         errors.append(config.value)
     assert [type(error) for error in errors] == [BudgetExhaustedError, InvalidInputError,
@@ -153,6 +162,7 @@ async def test_key_not_logged_by_a_real_socket_exchange(debug_logs: pytest.LogCa
     async with PbxClient(ClientSettings(base_url=f"http://127.0.0.1:{unused_tcp_port}",
                                         api_key=KEY),
                          retry=RetryPolicy(attempts=1)) as client:
-        with pytest.raises(NetworkError) as caught:
+        with pytest.raises(NetworkError,
+                           match=r"Cannot connect to the PBX at 127\.0\.0\.1") as caught:
             await client.check_connection()
     assert_no_key(caught.value, debug_logs)

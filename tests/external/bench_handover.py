@@ -10,6 +10,7 @@ the in-process cost of the hand-over itself.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -44,6 +45,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pbxdesk-bench-") as temp:
         tmp = Path(temp)
         env = child_env(tmp)
+        os.environ["XDG_RUNTIME_DIR"] = env["XDG_RUNTIME_DIR"]  # where the host listens
         basedir = tmp / "profile"
         basedir.mkdir()
 
@@ -74,7 +76,6 @@ def main() -> int:
             report("send_request() round trip, in process", timed_runs(runs * 10, send))
         finally:
             host.stop()
-            Path(tempfile.gettempdir(), instance_name(basedir)).unlink(missing_ok=True)
         missing = instance_name(tmp / "nobody")
         report("send_request() with nothing running", timed_runs(
             runs * 10, lambda: send_request(missing, ExternalRequest("show"))))

@@ -1,11 +1,19 @@
-"""Fixtures shared by the tests of pbxdesk's life outside its window."""
+"""Fixtures shared by the tests of pbxdesk's life outside its window.
+
+- ``xdg_env``: a desktop-less session in ``tmp_path``.
+- ``hosts``: a list to put started :class:`~tests.external.helpers.Host` processes
+  in; each is stopped at teardown.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.external.helpers import Host
 
 
 @pytest.fixture
@@ -18,3 +26,11 @@ def xdg_env(tmp_path: Path) -> dict[str, str]:
             "XDG_CONFIG_HOME": str(tmp_path / "config"),
             "XDG_DATA_DIRS": str(tmp_path / "sysdata"),
             "XDG_CONFIG_DIRS": str(tmp_path / "sysconfig")}
+
+
+@pytest.fixture
+def hosts() -> Iterator[list[Host]]:
+    started: list[Host] = []
+    yield started
+    for host in started:
+        host.stop()

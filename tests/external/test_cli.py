@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,20 +35,10 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def basedir(tmp_path: Path) -> Iterator[Path]:
+def basedir(tmp_path: Path) -> Path:
     path = tmp_path / "profile"
     path.mkdir()
-    yield path
-    # A host ended by a signal leaves its socket file in the temp folder.
-    Path(tempfile.gettempdir(), instance_name(path)).unlink(missing_ok=True)
-
-
-@pytest.fixture
-def hosts() -> Iterator[list[Host]]:
-    started: list[Host] = []
-    yield started
-    for host in started:
-        host.stop()
+    return path
 
 
 def start_host(hosts: list[Host], basedir: Path, env: dict[str, str]) -> Host:
@@ -113,6 +101,51 @@ def test_an_undialable_number_is_refused_before_qt_or_the_running_instance(
     assert json.loads(host.expect("request"))["number"] == "1002"
 
 
+def test_a_running_pbxdesk_gets_the_number_as_given_and_decides(
+        hosts: list[Host], basedir: Path, env: dict[str, str]) -> None:
+    # A first run's guess from a C or en_US locale: no Australian number is valid in it.
+    save_region(basedir, "US")
+    host = start_host(hosts, basedir, env)
+    host.expect("listening")
+
+    mobile, thirteen = run_pbxdesk_together([
+        ["--basedir", str(basedir), "call", "0412345678"],
+        ["--basedir", str(basedir), "call", "13", "12", "34"]], env)
+
+    assert [(r.returncode, r.stdout, r.stderr) for r in (mobile, thirteen)] == [
+        (0, "Sent to the running pbxdesk.\n", "")] * 2
+    numbers = {json.loads(host.expect("request"))["number"] for _ in range(2)}
+    assert numbers == {"0412345678", "13 12 34"}
+    host.stop()
+    # With none running, the saved country is the one the app would start with.
+    alone = run_pbxdesk(["--basedir", str(basedir), "call", "0412345678"], env)
+    assert (alone.returncode, alone.stderr) == (
+        2, "pbxdesk: cannot call '0412345678': That isn't a valid number for United States "
+           "(+1).\n")
+
+
+def test_what_no_country_can_dial_is_refused_even_with_pbxdesk_running(
+        hosts: list[Host], basedir: Path, env: dict[str, str]) -> None:
+    save_region(basedir, "AU")
+    host = start_host(hosts, basedir, env)
+    host.expect("listening")
+
+    refused = [run_pbxdesk(["--basedir", str(basedir), *args], env)
+               for args in (["call", "+99 1234"], ["call", "112"], ["tel:call-me"])]
+
+    assert [r.returncode for r in refused] == [2, 2, 2]
+    assert [r.stderr.split(": ", 2)[-1] for r in refused] == [
+        "That number starts with a country code that doesn't exist.\n",
+        "112 is an emergency number. pbxdesk never calls emergency numbers: use a phone.\n",
+        "That doesn't look like a phone number.\n"]
+    # Nothing reached the running instance: the next request it prints is this one.
+    # Words around a number are fine when the saved country finds the number in them.
+    sent = run_pbxdesk(["call", "ring", "Sam", "on", "0412", "345", "678", "--basedir",
+                        str(basedir)], env)
+    assert sent.returncode == 0
+    assert json.loads(host.expect("request"))["number"] == "ring Sam on 0412 345 678"
+
+
 @pytest.mark.parametrize(("args", "region", "reason"), [
     (["call", "1"], "AU", "That's too short for a phone number or an extension."),
     (["call", "hello"], "AU", "No phone number found in that text."),
@@ -141,7 +174,7 @@ def test_the_reason_comes_from_the_phone_rules_in_the_saved_country(
 ])
 def test_usage_errors_exit_2_without_starting_anything(
         basedir: Path, capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
-    with pytest.raises(SystemExit) as stopped:
+    with pytest.raises(SystemExit, match=r"^2$") as stopped:
         cli.main([*args, "--basedir", str(basedir)])
 
     assert stopped.value.code == 2
@@ -179,7 +212,9 @@ def test_racing_first_launches_end_with_one_instance(
     assert [request["action"] for request in shown] == ["show", "show"]
 
 
-def test_profiles_are_separate_instances(tmp_path: Path) -> None:
+def test_profiles_are_separate_instances(tmp_path: Path, env: dict[str, str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", env["XDG_RUNTIME_DIR"])
     assert instance_name(tmp_path / "a") != instance_name(tmp_path / "b")
     assert instance_name(tmp_path / "a") == instance_name(tmp_path / "x" / ".." / "a")
     assert len({instance_name(None), instance_name(None, demo=True),

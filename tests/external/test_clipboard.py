@@ -144,3 +144,30 @@ def test_clipboard_text_never_reaches_the_log(
     assert logged  # something was logged, just not the text
     for fragment in ("Dana", "invoice", "345", "412", "000", "nothing here"):
         assert fragment not in logged
+
+
+def test_several_numbers_are_all_offered_in_order(qtbot: QtBot, clipboard: QClipboard,
+                                                  service: ClipboardService) -> None:
+    clipboard.setText("Dana: 0412 345 678 (mobile) or the front desk on (02) 9876 5432; "
+                      "mobile again 0412-345-678")
+
+    with qtbot.waitSignal(service.sig_numbers_found, timeout=1000) as found, \
+            qtbot.assertNotEmitted(service.sig_number_found):
+        assert service.dial_copied_number()
+
+    assert found.args == [[("+61 412 345 678", "0412 345 678"),
+                           ("+61 2 9876 5432", "(02) 9876 5432")]]
+
+
+def test_copied_digits_that_are_a_known_extension_stay_one(
+        qtbot: QtBot, clipboard: QClipboard, service: ClipboardService) -> None:
+    clipboard.setText("131234")
+    with qtbot.waitSignal(service.sig_number_found, timeout=1000) as as_number:
+        service.dial_copied_number()
+    service.known_extensions = lambda: frozenset({"131234"})
+    with qtbot.waitSignal(service.sig_number_found, timeout=1000) as as_extension:
+        service.dial_copied_number()
+
+    assert as_number.args == ["+61 131234"]
+    # The pad reads "131234" with the same extensions, and asks which is meant.
+    assert as_extension.args == ["131234"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import socket
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,13 +38,11 @@ REQUEST = ExternalRequest("dial", "0412 345 678", user="1010", source="cli")
 
 
 @pytest.fixture
-def name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     runtime = tmp_path / "runtime"
-    runtime.mkdir()
+    runtime.mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
-    made = instance_name(tmp_path)
-    yield made
-    Path(tempfile.gettempdir(), made).unlink(missing_ok=True)
+    return instance_name(tmp_path)
 
 
 @pytest.fixture
@@ -135,7 +132,7 @@ def test_a_silent_connection_is_dropped_after_a_while(qtbot: QtBot, name: str,
 
 def test_a_stale_socket_file_is_replaced(qtbot: QtBot, name: str,
                                          worker: ThreadPoolExecutor) -> None:
-    path = str(Path(tempfile.gettempdir(), name))
+    path = name
     leftover = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     leftover.bind(path)
     leftover.close()  # the file stays, as after kill -9: nobody accepts on it
@@ -216,7 +213,7 @@ MAX_LINE = 65536
 ])
 def test_a_running_instance_that_does_not_say_ok_is_reported(
         name: str, answer: bytes | None, expected: Delivery) -> None:
-    path = str(Path(tempfile.gettempdir(), name))
+    path = name
     listener, thread = fake_instance(path, answer)
     try:
         assert hand_over(REQUEST, name, timeout_ms=400) is expected

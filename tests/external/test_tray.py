@@ -97,12 +97,13 @@ def test_the_mask_takes_the_tint_colour(qapp: QApplication) -> None:
 
 
 def test_menu_actions_emit_their_requests(qtbot: QtBot, no_tray: TrayIcon) -> None:
-    pairs = [(no_tray.show_missed_action, no_tray.sig_show_missed_requested),
+    pairs = [(no_tray.callbacks_action, no_tray.sig_callback_requested),
+             (no_tray.show_missed_action, no_tray.sig_show_missed_requested),
              (no_tray.dial_clipboard_action, no_tray.sig_dial_clipboard_requested),
              (no_tray.open_action, no_tray.sig_open_requested),
              (no_tray.quit_action, no_tray.sig_quit_requested)]
     assert [action.text() for action in no_tray.menu.actions() if action.text()] == [
-        "Show missed calls", "Dial copied number", "Open pbxdesk", "Quit"]
+        "Callbacks", "Show missed calls", "Dial copied number", "Open pbxdesk", "Quit"]
     for action, signal in pairs:
         with qtbot.waitSignal(signal, timeout=1000):
             action.trigger()
@@ -114,10 +115,11 @@ def test_notification_clicks_go_where_the_notification_pointed(qtbot: QtBot,
     raw = tray._tray
     assert raw is not None
 
-    assert tray.notify_missed(2)
-    with qtbot.waitSignal(tray.sig_show_missed_requested, timeout=1000), \
+    assert tray.notify_missed(2, "Missed: Jane Citizen and 0412 345 678", ("k1", "k2"))
+    with qtbot.waitSignal(tray.sig_missed_calls_requested, timeout=1000) as opened, \
             qtbot.assertNotEmitted(tray.sig_offer_accepted):
         raw.messageClicked.emit()
+    assert opened.args == [("k1", "k2")]  # the calls it named
 
     assert tray.offer_call("+61 412 345 678", "0412 345 678")
     with qtbot.waitSignal(tray.sig_offer_accepted, timeout=1000) as accepted:
@@ -129,13 +131,35 @@ def test_notification_clicks_go_where_the_notification_pointed(qtbot: QtBot,
     # A plain notice ("still running in the tray") opens the window when clicked.
     assert tray.notify("pbxdesk is still running", "Quit from this menu.")
     with qtbot.waitSignal(tray.sig_open_requested, timeout=1000), \
-            qtbot.assertNotEmitted(tray.sig_show_missed_requested):
+            qtbot.assertNotEmitted(tray.sig_missed_calls_requested):
         raw.messageClicked.emit()
     # …and only that one: the next missed-calls notice shows the missed calls again.
     assert tray.notify_missed(1)
-    with qtbot.waitSignal(tray.sig_show_missed_requested, timeout=1000), \
+    with qtbot.waitSignal(tray.sig_missed_calls_requested, timeout=1000), \
             qtbot.assertNotEmitted(tray.sig_open_requested):
         raw.messageClicked.emit()
+    # A callbacks notice opens the item it named first.
+    assert tray.notify_callbacks("2 callbacks waiting", "0412 345 678 tried twice …",
+                                 "+61412345678")
+    with qtbot.waitSignal(tray.sig_callback_requested, timeout=1000) as opened, \
+            qtbot.assertNotEmitted(tray.sig_show_missed_requested):
+        raw.messageClicked.emit()
+    assert opened.args == ["+61412345678"]
+
+
+def test_with_a_worklist_the_badge_and_tooltip_count_waiting_callbacks(
+        no_tray: TrayIcon) -> None:
+    no_tray.set_missed_count(5)
+    assert no_tray.tooltip() == "pbxdesk — 5 missed calls"
+    no_tray.set_callback_count(2)
+    assert no_tray.tooltip() == "pbxdesk — 2 callbacks waiting"
+    assert no_tray.callbacks_action.text() == "Callbacks (2)"
+    assert no_tray.show_missed_action.text() == "Show missed calls (5)"
+    no_tray.set_callback_count(0)
+    assert no_tray.tooltip() == "pbxdesk — No callbacks waiting"
+    assert no_tray.callbacks_action.text() == "Callbacks"
+    no_tray.set_callback_count(None)  # the account went away: back to missed calls
+    assert no_tray.tooltip() == "pbxdesk — 5 missed calls"
 
 
 @pytest.mark.qt_log_ignore(OFFSCREEN_TRAY_NOISE)

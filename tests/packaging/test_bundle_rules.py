@@ -10,6 +10,7 @@ import ast
 import importlib.util
 import os
 import stat
+import subprocess
 import sys
 import tarfile
 from collections.abc import Iterable
@@ -80,7 +81,7 @@ def imported_modules(files: Iterable[Path]) -> set[str]:
 
 def test_no_pbxdesk_module_imports_an_excluded_one() -> None:
     used = imported_modules((ROOT / "pbxdesk").rglob("*.py"))
-    for excluded in bundle.EXCLUDES:
+    for excluded in set(bundle.EXCLUDES) - set(bundle.SERVER_ONLY):
         clash = {name for name in used if name == excluded or name.startswith(excluded + ".")}
         assert not clash, f"pbxdesk imports {clash}, which the spec leaves out"
 
@@ -108,7 +109,7 @@ def test_no_pbxdesk_module_imports_an_excluded_one() -> None:
     ("PySide6/Qt/plugins/qmltooling/libqmldbg_debugger.so", True),
     ("PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so", True),
     ("PySide6/Qt/plugins/platforminputcontexts/libcomposeplatforminputcontextplugin.so", False),
-    ("PySide6/Qt/translations/qtbase_de.qm", False),
+    ("PySide6/Qt/translations/qtbase_de.qm", True),   # no translator loads them
     ("PySide6/Qt/translations/qt_de.qm", True),
     ("PySide6/Qt/translations/qt_help_de.qm", True),
     ("PySide6/Qt/translations/designer_fr.qm", True),
@@ -160,12 +161,36 @@ def test_prune_drops_orphaned_libraries_and_their_links_and_keeps_shared_ones() 
     assert [entry[0] for entry in kept] == [
         f"{qt}/plugins/platforms/libqxcb.so", f"{qt}/lib/libQt6Gui.so.6", "libzstd.so.1",
         "PySide6/QtGui.abi3.so"]
-    assert [entry[0] for entry in kept_datas] == ["libQt6Gui.so.6",
-                                                  f"{qt}/translations/qtbase_de.qm"]
+    assert [entry[0] for entry in kept_datas] == ["libQt6Gui.so.6"]
     assert {entry[0] for entry in dropped} == {
         f"{qt}/plugins/platforms/libqeglfs.so", f"{qt}/lib/libQt6EglFSDeviceIntegration.so.6",
         "libsystemd.so.0", "libdbus-1.so.3", "libQt6EglFSDeviceIntegration.so.6",
-        f"{qt}/translations/qt_help_de.qm"}
+        f"{qt}/translations/qt_help_de.qm", f"{qt}/translations/qtbase_de.qm"}
+
+
+def test_unused_bindings_go_and_the_qt_libraries_they_share_stay() -> None:
+    qt = "PySide6/Qt"
+    binaries = [
+        ("PySide6/QtCharts.abi3.so", "/src/QtCharts.abi3.so", "EXTENSION"),
+        ("PySide6/QtOpenGL.abi3.so", "/src/QtOpenGL.abi3.so", "EXTENSION"),
+        ("PySide6/QtOpenGLWidgets.abi3.so", "/src/QtOpenGLWidgets.abi3.so", "EXTENSION"),
+        (f"{qt}/lib/libQt6Charts.so.6", "/src/libQt6Charts.so.6", "BINARY"),
+        (f"{qt}/lib/libQt6OpenGL.so.6", "/src/libQt6OpenGL.so.6", "BINARY"),
+        (f"{qt}/lib/libQt6OpenGLWidgets.so.6", "/src/libQt6OpenGLWidgets.so.6", "BINARY"),
+    ]
+    graph = {
+        "/src/QtCharts.abi3.so": ["libQt6Charts.so.6"],
+        "/src/QtOpenGL.abi3.so": ["libQt6OpenGL.so.6"],
+        "/src/QtOpenGLWidgets.abi3.so": ["libQt6OpenGLWidgets.so.6", "libQt6OpenGL.so.6"],
+        "/src/libQt6Charts.so.6": ["libQt6OpenGLWidgets.so.6", "libQt6OpenGL.so.6"],
+    }
+    kept, _datas, dropped = bundle.prune(binaries, [], lambda src: graph.get(src, []))
+    assert {entry[0] for entry in dropped} == {"PySide6/QtOpenGL.abi3.so",
+                                               "PySide6/QtOpenGLWidgets.abi3.so"}
+    assert f"{qt}/lib/libQt6OpenGL.so.6" in {entry[0] for entry in kept}
+    assert bundle.is_unused_binding("PySide6\\QtDBus.pyd")
+    assert not bundle.is_unused_binding("PySide6/QtCharts.abi3.so")
+    assert not bundle.is_unused_binding("PySide6/Qt/lib/libQt6OpenGL.so.6")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ELF files")
@@ -228,3 +253,22 @@ def test_archive_keeps_links_and_modes_under_one_top_folder(tmp_path: Path) -> N
     assert {(m.uid, m.gid, m.uname, m.gname) for m in members.values()} == {(0, 0, "", "")}
     # Symlinked files are not counted twice.
     assert build.folder_size(folder) == 1004 + len("#!/bin/sh\n")
+
+
+def test_server_only_modules_are_left_to_the_relay_on_a_server() -> None:
+    """Only the relay's store package imports them, and the demo's relay runs without them."""
+    for path in (ROOT / "pbxdesk").rglob("*.py"):
+        used = imported_modules([path])
+        clash = {name for name in used for excluded in bundle.SERVER_ONLY
+                 if name == excluded or name.startswith(excluded + ".")}
+        assert not clash or path.parent == ROOT / "pbxdesk/relay/store", (path, clash)
+    script = ("import sys\n"
+              "sys.modules['redis'] = None  # as in the bundle: not there\n"
+              "from pbxdesk.demo import DemoPbx\n"
+              "demo = DemoPbx(calls=10, live_traffic=False, live_relay=True)\n"
+              "demo.start()\n"
+              "assert demo.relay is not None and demo.relay_token\n"
+              "demo.stop()\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr

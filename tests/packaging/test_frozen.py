@@ -160,9 +160,13 @@ def test_qt_is_pruned_but_complete(bundle_dir: Path) -> None:
     assert "iconengines/libqsvgicon.so" in plugins
     for plugin in plugins:
         assert not bundle_rules.is_unused_qt_file(f"PySide6/Qt/plugins/{plugin}"), plugin
-    translations = [p.name for p in (qt / "translations").iterdir()]
-    assert translations
-    assert all(name.startswith("qtbase_") for name in translations)
+    # No translator is ever loaded: no translation travels (packaging/bundle.py).
+    translations = qt / "translations"
+    assert not translations.exists() or not any(translations.iterdir())
+    for binding in bundle_rules.UNUSED_QT_BINDINGS:
+        assert not list((bundle_dir / "_internal/PySide6").glob(
+            f"{binding.split('.')[1]}.*")), binding
+    assert (bundle_dir / "_internal/PySide6/Qt/lib/libQt6Charts.so.6").is_file()
     # No dangling links, and every Qt library a kept file links to is there.
     for path in bundle_dir.rglob("*"):
         assert not path.is_symlink() or path.exists(), f"dangling link {path}"

@@ -91,7 +91,8 @@ def test_a_qt_warning_fails_the_self_test(tmp_path: Path) -> None:
 
 def test_step_names_the_failing_step_and_masks_secrets() -> None:
     register_secret("s3cret-api-key-for-selftest")
-    with pytest.raises(SelfTestError) as caught, step("call"):
+    with pytest.raises(SelfTestError, match="FAILED at call: ConnectionError") as caught, \
+            step("call"):
         raise ConnectionError("refused for s3cret-api-key-for-selftest\nby the PBX")
     assert caught.value.step == "call"
     assert str(caught.value) == "pbxdesk self-test FAILED at call: ConnectionError: refused " \

@@ -120,3 +120,17 @@ def test_text_never_reaches_logs_or_repr(caplog: pytest.LogCaptureFixture) -> No
     assert secret not in repr(result)  # … but not in a repr that may be logged
     assert secret not in str(result)
     assert all(secret not in record.getMessage() for record in caplog.records)
+
+
+def test_every_number_in_a_text_is_listed_once_in_order() -> None:
+    from pbxdesk.phone import MAX_NUMBERS_FOUND, find_numbers_in_text
+
+    text = ("Jane: 0412 345 678 (mobile), office (02) 9876 5432, fax 02 9876 5432, "
+            "after hours tel:+61-2-9876-5433; invoice 7458.00 and room 1204")
+    found = find_numbers_in_text(text, "AU")
+
+    assert [target.e164 for target in found] == ["+61412345678", "+61298765432",
+                                                 "+61298765433"]
+    assert find_numbers_in_text("Nothing to call here, room 1204, 2024.", "AU") == []
+    many = ", ".join(f"04{index:02d} 345 678" for index in range(10, 30))
+    assert len(find_numbers_in_text(many, "AU")) == MAX_NUMBERS_FOUND

@@ -1,4 +1,4 @@
-"""Importing pbxdesk.phone stays light: the geocoder's data loads only for a country name."""
+"""pbxdesk.phone stays light: no country name or message ever loads the geocoder's data."""
 
 from __future__ import annotations
 
@@ -6,42 +6,57 @@ import subprocess
 import sys
 
 # A fresh interpreter: this test process has long imported whatever other tests needed.
+# What the dial pad and a second launch do: read numbers, name their countries, say why
+# a number is wrong ("Too short for Australia (+61)"), and what "1900 …" costs.
 _SCRIPT = """
 import sys
-import pbxdesk.phone
-print("phonenumbers.geodata" in sys.modules)
-print(pbxdesk.phone.country_name("AU"))
-print("phonenumbers.geodata" in sys.modules)
-"""
-
-# What a second launch with a link does: check the number, hand it over, show nothing.
-_TARGET_SCRIPT = """
-import sys
-from pbxdesk.phone import DialTarget, parse_dial_input
+from pbxdesk.phone import DialTarget, country_name, parse_dial_input
 target = parse_dial_input("+61 412 345 678", "AU")
 assert isinstance(target, DialTarget), target
-print(target.e164, target.display, repr(target), target == target, hash(target) == hash(target))
-print("phonenumbers.geodata" in sys.modules)
 print(target.description)
+print(country_name("AU"), country_name("gb"), repr(country_name("ZZ")))
+print(parse_dial_input("0412 345", "AU"))
+print(parse_dial_input("0412345678", "US"))
+print(parse_dial_input("1900 123 456", "AU").description)
 print("phonenumbers.geodata" in sys.modules)
 """
 
 
-def _run(script: str) -> list[str]:
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+def test_country_names_and_messages_never_load_geodata() -> None:
+    result = subprocess.run([sys.executable, "-c", _SCRIPT], capture_output=True, text=True,
                             timeout=60, check=False)
+
     assert (result.returncode, result.stderr) == (0, "")
-    return result.stdout.splitlines()
+    assert result.stdout.splitlines() == [
+        "+61 412 345 678 (Australia, mobile)",
+        "Australia United Kingdom ''",
+        "Too short for Australia (+61): keep typing.",
+        "That isn't a valid number for United States (+1).",
+        "+61 1900 123 456 (Australia, premium rate)",
+        "False",
+    ]
 
 
-def test_geodata_loads_on_the_first_country_name_not_on_import() -> None:
-    # The last line shows the module name is the one that really carries the data.
-    assert _run(_SCRIPT) == ["False", "Australia", "True"]
+_WARM_UP_SCRIPT = """
+import sys
+from pbxdesk.phone import warm_up
+from pbxdesk.phone.partial import _types
+warm_up("AU")
+print(" ".join(name for name in sys.modules if name.startswith("phonenumbers.data.region_")))
+print(_types.cache_info().currsize > 0, "phonenumbers.geodata" in sys.modules)
+warm_up("nowhere")
+warm_up(None)
+"""
 
 
-def test_a_parsed_number_loads_geodata_only_when_described() -> None:
-    lines = _run(_TARGET_SCRIPT)
+def test_warm_up_loads_what_the_first_number_typed_needs() -> None:
+    # Australia's +61 is shared with Christmas Island and the Cocos Islands: the
+    # "keep typing" check reads all three, and that is the first keystroke's cost.
+    result = subprocess.run([sys.executable, "-c", _WARM_UP_SCRIPT], capture_output=True,
+                            text=True, timeout=60, check=False)
 
-    assert lines[0].startswith("+61412345678 0412 345 678 DialTarget(")
-    assert lines[0].endswith(" True True")
-    assert lines[1:] == ["False", "+61 412 345 678 (Australia, mobile)", "True"]
+    assert (result.returncode, result.stderr) == (0, "")
+    loaded, cached = result.stdout.splitlines()
+    assert {"phonenumbers.data.region_AU", "phonenumbers.data.region_CC",
+            "phonenumbers.data.region_CX"} <= set(loaded.split())
+    assert cached == "True False"

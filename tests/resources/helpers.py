@@ -43,3 +43,13 @@ def require_tool(name: str, debian_package: str) -> str:
     if sys.platform.startswith("linux"):
         pytest.fail(message + "; run `python3 scripts/dev.py setup` as root to install it")
     pytest.skip(message)
+
+
+def require_file(path: Path, debian_package: str) -> Path:
+    """``path``, a system data file a test needs; missing on Linux fails, as above."""
+    if path.is_file():
+        return path
+    message = f"{path} is missing (Debian package {debian_package})"
+    if sys.platform.startswith("linux"):
+        pytest.fail(message + "; run `python3 scripts/dev.py setup` as root to install it")
+    pytest.skip(message)

@@ -183,17 +183,18 @@ def test_containers_reject_bad_input_with_icon_error(qapp: QApplication) -> None
     assert render_icons.read_ico(ico) == {16: png16}
     assert render_icons.read_icns(icns) == [("icp4", png16)]
 
-    bad_calls: list[Callable[[], object]] = [
-        lambda: render_icons.build_ico({32: png16}),  # size does not match the image
-        lambda: render_icons.build_ico({}),
-        lambda: render_icons.build_icns([("toolong", png16)]),
-        lambda: render_icons.build_icns([("icp4", b"not a png")]),
-        lambda: render_icons.read_ico(ico[:30]),
-        lambda: render_icons.read_ico(b"\x00\x00\x02\x00\x01\x00"),  # a cursor, not an icon
-        lambda: render_icons.read_icns(icns[:-1]),
-        lambda: render_icons.read_icns(b"icns"),
-        lambda: render_icons.png_size(b""),
+    bad_calls: list[tuple[Callable[[], object], str]] = [
+        (lambda: render_icons.build_ico({32: png16}), "is not a 32 x 32 PNG"),  # size mismatch
+        (lambda: render_icons.build_ico({}), "needs at least one image"),
+        (lambda: render_icons.build_icns([("toolong", png16)]), "four ASCII characters"),
+        (lambda: render_icons.build_icns([("icp4", b"not a png")]), "not a PNG image"),
+        (lambda: render_icons.read_ico(ico[:30]), "runs past the end of the file"),
+        (lambda: render_icons.read_ico(b"\x00\x00\x02\x00\x01\x00"),  # a cursor, not an icon
+         "not an ICO file"),
+        (lambda: render_icons.read_icns(icns[:-1]), "length field is wrong"),
+        (lambda: render_icons.read_icns(b"icns"), "length field is wrong"),
+        (lambda: render_icons.png_size(b""), "not a PNG image"),
     ]
-    for call in bad_calls:
-        with pytest.raises(render_icons.IconError):
+    for call, says in bad_calls:
+        with pytest.raises(render_icons.IconError, match=says):
             call()

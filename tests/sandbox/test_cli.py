@@ -16,7 +16,8 @@ OPTIONS = ["--host", "--port", "--seed", "--calls", "--days", "--country", "--ti
            "--users", "--queues", "--ring-groups", "--quirks-share", "--now", "--api-key",
            "--allow", "--rate-limit", "--rate-window", "--no-rate-limit", "--user-filter-param",
            "--no-oldest-first", "--ignore-oldest-first", "--ignore-user-selector",
-           "--date-timezone", "--to-date-exclusive", "--clock-speed",
+           "--date-timezone", "--to-date-exclusive", "--strict-paging",
+           "--message-object-share", "--clock-speed",
            "--live", "--live-calls-per-minute", "--webhook-url", "--webhook-secret",
            "--control-token", "--no-control", "--log-level"]
 

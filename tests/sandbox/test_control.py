@@ -182,7 +182,7 @@ def test_calls_rows_advance_live_reset_seed(control: Callable[..., Any],
 def test_webhooks_by_control(control: Callable[..., Any], sandbox: Sandbox) -> None:
     assert control("PUT", "webhooks", {"urls": ["http://127.0.0.1:9/x"], "secret": "s3cret"})[
         "deliveries"] == []
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="urls must be a list"):
         control("PUT", "webhooks", {"urls": "not a list"})
 
 

@@ -171,12 +171,20 @@ def test_reseed_rebuilds_with_the_new_size(sandbox: Sandbox) -> None:
     assert sandbox.config.seed == 99
 
 
-def test_config_rejects_nonsense() -> None:
-    for bad in ({"calls": -1}, {"days": 0}, {"country": "XX"}, {"quirks_share": 2.0},
-                {"clock_speed": 0}, {"allow_list": ("not-an-ip",)}, {"timezone": "Mars/Base"},
-                {"rate_limit": 0}, {"api_key": ""}, {"date_timezone": "Nowhere"}):
-        with pytest.raises(ValueError):  # noqa: PT011 - each has its own message
-            sandbox_config(**bad)
+@pytest.mark.parametrize(("bad", "message"), [
+    ({"calls": -1}, "calls must be 0 or more"), ({"days": 0}, "days must be from 1"),
+    ({"country": "XX"}, "country must be a two-letter region"),
+    ({"quirks_share": 2.0}, "quirks_share must be from 0 to 1"),
+    ({"message_object_share": -0.1}, "message_object_share must be from 0 to 1"),
+    ({"clock_speed": 0}, "clock_speed must be more than 0"),
+    ({"allow_list": ("not-an-ip",)}, "'not-an-ip' is not an IP address"),
+    ({"timezone": "Mars/Base"}, "'Mars/Base' is not a time zone"),
+    ({"rate_limit": 0}, "rate_limit must be 1 or more"), ({"api_key": ""}, "api_key must not"),
+    ({"date_timezone": "Nowhere"}, "'Nowhere' is not a time zone"),
+])
+def test_config_rejects_nonsense(bad: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        sandbox_config(**bad)
 
 
 def test_config_repr_hides_secrets() -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from pbxdesk.api.models import CallKind
-from pbxdesk.sandbox import Sandbox
+from pbxdesk.sandbox import Sandbox, SandboxConfig
+from pbxdesk.sandbox.server import SandboxServer
 from tests.fixtures.sandbox import SANDBOX_API_KEY
-from tests.sandbox.helpers import data_of
+from tests.sandbox.helpers import data_of, error_of
 
 USER_FIELDS = ["unique_call_id", "type", "caller_id", "caller_name", "dest_number",
                "user_name", "user_number", "call_start_at", "connected_at", "call_duration",
@@ -137,10 +140,39 @@ def test_default_page_is_100_newest_rows(http: httpx.Client, sandbox: Sandbox) -
     assert rows == sandbox.rows(CallKind.USER)[:100]
 
 
-def test_system_status_answers_in_the_envelope(http: httpx.Client) -> None:
-    response = http.get("get-system-status")
+def test_system_status_answers_in_the_envelope_on_v1_only(http: httpx.Client) -> None:
+    error_of(http.get("get-system-status"), 404)  # the doc lists it in the v1 docs only
+    response = http.get("../v1/get-system-status")
     assert response.status_code == 200
     body = response.json()
     assert body["code"] == 200
     assert body["status"] == "success"
     assert body["data"]["status"] == "operational"
+
+
+def test_message_is_an_object_in_the_configured_share_of_answers(
+        make_sandbox: Callable[..., Sandbox]) -> None:
+    everywhere = make_sandbox(message_object_share=1.0)
+    some = make_sandbox(message_object_share=0.3)
+    with SandboxServer(everywhere) as server, httpx.Client(
+            base_url=f"{server.base_url}/api/integration/v2/",
+            headers={"token": SANDBOX_API_KEY}) as client:
+        assert client.get("get-user-calls", params={"limit": 1}).json()["message"] == {
+            "success": ["Success"]}
+        assert client.get("get-user-calls", params={"limit": "x"}).json()["message"] == {
+            "error": ["limit must be a whole number from 1 to 10000, not 'x'"]}
+        user = everywhere.account.users[0].extension
+        placed = client.post("call-to-number", json={"user_number": user,
+                                                     "number_to_call": "+61412345678"})
+        assert placed.json()["message"] == {"success": ["Call request accepted"]}
+    with SandboxServer(some) as server, httpx.Client(
+            base_url=f"{server.base_url}/api/integration/v2/",
+            headers={"token": SANDBOX_API_KEY}) as client:
+        forms = Counter(type(client.get("get-queue-calls", params={"limit": 1}).json()[
+            "message"]).__name__ for _ in range(100))
+    assert set(forms) == {"str", "dict"}
+    assert 10 <= forms["dict"] <= 50  # about 30 of 100, the same on every run (seeded)
+
+
+def test_by_default_a_few_answers_carry_the_object_form() -> None:
+    assert SandboxConfig().message_object_share == 0.03

@@ -95,3 +95,54 @@ def test_webhooks_can_be_configured_later(sandbox: Sandbox) -> None:
         assert sandbox.wait_for_webhooks()
     assert len(receiver.received) == 3
     assert receiver.received[0][1]["X-Pbx-Token"] == "later-secret"
+
+
+def test_one_url_per_trigger_without_type(make_sandbox: Callable[..., Sandbox]) -> None:
+    with WebhookReceiver() as receiver:
+        template = receiver.url.replace("/hooks/pbx", "/hooks/acme/{trigger}")
+        sandbox = make_sandbox(webhook_urls=(template,), webhook_secret=SECRET,
+                               webhook_type_in_body=False)
+        sandbox.place_call({"user_number": sandbox.account.users[0].extension,
+                            "number_to_call": "+61412345678"}, "json")
+        sandbox.wait_for_calls()
+        assert sandbox.wait_for_webhooks()
+    assert [path for path, _, _ in receiver.received] == [
+        "/hooks/acme/user-outbound-call", "/hooks/acme/user-outbound-call-answered",
+        "/hooks/acme/user-outbound-call-completion"]
+    assert all("type" not in body for _, _, body in receiver.received)
+    assert [d.event_type for d in sandbox.webhook_deliveries()] == [
+        "user_outbound", "user_outbound_answered", "user_outbound_completed"]
+
+
+def test_live_calls_leave_voicemails_and_recordings(
+        make_sandbox: Callable[..., Sandbox]) -> None:
+    with WebhookReceiver() as receiver:
+        sandbox = make_sandbox(clock_speed=0.001, live_traffic=True, live_calls_per_minute=3,
+                               webhook_urls=(receiver.url,), webhook_secret=SECRET)
+        sandbox.advance(40 * 60)
+        sandbox.set_live_traffic(False)
+        sandbox.advance(3 * 3600)
+        assert sandbox.wait_for_webhooks(timeout=20)
+    bodies = [body for _, _, body in receiver.received]
+    # One call can ring several users: a leg is its call id and its extension.
+    completed = {(body["unique_call_id"], body["user_number"]): body for body in bodies
+                 if body["type"].endswith("_completed")}
+    voicemails = [body for body in bodies if body["type"] == "voicemail"]
+    recordings = [body for body in bodies if body["type"].startswith("recording_")]
+    assert voicemails
+    assert recordings
+    for voicemail in voicemails:
+        call = completed[voicemail["unique_call_id"], voicemail["user_number"]]
+        assert call["type"] == "user_inbound_completed"
+        assert call["connected_at"] == ""  # only missed calls go to voicemail
+        assert voicemail["caller_id"] == call["caller_id"]
+        assert voicemail["recorded_at"].endswith("Z")
+        assert isinstance(voicemail["audio_file"], list)
+        assert voicemail["audio_file"][0].startswith("https://")
+        # The voicemail comes after the call's completion.
+        assert bodies.index(voicemail) > bodies.index(call)
+    for recording in recordings:
+        call = completed[recording["unique_call_id"], recording["user_number"]]
+        assert call["connected_at"] != ""
+        assert recording["type"] == "recording_" + call["type"].split("_")[1]
+        assert recording["call_recording_link"].startswith("https://")

@@ -305,3 +305,34 @@ def test_over_loopback(qtbot: QtBot, make_env: MakeEnv, sandbox_server: SandboxS
     final = wait_settled(qtbot, env)
     assert final.text == "Call ended after 1:15 talking"
     assert env.sandbox.placed_calls()[0].fields["number_to_call"] == MOBILE
+
+
+def test_two_readings_of_the_digits_are_never_guessed(qtbot: QtBot, make_env: MakeEnv) -> None:
+    env = make_env()
+    both = parse_dial_input("13 12 34", REGION, extensions={"131234"})
+    assert isinstance(both, DialTarget)
+    assert both.alternative is not None
+
+    assert not env.service.place_call(both)
+    assert env.refused == ["Extension 131234, or call 13 12 34? Choose one to call."]
+    assert env.service.refusal(both.without_alternative()) is None
+    # The agent chose the number.
+    assert env.service.place_call(both.alternative)
+    wait_settled(qtbot, env)
+    assert [call.fields["number_to_call"] for call in env.sandbox.placed_calls()] == ["+61131234"]
+
+
+def test_a_premium_rate_number_is_called_only_once_confirmed(qtbot: QtBot,
+                                                             make_env: MakeEnv) -> None:
+    env = make_env()
+    premium = target("1900 123 456")
+    assert premium.is_premium_rate
+
+    assert not env.service.place_call(premium)
+    assert env.refused == ["1900 123 456 is a premium-rate number: calls to it cost extra. "
+                           "Confirm to call it."]
+    assert env.posts() == 0
+    assert env.service.place_call(premium, premium_confirmed=True)
+    wait_settled(qtbot, env)
+    placed = [call.fields["number_to_call"] for call in env.sandbox.placed_calls()]
+    assert placed == ["+611900123456"]

@@ -71,7 +71,7 @@ def test_a_file_from_a_newer_version_is_refused_untouched(tmp_path: Path) -> Non
         raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     before = hashlib.sha256(path.read_bytes()).hexdigest()
 
-    with pytest.raises(StoreTooNewError) as raised:
+    with pytest.raises(StoreTooNewError, match="was written by a newer pbxdesk") as raised:
         CallStore(path)
 
     assert raised.value.found == SCHEMA_VERSION + 1
@@ -92,7 +92,7 @@ def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
         conn.execute("ALTER TABLE calls ADD COLUMN added TEXT")
         raise RuntimeError("disk pulled out mid-upgrade")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="disk pulled out mid-upgrade"):
         migrate(conn, path, (MIGRATIONS[0], broken))
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     assert conn.execute("SELECT 1 FROM sqlite_schema WHERE name = 'half_done'").fetchone() is None

@@ -143,7 +143,8 @@ def test_pages_follow_new_data_after_a_write(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("typed", ["0412 345 678", "+61412345678", "412345678", "0412 34",
-                                   "+61 4 1234 5678", "(04) 1234-5678"])
+                                   "+61 4 1234 5678", "(04) 1234-5678", "0061 412 345 678",
+                                   "0011 61 412 345 678"])
 def test_search_finds_a_number_in_any_format(stored: tuple[CallStore, list[AnyCall]],
                                              typed: str) -> None:
     store, _ = stored
@@ -156,7 +157,7 @@ def test_search_finds_a_number_in_any_format(stored: tuple[CallStore, list[AnyCa
 def test_search_finds_a_national_number_by_its_international_form(
         stored: tuple[CallStore, list[AnyCall]]) -> None:
     store, _ = stored
-    for typed in ("+61 2 9876 5432", "61298765432", "02 9876 5432"):
+    for typed in ("+61 2 9876 5432", "61298765432", "02 9876 5432", "0061 2 9876 5432"):
         found = store.page(CallFilter(text=typed), limit=1000)
         assert "0298765432" in {call.caller_id for call in found}, typed
 

@@ -113,7 +113,7 @@ async def test_spent_budget_stops_without_sending_and_resumes_where_it_stopped(
     clock = FakeClock()
     budget = RequestBudget(limit=4, window=900, clock=clock)
     engine = make_engine(sandbox, budget=budget, **SMALL)
-    with pytest.raises(BudgetExhaustedError) as caught:
+    with pytest.raises(BudgetExhaustedError, match="budget of 4 requests per 15 minutes") as caught:
         await engine.sync()
     assert sandbox.request_count == 4  # the budget, not the server, stopped it
     assert caught.value.retry_after is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import qasync
@@ -20,9 +21,10 @@ from pbxdesk.api.models import CallKind, Direction, Outcome, UserCall
 from pbxdesk.app import Controller, Options
 from pbxdesk.desktop.panel import TelHandlerPanel
 from pbxdesk.external import ExternalRequest
-from pbxdesk.instance import Delivery, hand_over, send_request
+from pbxdesk.instance import Delivery, hand_over, instance_name, send_request
 from pbxdesk.paths import AppPaths
 from pbxdesk.ui.dialpad import DialPad
+from tests.fixtures.store import CallFactory
 from tests.ui.controller import make_controller, start, stop
 
 # The offscreen platform has no tray window to follow; Qt says so when one is shown.
@@ -148,8 +150,12 @@ def test_the_command_lines_request_is_carried_out_once_started(
 
 
 def test_a_second_launch_hands_its_number_to_the_running_app(
-        qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths) -> None:
-    name = f"pbxdesk-test-{id(paths):x}"
+        qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime = tmp_path / "runtime"  # the socket goes in a folder only this user can write
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    name = instance_name(tmp_path / "profile")
     claim = hand_over(ExternalRequest("show"), name)
     assert not isinstance(claim, Delivery)
     controller = make_controller(paths, demo=True, options=Options(demo=True, instance=claim))
@@ -173,7 +179,29 @@ def test_dial_copied_number_finds_the_number_in_copied_text(
     QGuiApplication.clipboard().setText("nothing to call here")
     window.dial_clipboard_action.trigger()
     assert "No number to call" in window.status.currentMessage()
+    # The number from before is gone, and the pad says why.
+    pad = pad_of(demo_controller)
+    assert pad.number.text() == ""
+    assert not pad.call_button.isEnabled()
+    assert pad.preview.text() == ("Nothing to call in what you copied: No phone number found "
+                                  "in that text.")
     assert placed(demo_controller) == []
+
+
+def test_dial_copied_number_offers_every_number_in_the_text(
+        qtbot: QtBot, demo_controller: Controller) -> None:
+    dial_without_confirming(qtbot, demo_controller)
+    pad = pad_of(demo_controller)
+    pad.set_number("0412 345 000")
+    QGuiApplication.clipboard().setText("Sam: 0412 345 671 or the office (02) 9876 5431")
+    demo_controller.window.dial_clipboard_action.trigger()
+
+    assert pad.number.text() == ""
+    assert pad.choice_bar.labels() == ["0412 345 671", "(02) 9876 5431"]
+    assert placed(demo_controller) == []
+    pad.choice_bar.buttons[1].click()
+    me = demo_controller.settings.my_extension
+    qtbot.waitUntil(lambda: placed(demo_controller) == [(me, "61298765431")], timeout=5000)
 
 
 def test_closing_the_window_without_a_tray_quits(qtbot: QtBot,
@@ -222,8 +250,10 @@ def test_new_missed_calls_are_counted_and_show_missed_lists_them(
     qtbot.waitUntil(lambda: tray.missed_count == 1, timeout=5000)
     window = demo_controller.window
     assert window.show_missed_action.text().endswith("(1)")
-    # No tray here (offscreen): the status bar tells, and the window's action lists them.
-    assert "1 new missed call" in window.status.currentMessage()
+    # No tray here (offscreen): the status bar tells, as a callback waiting, and the
+    # window's action lists the missed calls.
+    qtbot.waitUntil(lambda: "callbacks waiting: 0412 345 671 tried once"
+                    in window.status.currentMessage(), timeout=5000)
 
     window.show_missed_action.trigger()
     tab = window.tabs_by_kind[CallKind.USER]
@@ -288,3 +318,24 @@ def test_a_link_the_desktop_hands_over_fills_the_pad_and_a_bad_one_is_explained(
     assert "Cannot open that link" in demo_controller.window.banner.text()
     assert pad_of(demo_controller).number.text().replace(" ", "") == "0298765432"
     assert placed(demo_controller) == []
+
+
+def test_pbxdesk_call_asks_when_the_digits_are_an_extension_and_a_number(
+        qtbot: QtBot, demo_controller: Controller) -> None:
+    dial_without_confirming(qtbot, demo_controller)
+    session = demo_controller.session
+    assert session is not None
+    session.store.upsert([CallFactory(seed=5).user_call(user_number="131234",
+                                                        user_name="Help Desk")])
+    pad = pad_of(demo_controller)
+    pad.reload_choices()  # as after the sync that brought the user
+
+    demo_controller.desktop.handle_request(ExternalRequest("dial", "13 12 34", source="cli"))
+
+    assert pad.preview.text() == "Extension 131234, or call 13 12 34?"
+    assert pad.choice_bar.labels() == ["Extension 131234", "Call 13 12 34"]
+    assert placed(demo_controller) == []
+    # Without the extension, a 13 number is dialled as the number at once.
+    demo_controller.desktop.handle_request(ExternalRequest("dial", "tel:13-22-11", source="uri"))
+    me = demo_controller.settings.my_extension
+    qtbot.waitUntil(lambda: placed(demo_controller) == [(me, "61132211")], timeout=5000)

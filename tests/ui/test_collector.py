@@ -28,11 +28,27 @@ class Cycle:
 @pytest.fixture
 def running(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> Iterator[GuiThreadCollector]:
     monkeypatch.setattr(collector, "CHECK_MS", 20)
+    # Python's default, as the app finds it (the suite keeps it off: tests/fixtures/garbage.py).
+    was_enabled = gc.isenabled()
+    gc.enable()
     made = GuiThreadCollector()
     made.start()
     yield made
     if made.running:
         made.stop()
+    if not was_enabled:
+        gc.disable()
+
+
+def allocate_on_a_worker_thread() -> None:
+    """Allocate far past the young generation's threshold on a thread of its own."""
+    def allocate() -> None:
+        junk = [[] for _ in range(50 * gc.get_threshold()[0])]
+        del junk
+
+    worker = threading.Thread(target=allocate)
+    worker.start()
+    worker.join()
 
 
 def test_while_running_worker_threads_never_collect(running: GuiThreadCollector) -> None:
@@ -40,14 +56,7 @@ def test_while_running_worker_threads_never_collect(running: GuiThreadCollector)
     cycle = Cycle()
     alive = weakref.ref(cycle)
     del cycle
-
-    def allocate() -> None:  # far past the young generation's threshold
-        junk = [[] for _ in range(50 * gc.get_threshold()[0])]
-        del junk
-
-    worker = threading.Thread(target=allocate)
-    worker.start()
-    worker.join()
+    allocate_on_a_worker_thread()
     assert alive() is not None
 
 

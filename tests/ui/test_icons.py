@@ -127,7 +127,7 @@ def test_a_hidpi_screen_gets_pixmaps_drawn_at_its_ratio() -> None:
 
 
 def test_an_unknown_name_raises_key_error() -> None:
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="quit"):
         action_icon("quit")
 
 

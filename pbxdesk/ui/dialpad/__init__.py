@@ -2,11 +2,13 @@
 
 :class:`DialPad` is the panel the main window docks; its parts are
 ``numberedit`` (the number field), ``keypad`` (the keys), ``choices`` (whose
-phones ring, caller ID), ``status`` (the current call), ``spinner`` (busy
-indicator), ``recent`` (recent numbers), ``style`` (the style sheet) and
+phones ring, caller ID), ``preview`` (what Call will dial, in words),
+``choicebar`` (the pad's questions), ``status`` (the current call), ``spinner``
+(busy indicator), ``recent`` (recent numbers), ``style`` (the style sheet) and
 ``pad`` (the panel that joins them).
 """
 
-from pbxdesk.ui.dialpad.pad import DialPad, preview_text
+from pbxdesk.ui.dialpad.pad import DialPad
+from pbxdesk.ui.dialpad.preview import preview_text
 
 __all__ = ["DialPad", "preview_text"]

@@ -45,6 +45,9 @@ class UserPicker(QComboBox):
         completer = self.completer()
         if completer is not None:
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        # The box stays as narrow as the pad; its list opens wide enough for whole names.
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(12)
 
     def populate(self, my_extension: str, users: Sequence[UserInfo]) -> None:
         """Own extension first, then the others by name; the current choice is kept."""
@@ -67,6 +70,7 @@ class UserPicker(QComboBox):
                 self.setEditText("")
         finally:
             self.blockSignals(False)
+        fit_list_to_entries(self)
         self.editTextChanged.emit(self.currentText())
 
     def select(self, number: str) -> None:
@@ -121,6 +125,7 @@ class CallerIdPicker(QComboBox):
             self.setCurrentIndex(max(0, index))
         finally:
             self.blockSignals(False)
+        fit_list_to_entries(self)
         self.currentIndexChanged.emit(self.currentIndex())
 
     def caller_id(self) -> str | None:
@@ -146,6 +151,15 @@ class CallerIdPicker(QComboBox):
     def choices(self) -> list[tuple[str, str | None]]:
         """(label, value) of every item, for tests and accessibility checks."""
         return [(self.itemText(i), self.itemData(i)) for i in range(self.count())]
+
+
+def fit_list_to_entries(combo: QComboBox) -> None:
+    """Let the drop-down list be as wide as its longest entry, whatever the box's width."""
+    view = combo.view()
+    widest = max((combo.fontMetrics().horizontalAdvance(combo.itemText(index))
+                  for index in range(combo.count())), default=0)
+    extra = 2 * view.frameWidth() + 24 + view.verticalScrollBar().sizeHint().width()
+    view.setMinimumWidth(widest + extra)
 
 
 def _e164_of(number: str, region: str) -> str | None:

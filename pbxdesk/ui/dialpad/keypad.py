@@ -4,15 +4,30 @@ Keys never take the keyboard focus, so clicking them leaves the cursor in the
 number field; what was pressed leaves as ``sig_key_pressed``. Holding 0 gives
 ``+``, as on a phone. The letters under the digits are the ITU E.161 keypad
 layout (what vanity numbers such as 1800 FLOWERS are spelt with).
+
+Agents mostly type, so the keys can fold away (:class:`KeypadToggle`), which
+gives the recent numbers the room on a short screen; the choice is kept.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Final
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pbxdesk.store import KeyValues, StoreError
+
+log = logging.getLogger("pbxdesk.ui")
 
 # (key, letters, spoken name): the letters are drawn under the key.
 KEYS: Final = (
@@ -24,6 +39,7 @@ KEYS: Final = (
 # Holding 0 this long types + instead.
 LONG_PRESS_MS: Final = 600
 KEY_SIZE: Final = QSize(64, 52)
+KEYPAD_SHOWN_KEY: Final = "ui.dialpad.keypad_shown"
 
 
 class KeyButton(QPushButton):
@@ -108,3 +124,43 @@ class KeyPad(QWidget):
         if not self._held:
             self.sig_key_pressed.emit("0")
         self._held = False
+
+
+class KeypadToggle(QToolButton):
+    """Folds the keypad away and back ("▾ Keypad" / "▸ Keypad"), keeping the choice in
+    the account's store."""
+
+    def __init__(self, keypad: QWidget, values: KeyValues,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._keypad = keypad
+        self._values = values
+        self.setObjectName("keypadToggle")
+        self.setCheckable(True)
+        self.setAutoRaise(True)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.setText("Keypad")
+        self.setAccessibleName("Keypad")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        try:
+            shown = values.get(KEYPAD_SHOWN_KEY, True) is not False
+        except StoreError as error:
+            log.warning("Could not read whether the keypad was shown: %s", error)
+            shown = True
+        self.setChecked(shown)
+        self._show(shown)
+        self.toggled.connect(self._on_toggled)
+
+    @Slot(bool)
+    def _on_toggled(self, shown: bool) -> None:
+        self._show(shown)
+        try:
+            self._values.set(KEYPAD_SHOWN_KEY, shown)
+        except StoreError as error:  # a full disk costs the choice, nothing else
+            log.warning("Could not keep whether the keypad is shown: %s", error)
+
+    def _show(self, shown: bool) -> None:
+        self._keypad.setVisible(shown)
+        self.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.setToolTip("Hide the keys (you can type the number)" if shown
+                        else "Show the keys")

@@ -8,10 +8,16 @@ menu, middle click, drop) goes through :func:`pbxdesk.phone.find_number_in_text`
 text holding a number is replaced by that number; anything else is inserted
 as one line, capped, for the preview line to explain. Pasted text is never
 logged or kept.
+
+The whole number stays in view: when it is wider than the field (a long
+international number in a narrow dock), the font steps down to at most
+:data:`SMALLEST_FONT` of its full size before the text would scroll, since a
+scrolled "+44 20 7946 0958" loses its "+" and reads as "-44 20 7946 095".
 """
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 from PySide6.QtCore import Qt, Slot
@@ -20,18 +26,26 @@ from PySide6.QtGui import (
     QClipboard,
     QContextMenuEvent,
     QDropEvent,
+    QFont,
+    QFontMetricsF,
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
+    QResizeEvent,
 )
-from PySide6.QtWidgets import QLineEdit, QMenu, QWidget
+from PySide6.QtWidgets import QLineEdit, QMenu, QStyle, QStyleOptionFrame, QToolButton, QWidget
 
 from pbxdesk.phone import DialTarget, find_number_in_text, format_as_you_type
 
 # Longest text the field holds: a number with an extension and separators fits
 # easily; a pasted document does not belong here.
 MAX_LENGTH: Final = 64
+# How small the font may get to keep a long number whole (of the size the pad chose).
+SMALLEST_FONT: Final = 0.7
+# QLineEdit keeps this many pixels free on each side of its text (qlineedit_p.h).
+_TEXT_MARGIN: Final = 2
+_FONT_STEP: Final = 0.5
 
 
 def is_significant(char: str) -> bool:
@@ -58,13 +72,58 @@ class NumberEdit(QLineEdit):
     def __init__(self, region: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._region = region
+        self._full_size = self.font().pointSizeF()
         self.setMaxLength(MAX_LENGTH)
         self.setClearButtonEnabled(True)
         self.textEdited.connect(self._on_text_edited)
+        self.textChanged.connect(self._fit_text)
 
     @property
     def region(self) -> str:
         return self._region
+
+    def set_display_font(self, font: QFont) -> None:
+        """The font at full size; a number too long for the field is shown smaller."""
+        self._full_size = font.pointSizeF()
+        self.setFont(font)
+        self._fit_text()
+
+    def text_room(self) -> float:
+        """The width the text can take without scrolling (the clear button excluded)."""
+        option = QStyleOptionFrame()
+        self.initStyleOption(option)
+        contents = self.style().subElementRect(QStyle.SubElement.SE_LineEditContents,
+                                               option, self)
+        right = contents.x() + contents.width()
+        if self.text():  # the clear button shows over any text
+            for button in self.findChildren(QToolButton):
+                if button.parent() is self:
+                    right = min(right, button.x())
+        margins = self.textMargins()
+        return float(right - contents.x() - margins.left() - margins.right()
+                     - 2 * _TEXT_MARGIN)
+
+    def text_fits(self) -> bool:
+        """Whether the whole text shows at the current font size."""
+        return self.fontMetrics().horizontalAdvance(self.text()) <= self.text_room()
+
+    @Slot()
+    def _fit_text(self) -> None:
+        font = QFont(self.font())
+        room, text = self.text_room(), self.text()
+        size, smallest = self._full_size, self._full_size * SMALLEST_FONT
+        while size - _FONT_STEP >= smallest:
+            font.setPointSizeF(size)
+            if math.ceil(QFontMetricsF(font).horizontalAdvance(text)) <= room:
+                break
+            size -= _FONT_STEP
+        if size != self.font().pointSizeF():
+            font.setPointSizeF(size)
+            self.setFont(font)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_text()
 
     def set_region(self, region: str) -> None:
         self._region = region

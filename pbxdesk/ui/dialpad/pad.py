@@ -2,15 +2,20 @@
 
 :class:`DialPad` puts together the number field (:mod:`.numberedit`), the keys
 (:mod:`.keypad`), the pickers for whose phones ring and the caller ID
-(:mod:`.choices`), the status of the current call (:mod:`.status`) and the
-recent numbers (:mod:`.recent`). Every number rule is :mod:`pbxdesk.phone`'s; placing and
+(:mod:`.choices`), its questions (:mod:`.choicebar`), the status of the current
+call (:mod:`.status`) and the recent numbers (:mod:`.recent`). Every number rule
+is :mod:`pbxdesk.phone`'s, read with the account's known extensions; placing and
 following calls is :class:`~pbxdesk.services.calls.CallService`'s. The pad only
-shows and forwards.
+shows, asks and forwards: it never guesses between an extension and a number,
+and never calls a premium-rate number without a second yes.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
+from collections.abc import Sequence
 from typing import Final
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -21,7 +26,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -31,18 +35,21 @@ from pbxdesk.phone import (
     DialResult,
     DialTarget,
     NotDialable,
-    Reason,
     normalize_api_number,
     parse_dial_input,
+    warm_up,
 )
 from pbxdesk.services.callerids import account_numbers
 from pbxdesk.services.calls import CallAttempt, CallService
+from pbxdesk.services.extensions import account_extensions
 from pbxdesk.store import CallStore, RecentDial, StoreError
+from pbxdesk.ui.dialpad.choicebar import BOTH_READINGS, ChoiceBar
 from pbxdesk.ui.dialpad.choices import CallerIdPicker, UserPicker
-from pbxdesk.ui.dialpad.keypad import KeyPad
+from pbxdesk.ui.dialpad.keypad import KeyPad, KeypadToggle
 from pbxdesk.ui.dialpad.numberedit import NumberEdit
+from pbxdesk.ui.dialpad.preview import preview_of
 from pbxdesk.ui.dialpad.recent import RecentList
-from pbxdesk.ui.dialpad.status import ICON_SIZE, INFO, CallStatus, set_icon
+from pbxdesk.ui.dialpad.status import ICON_SIZE, CallStatus, RefusalWatch, set_icon
 from pbxdesk.ui.dialpad.style import STYLE
 
 log = logging.getLogger("pbxdesk.ui")
@@ -51,7 +58,6 @@ CALL_TEXT: Final = "Call"
 NO_EXTENSION_TEXT: Final = "Set your extension in Settings"
 PICK_EXTENSION_TEXT: Final = "Pick whose phones ring"
 RECENT_LIMIT: Final = 30
-
 
 
 class DialPad(QWidget):
@@ -82,10 +88,14 @@ class DialPad(QWidget):
         self._default_caller_id = default_caller_id.strip()
         self._shown_attempt = 0
         self._choices_overridden = False  # see choose()
+        self._last_request: tuple[DialTarget, str] | None = None  # (target, extension)
+        self._extensions: frozenset[str] = frozenset()  # the account's, see reload_choices()
+        self._notice = ""  # said in the preview line while the field stays empty
         self.confirm_before_dialling = True
         self._build()
         self._connect_signals()
         self.setStyleSheet(STYLE)
+        self._warm_up()
         self.reload_choices()
         self._reload_recent()
         self._on_number_changed()
@@ -101,7 +111,7 @@ class DialPad(QWidget):
         self.number.setPlaceholderText("Number or ext.")
         big = QFont(self.number.font())
         big.setPointSizeF(big.pointSizeF() * 1.5)
-        self.number.setFont(big)
+        self.number.set_display_font(big)
         self.number.setMinimumHeight(44)
         self.backspace = QToolButton(self)
         self.backspace.setText("⌫")
@@ -126,6 +136,7 @@ class DialPad(QWidget):
         self.preview.setMinimumHeight(2 * self.preview.fontMetrics().lineSpacing())
 
         self.keypad = KeyPad(self)
+        self.keypad_toggle = KeypadToggle(self.keypad, self.store.values, self)
 
         self.user_picker = UserPicker(self)
         self.user_picker.setAccessibleName("Whose phones ring")
@@ -148,7 +159,10 @@ class DialPad(QWidget):
         call_font.setPointSizeF(call_font.pointSizeF() * 1.25)
         self.call_button.setFont(call_font)
 
+        self.choice_bar = ChoiceBar(self)
         self.status = CallStatus(self)
+        self.refusal = RefusalWatch(self.status, self._refusal_now, self._show_current_call,
+                                    self)
 
         self.recent_label = QLabel("Recent", self)
         bold = QFont(self.recent_label.font())
@@ -183,6 +197,7 @@ class DialPad(QWidget):
         preview_row.addWidget(self.preview_icon, 0, Qt.AlignmentFlag.AlignTop)
         preview_row.addWidget(self.preview, 1)
         layout.addLayout(preview_row)
+        layout.addWidget(self.keypad_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.keypad)
         form = QFormLayout()
         form.setContentsMargins(0, 4, 0, 0)
@@ -196,6 +211,7 @@ class DialPad(QWidget):
         form.addRow(caller_label, self.caller_picker)
         layout.addLayout(form)
         layout.addWidget(self.call_button)
+        layout.addWidget(self.choice_bar)
         layout.addWidget(self.status)
         recent_row = QHBoxLayout()
         recent_row.addWidget(self.recent_label, 1)
@@ -204,13 +220,15 @@ class DialPad(QWidget):
         layout.addLayout(recent_row)
         layout.addWidget(self.recent, 1)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        for first, second in ((self.number, self.user_picker),
+        for first, second in ((self.number, self.keypad_toggle),
+                              (self.keypad_toggle, self.user_picker),
                               (self.user_picker, self.caller_picker),
                               (self.caller_picker, self.call_button),
                               (self.call_button, self.recent),
                               (self.recent, self.redial_button),
                               (self.redial_button, self.clear_button)):
             QWidget.setTabOrder(first, second)
+        self.choice_bar.set_tab_neighbours(self.call_button, self.recent)
 
     def _connect_signals(self) -> None:
         self.number.textChanged.connect(self._on_number_changed)
@@ -220,6 +238,7 @@ class DialPad(QWidget):
         self.user_picker.currentIndexChanged.connect(self._on_choice_changed)
         self.no_extension_hint.linkActivated.connect(self._on_hint_link_activated)
         self.call_button.clicked.connect(self._on_call_requested)
+        self.choice_bar.sig_dismissed.connect(self._on_choice_bar_dismissed)
         self.redial_button.clicked.connect(self._on_redial_clicked)
         self.clear_button.clicked.connect(self._on_clear_clicked)
         self.recent.sig_redial_requested.connect(self._on_recent_redial_requested)
@@ -233,21 +252,40 @@ class DialPad(QWidget):
         """Put ``text`` (typed, a link, a row's number as the API sends it) in the field.
 
         With ``dial`` the call is placed at once unless :attr:`confirm_before_dialling`
-        is set; then the Call button takes the focus so Enter places it.
+        is set; then the Call button takes the focus so Enter places it. Either way
+        the pad asks first when the digits are both a known extension and a number,
+        and before it calls a premium-rate number.
         """
-        result = parse_dial_input(text, self._region)
+        result = self._read(text)
         if isinstance(result, NotDialable):
             # A number as the API writes it ("44123456789": digits without +).
             e164 = normalize_api_number(text, self._region)
             if e164 is not None:
-                result = parse_dial_input(e164, self._region)
+                result = self._read(e164)
         self.number.set_number_text(result.display if isinstance(result, DialTarget) else text)
         if not dial:
             return
-        if isinstance(result, DialTarget) and not self.confirm_before_dialling:
-            self._on_call_requested()
+        if isinstance(result, DialTarget) and (
+                result.alternative is not None or not self.confirm_before_dialling):
+            self._on_call_requested()  # calls, or asks when it must
         elif self.call_button.isEnabled():
             self.call_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def offer_numbers(self, numbers: Sequence[tuple[str, str]]) -> None:
+        """Copied text held several numbers: ask which, as (dial pad text, label) pairs.
+
+        The field is emptied, so Call cannot dial a number from before; the one
+        chosen goes in as :meth:`set_number` with ``dial`` would put it.
+        """
+        self._say_in_empty_field(f"The copied text holds {len(numbers)} numbers: "
+                                 "choose one below.")
+        self.choice_bar.ask_copied_number(
+            numbers, functools.partial(self.set_number, dial=True))
+
+    def show_nothing_to_dial(self, reason: str) -> None:
+        """Copied text held no number: empty the field and say why in the pad."""
+        self._say_in_empty_field(f"Nothing to call in what you copied: {reason}")
+        self.number.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def choose(self, *, user: str | None = None, caller_id: str | None = None) -> str | None:
         """Pick whose phones ring and the caller ID (a link's or the command line's).
@@ -271,7 +309,9 @@ class DialPad(QWidget):
         self.number.selectAll()
 
     def set_default_region(self, code: str) -> None:
-        self._region = code
+        if code != self._region:
+            self._region = code
+            self._warm_up()
         self.number.set_region(code)
         self.reload_choices()
         self._on_number_changed()
@@ -292,13 +332,27 @@ class DialPad(QWidget):
         except StoreError as error:
             log.warning("Dial pad: could not read users and numbers from the store: %s", error)
             users, numbers = [], []
+        self._extensions = account_extensions(users, self._my_extension)
         self.user_picker.populate(self._my_extension, users)
         self.caller_picker.populate(self._default_caller_id, numbers, self._region)
-        self._update_call_button()
+        self._on_number_changed()  # the digits may name a newly known extension
+
+    @property
+    def known_extensions(self) -> frozenset[str]:
+        """The account's extensions: its users seen in the history, and the agent's own."""
+        return self._extensions
 
     def target(self) -> DialResult:
         """What the field holds, as :func:`pbxdesk.phone.parse_dial_input` reads it."""
-        return parse_dial_input(self.number.text(), self._region)
+        return self._read(self.number.text())
+
+    def _warm_up(self) -> None:
+        """Load the country's number rules off the GUI thread, before the first keystroke."""
+        threading.Thread(target=warm_up, args=(self._region,), name="phone-warm-up",
+                         daemon=True).start()
+
+    def _read(self, text: str) -> DialResult:
+        return parse_dial_input(text, self._region, extensions=self._extensions)
 
     # -- keyboard ------------------------------------------------------------------------
 
@@ -322,15 +376,12 @@ class DialPad(QWidget):
     @Slot()
     def _on_number_changed(self) -> None:
         result = self.target()
-        if isinstance(result, DialTarget):
-            icon = QStyle.StandardPixmap.SP_DialogApplyButton
-            text = preview_text(result)
-        else:
-            icon = (INFO if result.reason is Reason.EMPTY
-                    else QStyle.StandardPixmap.SP_MessageBoxWarning)
-            text = result.message
+        if self.number.text():
+            self._notice = ""
+        icon, text = preview_of(result, self._region, self._extensions, self._notice)
         self.preview.setText(text)
         set_icon(self.preview_icon, icon)
+        self._update_question(result)
         self._update_call_button()
 
     @Slot()
@@ -340,11 +391,15 @@ class DialPad(QWidget):
     def _update_call_button(self) -> None:
         user = self.user_picker.user_number()
         has_extension = bool(self._my_extension) or self.user_picker.count() > 0
-        self.no_extension_hint.setVisible(not self._my_extension)
-        dialable = isinstance(self.target(), DialTarget)
+        # Said only while true: an extension typed or picked for this call answers it.
+        self.no_extension_hint.setVisible(not self._my_extension and not user)
+        target = self.target()
+        dialable = isinstance(target, DialTarget)
         if not user:
             label = PICK_EXTENSION_TEXT if has_extension else NO_EXTENSION_TEXT
             tip = "Choose or type the extension whose phones should ring."
+        elif isinstance(target, DialTarget) and target.alternative is not None:
+            label, tip = CALL_TEXT, f"{target.question} Choose below (Enter)."
         else:
             label = CALL_TEXT
             tip = (f"Ring ext {user}, then dial the number (Enter)" if dialable
@@ -356,14 +411,48 @@ class DialPad(QWidget):
     @Slot()
     def _on_call_requested(self) -> None:
         result = self.target()
-        user = self.user_picker.user_number()
-        if not isinstance(result, DialTarget) or not user:
+        if not isinstance(result, DialTarget) or not self.user_picker.user_number():
             return
-        self.service.place_call(result, user_number=user,
-                                caller_id=self.caller_picker.caller_id())
+        self._call(result)
+
+    def _call(self, target: DialTarget, *, premium_confirmed: bool = False) -> None:
+        """Place the call, unless the agent must choose or confirm first: then ask."""
+        if target.alternative is not None:
+            self.choice_bar.ask_which_reading(target, self._call, focus=True)
+            return
+        if target.is_premium_rate and not premium_confirmed:
+            self.choice_bar.ask_premium_rate(
+                target, functools.partial(self._call, target, premium_confirmed=True))
+            return
+        self.choice_bar.dismiss()
+        self._last_request = (target, self.user_picker.user_number())
+        self.service.place_call(target, user_number=self.user_picker.user_number() or None,
+                                caller_id=self.caller_picker.caller_id(),
+                                premium_confirmed=premium_confirmed)
         if self._choices_overridden:  # a link's or command's choice was for this call only
             self._choices_overridden = False
             self._reset_choices()
+
+    # -- questions ---------------------------------------------------------------------
+
+    def _update_question(self, result: DialResult) -> None:
+        """Show the two readings of the digits while the field holds them; drop stale questions."""
+        if isinstance(result, DialTarget) and result.alternative is not None:
+            self.choice_bar.ask_which_reading(result, self._call, focus=False)
+        elif self.choice_bar.kind == BOTH_READINGS or (
+                self.choice_bar.kind and self.number.text()):
+            self.choice_bar.dismiss()  # the digits changed: it was about other ones
+
+    def _say_in_empty_field(self, notice: str) -> None:
+        self.choice_bar.dismiss()
+        self.number.clear()
+        self._notice = notice
+        self._on_number_changed()
+
+    @Slot(bool)
+    def _on_choice_bar_dismissed(self, had_focus: bool) -> None:
+        if had_focus:
+            self.number.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _reset_choices(self) -> None:
         self.user_picker.select(self._my_extension)
@@ -388,12 +477,27 @@ class DialPad(QWidget):
         if attempt.attempt_id < self._shown_attempt:
             return  # an older call moved on; the newest one stays shown
         self._shown_attempt = attempt.attempt_id
+        self.refusal.stop()  # a call's own news replaces a refusal
         self.status.show_status(attempt.display, attempt.text, attempt.state)
 
     @Slot(str)
     def _on_service_call_refused(self, reason: str) -> None:
         # The reason names the number itself; the request may not have come from the field.
-        self.status.show_status("", reason, None)
+        self.refusal.show(reason)
+
+    def _refusal_now(self) -> str | None:
+        """Why the last call asked for would still be refused (None: it would not)."""
+        if self._last_request is None:
+            return None
+        target, user = self._last_request
+        return self.service.refusal(target, self.user_picker.user_number() or user)
+
+    def _show_current_call(self) -> None:
+        current = self.service.current
+        if current is not None:
+            self.status.show_status(current.display, current.text, current.state)
+        else:
+            self.status.hide()
 
     @Slot()
     def _reload_recent(self) -> None:
@@ -430,13 +534,3 @@ class DialPad(QWidget):
             log.warning("Dial pad: could not clear the recent numbers: %s", error)
         self._reload_recent()
 
-
-def preview_text(target: DialTarget) -> str:
-    """The line under the field for a dialable target."""
-    if target.is_internal:
-        return f"Will dial extension {target.extension}"
-    text = f"Will dial {target.description}"
-    if target.extension:
-        # The PBX cannot dial an extension suffix: the agent keys it in.
-        text += f". Key in extension {target.extension} once connected."
-    return text

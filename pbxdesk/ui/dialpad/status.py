@@ -3,13 +3,15 @@
 A spinner while the call is being placed or followed; otherwise an icon that
 matches the words (tick, warning, error, information), so the state never
 rests on colour alone. Hidden until there is something to say.
+:class:`RefusalWatch` keeps a refused call's reason there only while it holds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QVBoxLayout, QWidget
 
@@ -20,6 +22,8 @@ ICON_SIZE: Final = 18
 INFO: Final = QStyle.StandardPixmap.SP_MessageBoxInformation
 _WARNING: Final = QStyle.StandardPixmap.SP_MessageBoxWarning
 _CRITICAL: Final = QStyle.StandardPixmap.SP_MessageBoxCritical
+REFUSAL_CHECK_MS: Final = 1000
+"""How often a refusal shown is checked again."""
 # An unanswered or busy call did not reach anyone: it must not look like a neutral note.
 _STATE_ICONS: Final = {
     CallState.CONNECTED: QStyle.StandardPixmap.SP_DialogApplyButton,
@@ -86,3 +90,44 @@ class CallStatus(QFrame):
         self.spinner.stop()
         set_icon(self.icon_label, _STATE_ICONS.get(state, INFO) if state is not None else INFO)
         self.icon_label.show()
+
+
+class RefusalWatch(QObject):
+    """Shows why a call was refused, and checks it every second: the words follow
+    ("try again in 41 s") and go when it no longer holds (the wait is over, an extension
+    was set), giving the status back (``restore``)."""
+
+    def __init__(self, status: CallStatus, check: Callable[[], str | None],
+                 restore: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._status = status
+        self._check = check
+        self._restore = restore
+        self.shown: str | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFUSAL_CHECK_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    def show(self, reason: str) -> None:
+        self.shown = reason
+        self._status.show_status("", reason, None)
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Forget the refusal (something newer is shown)."""
+        self.shown = None
+        self._timer.stop()
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        if self.shown is None:
+            self._timer.stop()
+            return
+        now = self._check()
+        if now == self.shown:
+            return
+        if now is not None:
+            self.show(now)
+            return
+        self.stop()
+        self._restore()

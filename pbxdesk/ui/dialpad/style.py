@@ -28,4 +28,5 @@ QLineEdit#numberField {
 }
 QLineEdit#numberField:focus { border: 2px solid palette(highlight); }
 QFrame#callStatus { border-radius: 8px; background: palette(alternate-base); }
+QFrame#dialChoices { border-radius: 8px; background: palette(alternate-base); }
 """

@@ -82,7 +82,7 @@ class RowActions(QObject):
         if index.isValid():
             self._view.setCurrentIndex(index)
         self.update_enabled()
-        # popup(), not exec(): no nested event loop (qt-notes: never inside a coroutine).
+        # popup(), not exec(): no nested event loop (one inside a coroutine hangs qasync).
         self.menu.popup(self._view.viewport().mapToGlobal(position))
 
     @Slot(int)

@@ -3,8 +3,9 @@
 Qt-free rules shared by the table model, the row actions and the CSV export:
 
 * :func:`status_of` — the readable "Inbound, missed" text, a glyph, and whether
-  the row must stand out (missed and abandoned calls). Unknown ``type`` /
-  ``status`` values are shown verbatim, never dropped.
+  the row must stand out (missed and abandoned calls). Every ``type`` /
+  ``status`` value is put in words (:mod:`.wording`), unknown ones too; the raw
+  value stays with it for the tooltip.
 * :func:`other_party` — the number on the far end of a call (for an outbound
   call the destination, otherwise the caller), raw as the API sent it.
 * :func:`dialable` / :func:`copy_text` — whether that number can be called
@@ -23,6 +24,7 @@ from pbxdesk.phone import (
     format_for_display,
     normalize_api_number,
 )
+from pbxdesk.ui.history.wording import status_words, type_words
 
 STANDS_OUT: Final = frozenset({Outcome.MISSED, Outcome.ABANDONED})
 """Outcomes an agent must not overlook: shown bold, in red, with a cross. Not for an
@@ -50,7 +52,8 @@ class Status:
 
     glyph: str
     text: str
-    """Readable ("Inbound, missed", "Abandoned") or the raw value when not understood."""
+    """In words ("Inbound, missed", "No answer", "Callback requested"); "" when nothing
+    was sent."""
     raw: str
     """The API's ``type`` (user calls) or ``status`` (group calls), "" when absent."""
     outcome: Outcome
@@ -72,23 +75,11 @@ def status_of(call: AnyCall) -> Status:
     stands_out = outcome in STANDS_OUT
     if isinstance(call, UserCall):
         raw = call.type or ""
-        direction = call.direction
-        stands_out = stands_out and direction is not Direction.OUTBOUND
-        known = outcome is not Outcome.UNKNOWN and direction is not Direction.UNKNOWN
-        # "user_inbound_missed" reads as "Inbound, missed"; anything else (a voicemail
-        # or callback variant) is shown exactly as sent so nothing is hidden.
-        readable = f"{DIRECTION_TEXT[direction]}, {OUTCOME_TEXT[outcome]}"
-        if known and _is_plain_type(raw, direction, outcome):
-            return Status(glyph, readable, raw, outcome, stands_out)
-        return Status(glyph, raw, raw, outcome, stands_out)
+        # "Outbound, missed" is someone the agent rang, not a caller waiting.
+        stands_out = stands_out and call.direction is not Direction.OUTBOUND
+        return Status(glyph, type_words(raw), raw, outcome, stands_out)
     raw = call.status or ""
-    if outcome is not Outcome.UNKNOWN and raw.strip().lower() == outcome.value:
-        return Status(glyph, OUTCOME_TEXT[outcome].capitalize(), raw, outcome, stands_out)
-    return Status(glyph, raw, raw, outcome, stands_out)
-
-
-def _is_plain_type(raw: str, direction: Direction, outcome: Outcome) -> bool:
-    return raw.strip().lower() == f"user_{direction.value}_{outcome.value}"
+    return Status(glyph, status_words(raw), raw, outcome, stands_out)
 
 
 def other_party(call: AnyCall) -> str | None:

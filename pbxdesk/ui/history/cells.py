@@ -45,6 +45,19 @@ def format_time(moment: datetime | None, locale: QLocale) -> str:
     return locale.toString(local, QLocale.FormatType.ShortFormat)
 
 
+def format_clock(moment: datetime | None, locale: QLocale,
+                 day_of: datetime | None = None) -> str:
+    """The local clock time in the locale's short format ("3:42 pm"); the whole short
+    date and time when ``moment`` falls on another local day than ``day_of``."""
+    if moment is None:
+        return ""
+    local = QDateTime.fromMSecsSinceEpoch(int(moment.timestamp() * 1000))
+    if day_of is not None and local.date() != QDateTime.fromMSecsSinceEpoch(
+            int(day_of.timestamp() * 1000)).date():
+        return locale.toString(local, QLocale.FormatType.ShortFormat)
+    return locale.toString(local.time(), QLocale.FormatType.ShortFormat)
+
+
 def raw_value(call: AnyCall, field: Field) -> str | None:
     """The API's own value behind a text cell (numbers, names, ids), or None."""
     values: dict[Field, str | None] = {
@@ -92,8 +105,8 @@ class CellFormatter:
     def display(self, call: AnyCall, field: Field) -> str:
         if field is Field.START:
             return format_time(call.call_start_at, self.locale)
-        if field is Field.ANSWERED:
-            return format_time(call.connected_at, self.locale)
+        if field is Field.ANSWERED:  # the Start column has the day
+            return format_clock(call.connected_at, self.locale, call.call_start_at)
         if field is Field.STATUS:
             return status_of(call).display
         if field is Field.DURATION:

@@ -93,7 +93,7 @@ class ColumnMenu(QObject):
 
     @Slot(QPoint)
     def _on_header_context_menu_requested(self, position: QPoint) -> None:
-        # popup(), not exec(): no nested event loop (qt-notes: never inside a coroutine).
+        # popup(), not exec(): no nested event loop (one inside a coroutine hangs qasync).
         self.menu.popup(self._header.viewport().mapToGlobal(position))
 
     def _fill(self) -> None:

@@ -33,6 +33,8 @@ class Field(StrEnum):
 
 
 NUMBER_FIELDS = frozenset({Field.CALLER, Field.DESTINATION, Field.EXTENSION})
+NAME_FIELDS = frozenset({Field.CALLER_NAME, Field.USER, Field.GROUP})
+"""Elastic columns: they share the table's free width and elide at word ends."""
 TIME_FIELDS = frozenset({Field.START, Field.ANSWERED})
 DURATION_FIELDS = frozenset({Field.DURATION, Field.TALK_TIME})
 
@@ -49,7 +51,9 @@ class Column:
 
     @property
     def right_aligned(self) -> bool:
-        return self.field in DURATION_FIELDS
+        # Answered is a clock time ("3:46 am") after Talk time: on the left it would run
+        # into the talk time ("3:08 3:46 am").
+        return self.field in DURATION_FIELDS or self.field is Field.ANSWERED
 
 
 _START = Column(Field.START, "Start", SortColumn.START,
@@ -87,7 +91,7 @@ def _caller(field_name: str) -> Column:
 USER_COLUMNS: tuple[Column, ...] = (
     _START,
     Column(Field.STATUS, "Type", SortColumn.TYPE,
-           "Direction and outcome (type); unknown types are shown as sent",
+           "Direction and outcome (type), in words; hover for the value as sent",
            "✗ Outbound, answered"),
     # How long before when it was answered: on a 1280-pixel screen beside the dial pad
     # the columns after Talk time need the scroll bar.
@@ -101,7 +105,7 @@ def group_columns(kind: CallKind) -> tuple[Column, ...]:
     return (
         _START,
         Column(Field.STATUS, "Status", SortColumn.STATUS,
-               "What happened to the call (status); unknown values are shown as sent",
+               "What happened to the call (status), in words; hover for the value as sent",
                "✗ Abandoned"),
         Column(Field.GROUP, group_title, SortColumn.GROUP,
                f"The {group_title.lower()} the call came through ({kind.group_field})",

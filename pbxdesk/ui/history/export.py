@@ -19,7 +19,12 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from pbxdesk.api.models import CallKind
 from pbxdesk.store import CallFilter, CallStore, Sort, StoreError
 from pbxdesk.ui.dialogs import DialogService
-from pbxdesk.ui.history.csvfile import ExportCancelledError, describe_failure, write_csv
+from pbxdesk.ui.history.csvfile import (
+    CsvFlavour,
+    ExportCancelledError,
+    describe_failure,
+    write_csv,
+)
 
 log = logging.getLogger("pbxdesk.ui")
 
@@ -44,8 +49,10 @@ class ExportJob(QThread):
     """The export was cancelled; no file was written."""
 
     def __init__(self, store: CallStore, kind: CallKind, flt: CallFilter, sort: Sort,
-                 path: Path, parent: QObject | None = None) -> None:
+                 path: Path, parent: QObject | None = None, *,
+                 flavour: CsvFlavour = CsvFlavour.SPREADSHEET) -> None:
         super().__init__(parent)
+        self.flavour = flavour
         self.store = store
         self.kind = kind
         self.filter = flt
@@ -67,7 +74,7 @@ class ExportJob(QThread):
             calls = self.store.iter_calls(self.filter, self.sort)
             try:
                 rows = write_csv(self.path, self.kind, calls, cancelled=self._cancel.is_set,
-                                 progress=self.sig_progressed.emit)
+                                 progress=self.sig_progressed.emit, flavour=self.flavour)
             finally:
                 calls.close()
         except ExportCancelledError:
@@ -111,7 +118,7 @@ class Exporter(QObject):
         return self.job is not None
 
     def start(self, path: Path, kind: CallKind, flt: CallFilter, sort: Sort,
-              total: int) -> bool:
+              total: int, flavour: CsvFlavour = CsvFlavour.SPREADSHEET) -> bool:
         """Start exporting; False (and a message) if an export is already running."""
         if self.job is not None:
             self.sig_status_message.emit("An export is already running")
@@ -130,7 +137,7 @@ class Exporter(QObject):
         # a running QThread is deleted, and the tab may be deleted (session closed) while
         # an export runs. The export then finishes on its own; at quit it is stopped.
         app = QCoreApplication.instance()
-        job = ExportJob(self._store, kind, flt, sort, path, app)
+        job = ExportJob(self._store, kind, flt, sort, path, app, flavour=flavour)
         if app is not None:
             app.aboutToQuit.connect(job.stop)
         job.sig_progressed.connect(self._on_job_progressed)

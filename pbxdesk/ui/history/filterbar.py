@@ -9,15 +9,24 @@ number typed digit by digit queries the store once.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Hashable, Sequence
-from datetime import date
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import date, datetime
 from typing import Final
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QWidget,
+)
 
 from pbxdesk.api.models import CallKind, Direction, Outcome
 from pbxdesk.store import CallFilter
+from pbxdesk.ui.flowlayout import FlowLayout
 from pbxdesk.ui.history.checklist import CheckList, Entry
 from pbxdesk.ui.history.dates import DEFAULT_PRESET, DatePreset, DayRange, local_today, preset_days
 
@@ -79,17 +88,17 @@ class FilterBar(QWidget):
         self.to_edit = self._date_edit("To date", "Last day to show (included)")
         if kind is CallKind.USER:
             self.targets = CheckList("user", "users", self)
-            _describe(self.targets, "Users", "Show the calls of these users only")
+            _describe(self.targets, "Users filter", "Show the calls of these users only")
         else:
             noun = "queue" if kind is CallKind.QUEUE else "ring group"
             self.targets = CheckList(noun, f"{noun}s", self)
-            _describe(self.targets, f"{noun.capitalize()}s",
+            _describe(self.targets, f"{noun.capitalize()}s filter",
                       f"Show the calls of these {noun}s only")
-        self.outcome = self._choice(OUTCOME_CHOICES, "Outcome",
+        self.outcome = self._choice(OUTCOME_CHOICES, "Outcome filter",
                                     "Show only answered, missed, abandoned … calls")
         self.direction: QComboBox | None = None
         if kind is CallKind.USER:
-            self.direction = self._choice(DIRECTION_CHOICES, "Direction",
+            self.direction = self._choice(DIRECTION_CHOICES, "Direction filter",
                                           "Show only inbound, outbound or internal calls")
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search number or name")
@@ -100,12 +109,19 @@ class FilterBar(QWidget):
         self.search.setMinimumWidth(
             self.search.fontMetrics().horizontalAdvance(self.search.placeholderText()) + 16)
         self.search.setMaximumWidth(360)
-        _describe(self.search, "Search",
+        _describe(self.search, "Search calls",
                   "A number in any format (0412 345 678, +61 412 345 678) or part of a name")
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._applied_text = ""
+        # Set from Insights ("Mondays 9–10 am"): hours within the date range; cleared by the
+        # chip's button or when the dates change.
+        self._periods: tuple[tuple[datetime, datetime], ...] = ()
+        self.periods_chip = QToolButton(self)
+        self.periods_chip.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.periods_chip.setAccessibleName("Clear the hours filter")
+        self._set_periods((), "")
         self._layout()
         self._show_preset_days()
         self._connect_signals()
@@ -128,24 +144,35 @@ class FilterBar(QWidget):
         return combo
 
     def _layout(self) -> None:
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.preset)
-        layout.addWidget(self.from_edit)
-        dash = QLabel("–", self)
+        # The date range is one piece (it wraps as one); the rest wrap one by one when
+        # the window is narrow (half a screen beside the dial pad).
+        dates = QWidget(self)
+        dates_row = QHBoxLayout(dates)
+        dates_row.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.preset, self.from_edit):
+            widget.setParent(dates)
+            dates_row.addWidget(widget)
+        dash = QLabel("–", dates)
         dash.setAccessibleName("to")
-        layout.addWidget(dash)
-        layout.addWidget(self.to_edit)
-        layout.addSpacing(8)
-        layout.addWidget(self.targets)
-        layout.addWidget(self.outcome)
+        dates_row.addWidget(dash)
+        self.to_edit.setParent(dates)
+        dates_row.addWidget(self.to_edit)
+        self.flow = FlowLayout(self, spacing=8)
+        self.flow.add_widget(dates)
+        self.flow.add_widget(self.periods_chip)
+        self.flow.add_widget(self.targets)
+        self.flow.add_widget(self.outcome)
         if self.direction is not None:
-            layout.addWidget(self.direction)
-        layout.addStretch(1)
-        layout.addWidget(self.search, 1)
+            self.flow.add_widget(self.direction)
+        self.flow.add_widget(self.search, stretch=1)
         # Tab order follows the layout, left to right.
         for first, second in itertools.pairwise(self.tab_chain):
             QWidget.setTabOrder(first, second)
+
+    def add_trailing(self, widget: QWidget) -> None:
+        """Put ``widget`` (the tab's Export button) after the filters, in the same flow."""
+        widget.setParent(self)
+        self.flow.add_widget(widget)
 
     def _connect_signals(self) -> None:
         self.preset.currentIndexChanged.connect(self._on_preset_changed)
@@ -158,12 +185,13 @@ class FilterBar(QWidget):
         self.search.textChanged.connect(self._on_search_text_changed)
         self.search.returnPressed.connect(self._on_search_timer_timeout)
         self._search_timer.timeout.connect(self._on_search_timer_timeout)
+        self.periods_chip.clicked.connect(self._on_periods_chip_clicked)
 
     @property
     def tab_chain(self) -> list[QWidget]:
         """The bar's controls in tab order (the last one is the search box)."""
-        chain: list[QWidget] = [self.preset, self.from_edit, self.to_edit, self.targets,
-                                self.outcome]
+        chain: list[QWidget] = [self.preset, self.from_edit, self.to_edit, self.periods_chip,
+                                self.targets, self.outcome]
         if self.direction is not None:
             chain.append(self.direction)
         return [*chain, self.search]
@@ -214,7 +242,8 @@ class FilterBar(QWidget):
                           user_numbers=frozenset(users[USER_NUMBER]),
                           user_names=frozenset(users[USER_NAME]),
                           group_names=frozenset(groups), outcomes=self.outcome.currentData(),
-                          directions=directions, text=self._applied_text)
+                          directions=directions, text=self._applied_text,
+                          periods=self._periods)
 
     # -- changing ------------------------------------------------------------------------
 
@@ -259,6 +288,42 @@ class FilterBar(QWidget):
         self._show_preset_days()
         self.sig_filter_changed.emit()
 
+    def show_calls(self, first: date, last: date, keys: Iterable[Hashable],
+                   periods: Sequence[tuple[datetime, datetime]] = (),
+                   periods_label: str = "") -> None:
+        """Days ``first``..``last`` of these users or groups (all when none), every
+        outcome and direction, no search; only ``periods`` of those days when given
+        (shown as a chip that clears them). One signal."""
+        blocked = [self.preset, self.from_edit, self.to_edit, self.outcome, self.targets,
+                   self.search]
+        if self.direction is not None:
+            blocked.append(self.direction)
+        with _Blocked(*blocked):
+            self.preset.setCurrentIndex(list(DatePreset).index(DatePreset.CUSTOM))
+            self.from_edit.setDate(_to_qdate(first))
+            self.to_edit.setDate(_to_qdate(last))
+            self.outcome.setCurrentIndex(0)
+            if self.direction is not None:
+                self.direction.setCurrentIndex(0)
+            self.targets.set_checked_keys(keys)
+            self.search.clear()
+        self._search_timer.stop()
+        self._applied_text = ""
+        self._set_periods(tuple(periods), periods_label)
+        self.sig_filter_changed.emit()
+
+    def _set_periods(self, periods: tuple[tuple[datetime, datetime], ...], label: str) -> None:
+        self._periods = periods
+        self.periods_chip.setText(f"{label}  ✕")
+        self.periods_chip.setToolTip(f"Only calls of {label or 'some hours (from Insights)'}; "
+                                     "click to show every hour")
+        self.periods_chip.setVisible(bool(periods))
+
+    @Slot()
+    def _on_periods_chip_clicked(self) -> None:
+        self._set_periods((), "")
+        self.sig_filter_changed.emit()
+
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
@@ -281,12 +346,14 @@ class FilterBar(QWidget):
 
     @Slot(int)
     def _on_preset_changed(self, _index: int) -> None:
+        self._set_periods((), "")
         if self.current_preset() is not DatePreset.CUSTOM:
             self._show_preset_days()
         self.sig_filter_changed.emit()
 
     @Slot(QDate)
     def _on_date_edited(self, _day: QDate) -> None:
+        self._set_periods((), "")
         if self.current_preset() is not DatePreset.CUSTOM:
             with _Blocked(self.preset):
                 self.preset.setCurrentIndex(list(DatePreset).index(DatePreset.CUSTOM))

@@ -8,6 +8,7 @@ import itertools
 from PySide6.QtCore import QLocale, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from pbxdesk.ui.flowlayout import FlowLayout
 from pbxdesk.ui.history.model import DEFAULT_PAGE_SIZE, PAGE_SIZES
 
 
@@ -56,13 +57,25 @@ class PagingBar(QWidget):
         self.next = self._button("Next  ›", "Next page",
                                  "Next page (Ctrl+PgDown or Alt+Right in the table)")
         self.last = self._button("Last  »", "Last page", "Last page")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(size_label)
-        layout.addWidget(self.page_size)
-        layout.addStretch(1)
+        # Two pieces that wrap onto two rows when the window is narrow: the page size
+        # (and what the tab puts before it), and the page buttons on the right.
+        self.size_box = QWidget(self)
+        self._size_row = QHBoxLayout(self.size_box)
+        self._size_row.setContentsMargins(0, 0, 0, 0)
+        size_label.setParent(self.size_box)
+        self.page_size.setParent(self.size_box)
+        self._size_row.addWidget(size_label)
+        self._size_row.addWidget(self.page_size)
+        self.nav_box = QWidget(self)
+        nav_row = QHBoxLayout(self.nav_box)
+        nav_row.setContentsMargins(0, 0, 0, 0)
+        nav_row.addStretch(1)
         for widget in (self.first, self.previous, self.label, self.next, self.last):
-            layout.addWidget(widget)
+            widget.setParent(self.nav_box)
+            nav_row.addWidget(widget)
+        flow = FlowLayout(self, spacing=12)
+        flow.add_widget(self.size_box)
+        flow.add_widget(self.nav_box, stretch=1)
         chain = (self.page_size, self.first, self.previous, self.next, self.last)
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
@@ -71,6 +84,12 @@ class PagingBar(QWidget):
         self.next.clicked.connect(self._on_next_clicked)
         self.last.clicked.connect(self._on_last_clicked)
         self.page_size.currentIndexChanged.connect(self._on_page_size_changed)
+
+    def add_leading(self, widget: QWidget) -> None:
+        """Put ``widget`` (the tab's Columns button) before the page size."""
+        widget.setParent(self.size_box)
+        self._size_row.insertWidget(0, widget)
+        self._size_row.insertSpacing(1, 12)
 
     def _button(self, text: str, name: str, tip: str) -> QPushButton:
         button = QPushButton(text, self)

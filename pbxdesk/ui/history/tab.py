@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -25,13 +25,15 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import QHideEvent
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from pbxdesk.api.models import CallKind
-from pbxdesk.store import CallFilter, CallStore, StoreError
+from pbxdesk.store import NEWEST_FIRST, CallFilter, CallStore, StoreError
 from pbxdesk.ui.dialogs import DialogService
 from pbxdesk.ui.history.actions import RowActions
 from pbxdesk.ui.history.columnmenu import ColumnMenu
+from pbxdesk.ui.history.columns import Field
+from pbxdesk.ui.history.csvfile import CsvFlavour
 from pbxdesk.ui.history.dates import DatePreset, local_today
 from pbxdesk.ui.history.export import Exporter
 from pbxdesk.ui.history.filterbar import FilterBar, user_entries
@@ -44,6 +46,12 @@ from pbxdesk.ui.history.view import HistoryView
 log = logging.getLogger("pbxdesk.ui")
 
 EMPTY_FILTERED = "No calls match these filters"
+# "Save as type" in the export's file dialog: the CSV flavour, the last one offered first.
+EXPORT_TYPES = {
+    CsvFlavour.SPREADSHEET: "CSV for spreadsheets, column titles in words (*.csv)",
+    CsvFlavour.API: "CSV with the API's field names and values as sent (*.csv)",
+}
+EXPORT_TYPE_KEY = "ui.export.flavour"
 EMPTY_STORE = "No calls stored yet — syncing…"
 _KIND_FILE_NAMES = {CallKind.USER: "user-calls", CallKind.QUEUE: "queue-calls",
                     CallKind.RING_GROUP: "ring-group-calls"}
@@ -99,6 +107,7 @@ class HistoryTab(QWidget):
         # Before sorting is switched on: the saved state brings a sort indicator of its
         # own, and announcing it would re-sort the model. Every tab opens newest first.
         self.header_memory.restore()
+        self.view.set_elastic_columns(self.model.columns)  # a restored state resets the modes
         self.view.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder)
         self.view.setSortingEnabled(True)  # the header now calls model.sort (SQL)
         self.paging = PagingBar(self)
@@ -124,22 +133,17 @@ class HistoryTab(QWidget):
         QTimer.singleShot(0, self, self._check_backfill)
 
     def _layout(self) -> None:
-        top = QHBoxLayout()
-        top.addWidget(self.filter_bar, 1)
-        top.addWidget(self.export_button)
-        # Under the table, beside the page size: the filter row has no room left on a
-        # 1280-pixel screen with the dial pad docked (one more button there widens the
-        # window past the screen).
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.columns_button)
-        bottom.addSpacing(12)
-        bottom.addWidget(self.paging, 1)
+        # Export after the filters, Columns before the page size: each row wraps when the
+        # window is narrow (half a 1920 screen beside the dial pad) instead of holding the
+        # window wider than the screen.
+        self.filter_bar.add_trailing(self.export_button)
+        self.paging.add_leading(self.columns_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addLayout(top)
+        layout.addWidget(self.filter_bar)
         layout.addWidget(self.incomplete)
         layout.addWidget(self.view, 1)
-        layout.addLayout(bottom)
+        layout.addWidget(self.paging)
         chain: list[QWidget] = [*self.filter_bar.tab_chain, self.export_button, self.view,
                                 self.columns_button, self.paging.page_size, self.paging.first,
                                 self.paging.previous, self.paging.next, self.paging.last]
@@ -160,7 +164,7 @@ class HistoryTab(QWidget):
         self.exporter.sig_status_message.connect(self.sig_status_message)
         header = self.view.horizontalHeader()
         header.sectionMoved.connect(self.header_memory.schedule_save)
-        header.sectionResized.connect(self.header_memory.schedule_save)
+        self.view.sig_columns_resized.connect(self.header_memory.schedule_save)
         self.column_menu.sig_columns_changed.connect(self.header_memory.schedule_save)
 
     # -- the interface the main window uses ----------------------------------------------
@@ -186,10 +190,31 @@ class HistoryTab(QWidget):
         self.view.verticalScrollBar().setValue(scroll)
         self._check_backfill()
 
-    def show_missed(self, user_number: str, preset: DatePreset) -> None:
-        """Filter to inbound missed calls (of ``user_number`` when given) and focus the list."""
+    def show_missed(self, user_number: str, preset: DatePreset, *,
+                    select: tuple[str, ...] = ()) -> None:
+        """Inbound missed calls (of ``user_number`` when given), newest first whatever the
+        sort was, with the calls of ``select`` (keys) selected; the list has the focus."""
         self._refresh_targets()  # the user may be new since the last reload
+        start = self.model.column_of(Field.START)
+        self.view.horizontalHeader().blockSignals(True)  # one re-read, by the filter
+        self.view.horizontalHeader().setSortIndicator(start, Qt.SortOrder.DescendingOrder)
+        self.view.horizontalHeader().blockSignals(False)
+        self.model.set_sort(NEWEST_FIRST)
         self.filter_bar.show_missed(user_number, preset)
+        self.view.clearSelection()
+        if select:
+            self._restore_selection(set(select), select[0], max(0, start))
+            self.view.scrollTo(self.view.currentIndex())
+        elif self.model.rowCount():
+            self.view.setCurrentIndex(self.model.index(0, max(0, start)))
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_calls(self, first: date, last: date, keys: Iterable[Hashable],
+                   periods: Sequence[tuple[datetime, datetime]] = (),
+                   periods_label: str = "") -> None:
+        """Show the calls Insights points at: those days (and hours), users or groups."""
+        self._refresh_targets()  # a user or group may be new since the last reload
+        self.filter_bar.show_calls(first, last, keys, periods, periods_label)
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()
@@ -205,15 +230,32 @@ class HistoryTab(QWidget):
         folder = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
         suggested = Path(folder) / f"{_KIND_FILE_NAMES[self.kind]}-{date.today():%Y-%m-%d}.csv"
-        path = self._dialogs.ask_save_path(self, title="Export calls as CSV",
-                                           suggested=suggested,
-                                           name_filter="CSV files (*.csv);;All files (*)")
-        if path is None:
+        flavour = self._last_export_flavour()
+        answer = self._dialogs.ask_save_path_and_type(
+            self, title="Export calls as CSV", suggested=suggested,
+            types=list(EXPORT_TYPES.values()), chosen_type=EXPORT_TYPES[flavour])
+        if answer is None:
             return
+        path, chosen = answer
+        flavour = next((kind for kind, text in EXPORT_TYPES.items() if text == chosen), flavour)
+        self._remember_export_flavour(flavour)
         if not path.suffix:
             path = path.with_suffix(".csv")
         self.exporter.start(path, self.kind, self.current_filter(), self.model.sort_order,
-                            self.model.total)
+                            self.model.total, flavour)
+
+    def _last_export_flavour(self) -> CsvFlavour:
+        try:
+            stored = self.store.values.get(EXPORT_TYPE_KEY)
+        except StoreError:
+            stored = None
+        return CsvFlavour(stored) if stored in set(CsvFlavour) else CsvFlavour.SPREADSHEET
+
+    def _remember_export_flavour(self, flavour: CsvFlavour) -> None:
+        try:
+            self.store.values.set(EXPORT_TYPE_KEY, flavour.value)
+        except StoreError as error:  # a full disk costs the choice, not the export
+            log.warning("Could not remember the CSV type: %s", error)
 
     def set_default_region(self, code: str) -> None:
         """Numbers are shown for this default country from now on."""

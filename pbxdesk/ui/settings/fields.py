@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 import phonenumbers
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,10 +40,13 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
 }
 # Codes phonenumbers supports but has no English name for.
 _EXTRA_COUNTRY_NAMES = {"AC": "Ascension Island", "TA": "Tristan da Cunha", "XK": "Kosovo"}
-_SPECIAL_ZERO = {"refresh_minutes": "Off"}
+_SPECIAL_ZERO = {"refresh_minutes": "Off", "own_calls_poll_seconds": "Off"}
 _PLACEHOLDERS = {"base_url": "https://au.voipcloud.online", "my_extension": "e.g. 1010",
                  "default_caller_id": "The PBX's default",
-                 "user_filter_param": "Empty: filter on this computer only"}
+                 "user_filter_param": "Empty: filter on this computer only",
+                 "callback_groups": "e.g. Sales queue, Reception (* for all)",
+                 "relay_url": "Empty: live calls off",
+                 "crm_url_template": "https://crm.example.com/search?phone={e164}"}
 
 
 class Editor:
@@ -156,6 +160,21 @@ class TextEditor(Editor):
         self._edit.textChanged.connect(lambda _text: slot())
 
 
+class _SelectOnClick(QObject):
+    """Selects its line edit's whole text when a click gives it (or its box) the focus."""
+
+    def __init__(self, line_edit: QLineEdit) -> None:
+        super().__init__(line_edit)
+        self._line_edit = line_edit
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.FocusIn and isinstance(event, QFocusEvent) and (
+                event.reason() == Qt.FocusReason.MouseFocusReason):
+            # After the click has placed the cursor (which would clear the selection).
+            QTimer.singleShot(0, self._line_edit.selectAll)
+        return False
+
+
 class RegionEditor(Editor):
     """A country list to type into: "aus" finds Australia, "GB" the United Kingdom."""
 
@@ -177,6 +196,12 @@ class RegionEditor(Editor):
         if line_edit is not None:  # always, for an editable combo box
             line_edit.setPlaceholderText("Type to search, e.g. Australia or AU")
             line_edit.setAccessibleName(spec.label)
+            # A click selects the whole name, so typing replaces it ("aus" finds
+            # Australia) instead of being added to it ("Australiaaus").
+            # (The combo box takes the focus for its line edit: watch both.)
+            selector = _SelectOnClick(line_edit)
+            line_edit.installEventFilter(selector)
+            self._combo.installEventFilter(selector)
         super().__init__(spec, self._combo)
 
     def value(self) -> str | None:
@@ -226,18 +251,22 @@ class ApiKeyField(QWidget):
     The key is never put in a tooltip, an accessible description or a log.
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, name: str = "API key",
+                 object_name: str = "setting_api_key",
+                 placeholder: str = "Paste the key from the portal") -> None:
+        """``name`` etc.: the same field serves other secrets (the relay's desk token)."""
         super().__init__(parent)
+        self._name = name
         self.edit = QLineEdit(self)
-        self.edit.setObjectName("setting_api_key")
+        self.edit.setObjectName(object_name)
         self.edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.edit.setAccessibleName("API key")
-        self.edit.setPlaceholderText("Paste the key from the portal")
+        self.edit.setAccessibleName(name)
+        self.edit.setPlaceholderText(placeholder)
         self.edit.setInputMethodHints(Qt.InputMethodHint.ImhSensitiveData
                                       | Qt.InputMethodHint.ImhNoPredictiveText
                                       | Qt.InputMethodHint.ImhNoAutoUppercase)
         self.toggle = QToolButton(self)
-        self.toggle.setObjectName("show_api_key")
+        self.toggle.setObjectName("show_" + object_name.removeprefix("setting_"))
         self.toggle.setCheckable(True)
         self.toggle.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QHBoxLayout(self)
@@ -263,8 +292,9 @@ class ApiKeyField(QWidget):
         self.edit.setEchoMode(QLineEdit.EchoMode.Normal if shown
                               else QLineEdit.EchoMode.Password)
         self.toggle.setText("Hide" if shown else "Show")
-        self.toggle.setAccessibleName("Hide the API key" if shown else "Show the API key")
-        self.toggle.setToolTip("Hide the API key" if shown else "Show the API key")
+        what = f"{'Hide' if shown else 'Show'} the {self._name}"
+        self.toggle.setAccessibleName(what)
+        self.toggle.setToolTip(what)
 
 
 def editor_for(spec: SettingSpec, parent: QWidget | None = None) -> Editor:

@@ -9,6 +9,8 @@ the rows.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -74,6 +76,13 @@ class FormPage(QWidget):
         problem.setWordWrap(True)
         problem.setTextFormat(Qt.TextFormat.PlainText)
         problem.setAccessibleName(f"Problem with {name}")
+        # Its line is kept while hidden: a message appearing as the user types must not
+        # make the rows below jump (a longer one still pushes them down, once).
+        # One line as drawn, with room for the sign (often from a taller fallback font).
+        problem.setMinimumHeight(math.ceil(problem.fontMetrics().lineSpacing() * 1.25))
+        policy = problem.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        problem.setSizePolicy(policy)
         problem.hide()
         column.addWidget(problem)
         if label_text is None:

@@ -3,7 +3,7 @@
 Three radio buttons generated from the ``key_storage`` setting's choices. Where
 the computer has no usable keyring the keyring button is disabled and, if the
 saved choice was the keyring, nothing is selected: the user must choose
-(qt-notes: no silent fallback). Choosing the private file shows a warning in
+(never a silent fallback to a weaker place). Choosing the private file shows a warning in
 words, not only in colour.
 """
 

@@ -49,7 +49,8 @@ def test_tab_order_follows_the_panel(qtbot: QtBot, make_pad: MakePad) -> None:
         widget = following
         if widget is pad.number:
             break
-    expected = [pad.number, pad.user_picker, pad.caller_picker, pad.call_button, pad.recent,
+    expected = [pad.number, pad.keypad_toggle, pad.user_picker, pad.caller_picker,
+                pad.call_button, pad.recent,
                 pad.redial_button, pad.clear_button]
     assert [w for w in order if w in expected] == expected
     # The keys are for the mouse: the keyboard types digits straight into the field.

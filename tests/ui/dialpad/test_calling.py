@@ -25,6 +25,7 @@ def test_no_extension_explains_on_the_call_button(qtbot: QtBot, make_pad: MakePa
     # Or pick one: typing an extension is enough.
     extension = env_of(pad).sandbox.account.users[3].extension
     pad.user_picker.setEditText(extension)
+    assert not pad.no_extension_hint.isVisible()  # no longer true for this call
     assert pad.call_button.text() == CALL_TEXT
     assert pad.call_button.isEnabled()
     key(qtbot, pad.number, Qt.Key.Key_Return)
@@ -101,6 +102,28 @@ def test_lost_answer_warns_and_a_second_click_sends_nothing(qtbot: QtBot,
     assert "may have gone through" in pad.status.text_label.text()
     assert env.posts() == 1
     wait_settled(qtbot, env)
+    assert env.posts() == 1
+
+
+def test_a_refusal_counts_down_and_goes_when_it_no_longer_holds(
+        qtbot: QtBot, make_pad: MakePad) -> None:
+    pad = make_pad(ring_seconds=30.0)
+    env = env_of(pad)
+    env.sandbox.inject_fault("drop", endpoint="call-to-number")
+    env.sandbox.script_next_call(device_answers=False)
+    pad.set_number("0412 345 678")
+    click(qtbot, pad.call_button)
+    qtbot.waitUntil(lambda: pad.status.text_label.text() == MAY_HAVE_PLACED_TEXT, timeout=5000)
+    env.clock.now += 3
+    click(qtbot, pad.call_button)
+    text = pad.status.text_label.text
+    assert "try again in 27 s" in text()
+    env.clock.now += 10
+    qtbot.waitUntil(lambda: "try again in 17 s" in text(), timeout=3000)  # it follows
+    env.clock.now += 30  # the phones have long stopped ringing
+    qtbot.waitUntil(lambda: "try again" not in text(), timeout=3000)
+    assert "may have been placed" in text()  # the call's own status is back
+    assert pad.refusal.shown is None
     assert env.posts() == 1
 
 

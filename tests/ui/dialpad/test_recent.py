@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
+import pytest
+import shiboken6
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QPaintEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.ui.dialpad import DialPad
+from pbxdesk.ui.dialpad.recent import RecentList, _TwoLineDelegate
 from tests.services.helpers import MOBILE, wait_settled
 from tests.ui.dialpad.conftest import MakePad, env_of
 from tests.ui.dialpad.helpers import click, double_click, key
@@ -108,3 +116,30 @@ def test_typed_numbers_are_not_kept_unless_called(qtbot: QtBot, make_pad: MakePa
     pad.set_number("02 9876 5432")
     assert env.store.recent_dials.recent() == []
     assert pad.recent.count() == 0
+
+
+def test_a_collection_while_the_list_paints_leaves_the_pad_alone(
+        qtbot: QtBot, make_pad: MakePad, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Once a test lets go of its pad, only reference cycles hold it, yet it is still
+    # shown and gets painted; a collection during that paint used to delete the pad
+    # under the Recent list's paintEvent (a segfault, one full run in many).
+    painted: list[int] = []
+    paint = RecentList.paintEvent
+
+    def collecting_paint(self: RecentList, event: QPaintEvent) -> None:
+        painted.append(gc.collect())
+        paint(self, event)
+
+    monkeypatch.setattr(RecentList, "paintEvent", collecting_paint)
+    pad = make_pad()
+    alive = weakref.ref(pad)
+    del pad
+    gc.collect()
+    held = alive()
+    assert held is not None  # held by the test's qtbot until the teardown
+    recent = held.recent
+    del held
+    QApplication.processEvents()  # the first paint, as pytest-qt's after the test function
+    assert painted  # a collection ran inside the paint
+    assert shiboken6.isValid(recent)
+    assert recent.itemDelegate() is recent.findChild(_TwoLineDelegate)

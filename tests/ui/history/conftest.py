@@ -14,9 +14,8 @@ parses them: the ground truth the tab is compared with.
 from __future__ import annotations
 
 import asyncio
-import gc
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -114,15 +113,9 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Filled:
         for kind, rows in _odd_rows(datetime.now(UTC)).items():
             sandbox.add_rows(kind, rows)
         # A plain loop of its own: no Qt loop is involved in filling the file. The sync
-        # writes on a worker thread, and a garbage collection there would destroy any Qt
-        # objects earlier tests left in reference cycles on the wrong thread ("Timers
-        # cannot be stopped from another thread", or a crash): collect here, then pause.
-        gc.collect()
-        gc.disable()
-        try:
-            asyncio.run(_sync(sandbox, path))
-        finally:
-            gc.enable()
+        # writes on a worker thread, which never collects garbage: the suite keeps
+        # collection to the main thread between tests (tests/fixtures/garbage.py).
+        asyncio.run(_sync(sandbox, path))
         result = Filled(path)
         for kind in ALL_KINDS:
             parsed = [parse_row(raw, kind, REGION) for raw in sandbox.rows(kind)]
@@ -147,13 +140,6 @@ def store(filled: Filled, tmp_path: Path) -> Iterator[CallStore]:
 
 
 @pytest.fixture(autouse=True)
-def no_qt_garbage() -> None:
-    """Collect other tests' Qt objects on the GUI thread before each test, so that the
-    export's worker thread never happens to be the one that frees them."""
-    gc.collect()
-
-
-@pytest.fixture(autouse=True)
 def history_in_australian(australian_locale: QLocale) -> QLocale:
     """Every history test sees dates and numbers as an Australian agent does."""
     return australian_locale
@@ -166,11 +152,19 @@ class RecordingDialogs(DialogService):
         self.save_paths: list[Path | None] = []
         self.asked: list[Path] = []
         self.errors: list[tuple[str, str]] = []
+        self.save_type: str | None = None  # the "Save as type" picked; None keeps the offer
+        self.offered_types: list[tuple[list[str], str]] = []
 
     def ask_save_path(self, parent: QWidget | None, *, title: str, suggested: Path,
                       name_filter: str) -> Path | None:
         self.asked.append(suggested)
         return self.save_paths.pop(0) if self.save_paths else None
+
+    def ask_save_path_and_type(self, parent: QWidget | None, *, title: str, suggested: Path,
+                               types: Sequence[str], chosen_type: str) -> tuple[Path, str] | None:
+        self.offered_types.append((list(types), chosen_type))
+        path = self.ask_save_path(parent, title=title, suggested=suggested, name_filter="")
+        return None if path is None else (path, self.save_type or chosen_type)
 
     def confirm(self, parent: QWidget | None, *, title: str, text: str,
                 confirm_text: str = "OK") -> bool:

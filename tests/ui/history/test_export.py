@@ -21,7 +21,8 @@ from pbxdesk.api.models import AnyCall, CallKind, UserCall
 from pbxdesk.store import CallStore
 from pbxdesk.ui.history import HistoryTab
 from pbxdesk.ui.history.columns import Field
-from pbxdesk.ui.history.csvfile import api_time, header
+from pbxdesk.ui.history.csvfile import CsvFlavour, api_time, header
+from pbxdesk.ui.history.tab import EXPORT_TYPES
 from tests.ui.history.conftest import FORMULA_NAME, MakeTab, RecordingDialogs
 from tests.ui.history.helpers import all_calls
 
@@ -73,6 +74,7 @@ def test_export_writes_every_filtered_row_in_the_table_order(
     out = tmp_path / "exports"
     out.mkdir()
     dialogs.save_paths = [out / "answered"]  # no suffix: .csv is added
+    dialogs.save_type = EXPORT_TYPES[CsvFlavour.API]
     messages: list[str] = []
     tab.sig_status_message.connect(messages.append)
     run_export(tab, qtbot)
@@ -97,6 +99,7 @@ def test_export_writes_every_filtered_row_in_the_table_order(
 def test_export_of_group_calls_and_unsafe_text(make_tab: MakeTab, dialogs: RecordingDialogs,
                                                qtbot: QtBot, tmp_path: Path) -> None:
     queue = make_tab(CallKind.QUEUE)
+    dialogs.save_type = EXPORT_TYPES[CsvFlavour.API]
     dialogs.save_paths = [tmp_path / "queue.csv"]
     run_export(queue, qtbot)
     names, rows = read_csv(tmp_path / "queue.csv")
@@ -116,6 +119,47 @@ def test_export_of_group_calls_and_unsafe_text(make_tab: MakeTab, dialogs: Recor
     assert FORMULA_NAME not in names_written
     assert "Zoë Ångström" in names_written
     assert {row["caller_e164"] for row in rows} == {"+61412345678"}
+
+
+def test_the_first_export_is_for_spreadsheets_and_the_choice_is_kept(
+        make_tab: MakeTab, dialogs: RecordingDialogs, qtbot: QtBot, tmp_path: Path) -> None:
+    tab = make_tab(CallKind.USER)
+    tab.filter_bar.set_search_text("61412345678")
+    dialogs.save_paths = [tmp_path / "words.csv"]
+    run_export(tab, qtbot)
+    assert dialogs.offered_types[-1] == (list(EXPORT_TYPES.values()),
+                                         EXPORT_TYPES[CsvFlavour.SPREADSHEET])
+    names, rows = read_csv(tmp_path / "words.csv")
+    assert names == header(CallKind.USER, CsvFlavour.SPREADSHEET)
+    assert names[:4] == ["Call ID", "Type", "Caller", "Caller name"]
+    assert "Start (local time)" in names
+    assert not any("_" in name for name in names)  # no API field names
+    calls = {call.unique_call_id: call for call in all_calls(tab)}
+    assert len(rows) == len(calls)
+    for row in rows:
+        # Identifiers a spreadsheet would turn into numbers (losing the + or the digits)
+        # are written as ="…", which it keeps as that text.
+        call_id = row["Call ID"]
+        assert call_id.startswith('="')
+        assert call_id.endswith('"')
+        call = calls[call_id[2:-1]]
+        assert row["Caller (international)"] == '="+61412345678"'
+        assert row["Caller"] == f'="{call.caller_id}"'
+        assert "_" not in row["Type"]  # "Inbound, missed", not "user_inbound_missed"
+        assert row["Direction"] in {"Inbound", "Outbound", "Internal", ""}
+    assert "'" + FORMULA_NAME in {row["Caller name"] for row in rows}  # still defused
+    assert "Inbound, voicemail transcribed" in {row["Type"] for row in rows}
+
+    dialogs.save_type = EXPORT_TYPES[CsvFlavour.API]  # the agent picks the API's names
+    dialogs.save_paths = [tmp_path / "api.csv"]
+    run_export(tab, qtbot)
+    names, rows = read_csv(tmp_path / "api.csv")
+    assert names == header(CallKind.USER)
+    assert {row["caller_e164"] for row in rows} == {"+61412345678"}  # as sent
+    dialogs.save_type = None
+    dialogs.save_paths = []
+    tab.export_csv()  # cancelled, but the offer shows the last choice
+    assert dialogs.offered_types[-1][1] == EXPORT_TYPES[CsvFlavour.API]
 
 
 def test_cancelled_export_leaves_no_file(make_tab: MakeTab, store: CallStore,

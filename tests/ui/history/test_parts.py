@@ -17,7 +17,7 @@ from pbxdesk.store import StoreBusyError
 from pbxdesk.ui.history.calls import copy_text, dialable, other_party, status_of
 from pbxdesk.ui.history.cells import format_duration
 from pbxdesk.ui.history.checklist import CheckList
-from pbxdesk.ui.history.csvfile import csv_row, describe_failure, header
+from pbxdesk.ui.history.csvfile import CsvFlavour, csv_row, describe_failure, header
 from pbxdesk.ui.history.dates import DatePreset, DayRange, preset_days
 from pbxdesk.ui.history.filterbar import user_entries
 from pbxdesk.ui.history.pagingbar import rows_label
@@ -81,18 +81,26 @@ def test_durations(seconds: int | None, text: str) -> None:
     (user_call(type="user_outbound_answered"), "✓ Outbound, answered", False),
     (user_call(type="user_outbound_missed"), "✗ Outbound, missed", False),  # they missed it
     (user_call(type="User_Internal_Busy"), "⊘ Internal, busy", False),
-    (user_call(type="user_inbound_voicemail"), "• user_inbound_voicemail", False),
-    (user_call(type="user_callback_missed"), "✗ user_callback_missed", True),
+    (user_call(type="user_inbound_voicemail"), "• Inbound, voicemail", False),
+    (user_call(type="user_callback_missed"), "✗ Callback, missed", True),
+    (user_call(type="user_inbound_noanswer"), "✗ Inbound, no answer", True),
+    (user_call(type="user_inbound"), "• Inbound", False),  # a webhook's word
+    (user_call(type="agent_whisper_done"), "• Agent whisper done", False),  # never seen
     (user_call(type=None), "•", False),
     (group_call(), "✗ Abandoned", True),
     (group_call(status="Answered"), "✓ Answered", False),
-    (group_call(status="timeout"), "✗ timeout", True),  # a missed call, shown as sent
-    (group_call(status="transferred"), "• transferred", False),
+    (group_call(status="timeout"), "✗ Timed out", True),  # a missed call
+    (group_call(status="noanswer"), "✗ No answer", True),
+    (group_call(status="transferred"), "• Transferred", False),
+    (group_call(status="callback_requested"), "• Callback requested", False),
+    (group_call(status="SOME-new value"), "• Some new value", False),
 ])
-def test_status_text_keeps_unknown_values(call: UserCall | GroupCall, display: str,
-                                          stands_out: bool) -> None:
+def test_status_text_is_in_words_and_keeps_the_raw_value(
+        call: UserCall | GroupCall, display: str, stands_out: bool) -> None:
     status = status_of(call)
     assert status.display == display
+    assert status.raw == ((call.type if isinstance(call, UserCall) else call.status) or "")
+    assert "_" not in status.display
     assert status.stands_out is stands_out
     assert status.spoken  # never empty for a screen reader
 
@@ -142,6 +150,23 @@ def test_csv_cells_keep_raw_values_and_defuse_formulas() -> None:
     assert group["callerid"] == "61412345678"
     assert group["unique_call_id"] == ""
     assert group["status"] == "abandoned"
+
+
+def test_spreadsheet_csv_keeps_identifiers_as_text_and_only_digits_go_in_a_formula() -> None:
+    call = user_call(unique_call_id="1733551234.5678", caller_id="0412345678",
+                     caller_e164="+61412345678", caller_name="=1+2",
+                     dest_number='+61"&cmd|x', user_number="1004")
+    cells = dict(zip(header(CallKind.USER, CsvFlavour.SPREADSHEET),
+                     csv_row(call, CsvFlavour.SPREADSHEET), strict=True))
+    assert cells["Call ID"] == '="1733551234.5678"'  # not 1.73355E+09
+    assert cells["Caller"] == '="0412345678"'  # the leading 0 stays
+    assert cells["Caller (international)"] == '="+61412345678"'  # the + stays
+    assert cells["Extension"] == '="1004"'
+    assert cells["Caller name"] == "'=1+2"  # the PBX's text is defused as before
+    assert cells["Destination"] == "'+61\"&cmd|x"  # not digits: never inside a formula
+    assert cells["Type"] == "Inbound, missed"
+    assert cells["Outcome"] == "Missed"
+    assert cells["Duration (seconds)"] == "20"  # a real number stays a number
 
 
 def test_failure_messages_say_what_to_do(tmp_path: Path) -> None:

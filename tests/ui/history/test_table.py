@@ -75,7 +75,10 @@ def test_cells_are_readable(make_tab: MakeTab) -> None:
     assert cell(Field.DURATION) == "1:02:05"  # 3725 s: h:mm:ss over an hour
     assert cell(Field.TALK_TIME) == "0:00"
     assert cell(Field.ANSWERED) == ""  # never answered
-    assert cell(Field.STATUS) == f"• {ODD_TYPE}"  # an unknown type is shown as sent
+    # An unknown type in words; the tooltip keeps it as the PBX sent it.
+    assert cell(Field.STATUS) == "• Inbound, voicemail transcribed"
+    assert f"Sent by the PBX as type: {ODD_TYPE}" in str(
+        cell(Field.STATUS, Qt.ItemDataRole.ToolTipRole))
     details = str(cell(Field.CALL_ID, Qt.ItemDataRole.ToolTipRole))
     assert "recording_url: https://example.test/rec/1.mp3" in details
     assert 'tags: ["vip", 3]' in details
@@ -108,7 +111,9 @@ def test_group_tab_shows_unknown_status_and_extra_fields(make_tab: MakeTab) -> N
     row = calls.index(odd[0])
     model = tab.model
     status = model.data(model.index(row, model.column_of(Field.STATUS)))
-    assert status == f"• {ODD_STATUS}"
+    assert status == "• Callback requested"
+    assert model.data(model.index(row, model.column_of(Field.STATUS)),
+                      Qt.ItemDataRole.ToolTipRole).endswith(f"status: {ODD_STATUS}")
     assert model.headerData(model.column_of(Field.GROUP), Qt.Orientation.Horizontal) == "Queue"
     tooltip = model.data(model.index(row, model.column_of(Field.CALL_ID)),
                          Qt.ItemDataRole.ToolTipRole)

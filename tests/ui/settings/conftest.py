@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import http.server
 import socket
 import ssl
@@ -44,20 +43,6 @@ class MakeDialog(Protocol):
 
 class CannedServer(Protocol):
     def __call__(self, status: int, body: bytes, content_type: str) -> str: ...
-
-
-@pytest.fixture(autouse=True)
-def collect_loop_garbage() -> Iterator[None]:
-    """Collect cyclic garbage on the main thread once the test (and ``qloop``) is done.
-
-    A closed qasync loop is cyclic garbage that still owns a QObject with Qt timers
-    (a cancelled request's timeout is still registered). If the garbage collector
-    happens to run on a server thread of a later test, Qt warns "Timers cannot be
-    stopped from another thread", which fails that test. Autouse fixtures are set up
-    first, so this teardown runs after ``qloop``'s.
-    """
-    yield
-    gc.collect()
 
 
 @pytest.fixture

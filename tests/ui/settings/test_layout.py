@@ -8,7 +8,8 @@ over another.
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.settings import Settings
@@ -27,6 +28,13 @@ def shows_every_line(label: QLabel) -> bool:
 def full_height(widgets: list[QWidget]) -> bool:
     """True when no widget is squeezed below the height it asks for."""
     return all(widget.height() >= widget.sizeHint().height() for widget in widgets)
+
+
+def show_page_of(dialog: SettingsDialog, widget: QWidget) -> None:
+    for index in range(dialog.tabs.count()):
+        page = dialog.tabs.widget(index)
+        if page is not None and page.isAncestorOf(widget):
+            dialog.tabs.setCurrentIndex(index)
 
 
 def fit_exactly(qtbot: QtBot, dialog: SettingsDialog) -> None:
@@ -67,3 +75,46 @@ def test_the_verdict_shows_what_to_do_in_full(qtbot: QtBot, make_dialog: MakeDia
     assert page is not None
     assert panel.geometry().bottom() < page.height()  # all of it on the page
 
+
+
+def test_a_one_line_problem_appears_without_moving_the_rows_below(
+        qtbot: QtBot, make_dialog: MakeDialog) -> None:
+    dialog = make_dialog(Settings(base_url="https://portal.example.com"), api_key="key-1234")
+    dialog.resize(900, dialog.height())
+    extension = dialog.editors["my_extension"].widget
+    show_page_of(dialog, extension)
+    below = [w for w in dialog.findChildren(QWidget)
+             if w.isVisible() and w.mapTo(dialog, w.rect().topLeft()).y()
+             > extension.mapTo(dialog, extension.rect().topLeft()).y() + extension.height()]
+    assert below
+    before = {w: w.mapTo(dialog, w.rect().topLeft()) for w in below}
+    problem = dialog.findChild(QLabel, "problem_my_extension")
+    assert problem is not None
+    assert not problem.isVisible()
+    type_into(qtbot, extension, "x")  # not an extension: a problem shows under it
+    qtbot.waitUntil(problem.isVisible)
+    assert problem.heightForWidth(problem.width()) <= problem.minimumHeight()  # one line
+    qtbot.wait(50)  # let a layout run, if one were to move anything
+    assert {w: w.mapTo(dialog, w.rect().topLeft()) for w in below} == before
+
+
+@pytest.mark.qt_log_ignore("does not support grabbing the keyboard")  # the completer's list
+def test_clicking_the_country_box_selects_it_for_typing_over(
+        qtbot: QtBot, make_dialog: MakeDialog) -> None:
+    dialog = make_dialog(Settings(base_url="https://portal.example.com", default_region="AU"),
+                         api_key="key-1234")
+    combo = dialog.editors["default_region"].widget
+    assert isinstance(combo, QComboBox)
+    line_edit = combo.lineEdit()
+    assert line_edit is not None
+    show_page_of(dialog, combo)
+    qtbot.waitUntil(combo.isVisible)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.editors["my_extension"].widget.setFocus()  # the focus is elsewhere
+    text = line_edit.text()
+    assert "Australia" in text
+    qtbot.mouseClick(line_edit, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    qtbot.waitUntil(lambda: line_edit.selectedText() == text)
+    qtbot.keyClicks(line_edit, "new zea")
+    assert line_edit.text().lower().startswith("new zea")  # replaced, not appended

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 from collections.abc import Callable
 
 import httpx
@@ -166,7 +165,6 @@ def test_missing_endpoint_is_an_unexpected_answer(qtbot: QtBot, make_dialog: Mak
     assert run_connection_test(qtbot, dialog).kind is VerdictKind.UNEXPECTED
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 def test_untrusted_certificate_is_a_tls_problem(qtbot: QtBot, make_dialog: MakeDialog,
                                                 untrusted_https: int) -> None:
     dialog = make_dialog(Settings(base_url=f"https://127.0.0.1:{untrusted_https}"),

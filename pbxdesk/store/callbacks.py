@@ -1,0 +1,349 @@
+"""The callbacks worklist in SQLite: derived from ``calls``, kept up to date in steps.
+
+:meth:`CallbackStore.update` reads only what is new since its last run: call
+rows with an id above the last one it read, and rows a trigger marked because
+a deciding column changed (see :mod:`pbxdesk.store.callbackschema`). From them
+it adds the unanswered inbound calls in scope (merged into attempts), then
+recomputes the items of just the callers concerned: those with new attempts,
+and those with attempts whom a new row answered or called back (whether a
+caller was reached or tried is read from ``calls`` through the worklist's own
+indexes, so the order the rows arrive in does not matter). Rows older than
+the scope's horizon are ignored, and attempts that age past it are pruned, so
+the worklist stays the size of the horizon, not of the history. Work on a
+worker thread; the view reads :meth:`CallbackStore.items`.
+
+When the scope changes (my extension, the queues and ring groups chosen, the
+days kept) the derived tables are emptied and rebuilt from the calls in
+chunks of :data:`CHUNK_ROWS` ids, each its own short transaction so the sync
+is never held up for long. Records (what agents did) are never derived: they
+survive rebuilds, and :meth:`CallbackStore.add_records` merges records from
+any desk (last writer per number and field wins, see
+:mod:`pbxdesk.store.callbackrules`). No Qt here.
+"""
+
+# SQL here is assembled from constant identifiers and '?' placeholders only; every
+# value is bound as a parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from pbxdesk.store.callbackitems import RECOMPUTE_SQL, recompute
+from pbxdesk.store.callbackrules import (
+    ITEM_COLUMNS,
+    Attempt,
+    CallbackRecord,
+    ItemRow,
+    ItemState,
+    merge_legs,
+)
+from pbxdesk.store.connection import ConnectionPerThread, write_transaction
+from pbxdesk.store.errors import guarded
+
+CHUNK_ROWS: Final = 50_000
+"""Call ids read per transaction."""
+PRUNE_EVERY_US: Final = 3600 * 1_000_000
+ALL_GROUPS: Final = "*"
+_DAY_US: Final = 86_400 * 1_000_000
+_MAX_EXTENSION_DIGITS: Final = 6  # as pbxdesk.phone.results.MAX_EXTENSION_DIGITS
+
+
+def _number_key(e164: str, raw: str) -> str:
+    """SQL for a row's caller key: E.164; else digits too long for an extension; else NULL."""
+    return (f"CASE WHEN {e164} IS NOT NULL THEN {e164} "
+            f"WHEN length({raw}) > {_MAX_EXTENSION_DIGITS} AND {raw} NOT GLOB '*[^0-9]*' "
+            f"THEN {raw} END")
+
+
+# Inbound rows nobody answered: missed, abandoned, busy, failed, and the voicemail or
+# give-up outcomes the API names in ways the outcome code does not know.
+_UNANSWERED: Final = (
+    "(outcome IN (2, 3, 4, 5) OR (outcome = 0 AND (lower(type) LIKE '%voicemail%' "
+    "OR lower(status) IN ('no_agents', 'exited', 'noanswer', 'no_answer'))))")
+_CALLER_KEY: Final = _number_key("caller_e164", "caller_id")
+# Withheld / anonymous: no number at all; an extension (a colleague) is not a callback.
+_IS_EXTENSION: Final = (f"(caller_id <> '' AND length(caller_id) <= {_MAX_EXTENSION_DIGITS} "
+                        "AND caller_id NOT GLOB '*[^0-9]*')")
+_LEGS: Final = (
+    f"SELECT coalesce({_CALLER_KEY}, ''), caller_id, caller_name, unique_call_id, start_us, "
+    "start_us + max(call_duration, 0) * 1000000, group_name, kind, max(call_duration, 0) "
+    "FROM calls WHERE {rows} AND start_us >= ? AND direction = 1 AND " + _UNANSWERED +
+    f" AND NOT {_IS_EXTENSION}"
+    " AND ((kind = 0 AND (? OR user_number IN (SELECT value FROM json_each(?))))"
+    " OR (kind > 0 AND (? OR group_name IN (SELECT value FROM json_each(?)))))")
+# The callers with attempts whom the rows' answered calls or call-backs may concern
+# (only E.164 numbers: the indexes that find a caller's calls hold those).
+_CONTACTED: Final = (
+    "SELECT DISTINCT number FROM ("
+    "SELECT CASE direction WHEN 2 THEN dest_e164 ELSE caller_e164 END AS number FROM calls "
+    "WHERE {rows} AND direction IN (1, 2) AND (outcome = 1 OR direction = 2) "
+    "AND start_us >= ?) WHERE number IN (SELECT number FROM callback_attempts)")
+_RANGE: Final = "id > ? AND id <= ?"
+_DIRTY: Final = "id IN (SELECT call_id FROM callback_dirty)"
+_ATTEMPT_COLUMNS: Final = ("id, number, raw_number, caller_name, call_ref, start_us, end_us, "
+                           "via, via_kind, wait_s")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which unanswered calls become callbacks.
+
+    Attributes:
+        extensions: whose missed user calls count; empty: every user's.
+        groups: queue and ring-group names whose unanswered calls count;
+            :data:`ALL_GROUPS` alone: all of them.
+        days: how far back a call may have started (the horizon).
+    """
+
+    extensions: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    days: int = 7
+
+    def key(self) -> str:
+        return json.dumps([sorted(self.extensions), sorted(self.groups), self.days])
+
+    def horizon_us(self, now_us: int) -> int:
+        return now_us - self.days * _DAY_US
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateResult:
+    """What one :meth:`CallbackStore.update` did."""
+
+    rows_read: int = 0
+    items_changed: int = 0
+    rebuilt: bool = False
+    numbers: frozenset[str] = frozenset()
+    """The callers whose items may have changed (read them again)."""
+
+
+class CallbackStore:
+    """The worklist's tables; each thread uses its own connection (the store's rule)."""
+
+    def __init__(self, connections: ConnectionPerThread) -> None:
+        self._conn = connections.conn
+        self.path: Path = connections.path
+
+    # -- deriving ------------------------------------------------------------------------
+
+    @guarded
+    def update(self, scope: Scope, now_us: int) -> UpdateResult:
+        """Bring the worklist up to date with the calls stored since the last update."""
+        rows = changed = 0
+        rebuilt = False
+        touched: set[str] = set()
+        while True:
+            with write_transaction(self._conn()) as conn:
+                if _state(conn, "scope") != scope.key():
+                    _clear_derived(conn)
+                    _set_state(conn, "scope", scope.key())
+                    rebuilt = True
+                done, read, numbers = _read_new_calls(conn, scope, now_us)
+                pruned = _prune(conn, scope, now_us)
+                changed += recompute(conn, numbers, pruned)
+                rows += read
+                touched |= numbers | pruned
+            if done:
+                return UpdateResult(rows, changed, rebuilt, frozenset(touched))
+
+    @guarded
+    def add_records(self, records: Iterable[CallbackRecord], shared: bool = False) -> int:
+        """Keep records (from this desk or others) and recompute their items.
+
+        Returns how many records were new. ``shared``: they came from (or went
+        out through) a transport already.
+        """
+        batch = list(records)
+        with write_transaction(self._conn()) as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO callback_records "
+                "(number, field, at_us, desk, agent, value, shared) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(r.number, r.field, r.at_us, r.desk, r.agent, r.value, int(shared))
+                 for r in batch])
+            added = conn.total_changes - before
+            recompute(conn, {record.number for record in batch})
+        return added
+
+    @guarded
+    def unshared_records(self, limit: int = 1000) -> list[CallbackRecord]:
+        """Records no transport has taken yet, oldest first (to send on reconnect)."""
+        return [CallbackRecord(*row) for row in self._conn().execute(
+            "SELECT number, field, value, at_us, desk, agent FROM callback_records "
+            "WHERE shared = 0 ORDER BY at_us LIMIT ?", (limit,))]
+
+    @guarded
+    def mark_shared(self, records: Iterable[CallbackRecord]) -> None:
+        with write_transaction(self._conn()) as conn:
+            conn.executemany(
+                "UPDATE callback_records SET shared = 1 "
+                "WHERE number = ? AND field = ? AND at_us = ? AND desk = ?",
+                [(r.number, r.field, r.at_us, r.desk) for r in records])
+
+    @guarded
+    def records(self, number: str) -> list[CallbackRecord]:
+        """Every record kept for one caller, oldest first."""
+        return [CallbackRecord(*row) for row in self._conn().execute(
+            "SELECT number, field, value, at_us, desk, agent FROM callback_records "
+            "WHERE number = ? ORDER BY at_us, desk", (number,))]
+
+    # -- reading -------------------------------------------------------------------------
+
+    @guarded
+    def query_plans(self, scope: Scope, now_us: int) -> dict[str, str]:
+        """SQLite's plan for each statement an update or a read relies on, by name.
+
+        For the tests that keep them index walks (rowid ranges of ``calls``,
+        this module's own indexes), whatever becomes of ``calls``' indexes.
+        """
+        horizon = scope.horizon_us(now_us)
+        numbers = json.dumps(["+61412345678"])
+        scoped = (0, json.dumps(list(scope.extensions)), 0, json.dumps(list(scope.groups)))
+        statements: dict[str, tuple[str, tuple[object, ...]]] = {
+            "legs": (_LEGS.format(rows=_RANGE), (0, 1, horizon, *scoped)),
+            "legs_dirty": (_LEGS.format(rows=_DIRTY), (horizon, *scoped)),
+            "contacted": (_CONTACTED.format(rows=_RANGE), (0, 1, horizon)),
+            "attempts_of": (f"SELECT {_ATTEMPT_COLUMNS} FROM callback_attempts "
+                            "WHERE number IN (SELECT value FROM json_each(?))", (numbers,)),
+            "recompute": (RECOMPUTE_SQL, (numbers,)),
+            "prune_attempts": ("DELETE FROM callback_attempts WHERE start_us < ?", (horizon,)),
+        }
+        conn = self._conn()
+        return {name: "\n".join(str(row[-1]) for row in conn.execute(
+                    f"EXPLAIN QUERY PLAN {sql}", params))
+                for name, (sql, params) in statements.items()}
+
+    @guarded
+    def items(self) -> list[ItemRow]:
+        """Every item, in no particular order (the view sorts)."""
+        return [_item(row) for row in self._conn().execute(
+            f"SELECT {', '.join(ITEM_COLUMNS)} FROM callback_items")]
+
+    @guarded
+    def items_of(self, numbers: Iterable[str]) -> list[ItemRow]:
+        """The items of these callers (those that have one)."""
+        return [_item(row) for row in self._conn().execute(
+            f"SELECT {', '.join(ITEM_COLUMNS)} FROM callback_items "
+            "WHERE number IN (SELECT value FROM json_each(?))", (json.dumps(list(numbers)),))]
+
+    @guarded
+    def item(self, number: str) -> ItemRow | None:
+        row = self._conn().execute(
+            f"SELECT {', '.join(ITEM_COLUMNS)} FROM callback_items WHERE number = ?",
+            (number,)).fetchone()
+        return None if row is None else _item(row)
+
+
+# -- the steps of an update (all inside the caller's write transaction) -------------------
+
+def _state(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM callback_state WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _set_state(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT INTO callback_state (key, value) VALUES (?, ?) "
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def _clear_derived(conn: sqlite3.Connection) -> None:
+    for table in ("callback_attempts", "callback_items", "callback_dirty"):
+        conn.execute(f"DELETE FROM {table}")
+    conn.execute("DELETE FROM callback_state WHERE key IN ('last_id', 'pruned_us')")
+
+
+def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
+                    now_us: int) -> tuple[bool, int, set[str]]:
+    """Read the next chunk of new rows and every dirty row; (all read, rows, numbers)."""
+    last_id = int(_state(conn, "last_id") or 0)
+    top = int(conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0])
+    upper = min(top, last_id + CHUNK_ROWS)
+    horizon = scope.horizon_us(now_us)
+    numbers: set[str] = set()
+    dirty = conn.execute("SELECT count(*) FROM callback_dirty").fetchone()[0]
+    passes: list[tuple[str, tuple[int, ...]]] = []
+    if upper > last_id:
+        passes.append((_RANGE, (last_id, upper)))
+    if dirty:
+        passes.append((_DIRTY, ()))
+    for rows, bounds in passes:
+        numbers |= _take_legs(conn, rows, bounds, scope, horizon)
+        numbers.update(number for (number,) in conn.execute(
+            _CONTACTED.format(rows=rows), (*bounds, horizon)))
+    if dirty:
+        conn.execute("DELETE FROM callback_dirty")
+    _set_state(conn, "last_id", str(upper))
+    return upper >= top, max(0, upper - last_id) + int(dirty), numbers
+
+
+def _take_legs(conn: sqlite3.Connection, rows: str, bounds: tuple[int, ...], scope: Scope,
+               horizon: int) -> set[str]:
+    every_user = not scope.extensions
+    every_group = ALL_GROUPS in scope.groups
+    found = conn.execute(_LEGS.format(rows=rows), (
+        *bounds, horizon, every_user, json.dumps(list(scope.extensions)), every_group,
+        json.dumps([name for name in scope.groups if name != ALL_GROUPS]))).fetchall()
+    if not found:
+        return set()
+    legs: dict[str, list[Attempt]] = defaultdict(list)
+    for number, raw, name, ref, start, end, group, kind, wait in found:
+        legs[number].append(Attempt(None, number, raw or "", name or "", ref or None, start,
+                                    end, group if kind else "", kind, wait))
+    attempts = _attempts_of(conn, legs)
+    inserts: list[tuple[object, ...]] = []
+    updates: list[tuple[object, ...]] = []
+    for number, caller_legs in legs.items():
+        for attempt in merge_legs(attempts[number], caller_legs):
+            values = (attempt.number, attempt.raw_number, attempt.caller_name, attempt.call_ref,
+                      attempt.start_us, attempt.end_us, attempt.via, attempt.via_kind,
+                      attempt.wait_s)
+            if attempt.id is None:
+                inserts.append(values)
+            else:
+                updates.append((*values, attempt.id))
+    conn.executemany("INSERT INTO callback_attempts (number, raw_number, caller_name, call_ref, "
+                     "start_us, end_us, via, via_kind, wait_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     inserts)
+    conn.executemany("UPDATE callback_attempts SET number = ?, raw_number = ?, caller_name = ?, "
+                     "call_ref = ?, start_us = ?, end_us = ?, via = ?, via_kind = ?, wait_s = ? "
+                     "WHERE id = ?", updates)
+    return set(legs)
+
+
+def _attempts_of(conn: sqlite3.Connection, numbers: Iterable[str]) -> dict[str, list[Attempt]]:
+    found: dict[str, list[Attempt]] = defaultdict(list)
+    for row in conn.execute(f"SELECT {_ATTEMPT_COLUMNS} FROM callback_attempts "
+                            "WHERE number IN (SELECT value FROM json_each(?))",
+                            (json.dumps(list(numbers)),)):
+        found[row[1]].append(Attempt(*row))
+    return found
+
+
+def _prune(conn: sqlite3.Connection, scope: Scope, now_us: int) -> set[str]:
+    """Drop attempts older than the horizon (at most hourly); the numbers they concerned.
+
+    A scan of the attempts (the horizon's few thousand rows, once an hour): cheaper
+    than an index on their times that every update would have to write.
+    """
+    pruned = int(_state(conn, "pruned_us") or 0)
+    if now_us - pruned < PRUNE_EVERY_US:
+        return set()
+    horizon = scope.horizon_us(now_us)
+    numbers = {number for (number,) in conn.execute(
+        "DELETE FROM callback_attempts WHERE start_us < ? RETURNING number", (horizon,))}
+    _set_state(conn, "pruned_us", str(now_us))
+    return numbers
+
+
+_STATES: Final = tuple(ItemState)
+
+
+def _item(row: Sequence[Any]) -> ItemRow:
+    return ItemRow(row[0], row[1], row[2], _STATES[row[3]], *row[4:])

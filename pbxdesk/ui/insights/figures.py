@@ -1,0 +1,277 @@
+"""Figures as each section shows them: a table, the chart's data, hover texts, targets.
+
+One function per section turns the store's figures into a :class:`SectionView`,
+so the chart, its tooltips, the table under it and the CSV all read the same
+numbers. A target says which calls a click opens in the history
+(:class:`CallsTarget`). No widgets here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from PySide6.QtCore import QLocale
+
+from pbxdesk.api.models import CallKind
+from pbxdesk.store.insights import (
+    AgentFigures,
+    Category,
+    Counts,
+    Days,
+    GroupFigures,
+    HeatMap,
+    InsightsQuery,
+    Scope,
+    hour_periods,
+    local_days,
+)
+from pbxdesk.ui.history.filterbar import USER_NAME, USER_NUMBER
+from pbxdesk.ui.insights import definitions as words
+from pbxdesk.ui.insights.charts import WEEKDAYS, BarSet
+from pbxdesk.ui.insights.table import (
+    Column,
+    FigureTable,
+    Kind,
+    Value,
+    display_text,
+    duration_text,
+    qdate,
+)
+
+MAX_BARS = 12
+"""Bars in the per-queue and per-agent charts; their tables list every row."""
+WEEKDAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays",
+                 "Sundays")
+
+
+@dataclass(frozen=True, slots=True)
+class CallsTarget:
+    """The calls behind a bar or cell, as a history filter: days, users or groups, hours."""
+
+    kind: CallKind
+    first: date
+    last: date
+    keys: frozenset[Hashable] = frozenset()
+    periods: tuple[tuple[datetime, datetime], ...] = ()
+    periods_label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    table: FigureTable
+    labels: tuple[str, ...] = ()
+    parts: tuple[BarSet, ...] = ()
+    rates: tuple[float | None, ...] = ()
+    cells: tuple[int, ...] = ()
+    texts: tuple[str, ...] = ()
+    targets: tuple[CallsTarget, ...] = ()
+    note: str = ""
+    live: int = 0
+
+
+def _count(number: int) -> str:
+    return QLocale().toString(number)
+
+
+def _rate(value: float | None) -> str:
+    return display_text(value, Kind.RATE, QLocale())
+
+
+def _counts_text(counts: Counts) -> str:
+    parts = [f"{_count(counts.calls)} calls", f"{_count(counts.answered)} answered",
+             f"{_count(counts.missed)} missed"]
+    if counts.abandoned:
+        parts.append(f"{_count(counts.abandoned)} abandoned")
+    if counts.other:
+        parts.append(f"{_count(counts.other)} other")
+    text = ", ".join(parts)
+    if counts.missed_rate is not None:
+        text += f"; missed rate {_rate(counts.missed_rate)}"
+    if counts.live:
+        text += f" ({_count(counts.live)} live, not yet synced)"
+    return text
+
+
+def scope_keys(query: InsightsQuery) -> frozenset[Hashable]:
+    """The history drop-down's ticks for the query's users or groups."""
+    if query.scope in {Scope.QUEUES, Scope.RING_GROUPS}:
+        return frozenset(query.group_names)
+    return frozenset({(USER_NUMBER, n) for n in query.user_numbers}
+                     | {(USER_NAME, n) for n in query.user_names})
+
+
+def _range_days(query: InsightsQuery) -> tuple[date, date]:
+    days = local_days(query.start_us, query.end_us, query.zone)
+    if not days:
+        today = datetime.now().date()
+        return today, today
+    return days[0], days[-1]
+
+
+def _live_column(live: int) -> tuple[Column, ...]:
+    return (Column("Live", Kind.COUNT, words.LIVE, "live_not_yet_synced"),) if live else ()
+
+
+def _present_parts(counts: Sequence[Counts]) -> tuple[BarSet, ...]:
+    """The outcome bars, leaving out abandoned / other when no call has them."""
+    parts = []
+    for category in Category:
+        values = [item.of(category) for item in counts]
+        if category in {Category.ANSWERED, Category.MISSED} or any(values):
+            parts.append(BarSet(category, values))
+    return tuple(parts)
+
+
+def days_view(days: Days, query: InsightsQuery) -> SectionView:
+    locale = QLocale()
+    live = days.total.live
+    columns = (Column("Day", Kind.DATE, words.LOCAL_TIME, "day"),
+               Column("Calls", Kind.COUNT, "", "calls"),
+               Column("Answered", Kind.COUNT, words.ANSWERED, "answered"),
+               Column("Missed", Kind.COUNT, words.MISSED, "missed"),
+               Column("Abandoned", Kind.COUNT, words.ABANDONED, "abandoned"),
+               Column("Other", Kind.COUNT, words.OTHER, "other"),
+               Column("Missed rate", Kind.RATE, words.MISSED_RATE, "missed_rate"),
+               *_live_column(live))
+    rows = tuple((item.day, item.counts.calls, item.counts.answered, item.counts.missed,
+                  item.counts.abandoned, item.counts.other, item.counts.missed_rate,
+                  *((item.counts.live,) if live else ())) for item in days.days)
+    kind = query.scope.kind
+    keys = scope_keys(query)
+    labels = tuple(locale.toString(qdate(item.day), "d MMM") for item in days.days)
+    texts = tuple(f"{locale.toString(qdate(item.day), QLocale.FormatType.LongFormat)}: "
+                  f"{_counts_text(item.counts)}" for item in days.days)
+    targets = tuple(CallsTarget(kind, item.day, item.day, keys) for item in days.days)
+    counts = [item.counts for item in days.days]
+    return SectionView(FigureTable(columns, rows), labels=labels,
+                       parts=_present_parts(counts),
+                       rates=tuple(c.missed_rate for c in counts), texts=texts,
+                       targets=targets, note=_total_note(days.total), live=live)
+
+
+def _total_note(total: Counts) -> str:
+    if total.calls == 0:
+        return "No calls in this range."
+    return f"In all: {_counts_text(total)}."
+
+
+def hours_view(heat: HeatMap, query: InsightsQuery) -> SectionView:
+    columns = (Column("Weekday", Kind.TEXT, words.LOCAL_TIME, "weekday"),
+               *(Column(f"{hour}:00", Kind.COUNT, "", f"h{hour:02d}") for hour in range(24)),
+               Column("Total", Kind.COUNT, "", "total"))
+    rows: list[tuple[Value, ...]] = []
+    for weekday in range(7):
+        values = [heat.cell(weekday, hour).counts.calls for hour in range(24)]
+        rows.append((WEEKDAYS[weekday], *values, sum(values)))
+    first, last = _range_days(query)
+    kind, keys = query.scope.kind, scope_keys(query)
+    texts, targets = [], []
+    for cell in heat.cells:
+        when = f"{WEEKDAY_NAMES[cell.weekday]} {cell.hour}:00–{cell.hour + 1}:00"
+        texts.append(f"{when}: {_counts_text(cell.counts)}")
+        targets.append(CallsTarget(
+            kind, first, last, keys,
+            tuple(hour_periods(query.start_us, query.end_us, query.zone, cell.weekday,
+                               cell.hour)), when))
+    live = sum(cell.counts.live for cell in heat.cells)
+    note = (f"Darker: more calls. Busiest hour: {_count(heat.peak)} calls."
+            if heat.peak else "No calls in this range.")
+    return SectionView(FigureTable(columns, tuple(rows)),
+                       cells=tuple(cell.counts.calls for cell in heat.cells),
+                       texts=tuple(texts), targets=tuple(targets), note=note, live=live)
+
+
+def groups_view(groups: Sequence[GroupFigures], query: InsightsQuery) -> SectionView:
+    live = sum(group.live for group in groups)
+    level = query.service_level_s
+    columns = (Column("Queue or ring group", Kind.TEXT, "", "name"),
+               Column("Kind", Kind.TEXT, "", "kind"),
+               Column("Calls", Kind.COUNT, "", "calls"),
+               Column("Answered", Kind.COUNT, words.ANSWERED, "answered"),
+               Column("Abandoned", Kind.COUNT, words.ABANDONED, "abandoned"),
+               Column("Missed", Kind.COUNT, words.MISSED, "missed"),
+               Column("Abandon rate", Kind.RATE, words.ABANDON_RATE, "abandon_rate"),
+               Column("Wait, median", Kind.SECONDS, words.tip(words.WAIT, words.PERCENTILES),
+                      "wait_median_s"),
+               Column("Wait, 90th pct", Kind.SECONDS, words.tip(words.WAIT, words.PERCENTILES),
+                      "wait_p90_s"),
+               Column(f"Answered in {level} s", Kind.RATE, words.SERVICE_LEVEL,
+                      f"service_level_{level}s"),
+               *_live_column(live))
+    rows = tuple((group.name, "Queue" if group.kind is CallKind.QUEUE else "Ring group",
+                  group.calls, group.answered, group.abandoned, group.missed,
+                  group.abandon_rate, group.wait_median, group.wait_p90, group.service_level,
+                  *((group.live,) if live else ())) for group in groups)
+    first, last = _range_days(query)
+    texts = tuple(
+        f"{group.name}: {_count(group.calls)} calls, {_count(group.answered)} answered, "
+        f"{_count(group.abandoned)} abandoned ({_rate(group.abandon_rate)}); wait median "
+        f"{duration_text(group.wait_median) or '–'}, 90th percentile "
+        f"{duration_text(group.wait_p90) or '–'}; answered within {level} s: "
+        f"{_rate(group.service_level)}" for group in groups)
+    targets = tuple(CallsTarget(group.kind, first, last,
+                                frozenset({group.name}) if group.name != "(no name)"
+                                else frozenset()) for group in groups)
+    shown = groups[:MAX_BARS]
+    parts = (BarSet(Category.ANSWERED, [g.answered for g in shown]),
+             BarSet(Category.MISSED, [g.missed for g in shown]),
+             BarSet(Category.ABANDONED, [g.abandoned for g in shown]),
+             BarSet(Category.OTHER, [g.calls - g.answered - g.missed - g.abandoned
+                                     for g in shown]))
+    return SectionView(FigureTable(columns, rows), labels=tuple(g.name for g in shown),
+                       parts=tuple(p for p in parts if p.category is not Category.OTHER
+                                   or any(p.values)),
+                       texts=texts, targets=targets, live=live,
+                       note=_rank_note(len(groups), "queues and ring groups",
+                                       "No queue or ring-group calls in this range."))
+
+
+def _rank_note(count: int, noun: str, empty: str) -> str:
+    if count == 0:
+        return empty
+    if count > MAX_BARS:
+        return f"The chart shows the {MAX_BARS} busiest of {count} {noun}; the table lists all."
+    return ""
+
+
+def agents_view(agents: Sequence[AgentFigures], query: InsightsQuery) -> SectionView:
+    live = sum(agent.live for agent in agents)
+    columns = (Column("Agent", Kind.TEXT, "", "agent"),
+               Column("Extension", Kind.TEXT, "", "extension"),
+               Column("Calls", Kind.COUNT, "", "calls"),
+               Column("In", Kind.COUNT, "Inbound calls", "inbound"),
+               Column("Out", Kind.COUNT, "Outbound calls", "outbound"),
+               Column("Answered", Kind.COUNT, words.ANSWERED, "answered"),
+               Column("Missed", Kind.COUNT, words.MISSED, "missed"),
+               Column("Talk time", Kind.SECONDS, words.TALK, "talk_total_s"),
+               Column("Talk, median", Kind.SECONDS, words.tip(words.TALK, words.PERCENTILES),
+                      "talk_median_s"),
+               *_live_column(live))
+    rows = tuple((agent.name, agent.number, agent.calls, agent.inbound, agent.outbound,
+                  agent.answered, agent.missed, agent.talk_total, agent.talk_median,
+                  *((agent.live,) if live else ())) for agent in agents)
+    first, last = _range_days(query)
+    texts = tuple(
+        f"{agent.label}: {_count(agent.calls)} calls ({_count(agent.inbound)} in, "
+        f"{_count(agent.outbound)} out), {_count(agent.answered)} answered, "
+        f"{_count(agent.missed)} missed; talk time {duration_text(agent.talk_total)}, "
+        f"median {duration_text(agent.talk_median) or '–'}" for agent in agents)
+    targets = tuple(CallsTarget(CallKind.USER, first, last, _agent_key(agent))
+                    for agent in agents)
+    shown = agents[:MAX_BARS]
+    parts = (BarSet(Category.ANSWERED, [a.answered for a in shown]),
+             BarSet(Category.MISSED, [a.missed for a in shown]),
+             BarSet(Category.OTHER, [a.calls - a.answered - a.missed for a in shown]))
+    return SectionView(FigureTable(columns, rows), labels=tuple(a.label for a in shown),
+                       parts=parts, texts=texts, targets=targets, live=live,
+                       note=_rank_note(len(agents), "agents", "No user calls in this range."))
+
+
+def _agent_key(agent: AgentFigures) -> frozenset[Hashable]:
+    if agent.number:
+        return frozenset({(USER_NUMBER, agent.number)})
+    if agent.name:
+        return frozenset({(USER_NAME, agent.name)})
+    return frozenset()

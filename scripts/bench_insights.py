@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Benchmark Insights at a million calls: each section's SQL, and the GUI loop meanwhile.
+
+    .venv/bin/python scripts/bench_insights.py --db /tmp/insights.sqlite3 --keep
+    .venv/bin/python scripts/bench_insights.py --db /tmp/insights.sqlite3 --reuse
+
+Builds (or reuses) a store of ``--rows`` synthetic calls over two years with the
+test suite's ``CallFactory`` (as ``scripts/bench_store.py`` does), then for three
+ranges (the last 30 days, the last 365 days, everything) and three scopes (all
+users, queues, one user) times each section's figures (:mod:`pbxdesk.store.insights`)
+```REPEAT`` times, warm for the OS page cache, and prints the median and worst.
+
+Then it runs the same requests through :class:`InsightsService` in a Qt event
+loop (offscreen) with a 1 ms timer on the GUI thread, and reports the longest
+gap between two ticks while the figures were computing: the worst stall an
+agent would feel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pbxdesk.store import CallStore  # noqa: E402
+from pbxdesk.store.insights import InsightsQuery, Scope  # noqa: E402
+from tests.fixtures.store import CallFactory  # noqa: E402
+
+REPEAT = 5
+BATCH = 5_000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--db", type=Path, help="database file (default: a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the database file")
+    parser.add_argument("--reuse", action="store_true", help="reuse --db if it is filled")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.db or Path(tmp) / "calls.sqlite3"
+        if not args.reuse and path.exists():
+            sys.exit(f"{path} exists; pass --reuse to use it")
+        factory = CallFactory(seed=42, users=60, queues=6, ring_groups=4, callers=200_000,
+                              span=timedelta(days=730))
+        store = CallStore(path, default_region="AU")
+        try:
+            if not (args.reuse and store.count() >= args.rows):
+                write(store, factory, args.rows)
+            queries = scenarios(store, factory)
+            sql_timings(store, queries)
+            loop_stalls(store, queries)
+        finally:
+            store.close()
+            if args.db and not args.keep:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return 0
+
+
+def write(store: CallStore, factory: CallFactory, rows: int) -> None:
+    print(f"Writing {rows:,} calls …", flush=True)
+    started = time.perf_counter()
+    generated = factory.iter_calls(rows)
+    done = 0
+    while done < rows:
+        batch = [next(generated) for _ in range(min(BATCH, rows - done))]
+        store.upsert(batch)
+        done += len(batch)
+    print(f"  {time.perf_counter() - started:.0f} s")
+
+
+def scenarios(store: CallStore, factory: CallFactory) -> list[tuple[str, InsightsQuery]]:
+    span = store.date_range()
+    assert span is not None
+    end = span[1] + timedelta(seconds=1)
+    first = span[0]
+    me = factory.users[0][0]
+    out = []
+    for label, start in (("last 30 days", end - timedelta(days=30)),
+                         ("last 365 days", end - timedelta(days=365)),
+                         ("everything", first)):
+        for scope_label, scope, numbers in (("all users", Scope.USERS, frozenset()),
+                                            ("queues", Scope.QUEUES, frozenset()),
+                                            ("one user", Scope.ME, frozenset({me}))):
+            out.append((f"{label}, {scope_label}",
+                        InsightsQuery(start=start, end=end, scope=scope, user_numbers=numbers,
+                                      zone=None)))
+    return out
+
+
+def sql_timings(store: CallStore, queries: list[tuple[str, InsightsQuery]]) -> None:
+    from pbxdesk.services.insights import COMPUTE, Section
+
+    print(f"\nSection times in ms, median / worst of {REPEAT} (rows in range):")
+    print(f"| range, scope | calls | {' | '.join(s.value for s in Section)} |")
+    print(f"|---|---:|{'---:|' * len(Section)}")
+    for label, query in queries:
+        cells = []
+        days = store.aggregate(lambda conn, q=query: COMPUTE[Section.DAYS](conn, q))
+        for section in Section:
+            times = []
+            for _ in range(REPEAT):
+                started = time.perf_counter()
+                store.aggregate(lambda conn, q=query, s=section: COMPUTE[s](conn, q))
+                times.append((time.perf_counter() - started) * 1000)
+            cells.append(f"{statistics.median(times):.0f} / {max(times):.0f}")
+        print(f"| {label} | {days.total.calls:,} | {' | '.join(cells)} |", flush=True)
+
+
+def loop_stalls(store: CallStore, queries: list[tuple[str, InsightsQuery]]) -> None:
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from pbxdesk.services.insights import InsightsService
+
+    app = QApplication.instance() or QApplication([])
+    service = InsightsService(store)
+    clock = QElapsedTimer()
+    gaps: list[int] = []
+    last = [0]
+
+    def tick() -> None:
+        now = clock.nsecsElapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(1)
+    timer.timeout.connect(tick)
+    print("\nGUI thread while the service computes (1 ms timer; longest gap between ticks):")
+    # The machine's own noise first: the same timer for 3 s with nothing computing.
+    idle = QEventLoop()
+    QTimer.singleShot(3000, idle.quit)
+    gaps.clear()
+    clock.start()
+    last[0] = 0
+    timer.start()
+    idle.exec()
+    timer.stop()
+    print(f"  idle (nothing computing), 3 s: longest gap {max(gaps, default=0) / 1e6:.1f} ms")
+    worst_all = 0.0
+    for label, query in queries:
+        loop = QEventLoop()
+        service.sig_computed.connect(loop.quit)
+        gaps.clear()
+        clock.start()
+        last[0] = 0
+        timer.start()
+        started = time.perf_counter()
+        service.request(query)
+        loop.exec()
+        timer.stop()
+        service.sig_computed.disconnect(loop.quit)
+        total = (time.perf_counter() - started) * 1000
+        worst = max(gaps, default=0) / 1e6
+        worst_all = max(worst_all, worst)
+        print(f"  {label}: all sections {total:.0f} ms, longest gap {worst:.1f} ms "
+              f"({len(gaps)} ticks)", flush=True)
+    print(f"Longest gap overall: {worst_all:.1f} ms")
+    service.shutdown()
+    del app
+
+
+if __name__ == "__main__":
+    sys.exit(main())
