@@ -292,6 +292,31 @@ def _compact_indexes(conn: sqlite3.Connection) -> None:
     # stored calls (pbxdesk.store.terms.catch_up), off the thread that opens the file.
 
 
+def _sync_progress(conn: sqlite3.Connection) -> None:
+    # Where an interrupted scan stands (a restart resumes it), and the days whose
+    # calls the API could not all hand over (shown, and tried again later).
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS sync_checkpoints (
+            kind INTEGER NOT NULL,
+            start_us INTEGER NOT NULL,
+            end_us INTEGER NOT NULL,
+            state TEXT NOT NULL,            -- JSON, see pbxdesk.api.scanplan
+            saved_us INTEGER NOT NULL,
+            PRIMARY KEY (kind, start_us)
+        ) WITHOUT ROWID""")
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS incomplete_days (
+            kind INTEGER NOT NULL,
+            day TEXT NOT NULL,              -- the server's calendar day, YYYY-MM-DD
+            missing INTEGER NOT NULL,       -- an estimate; 0 when unknown
+            reason TEXT NOT NULL,
+            found_us INTEGER NOT NULL,
+            tried_us INTEGER NOT NULL,
+            tries INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (kind, day)
+        ) WITHOUT ROWID""")
+
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     _v1_calls_and_bookkeeping,
     _v2_search_index,
@@ -299,6 +324,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     _live_flag,
     create_callback_tables,
     _compact_indexes,
+    _sync_progress,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

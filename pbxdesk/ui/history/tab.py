@@ -39,6 +39,7 @@ from pbxdesk.ui.history.dates import DatePreset, local_today
 from pbxdesk.ui.history.export import Exporter
 from pbxdesk.ui.history.filterbar import FilterBar, user_entries
 from pbxdesk.ui.history.headerstate import HeaderMemory, state_key
+from pbxdesk.ui.history.incomplete import IncompleteDaysNote
 from pbxdesk.ui.history.model import HistoryModel
 from pbxdesk.ui.history.pagingbar import PagingBar
 from pbxdesk.ui.history.view import HistoryView
@@ -125,6 +126,8 @@ class HistoryTab(QWidget):
         self.columns_button.setToolTip("Show or hide columns, or reset them (also by "
                                        "right-clicking a column title)")
         self.exporter = Exporter(store, self._dialogs, self)
+        self.incomplete = IncompleteDaysNote(kind, store, self)
+        self.incomplete.refresh()
         # Ctrl+F / Ctrl+E are the main window's actions (calling focus_search / export_csv
         # on the current tab): a second binding here would make Qt drop both as ambiguous.
         self._layout()
@@ -142,6 +145,7 @@ class HistoryTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.filter_bar)
+        layout.addWidget(self.incomplete)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.paging)
         chain: list[QWidget] = [*self.filter_bar.tab_chain, self.export_button, self.view,
