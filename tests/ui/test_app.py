@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import qasync
 from PySide6.QtCore import Qt
@@ -14,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from pbxdesk.api.models import CallKind
 from pbxdesk.app import Controller
 from pbxdesk.paths import AppPaths
+from pbxdesk.services import sync as sync_service
 from pbxdesk.settings import Settings, SettingsFile
 from pbxdesk.store import CallFilter
 from pbxdesk.ui.history import HistoryTab
@@ -48,14 +50,26 @@ def test_keyboard_switches_tabs_and_f5_refreshes(qtbot: QtBot,
                                                  demo_controller: Controller) -> None:
     window = demo_controller.window
     demo = demo_controller.demo
+    session = demo_controller.session
     assert demo is not None
+    assert session is not None
     window.activateWindow()
     for index, key in enumerate((Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3)):
         qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
         assert window.tabs.currentIndex() == index
+    # Right after the first sync, F5 sends nothing and says so.
+    skipped: list[str] = []
+    session.sync.sig_refresh_skipped.connect(skipped.append)
     before = demo.sandbox.request_count
     qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert skipped == ["Already up to date: synced a few seconds ago."]
+    assert demo.sandbox.request_count == before
+    # Once that quiet moment is over, F5 fetches.
+    quiet_over = time.monotonic() + sync_service.QUIET_SECONDS
+    qtbot.waitUntil(lambda: time.monotonic() > quiet_over, timeout=15_000)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: demo.sandbox.request_count > before, timeout=5000)
+    assert len(skipped) == 1
 
 
 def test_settings_shortcut_opens_the_dialog_and_key_stays_out_of_files(
