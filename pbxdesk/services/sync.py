@@ -80,7 +80,9 @@ class SyncService(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._monotonic = monotonic
-        self._quiet_until = 0.0
+        self.quiet_seconds = QUIET_SECONDS
+        """F5 this soon after a sync sends nothing (tests that refresh at once set 0)."""
+        self._refreshed_at: float | None = None
         self.engine = engine
         self._messages = messages
         self._tasks = tasks
@@ -116,7 +118,8 @@ class SyncService(QObject):
         (then nothing is sent, ``sig_refresh_skipped`` says so, and None is returned)."""
         if self.running:
             return self._task
-        if self._monotonic() < self._quiet_until:
+        if (self._refreshed_at is not None
+                and self._monotonic() < self._refreshed_at + self.quiet_seconds):
             self.sig_refresh_skipped.emit("Already up to date: synced a few seconds ago.")
             return None
         self._task = self._tasks.spawn(
@@ -163,7 +166,7 @@ class SyncService(QObject):
         self.last_result = result
         self.last_synced = result.finished_at
         if refresh:
-            self._quiet_until = self._monotonic() + QUIET_SECONDS
+            self._refreshed_at = self._monotonic()
         self._resume.stop()  # a sync started by hand got through first
         self._messages.clear(SOURCE)
         self.sig_calls_changed.emit()

@@ -33,6 +33,7 @@ def refresh(qtbot: QtBot, controller: Controller) -> None:
     session = controller.session
     assert session is not None
     finished = session.sync.last_result
+    session.sync.quiet_seconds = 0.0  # the agent refreshes later, not seconds after
     controller.window.refresh_action.trigger()
     qtbot.waitUntil(lambda: session.sync.last_result is not finished, timeout=10_000)
     qtbot.waitUntil(lambda: session.callbacks.idle, timeout=10_000)
