@@ -39,6 +39,9 @@ log = logging.getLogger("pbxdesk.sync")
 SOURCE = "sync"
 QUIET_SECONDS: Final = 10.0
 """After a sync, a refresh asked for within this many seconds sends nothing."""
+BUDGET_TICK_MS: Final = 2000
+"""How often the budget shown is brought up to date: calls, their follow-up and the
+own-calls poll spend it outside any sync, and the window's oldest requests leave it."""
 Job = Callable[[Callable[[SyncProgress], None]], Awaitable[SyncResult]]
 
 
@@ -97,6 +100,10 @@ class SyncService(QObject):
         # Precise: a coarse timer may fire up to 5 % early, into the same refusal.
         self._resume.setTimerType(Qt.TimerType.PreciseTimer)
         self._resume.timeout.connect(self._on_resume_timer_timeout)
+        self._shown_budget: tuple[int, int, datetime | None] | None = None
+        self._budget_tick = QTimer(self)
+        self._budget_tick.timeout.connect(self._emit_budget)
+        self._budget_tick.start(BUDGET_TICK_MS)
         self.set_refresh_minutes(refresh_minutes)
 
     @property
@@ -196,11 +203,22 @@ class SyncService(QObject):
         self.sig_sync_failed.emit(str(error))
         self.sig_calls_changed.emit()
 
+    @Slot()
     def _emit_budget(self) -> None:
+        """Say what is left of the whole budget, when that changed.
+
+        Whole, also while a sync runs: inside the sync (background work) the budget
+        counts without the reserve for calls, and the figure jumped up by it when the
+        sync ended.
+        """
         budget = self.engine.client.budget
-        remaining = budget.remaining()
-        next_at = None if remaining else budget.next_available_at()
-        self.sig_budget_changed.emit(remaining, budget.limit, next_at)
+        remaining = budget.remaining(background=False)
+        next_at = None if remaining else budget.next_available_at(background=False)
+        shown = (remaining, budget.limit, next_at)
+        if shown == self._shown_budget:
+            return
+        self._shown_budget = shown
+        self.sig_budget_changed.emit(*shown)
 
     def _last_success(self) -> datetime | None:
         try:
