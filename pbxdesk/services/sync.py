@@ -41,6 +41,9 @@ log = logging.getLogger("pbxdesk.sync")
 SOURCE = "sync"
 QUIET_SECONDS: Final = 10.0
 """After a sync, a refresh asked for within this many seconds sends nothing."""
+BUDGET_TICK_MS: Final = 2000
+"""How often the budget shown is brought up to date: calls, their follow-up and the
+own-calls poll spend it outside any sync, and the window's oldest requests leave it."""
 Job = Callable[[Callable[[SyncProgress], None]], Awaitable[SyncResult]]
 
 
@@ -82,6 +85,8 @@ class SyncService(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._monotonic = monotonic
+        self.quiet_seconds = QUIET_SECONDS
+        """F5 this soon after a sync sends nothing (tests that refresh at once set 0)."""
         self._quiet_until = 0.0
         self.engine = engine
         self._messages = messages
@@ -101,6 +106,10 @@ class SyncService(QObject):
         self._deferred = QTimer(self)
         self._deferred.setSingleShot(True)
         self._deferred.timeout.connect(self._on_deferred_timer_timeout)
+        self._shown_budget: tuple[int, int, datetime | None] | None = None
+        self._budget_tick = QTimer(self)
+        self._budget_tick.timeout.connect(self._emit_budget)
+        self._budget_tick.start(BUDGET_TICK_MS)
         self.set_refresh_minutes(refresh_minutes)
 
     @property
@@ -183,7 +192,7 @@ class SyncService(QObject):
         self.last_result = result
         self.last_synced = result.finished_at
         if by_hand:
-            self._quiet_until = self._monotonic() + QUIET_SECONDS
+            self._quiet_until = self._monotonic() + self.quiet_seconds
         self._resume.stop()  # a sync started by hand got through first
         self._messages.clear(SOURCE)
         self.sig_calls_changed.emit()
@@ -213,11 +222,22 @@ class SyncService(QObject):
         self.sig_sync_failed.emit(str(error))
         self.sig_calls_changed.emit()
 
+    @Slot()
     def _emit_budget(self) -> None:
+        """Say what is left of the whole budget, when that changed.
+
+        Whole, also while a sync runs: inside the sync (background work) the budget
+        counts without the reserve for calls, and the figure jumped up by it when the
+        sync ended.
+        """
         budget = self.engine.client.budget
-        remaining = budget.remaining()
-        next_at = None if remaining else budget.next_available_at()
-        self.sig_budget_changed.emit(remaining, budget.limit, next_at)
+        remaining = budget.remaining(background=False)
+        next_at = None if remaining else budget.next_available_at(background=False)
+        shown = (remaining, budget.limit, next_at)
+        if shown == self._shown_budget:
+            return
+        self._shown_budget = shown
+        self.sig_budget_changed.emit(*shown)
 
     def _last_success(self) -> datetime | None:
         try:

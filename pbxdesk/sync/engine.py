@@ -259,7 +259,8 @@ class SyncEngine:
                 result.rejected += page.rejected
                 result.requests = requests_before + scan.report.requests
                 writing = asyncio.ensure_future(self._run_in_writer(
-                    self._store_page, kind, page.rows, period, scan.checkpoint()))
+                    self._store_page, kind, page.rows, period, scan.checkpoint(),
+                    self.client.budget.snapshot()))
             await written()
         finally:
             try:
@@ -271,11 +272,18 @@ class SyncEngine:
         return scan.report
 
     def _store_page(self, kind: CallKind, rows: tuple[AnyCall, ...],
-                    period: tuple[datetime, datetime] | None, state: Any) -> UpsertResult:
-        """(writer thread) One page, then where the scan stands after it."""
+                    period: tuple[datetime, datetime] | None, state: Any,
+                    budget: dict[str, Any]) -> UpsertResult:
+        """(writer thread) One page, then where the scan stands after it, and the requests
+        sent so far: a process killed mid-sync must not forget them (after a restart the
+        budget would allow more than the PBX does, and its 429 would hit the calls)."""
         stored = self.store.upsert(rows) if rows else UpsertResult()
         if period is not None:
             self.store.sync.checkpoints.save(kind, period[0], period[1], state, self.now())
+        try:
+            self.store.values.set(BUDGET_KEY, budget)
+        except Exception as exc:  # the budget is a courtesy, as in save_budget
+            log.warning("Could not save the request budget: %s", exc)
         return stored
 
     def _known_names(self, kind: CallKind) -> list[str]:

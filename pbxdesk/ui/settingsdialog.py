@@ -55,7 +55,7 @@ from pbxdesk.ui.settings.livepage import (
     LIVE_SYNC_KEYS,
     RelayControls,
 )
-from pbxdesk.ui.settings.mnemonics import with_mnemonic
+from pbxdesk.ui.settings.mnemonics import mnemonic_letter, with_mnemonic
 from pbxdesk.ui.settings.verdict import VerdictPanel
 
 log = logging.getLogger("pbxdesk.ui")
@@ -176,6 +176,8 @@ class SettingsDialog(QDialog):
         layout.addLayout(bottom)
 
     def _build_page(self, index: int, keys: tuple[str, ...], taken: set[str]) -> QWidget:
+        if DESK_FIELD in keys:  # the page's own button: its letter is no label's
+            taken.add(mnemonic_letter(self.relay.test_button.text()) or "")
         page = FormPage(taken, self.tabs)
         for key in keys:
             self._tab_of[key] = index

@@ -8,14 +8,68 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QDate, QLocale, Qt, QTime, Signal, Slot
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
+from PySide6.QtCore import QDate, QLocale, QSize, Qt, QTime, Signal, Slot
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QProgressBar,
+    QSizePolicy,
+    QStatusBar,
+    QToolButton,
+    QWidget,
+)
 
 from pbxdesk.api.models import CallKind
 from pbxdesk.sync.engine import SyncResult
 
 KIND_LABELS = {CallKind.USER: "user calls", CallKind.QUEUE: "queue calls",
                CallKind.RING_GROUP: "ring group calls"}
+
+
+class ElidingLabel(QLabel):
+    """A one-line label that shortens its text with "…" to the room it gets.
+
+    A plain QLabel asks for its whole text's width: a long sync message ("Syncing has
+    used the 85 of …") made the window at least 1,260 px wide. The whole text is
+    :meth:`text` and, while shortened, the tooltip.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._tooltip = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def text(self) -> str:  # the whole text, not the shown one
+        return self._full
+
+    def shown_text(self) -> str:
+        return super().text()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        self._full = text
+        self._elide()
+
+    def clear(self) -> None:
+        self.setText("")
+
+    def setToolTip(self, text: str) -> None:  # noqa: N802 - Qt's name
+        self._tooltip = text
+        self._elide()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(0, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                              self.contentsRect().width())
+        super().setText(shown)
+        super().setToolTip(self._tooltip or (self._full if shown != self._full else ""))
 
 
 class SyncStatusBar(QStatusBar):
@@ -31,7 +85,7 @@ class SyncStatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._locale = QLocale()
-        self.progress_label = QLabel(self)
+        self.progress_label = ElidingLabel(self)
         self.progress_label.setAccessibleName("Sync progress")
         self.busy = QProgressBar(self)
         self.busy.setRange(0, 0)  # indeterminate: the total is unknown until the end
@@ -66,6 +120,7 @@ class SyncStatusBar(QStatusBar):
     @Slot()
     def on_sync_started(self) -> None:
         self.progress_label.setText("Syncing…")
+        self.progress_label.setToolTip("")  # the last failure's whole text no longer applies
         self.busy.show()
         self.cancel.show()
 

@@ -29,7 +29,7 @@ from pbxdesk.sandbox import Sandbox
 from pbxdesk.services import waits
 from pbxdesk.services.calls import CallService, CallState
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
-from pbxdesk.services.sync import QUIET_SECONDS, SyncService
+from pbxdesk.services.sync import BUDGET_TICK_MS, QUIET_SECONDS, SyncService
 from pbxdesk.store import CallStore
 from pbxdesk.sync.engine import SyncEngine
 from pbxdesk.tasks import TaskKeeper
@@ -294,3 +294,23 @@ def test_fifty_refreshes_then_a_call_the_post_is_sent(qtbot: QtBot, make_sync: M
         run(qtbot, calls.shutdown())
         store.close()
     assert errors == []
+
+
+def test_the_budget_shown_is_the_whole_budget_during_and_after_a_sync_and_after_a_call(
+        qtbot: QtBot, make_sync: MakeSync) -> None:
+    budget = RequestBudget(limit=100, reserve=15)
+    env = make_sync(budget=budget)
+    shown: list[int] = []
+    env.service.sig_budget_changed.connect(lambda remaining, _limit, _at: shown.append(remaining))
+    env.service.start_sync()
+    qtbot.waitUntil(lambda: bool(env.finished), timeout=10_000)
+    sent = env.sandbox.request_count
+    assert sent >= 1
+    # Never the sync's own figure (without the 15 kept for calls), so it never jumps up.
+    assert shown == sorted(shown, reverse=True), shown
+    assert shown[-1] == 100 - sent
+    # A call spends a request outside any sync: the figure follows within a tick or two.
+    user = env.sandbox.account.users[0].extension
+    run(qtbot, env.client.call_to_number(user, "0412 345 678"))
+    assert env.sandbox.request_count == sent + 1
+    qtbot.waitUntil(lambda: shown[-1] == 100 - sent - 1, timeout=3 * BUDGET_TICK_MS)

@@ -81,12 +81,12 @@ def test_kill_during_sync_then_restart_completes(tmp_path: Path) -> None:
 
     sandbox = Sandbox(sandbox_config(calls=6000, now=NOW))
     try:
-        asyncio.run(_resume(sandbox, database))
+        asyncio.run(_resume(sandbox, database, pages_stored=pages))
     finally:
         sandbox.close()
 
 
-async def _resume(sandbox: Sandbox, database: Path) -> None:
+async def _resume(sandbox: Sandbox, database: Path, *, pages_stored: int) -> None:
     client = PbxClient(ClientSettings(base_url="http://127.0.0.1:1", api_key=sandbox.api_key,
                                       default_region="AU"),
                        transport=httpx.ASGITransport(app=sandbox.app),
@@ -96,6 +96,9 @@ async def _resume(sandbox: Sandbox, database: Path) -> None:
     try:
         partial = store.count()
         assert partial > 0  # the killed run's committed pages survived
+        # So did the requests it sent: the restarted budget counts at least one per page
+        # stored (forgetting them, it would send more than the PBX allows in its window).
+        assert client.budget.used() >= pages_stored
         await engine.sync()
         for kind in ALL_KINDS:
             expected = set()

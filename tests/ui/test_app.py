@@ -53,9 +53,21 @@ def test_keyboard_switches_tabs_and_f5_refreshes(qtbot: QtBot,
     for index, key in enumerate((Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3)):
         qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
         assert window.tabs.currentIndex() == index
+    session = demo_controller.session
+    assert session is not None
     before = demo.sandbox.request_count
     qtbot.keyClick(window, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: demo.sandbox.request_count > before, timeout=5000)
+    qtbot.waitUntil(lambda: not session.sync.running, timeout=10_000)
+    # F5 again seconds later sends nothing now and says when it checks again.
+    skipped: list[str] = []
+    session.sync.sig_refresh_skipped.connect(skipped.append)
+    after_first = demo.sandbox.request_count
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert len(skipped) == 1
+    assert skipped[0].startswith("Already up to date")
+    assert "Checking again in" in skipped[0]
+    assert demo.sandbox.request_count == after_first
 
 
 def test_settings_shortcut_opens_the_dialog_and_key_stays_out_of_files(

@@ -34,6 +34,7 @@ def refresh(qtbot: QtBot, controller: Controller) -> None:
     session = controller.session
     assert session is not None
     finished = session.sync.last_result
+    session.sync.quiet_seconds = 0.0  # the agent refreshes later, not seconds after
     controller.window.refresh_action.trigger()
     # A refresh seconds after the last one waits for the quiet seconds to end.
     qtbot.waitUntil(lambda: session.sync.last_result is not finished,

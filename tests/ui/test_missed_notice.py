@@ -45,6 +45,7 @@ def add_missed_calls(qtbot: QtBot, controller: Controller) -> None:
             timespec="milliseconds").replace("+00:00", "Z"),
     } for call_id, number, name, after in MISSED])
     finished = session.sync.last_result
+    session.sync.quiet_seconds = 0.0  # the agent refreshes later, not seconds after
     controller.window.refresh_action.trigger()
     qtbot.waitUntil(lambda: session.sync.last_result is not finished, timeout=10_000)
     qtbot.waitUntil(lambda: controller.desktop.tray.missed_count == len(MISSED), timeout=5000)

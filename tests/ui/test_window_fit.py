@@ -214,3 +214,25 @@ def test_a_link_that_raises_the_window_keeps_it_maximised(
     assert window.isMaximized()
     pad = pad_of(demo_controller)
     assert pad.number.text() == "0412 345 678"
+
+
+def test_a_long_sync_message_leaves_the_window_960_pixels_wide(
+        qtbot: QtBot, demo_controller: Controller) -> None:
+    """The status bar shortens a long message instead of widening the window for it."""
+    window = demo_controller.window
+    text = ("Syncing has used the 85 of pbxdesk's 100 requests per 15 minutes it may use "
+            "(the other 15 are kept for calls); syncing resumes at 7:10 AM.")
+    window.status.on_sync_failed(text)
+    label = window.status.progress_label
+    assert label.text() == f"Sync stopped: {text}"
+    qtbot.wait(50)  # the layouts take in the new text
+    # (A plain label asked for about 1,250 px; a window manager keeps the window that wide.)
+    assert window.status.minimumSizeHint().width() <= 960
+    assert window.minimumSizeHint().width() <= 960
+    window.resize(960, 1040)
+    qtbot.waitUntil(lambda: window.width() == 960)
+    qtbot.waitUntil(lambda: label.shown_text().endswith("…"))
+    assert label.fontMetrics().horizontalAdvance(label.shown_text()) <= label.width()
+    assert label.toolTip() == text  # the whole message, also while shortened
+    window.resize(1900, 1040)
+    qtbot.waitUntil(lambda: label.shown_text() == f"Sync stopped: {text}")
