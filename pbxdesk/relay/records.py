@@ -121,7 +121,7 @@ def _record(item: Any, index: int, desk: str, extension: str, now_us: int,
                 f"keys not allowed: {', '.join(extra)}" if extra else "",
                 f"missing: {', '.join(missing)}" if missing else "") if part))
     number, field, value, at_us = item["number"], item["field"], item["value"], item["at_us"]
-    if not isinstance(number, str) or _NUMBER.fullmatch(number) is None:
+    if not isinstance(number, str) or not number_fits(number):
         raise UnreadableRecordsError(f"{where}: number must be up to 32 characters of +0-9")
     if not isinstance(field, str) or field not in FIELDS:
         raise UnreadableRecordsError(f"{where}: field must be one of {', '.join(sorted(FIELDS))}")
@@ -132,6 +132,11 @@ def _record(item: Any, index: int, desk: str, extension: str, now_us: int,
     if not oldest_us <= at_us <= now_us + MAX_FUTURE_US:
         raise UnreadableRecordsError(f"{where}: at_us is too far from the relay's clock")
     return SharedRecord(number, field, value, at_us, desk, extension)
+
+
+def number_fits(number: str) -> bool:
+    """``""`` (withheld callers) or up to 32 characters of ``+0-9``, the ``+`` first."""
+    return _NUMBER.fullmatch(number) is not None
 
 
 def value_fits(field: str, value: str) -> bool:
