@@ -127,7 +127,8 @@ async def get_records(relay: Relay, request: Request) -> Response:
     rows = rows[:limit]
     following = rows[-1][0] if rows else (after or "")
     # The records are JSON already: the answer is put together, not decoded and encoded.
-    head = json.dumps({"desk": desk.id, "next": following, "more": more})
+    head = json.dumps({"desk": desk.id, "next": following, "more": more},
+                      separators=(",", ":"))
     body = f'{head[:-1]},"records":[{",".join(data for _, data in rows)}]}}'
     log.debug("Desk %s read %d callback records in %.1f ms", desk.id, len(rows),
               (time.perf_counter() - started) * 1000)
