@@ -9,7 +9,7 @@
 A record goes out as ``{"number", "field", "value", "at_us"}`` (who made it
 is the relay's to say: the desk the token belongs to) and comes back, from
 :func:`fetch_records` or as a ``callback_record`` event
-(:func:`team_record` reads its data), as a :class:`TeamRecord` signed with
+(:func:`team_record` reads its data), as a :class:`SharedRecord` signed with
 the posting desk's relay id and extension. The rules a record must meet are
 the relay's own (:mod:`pbxdesk.relay.records`): :func:`sendable` checks
 them before anything is sent, so one bad record never holds the others up.
@@ -38,6 +38,7 @@ from pbxdesk.relay.records import (
     FIELDS,
     MAX_FUTURE_US,
     MAX_RECORDS,
+    SharedRecord,
     number_fits,
     value_fits,
 )
@@ -78,18 +79,6 @@ R = TypeVar("R", bound=OutgoingRecord)
 
 
 @dataclass(frozen=True, slots=True)
-class TeamRecord:
-    """A record as the relay hands it out: signed by a desk (its relay id and extension)."""
-
-    number: str
-    field: str
-    value: str
-    at_us: int
-    desk: str
-    extension: str
-
-
-@dataclass(frozen=True, slots=True)
 class Posted:
     stored: int
     duplicates: int
@@ -103,7 +92,7 @@ class Page:
 
     desk: str
     """This desk's id on the relay."""
-    records: tuple[TeamRecord, ...]
+    records: tuple[SharedRecord, ...]
     next: str
     """The cursor to ask after next time (kept with the records it ends)."""
     more: bool
@@ -147,7 +136,7 @@ def _body(parts: list[bytes]) -> bytes:
     return b'{"records":[' + b",".join(parts) + b"]}"
 
 
-def team_record(fields: Mapping[str, Any]) -> TeamRecord | None:
+def team_record(fields: Mapping[str, Any]) -> SharedRecord | None:
     """A record from the relay (an event's data or a catch-up item), None when not valid."""
     number, field, value = fields.get("number"), fields.get("field"), fields.get("value")
     at_us, desk, extension = fields.get("at_us"), fields.get("desk"), fields.get("extension")
@@ -158,7 +147,7 @@ def team_record(fields: Mapping[str, Any]) -> TeamRecord | None:
         return None
     if not number_fits(number) or field not in FIELDS or not value_fits(field, value):
         return None
-    return TeamRecord(number, field, value, at_us, desk, extension)
+    return SharedRecord(number, field, value, at_us, desk, extension)
 
 
 async def post_records(client: httpx.AsyncClient, relay_url: str, token: str,

@@ -33,10 +33,8 @@ from typing import TYPE_CHECKING, Final
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from pbxdesk.relay.credentials import hash_secret
-from pbxdesk.relay.events import Desk
 from pbxdesk.relay.guard import AuthGuard
-from pbxdesk.relay.hooks import client_address, error, refused, too_many
+from pbxdesk.relay.hooks import authenticated_desk, error
 from pbxdesk.relay.payload import BodyTooLargeError, read_limited
 from pbxdesk.relay.records import UnreadableRecordsError, read_records
 from pbxdesk.relay.store.base import StoreError
@@ -69,7 +67,7 @@ class RequestLimit:
 
 
 async def post_records(relay: Relay, request: Request) -> Response:
-    desk = await authenticated_desk(relay, request)
+    desk = await authenticated_desk(relay, request, "Callback records")
     if isinstance(desk, Response):
         return desk
     wait = relay.record_limit.take(desk.account)
@@ -107,7 +105,7 @@ async def post_records(relay: Relay, request: Request) -> Response:
 async def get_records(relay: Relay, request: Request) -> Response:
     """The records kept after ``after`` (none or one this store never made: from the
     oldest), ``limit`` at a time: ``{"desk", "records", "next", "more"}``."""
-    desk = await authenticated_desk(relay, request)
+    desk = await authenticated_desk(relay, request, "Callback records")
     if isinstance(desk, Response):
         return desk
     given = request.query_params.get("after", "")
@@ -134,23 +132,3 @@ async def get_records(relay: Relay, request: Request) -> Response:
               (time.perf_counter() - started) * 1000)
     return Response(body, media_type="application/json",
                     headers={"Cache-Control": "no-store"})
-
-
-async def authenticated_desk(relay: Relay, request: Request) -> Desk | Response:
-    """The desk whose bearer token the request carries, or the answer that refuses it."""
-    address = client_address(request)
-    blocked = too_many(relay, address)
-    if blocked is not None:
-        return blocked
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    desk: Desk | None = None
-    try:
-        if scheme.lower() == "bearer" and token.strip():
-            desk = await relay.store.desk_by_token_hash(hash_secret(token.strip()))
-    except StoreError as exc:
-        log.error("Desk not served: %s", exc)
-        return error(503, "the relay cannot read its store right now")
-    if desk is None:
-        log.info("Callback records refused from %s: unknown or revoked desk token", address)
-        return refused(relay, address, "desk logins", {"WWW-Authenticate": "Bearer"})
-    return desk

@@ -39,13 +39,13 @@ from pbxdesk.live.events import CallbackShared
 from pbxdesk.live.records import (
     RecordsLaterError,
     RecordsRefusedError,
-    TeamRecord,
     bodies,
     fetch_records,
     post_records,
     sendable,
     team_record,
 )
+from pbxdesk.relay.records import SharedRecord
 from pbxdesk.services.callbackshare import RecordPeer
 from pbxdesk.store.callbackrules import CallbackRecord
 from pbxdesk.tasks import TaskKeeper
@@ -85,7 +85,7 @@ class RelayRecordTransport(QObject):
         self.ready = False
         self.relay_desk = ""
         self._failures = 0
-        self._held: list[TeamRecord] = []
+        self._held: list[SharedRecord] = []
         self._names: dict[str, str] = {}
         self._names_at = float("-inf")
         self._catching_up: asyncio.Task[None] | None = None
@@ -273,7 +273,7 @@ class RelayRecordTransport(QObject):
         self._names = await peer.agent_names()
         self._names_at = time.monotonic()
 
-    def _signed(self, item: TeamRecord) -> CallbackRecord:
+    def _signed(self, item: SharedRecord) -> CallbackRecord:
         """The record as the worklist keeps it: its agent is the extension's name."""
         agent = self._names.get(item.extension) or (
             f"ext {item.extension}" if item.extension else "Someone")

@@ -11,21 +11,18 @@ import qasync
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.app import Controller, Options
-from pbxdesk.demo import DemoPbx
 from pbxdesk.live.client import StreamStatus
 from pbxdesk.paths import AppPaths
 from pbxdesk.services.callbackrelay import RelayRecordTransport
 from pbxdesk.store.callbackrules import WITHHELD
 from pbxdesk.ui.crash import CrashHandler
 from tests.ui.controller import start, stop
-
-
-def live_demo() -> DemoPbx:
-    return DemoPbx(calls=1200, days=20, live_traffic=False, clock_speed=0.001, live_relay=True)
+from tests.ui.test_live_app import live_demo
 
 
 @pytest.fixture
-def app(qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths) -> Iterator[Controller]:
+def team_app(qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths) -> Iterator[Controller]:
+    """The demo app with its relay, live (as in the live-calls app tests)."""
     controller = Controller(Options(demo=True), paths, CrashHandler(None, show_dialog=False),
                             asyncio.Event(), demo_factory=live_demo, tray_available=False)
     start(qtbot, controller, synced=True)
@@ -35,7 +32,8 @@ def app(qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths) -> Iterator[Con
 
 
 def test_the_demo_desk_shares_its_callbacks_through_its_relay(qtbot: QtBot,
-                                                              app: Controller) -> None:
+                                                              team_app: Controller) -> None:
+    app = team_app
     session, demo = app.session, app.demo
     assert session is not None
     assert demo is not None
