@@ -50,7 +50,7 @@ CLAIMS: Final = frozenset({"calling", ""})
 _KEYS: Final = frozenset({"number", "field", "value", "at_us"})
 _NUMBER: Final = re.compile(r"(?:\+?[0-9]{1,31})?")
 # Control characters other than tab and new line, and lone surrogates (not text at all).
-_NOT_TEXT: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+NOT_TEXT: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _LARGEST_US: Final = 2**53  # JSON readers elsewhere may hold integers as doubles
 
 
@@ -148,4 +148,4 @@ def value_fits(field: str, value: str) -> bool:
     if field == "snooze":
         return value == "" or (value.isascii() and value.isdigit() and len(value) <= 16
                                and int(value) < _LARGEST_US)
-    return len(value) <= MAX_VALUE_CHARS and _NOT_TEXT.search(value) is None
+    return len(value) <= MAX_VALUE_CHARS and NOT_TEXT.search(value) is None

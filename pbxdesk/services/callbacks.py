@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterable, Sequence
@@ -28,6 +29,7 @@ from typing import Any, Final, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
+from pbxdesk.relay.records import MAX_VALUE_CHARS, NOT_TEXT
 from pbxdesk.services.callbackpeer import DESK_KEY, RecordSharing, Who
 from pbxdesk.services.callbackshare import LocalTransport, RecordTransport
 from pbxdesk.services.messages import Message, MessageBridge, Severity
@@ -47,6 +49,9 @@ from pbxdesk.tasks import TaskKeeper
 log = logging.getLogger("pbxdesk.callbacks")
 SOURCE: Final = "callbacks"
 NOTIFIED_KEY: Final = "callbacks.notified_until_us"
+NOTE_MAX_CHARS: Final = MAX_VALUE_CHARS
+"""The longest note kept: what a relay takes, so every note can be shared."""
+_LINE_ENDS: Final = re.compile("\r\n?")
 T = TypeVar("T")
 
 
@@ -59,6 +64,13 @@ def scope_for(settings: Settings) -> Scope:
     extension = settings.my_extension.strip()
     return Scope(extensions=(extension,) if extension else (), groups=groups,
                  days=settings.callback_days)
+
+
+def note_text(note: str) -> str:
+    """A note as kept and shared: one a relay takes (line ends as new lines, no other
+    control characters but tab, at most :data:`NOTE_MAX_CHARS`)."""
+    text = NOT_TEXT.sub(" ", _LINE_ENDS.sub("\n", note)).strip()
+    return text[:NOTE_MAX_CHARS].rstrip()
 
 
 def agent_name(store: CallStore, extension: str) -> str | None:
@@ -276,8 +288,8 @@ class CallbacksService(QObject, RecordSharing):
 
     def mark_not_needed(self, number: str, note: str = "") -> None:
         changes = [(Field.STATE, str(StateValue.NOT_NEEDED))]
-        if note.strip():
-            changes.append((Field.NOTE, note.strip()))
+        if text := note_text(note):
+            changes.append((Field.NOTE, text))
         self._record_many(number, changes)
 
     def reopen(self, number: str) -> None:
@@ -289,7 +301,7 @@ class CallbacksService(QObject, RecordSharing):
         self._record(number, Field.SNOOZE, "" if until is None else str(to_micros(until)))
 
     def set_note(self, number: str, note: str) -> None:
-        self._record(number, Field.NOTE, note.strip())
+        self._record(number, Field.NOTE, note_text(note))
 
     def claim(self, number: str) -> None:
         """This agent is calling the caller back now ("Ana is calling back")."""
