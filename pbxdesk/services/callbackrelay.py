@@ -14,10 +14,13 @@ relay. It rides on the desk's :class:`~pbxdesk.services.live.LiveService`
 - records the agent makes while live are posted at once (``POST
   /callbacks/records``, in bodies under the relay's limit); a post that fails
   for now leaves them unshared and is tried again later;
-- ``callback_record`` events (every desk's, this one's too) are kept through
-  the service's :meth:`~pbxdesk.services.callbackpeer.RecordSharing.take`,
-  which never sends them back out. A record's agent is the history's name of
-  the extension the relay signed it with.
+- ``callback_record`` events are kept through the service's
+  :meth:`~pbxdesk.services.callbackpeer.RecordSharing.take`, which never
+  sends them back out. The copies of records this connection just posted
+  come back too: they are left out (the desk holds them already), but not
+  every record signed with this desk's id, since a second pbxdesk with the
+  same token posts under that id as well. A record's agent is the
+  history's name of the extension the relay signed it with.
 
 Records the relay would refuse (or refuses for good) are not offered again:
 they stay on this desk. Nothing about a record's number or note is logged.
@@ -28,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
@@ -58,6 +62,8 @@ log = logging.getLogger("pbxdesk.callbacks")
 CURSOR_PREFIX: Final = "callbacks.relay_cursor:"
 NAMES_FRESH_SECONDS: Final = 60.0
 LONGEST_WAIT_SECONDS: Final = 900.0
+SENT_REMEMBERED: Final = 4096
+"""How many posted records are remembered to leave their copies out (a burst's worth)."""
 
 
 def cursor_key(relay_url: str) -> str:
@@ -86,6 +92,7 @@ class RelayRecordTransport(QObject):
         self.relay_desk = ""
         self._failures = 0
         self._held: list[SharedRecord] = []
+        self._sent: OrderedDict[tuple[str, str, int], None] = OrderedDict()
         self._names: dict[str, str] = {}
         self._names_at = float("-inf")
         self._catching_up: asyncio.Task[None] | None = None
@@ -132,6 +139,7 @@ class RelayRecordTransport(QObject):
         done: list[CallbackRecord] = list(hopeless)
         try:
             for body, batch in bodies([r for r in records if sendable(r, now_us)]):
+                self._remember_sent(batch)  # before the post: the copies may come first
                 try:
                     await post_records(client, self._url, self._token, body)
                 except RecordsRefusedError as exc:
@@ -262,10 +270,27 @@ class RelayRecordTransport(QObject):
     async def _flush(self) -> None:
         peer = self._peer
         while peer is not None and self._held:
-            held, self._held = self._held, []
+            held = [item for item in self._held if not self._echo(item, peer.desk)]
+            self._held = []
+            if not held:
+                return
             if any(item.extension not in self._names for item in held):
                 await self._refresh_names(peer, only_if_stale=True)
             await peer.take([self._signed(item) for item in held])
+
+    def _remember_sent(self, records: Sequence[CallbackRecord]) -> None:
+        for record in records:
+            self._sent[(record.number, record.field, record.at_us)] = None
+        while len(self._sent) > SENT_REMEMBERED:
+            self._sent.popitem(last=False)
+
+    def _echo(self, item: SharedRecord, desk: str) -> bool:
+        """Whether ``item`` is the copy of a record this connection posted (forgotten now)."""
+        key = (item.number, item.field, item.at_us)
+        if item.desk != desk or key not in self._sent:
+            return False
+        del self._sent[key]
+        return True
 
     async def _refresh_names(self, peer: RecordPeer, *, only_if_stale: bool = False) -> None:
         if only_if_stale and time.monotonic() - self._names_at < NAMES_FRESH_SECONDS:

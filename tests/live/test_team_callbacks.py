@@ -11,9 +11,10 @@ stopping their connection (or the relay itself), work on, and come back.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import qasync
@@ -300,3 +301,31 @@ def test_a_desk_of_another_account_never_gets_the_records(
     assert stranger.records() == set()
     assert stranger.item().claim_us < 0
     assert stranger.item().note == ""
+
+
+def test_copies_of_its_own_posts_are_left_out_but_a_twin_with_the_same_token_is_heard(
+        qtbot: QtBot, team: MakeDesk, relay: RelayHarness) -> None:
+    token = relay.desk(ME)
+    mia = team("Mia", ME, relay.base_url, token)
+    twin = team("Mia at home", ME, relay.base_url, token)  # the same desk on a second PC
+    for desk in (mia, twin):
+        desk.connect(qtbot)
+        desk.wait_ready(qtbot)
+    assert mia.callbacks.desk == twin.callbacks.desk
+    taken: list[CallbackRecord] = []
+    keep = mia.callbacks.take
+
+    async def spy(records: Sequence[CallbackRecord],
+                  cursor: tuple[str, Any] | None = None) -> bool:
+        taken.extend(records)
+        return await keep(records, cursor)
+
+    mia.callbacks.take = spy  # type: ignore[method-assign]
+    mia.callbacks.claim(JANE_E164)
+    qtbot.waitUntil(lambda: twin.item().claim_us > 0, timeout=10_000)  # heard at once
+    twin.callbacks.set_note(JANE_E164, "Left a voicemail")
+    # The relay streams in order: once the twin's note is here, the claim's copy came first.
+    qtbot.waitUntil(lambda: mia.item().note == "Left a voicemail", timeout=10_000)
+    assert [(r.field, r.value) for r in taken] == [("note", "Left a voicemail")]
+    qtbot.waitUntil(lambda: mia.records() == twin.records(), timeout=10_000)
+    assert len(mia.records()) == 2
