@@ -8,6 +8,10 @@ one directory so tests, smoke runs and the demo never touch the real home.
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +19,8 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from pbxdesk import APP_NAME
+
+log = logging.getLogger("pbxdesk.app")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +48,16 @@ class AppPaths:
         return cls(config_dir=base / "config", data_dir=base / "data", log_dir=base / "logs")
 
     def ensure(self) -> None:
-        """Create the directories (owner-only where the platform allows it)."""
+        """Create the directories, owner-only where the platform allows it.
+
+        An existing one that others may enter (made by hand, restored from a backup,
+        an older pbxdesk) is tightened too: the files in it (the call store with
+        callers' numbers and names, the log) are created with the usual umask and
+        rely on their folder to keep other users out.
+        """
         for directory in (self.config_dir, self.data_dir, self.log_dir):
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _keep_private(directory)
 
     @property
     def settings_file(self) -> Path:
@@ -72,3 +85,16 @@ class AppPaths:
     @property
     def log_file(self) -> Path:
         return self.log_dir / "pbxdesk.log"
+
+
+def _keep_private(directory: Path) -> None:
+    """Take group and others' access away from our own ``directory`` (POSIX only)."""
+    if sys.platform == "win32":
+        return  # the per-user profile folders are private already
+    try:
+        info = os.lstat(directory)
+        if info.st_uid == os.getuid() and stat.S_ISDIR(info.st_mode) \
+                and stat.S_IMODE(info.st_mode) & 0o077:
+            os.chmod(directory, stat.S_IMODE(info.st_mode) & 0o700)
+    except OSError as exc:  # never stops the start; the folder works as it is
+        log.warning("Cannot make %s private: %s", directory, exc.strerror or exc)

@@ -15,11 +15,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import keyring
-import keyring.backends.fail
-import keyring.backends.null
-import keyring.errors
+from types import ModuleType
 
 from pbxdesk.damaged import read_json_object
 from pbxdesk.logs import register_secret
@@ -45,8 +41,20 @@ class KeyringUnavailableError(KeyStorageError):
     """There is no working OS keyring here: offer the file or not remembering."""
 
 
+def _keyring() -> ModuleType:
+    """The keyring package, imported when a key is first kept there or read from it:
+    with its backends it takes about a tenth of a start that never needs it."""
+    import keyring
+    import keyring.backends.fail
+    import keyring.backends.null
+    import keyring.errors
+
+    return keyring
+
+
 def keyring_available() -> bool:
     """True when the OS keyring backend can actually store secrets."""
+    keyring = _keyring()
     backend = keyring.get_keyring()
     return not isinstance(backend, keyring.backends.fail.Keyring | keyring.backends.null.Keyring)
 
@@ -62,6 +70,7 @@ class ApiKeyStore:
         """The stored key for ``account`` or None; never raises for a missing key."""
         key: str | None = self._session_keys.get(account)
         if key is None and storage == "keyring":
+            keyring = _keyring()
             try:
                 key = keyring.get_password(KEYRING_SERVICE, account)
             except keyring.errors.KeyringError as exc:
@@ -77,6 +86,7 @@ class ApiKeyStore:
         register_secret(key)
         self._session_keys[account] = key
         if storage == "keyring":
+            keyring = _keyring()
             if not keyring_available():
                 raise KeyringUnavailableError(
                     "This computer has no password keyring pbxdesk can use. Choose to keep the "
@@ -98,6 +108,7 @@ class ApiKeyStore:
     def delete(self, account: str) -> None:
         """Forget the key everywhere it may be."""
         self._session_keys.pop(account, None)
+        keyring = _keyring()
         with contextlib.suppress(keyring.errors.KeyringError):
             keyring.delete_password(KEYRING_SERVICE, account)
         self._remove_from_file(account)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from pbxdesk.api.budget import RequestBudget
+from pbxdesk.api.budget import RequestBudget, call_reserve
 from pbxdesk.api.client import PbxClient
 from pbxdesk.desktop.missed import MissedCalls
 from pbxdesk.paths import AppPaths
@@ -31,8 +31,10 @@ log = logging.getLogger("pbxdesk.app")
 
 
 def budget_for(settings: Settings) -> RequestBudget:
+    # The sync leaves the reserve to click-to-call (its POST and following it).
     return RequestBudget(limit=settings.request_budget,
-                         window=settings.budget_window_minutes * 60.0)
+                         window=settings.budget_window_minutes * 60.0,
+                         reserve=call_reserve(settings.request_budget))
 
 
 @dataclass
@@ -78,6 +80,7 @@ class Session:
         self.sync.engine.sync_days = settings.sync_days
         self.sync.set_refresh_minutes(settings.refresh_minutes)
         self.client.budget.limit = settings.request_budget
+        self.client.budget.reserve = call_reserve(settings.request_budget)
         self.client.budget.window = settings.budget_window_minutes * 60.0
         self.calls.set_my_extension(settings.my_extension)
         self.missed.my_extension = settings.my_extension

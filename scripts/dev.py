@@ -5,6 +5,7 @@ One script, so the README's quick start stays two commands on a fresh machine:
 
     python3 scripts/dev.py demo      # set up, then start the app in demo mode
     python3 scripts/dev.py test      # set up, then run ruff, mypy and pytest
+    python3 scripts/dev.py bench     # speed and memory goals (--quick: fewer, smaller)
 
 Set-up is idempotent and quick when nothing changed: it creates ``.venv`` in the
 checkout, installs the project with its test extras when ``pyproject.toml``
@@ -53,12 +54,14 @@ def main(argv: list[str]) -> int:
         return 2
     if not argv or argv[0] in {"-h", "--help"}:
         print(__doc__)
-        print("Commands: demo, test, run, build, setup")
+        print("Commands: demo, test, run, build, setup, bench")
         return 0
     command, rest = argv[0], argv[1:]
-    extras = {"demo": "test", "run": "test", "test": "test", "setup": "test", "build": "test,build"}
+    extras = {"demo": "test", "run": "test", "test": "test", "setup": "test", "build": "test,build",
+              "bench": "test"}
     if command not in extras:
-        print(f"Unknown command {command!r}. Try: demo, test, run, build, setup.", file=sys.stderr)
+        print(f"Unknown command {command!r}. Try: demo, test, run, build, setup, bench.",
+              file=sys.stderr)
         return 2
     install_system_packages(with_test_tools=command in {"test", "build", "setup"})
     python = ensure_venv(extras[command])
@@ -69,6 +72,9 @@ def main(argv: list[str]) -> int:
         return run([str(python), "-m", "pbxdesk", *args])
     if command == "build":
         return run([str(python), str(ROOT / "packaging" / "build.py"), *rest])
+    if command == "bench":  # issue 12's goals; not part of the tests (timings are noisy)
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        return run([str(python), str(ROOT / "scripts" / "bench.py"), *rest])
     return run_tests(python, rest)
 
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import date
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from types import MappingProxyType, TracebackType
 from typing import Any, Self, TypeVar, cast
 
@@ -41,7 +41,6 @@ from pbxdesk.api.models import (
     GroupCall,
     HistoryQuery,
     Page,
-    SortOrder,
     UserCall,
 )
 from pbxdesk.api.parse import Envelope, decode_json, envelope_of, filter_users, parse_page
@@ -53,6 +52,7 @@ from pbxdesk.api.responses import (
     server_message,
 )
 from pbxdesk.api.retry import NO_RETRY, RetryPolicy, parse_retry_after
+from pbxdesk.api.scanmodel import ServerTraits
 from pbxdesk.api.settings import ClientSettings
 from pbxdesk.logs import api_log, register_secret
 
@@ -90,6 +90,7 @@ class PbxClient:
         self._settings = settings
         self._budget = budget if budget is not None else RequestBudget(clock=clock)
         self._retry = retry if retry is not None else RetryPolicy()
+        self._traits = ServerTraits()
         self._clock = clock
         self._sleep = sleep
         self._where = settings.host
@@ -154,23 +155,33 @@ class PbxClient:
         """
         await self._fetch_page(CallKind.USER, HistoryQuery(limit=1), NO_RETRY)
 
+    @property
+    def traits(self) -> ServerTraits:
+        """What the history scans have learnt about this server (shared by every scan)."""
+        return self._traits
+
     def iter_history(self, kind: CallKind, from_date: date, to_date: date, *,
-                     names: Sequence[str] = (), sort: SortOrder = SortOrder.NEWEST_FIRST,
+                     names: Sequence[str] = (), known_names: Iterable[str] = (),
+                     since: datetime | None = None, resume: Any = None,
                      page_size: int = HistoryQuery.MAX_LIMIT) -> HistoryScan:
         """Every call from ``from_date`` to ``to_date``, once, in large pages.
 
-        Pages deeper than the API's offset cap by narrowing the date range (see
+        Reaches past the API's offset cap by date windows, both ends of a query and,
+        for a crowded day, groups of ``known_names`` (see
         :class:`~pbxdesk.api.history.HistoryScan`); the returned scan is an async
-        iterator of pages and carries a :class:`~pbxdesk.api.history.ScanReport`.
+        iterator of pages, carries a :class:`~pbxdesk.api.history.ScanReport`, and
+        can be resumed from its ``checkpoint()`` (pass it as ``resume``).
         """
         async def fetch_unfiltered(kind: CallKind, query: HistoryQuery) -> Page[AnyCall]:
-            # The scan narrows by the oldest row the server sent, filtered out or not.
+            # The scan reasons about every row the server sent, filtered out or not.
             return await self._fetch_page(kind, query, self._retry, local_filter=False)
 
-        return HistoryScan(fetch_unfiltered, kind, from_date, to_date, names=tuple(names),
-                           sort=sort, page_size=min(max(1, page_size), self._settings.max_limit),
-                           max_offset=self._settings.max_offset,
-                           margin_days=self._settings.date_margin_days)
+        selector = kind.names_parameter is not None or self._settings.user_filter_param is not None
+        return HistoryScan(fetch_unfiltered, kind, from_date, to_date, names=names,
+                           known_names=known_names, selector=selector, traits=self._traits,
+                           since=since,
+                           page_size=min(max(2, page_size), self._settings.max_limit),
+                           max_offset=self._settings.max_offset, resume=resume)
 
     async def _fetch_page(self, kind: CallKind, query: HistoryQuery, retry: RetryPolicy, *,
                           local_filter: bool = True) -> Page[AnyCall]:

@@ -89,15 +89,20 @@ class BudgetExhaustedError(RateLimitedError):
     hint = "Wait"
 
     def __init__(self, available_at: datetime, wait_seconds: float, limit: int,
-                 window_seconds: float) -> None:
+                 window_seconds: float, *, reserve: int = 0) -> None:
+        # A background sender (the sync) stops short of the requests kept for calls.
+        spent = (f"the {limit - reserve} of its {limit} requests per "
+                 f"{_humanise_seconds(window_seconds)} that syncing may use ({reserve} are "
+                 "kept for calls)" if reserve else
+                 f"its budget of {limit} requests per {_humanise_seconds(window_seconds)}")
         super().__init__(
             wait_seconds,
-            f"pbxdesk has used its budget of {limit} requests per "
-            f"{_humanise_seconds(window_seconds)} to stay inside the PBX's limit. "
+            f"pbxdesk has used {spent} to stay inside the PBX's limit. "
             f"The next request is possible at {available_at.astimezone():%H:%M:%S} "
             f"(in {_humanise_seconds(wait_seconds)}).",
         )
         self.available_at = available_at
+        self.reserve = reserve
 
 
 class BadRequestError(PbxError):

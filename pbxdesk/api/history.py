@@ -1,41 +1,43 @@
 """Paging through every call of a date range: :class:`HistoryScan`.
 
-The API pages with ``offset`` (at most 9999) and ``limit`` (at most 10000), so
-one date range reaches at most 19,999 rows. A scan therefore walks a *window*
-of dates with offsets up to the cap and, when the window holds more, narrows it
-past the oldest row seen (newest-first order; the mirror image for
-oldest-first) and walks again:
+One date range of the API reaches at most 19,999 rows (offset cap 9,999, page
+size 10,000). The scan sends what its :class:`~pbxdesk.api.scanplan.ScanPlan`
+asks for (which requests, and why, is explained there) and hands each answer
+back to it: date windows sized from the density seen, both ends of a query
+(``oldest_first``), a crowded day split by the names the selector takes.
+Every page boundary is checked (the page at offset 9,999 must begin with the
+last row of the page before); rows that moved under the scan are read again,
+never skipped. What the API cannot hand over is reported per day
+(:attr:`ScanReport.incomplete`) with an estimate of how many calls it lacks.
 
-1. Request ``offset`` 0, ``limit``, ``limit`` × 2 … (the last one clamped to the
-   cap) in ``[lower, upper]``. A page with fewer rows than asked ends the scan.
-2. Otherwise let *D* be the UTC day of the oldest row seen in the window and set
-   ``upper = D + margin``. The margin covers what is unknown about the API's
-   dates (their time zone, and whether ``to_date`` is inclusive); the rows this
-   re-fetches are dropped by key. If that does not shrink the window, more calls
-   lie around *D* than the offsets can reach: the scan records the day in
-   :attr:`ScanReport.incomplete_days`, logs it, moves ``upper`` back to *D* (a
-   day further if it already was there) and goes on. Every narrowing moves a
-   bound by at least a day, so a scan always ends.
-
-New calls arriving while a scan runs land at the front of a newest-first list:
-they shift later offsets, which repeats rows but never skips one, and every
-row's :attr:`~pbxdesk.api.models.CallRow.key` is yielded once. So every call that
-existed when the scan started is yielded exactly once.
+Reading an answer (keys, start times, which rows are new) happens in a worker
+thread, like parsing it, so the event loop (the Qt GUI thread under qasync)
+only waits. New calls arriving during a scan shift later offsets: that repeats
+rows but never skips one, and each row's key is yielded once, so every call
+that existed when the scan started (and was not deleted during it) is
+yielded exactly once. A scan can be resumed after a crash from
+:meth:`HistoryScan.checkpoint`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from typing import Any
 
+from pbxdesk.api.errors import BadRequestError
 from pbxdesk.api.models import AnyCall, CallKind, HistoryQuery, Page, SortOrder
-from pbxdesk.api.parse import filter_users
-from pbxdesk.logs import api_log
+from pbxdesk.api.scanmodel import IncompleteDay, PageRequest, ServerTraits, epoch_seconds
+from pbxdesk.api.scanplan import ScanPlan
+from pbxdesk.api.scansweep import RowInfo
 
 Fetch = Callable[[CallKind, HistoryQuery], Awaitable[Page[AnyCall]]]
-_ONE_DAY = timedelta(days=1)
+# Keys remembered to drop repeated rows; repeats come from neighbouring pages, so
+# the oldest are forgotten past this (a million keys would cost ~100 MB).
+_SEEN_LIMIT = 300_000
 
 
 @dataclass(slots=True)
@@ -45,13 +47,10 @@ class ScanReport:
     Attributes:
         requests: Pages fetched.
         rows: Rows yielded (each key once).
-        duplicates: Rows fetched again and left out (window overlap, live traffic).
+        duplicates: Rows fetched again and left out (overlaps, live traffic).
         rejected: Rows the parser could not read.
         filtered: User rows of other extensions, dropped by the local filter.
-        narrowings: Times the date window was narrowed.
-        incomplete_days: UTC days around which the API could not reach every call.
-        pending: The date window still being scanned, as ``(from_date, to_date)``;
-            None once the scan has finished. Rescan it to resume after an error.
+        incomplete: Days whose calls the API could not all hand over.
         finished: The scan reached the end of the range.
     """
 
@@ -60,46 +59,54 @@ class ScanReport:
     duplicates: int = 0
     rejected: int = 0
     filtered: int = 0
-    narrowings: int = 0
-    incomplete_days: list[date] = field(default_factory=list)
-    pending: tuple[date, date] | None = None
+    incomplete: list[IncompleteDay] = field(default_factory=list)
     finished: bool = False
 
     @property
+    def incomplete_days(self) -> list[date]:
+        return [day.day for day in self.incomplete]
+
+    @property
     def complete(self) -> bool:
-        """Finished, and no day held more calls than the API could reach."""
-        return self.finished and not self.incomplete_days
+        """Finished, and every day handed over every call."""
+        return self.finished and not self.incomplete
 
 
 class HistoryScan:
-    """An async iterator of pages covering a date range; see the module docstring.
+    """An async iterator of pages covering server days ``from_date``..``to_date``.
 
-    ``fetch`` must return pages *without* the local user filter: the scan narrows
-    by the oldest row the server sent and filters user rows itself. Each yielded
-    :class:`~pbxdesk.api.models.Page` holds only rows not yielded before
-    (``duplicates`` counts the rest) and may hold none. Errors from the
-    client (e.g. a spent request budget) end the iteration by raising; then
-    :attr:`report` says which window was pending.
+    ``fetch`` must return pages *without* the local user filter: the scan
+    reasons about every row the server sent and filters itself. Each yielded
+    :class:`~pbxdesk.api.models.Page` holds only rows not yielded before and
+    may hold none. Errors from the client (e.g. a spent request budget) end the
+    iteration by raising; :meth:`checkpoint` then still says where to resume. With
+    ``since``, rows that started earlier are not wanted: the scan stops at them.
 
     Attributes:
         report: Counters and the outcome, updated as pages are yielded.
+        traits: What is known about the server (shared between scans; updated).
     """
 
     def __init__(self, fetch: Fetch, kind: CallKind, from_date: date, to_date: date, *,
-                 names: tuple[str, ...] = (), sort: SortOrder = SortOrder.NEWEST_FIRST,
+                 names: Iterable[str] = (), known_names: Iterable[str] = (),
+                 selector: bool = True, traits: ServerTraits | None = None,
                  page_size: int = HistoryQuery.MAX_LIMIT,
-                 max_offset: int = HistoryQuery.MAX_OFFSET, margin_days: int = 2) -> None:
-        if page_size < 1 or max_offset < 0 or margin_days < 0:
-            raise ValueError("page_size must be >= 1, max_offset and margin_days >= 0")
+                 max_offset: int = HistoryQuery.MAX_OFFSET, since: datetime | None = None,
+                 resume: Any = None) -> None:
+        if page_size < 2 or max_offset < 0:
+            raise ValueError("page_size must be >= 2 and max_offset >= 0")
         self.kind = kind
         self.report = ScanReport()
+        self.traits = traits if traits is not None else ServerTraits()
         self._fetch = fetch
-        self._range = (from_date, to_date)
-        self._names = names
-        self._sort = sort
+        self._names = tuple(name.strip() for name in names if name.strip())
         self._limit = page_size
-        self._max_offset = max_offset
-        self._margin = timedelta(days=margin_days)
+        self._plan = ScanPlan(kind.value, from_date, to_date, names=self._names,
+                              selector=selector, limit=page_size, max_offset=max_offset,
+                              traits=self.traits, known_names=known_names,
+                              since=None if since is None else epoch_seconds(since))
+        self.resumed = resume is not None and self._plan.restore(resume)
+        self._checkpoint = self._plan.to_json()
         self._seen: set[str] = set()
         self._pages = self._run()
 
@@ -113,100 +120,65 @@ class HistoryScan:
         """Stop early (an ``async for`` that breaks should call this)."""
         await self._pages.aclose()
 
+    def checkpoint(self) -> dict[str, Any]:
+        """The plan's state after the page yielded last (JSON): pass it as ``resume``."""
+        return self._checkpoint
+
     async def _run(self) -> AsyncGenerator[Page[AnyCall], None]:
-        lower, upper = self._range
-        descending = self._sort is SortOrder.NEWEST_FIRST
-        while lower <= upper:
-            self.report.pending = (lower, upper)
-            frontier: datetime | None = None
-            offset = 0
-            while True:
-                page = await self._fetch(self.kind, HistoryQuery(
-                    from_date=lower, to_date=upper, sort=self._sort, offset=offset,
-                    limit=self._limit, names=self._names))
+        while (request := self._plan.next_request()) is not None:
+            query = HistoryQuery(
+                from_date=request.from_date, to_date=request.to_date,
+                sort=SortOrder.NEWEST_FIRST if request.newest_first else SortOrder.OLDEST_FIRST,
+                offset=request.offset, limit=self._limit, names=request.names)
+            try:
+                page = await self._fetch(self.kind, query)
+            except BadRequestError:
+                if request.newest_first:
+                    raise
+                # Refused outright: this server pages newest first only.
                 self.report.requests += 1
-                descending = self._order_of(page, descending)
-                frontier = _frontier(page, frontier, descending)
-                fresh = self._dedupe(filter_users(page, self._names))
-                if page.received < self._limit:
-                    self._finish()
-                    yield fresh
-                    return
-                if offset >= self._max_offset:
-                    break  # this window reaches no deeper: narrow it
-                yield fresh
-                offset = min(offset + self._limit, self._max_offset)
-            if frontier is None:
-                # Full pages without a single start time: nothing to narrow by.
-                day = upper if descending else lower
-                self._mark_incomplete(day, "its rows carry no start times")
-                self._finish()
-                yield dataclasses.replace(fresh, incomplete=True)
-                return
-            lower, upper, lossy = self._narrow(lower, upper, frontier.date(), descending)
-            yield dataclasses.replace(fresh, incomplete=lossy)
+                self._plan.refuse_oldest_first()
+                self._checkpoint = self._plan.to_json()
+                continue
+            self.report.requests += 1
+            yield await asyncio.to_thread(self._absorb, request, page)
         self._finish()
 
-    def _narrow(self, lower: date, upper: date, day: date,
-                descending: bool) -> tuple[date, date, bool]:
-        """The next window past ``day`` (the frontier's UTC day), and whether rows may be lost."""
-        self.report.narrowings += 1
-        if descending:
-            target = day + self._margin
-            if target < upper:
-                return lower, target, False
-            self._mark_incomplete(day, "it holds more calls than the API can page through")
-            return lower, min(upper - _ONE_DAY, day), True
-        target = day - self._margin
-        if target > lower:
-            return target, upper, False
-        self._mark_incomplete(day, "it holds more calls than the API can page through")
-        return max(lower + _ONE_DAY, day), upper, True
-
-    def _dedupe(self, page: Page[AnyCall]) -> Page[AnyCall]:
+    def _absorb(self, request: PageRequest, page: Page[AnyCall]) -> Page[AnyCall]:
+        """Read one answer (in a worker thread): what is new, and what the plan makes of it."""
+        infos = [_info(row) for row in page.rows]
+        seen = self._seen
+        fresh_infos: list[RowInfo] = []
         fresh: list[AnyCall] = []
-        for row in page.rows:
-            key = row.key
-            if key not in self._seen:
-                self._seen.add(key)
+        for row, info in zip(page.rows, infos, strict=True):
+            if info.key not in seen:
+                fresh_infos.append(info)
                 fresh.append(row)
-        duplicates = len(page.rows) - len(fresh)
-        self.report.rows += len(fresh)
-        self.report.duplicates += duplicates
-        self.report.rejected += page.rejected
-        self.report.filtered += page.filtered
-        return dataclasses.replace(page, rows=tuple(fresh),
-                                   duplicates=page.duplicates + duplicates)
-
-    def _order_of(self, page: Page[AnyCall], descending: bool) -> bool:
-        """The order the server really used (it may ignore ``sort_by``)."""
-        starts = [row.call_start_at for row in page.rows if row.call_start_at is not None]
-        if len(starts) < 2 or starts[0] == starts[-1]:
-            return descending
-        observed = starts[0] > starts[-1]
-        if observed != descending:
-            api_log.warning("The PBX sent %s rows %s first although %s was asked; paging by "
-                            "the order it used", self.kind.endpoint,
-                            "newest" if observed else "oldest", self._sort.value)
-        return observed
-
-    def _mark_incomplete(self, day: date, why: str) -> None:
-        if day not in self.report.incomplete_days:
-            self.report.incomplete_days.append(day)
-        api_log.warning("Some %s rows around %s may be missing: %s (offset cap %d, page size %d)",
-                        self.kind.endpoint, day.isoformat(), why, self._max_offset, self._limit)
+        self._plan.absorb(request, infos, page.received, seen, fresh_infos)
+        if len(seen) > _SEEN_LIMIT:
+            seen.clear()
+        seen.update(info.key for info in infos)
+        wanted = set(self._names)
+        kept = [row for row in fresh
+                if not wanted or row.kind is not CallKind.USER or row.user_number in wanted]
+        report = self.report
+        report.rows += len(kept)
+        report.duplicates += len(page.rows) - len(fresh)
+        report.rejected += page.rejected
+        report.filtered += len(fresh) - len(kept)
+        report.incomplete = list(self._plan.incomplete.values())
+        self._checkpoint = self._plan.to_json()
+        return dataclasses.replace(page, rows=tuple(kept),
+                                   duplicates=page.duplicates + len(page.rows) - len(fresh),
+                                   filtered=page.filtered + len(fresh) - len(kept))
 
     def _finish(self) -> None:
         self.report.finished = True
-        self.report.pending = None
+        self.report.incomplete = sorted(self._plan.incomplete.values(), key=lambda d: d.day)
+        self._checkpoint = self._plan.to_json()
 
 
-def _frontier(page: Page[AnyCall], current: datetime | None,
-              descending: bool) -> datetime | None:
-    """The oldest (newest, for ascending pages) start time seen in the window so far."""
-    starts = [row.call_start_at for row in page.rows if row.call_start_at is not None]
-    if current is not None:
-        starts.append(current)
-    if not starts:
-        return None
-    return min(starts) if descending else max(starts)
+def _info(row: AnyCall) -> RowInfo:
+    start = row.call_start_at
+    name = row.user_number if row.kind is CallKind.USER else row.group_name
+    return RowInfo(None if start is None else epoch_seconds(start), row.key, name)

@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pbxdesk.api.errors import ProtocolError
+from pbxdesk.api.jsonslices import decode_envelope_in_slices
 from pbxdesk.api.models import AnyCall, CallKind, GroupCall, HistoryQuery, Page, UserCall
 from pbxdesk.logs import api_log, redact
 from pbxdesk.phone import normalize_api_number
@@ -38,6 +39,8 @@ _FAILURE = frozenset({"error", "fail", "failed", "failure", "false"})
 # MySQL's "zero date" is how some PHP back ends say "no time".
 _ZERO_DATES = ("0000-00-00",)
 _MAX_MESSAGE = 500
+# From this size a page is decoded row by row (it is big enough to stall the event loop).
+_SLICED_BYTES = 64 * 1024
 
 
 def decode_json(content: bytes) -> Any:
@@ -148,10 +151,46 @@ def parse_page(content: bytes, kind: CallKind, query: HistoryQuery, *, where: st
     Raises:
         ProtocolError: see :func:`read_envelope` and :func:`page_rows`.
     """
+    if len(content) >= _SLICED_BYTES:
+        return _parse_page_in_slices(content, kind, query, where=where, region=region)
     envelope = read_envelope(content, where)
     raw_rows = page_rows(envelope.data, where) if envelope.ok else []
     rows, rejected = parse_rows(raw_rows, kind, region)
     page: Page[AnyCall] = Page(rows=tuple(rows), query=query, rejected=rejected,
+                               message=envelope.message)
+    return page, envelope
+
+
+def _parse_page_in_slices(content: bytes, kind: CallKind, query: HistoryQuery, *, where: str,
+                          region: str | None) -> tuple[Page[AnyCall], Envelope]:
+    """:func:`parse_page` for a big answer: each row is parsed as soon as it is decoded
+    (see :mod:`pbxdesk.api.jsonslices`: the interpreter lock changes hands between rows)."""
+    rejected: list[Any] = []
+
+    def each(raw: Any) -> AnyCall | None:
+        row = parse_row(raw, kind, region)
+        if row is None:
+            rejected.append(raw)
+        return row
+
+    try:
+        document = decode_envelope_in_slices(content, each)
+    except (ValueError, RecursionError):
+        read_envelope(content, where)  # raises the ProtocolError that says what it was
+        raise
+    envelope = envelope_of(document, where)
+    if not envelope.ok:
+        rows: list[AnyCall] = []
+        rejected.clear()
+    elif isinstance(envelope.data, list):
+        rows = [row for row in envelope.data if row is not None]
+    else:
+        rows, _ = parse_rows(page_rows(envelope.data, where), kind, region)
+    if rejected:
+        api_log.warning("Left out %d of %d %s rows that cannot be read; the first: %s",
+                        len(rejected), len(rows) + len(rejected), kind.endpoint,
+                        _preview(rejected[0]))
+    page: Page[AnyCall] = Page(rows=tuple(rows), query=query, rejected=len(rejected),
                                message=envelope.message)
     return page, envelope
 

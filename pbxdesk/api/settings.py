@@ -42,9 +42,6 @@ class ClientSettings:
         timeout: Seconds for connecting and for each read or write.
         max_offset, max_limit: The API's paging caps (9999 / 10000). They can be
             lowered (tests make the cap bite with little data), never raised.
-        date_margin_days: Days added past the oldest row when :meth:`iter_history`
-            narrows its date range. Two covers both unknowns of the API: the time
-            zone of the date filter (up to UTC+14) and whether ``to_date`` is inclusive.
     """
 
     base_url: str
@@ -56,7 +53,6 @@ class ClientSettings:
     timeout: float = 30.0
     max_offset: int = HistoryQuery.MAX_OFFSET
     max_limit: int = HistoryQuery.MAX_LIMIT
-    date_margin_days: int = 2
 
     def __repr__(self) -> str:
         key = "''" if not self.api_key else "'***'"
@@ -64,7 +60,7 @@ class ClientSettings:
                 f"api_version={self.api_version!r}, user_filter_param={self.user_filter_param!r}, "
                 f"post_encoding={self.post_encoding!r}, default_region={self.default_region!r}, "
                 f"timeout={self.timeout!r}, max_offset={self.max_offset!r}, "
-                f"max_limit={self.max_limit!r}, date_margin_days={self.date_margin_days!r})")
+                f"max_limit={self.max_limit!r})")
 
     @property
     def host(self) -> str:
@@ -116,8 +112,6 @@ class ClientSettings:
         if not 1 <= self.max_limit <= HistoryQuery.MAX_LIMIT:
             raise ConfigurationError(
                 f"The page size cap must be between 1 and {HistoryQuery.MAX_LIMIT}.")
-        if not 0 <= self.date_margin_days <= 7:
-            raise ConfigurationError("The date margin must be between 0 and 7 days.")
 
 
     def _quote(self, text: str) -> str:

@@ -25,10 +25,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
 from pbxdesk.relay.callbackapi import RequestLimit, get_records, post_records
+from pbxdesk.relay.deadline import HEADER_SECONDS
 from pbxdesk.relay.guard import AuthGuard
 from pbxdesk.relay.hooks import receive_webhook
 from pbxdesk.relay.hub import Hub
-from pbxdesk.relay.payload import MAX_BODY_BYTES
+from pbxdesk.relay.payload import BODY_SECONDS, MAX_BODY_BYTES
 from pbxdesk.relay.store.base import RelayStore, StoreError
 from pbxdesk.relay.stream import open_stream
 
@@ -53,6 +54,10 @@ class RelayConfig:
     record_posts: int = 600
     """Posts of callback records one account may make within ``record_window_seconds``."""
     record_window_seconds: float = 60.0
+    header_seconds: float = HEADER_SECONDS
+    """A connection whose request headers take longer than this is closed (slowloris)."""
+    body_seconds: float = BODY_SECONDS
+    """A webhook's (or a post of callback records') body taking longer than this gets 408."""
 
 
 class Relay:

@@ -158,6 +158,11 @@ def _serve(args: argparse.Namespace) -> int:
     if bool(args.certfile) != bool(args.keyfile):
         print("pbxdesk-relay: --certfile and --keyfile go together", file=sys.stderr)
         return 2
+    if args.certfile:
+        problem = _certificate_problem(args.certfile, args.keyfile)
+        if problem is not None:
+            print(f"pbxdesk-relay: {problem}", file=sys.stderr)
+            return 1
     level = getattr(logging, args.log_level.upper())
     setup_logging(None, level=level, console=True)
     uvicorn_log = logging.getLogger("uvicorn")
@@ -179,6 +184,21 @@ def _serve(args: argparse.Namespace) -> int:
     return serve_forever(store(), args.host, args.port, certfile=args.certfile,
                          keyfile=args.keyfile, forwarded_allow_ips=args.forwarded_allow_ips,
                          config=RelayConfig())
+
+
+def _certificate_problem(certfile: str, keyfile: str) -> str | None:
+    """Why the relay cannot serve HTTPS with these files (one line), or None."""
+    import ssl
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except ssl.SSLError as exc:  # (an OSError too)
+        return (f"{certfile} and {keyfile} are not a PEM certificate chain and its private "
+                f"key ({exc.reason or exc})")
+    except OSError as exc:  # missing, unreadable (e.g. the key is root's only)
+        where = exc.filename or f"{certfile} / {keyfile}"
+        return f"cannot read {where}: {exc.strerror or exc}"
+    return None
 
 
 if __name__ == "__main__":

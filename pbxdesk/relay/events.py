@@ -154,7 +154,7 @@ def normalise_event(raw: Any, trigger: str | None) -> IncomingEvent:
     for key, value in raw.items():
         if not isinstance(key, str):
             raise UnreadableEventError("a field name that is not text")
-        name = key.strip()
+        name = _readable(key).strip()
         if not name or len(name) > MAX_KEY_LENGTH:
             raise UnreadableEventError("an empty or overlong field name")
         if name == "type":
@@ -197,7 +197,7 @@ def _scalar(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        text = value.strip()
+        text = _readable(value).strip()
         return None if text.lower() in _NULL_STRINGS else text
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -208,7 +208,20 @@ def _scalar(value: Any) -> str | None:
             return None
         return str(int(value)) if value.is_integer() else repr(value)
     # A nested object or list inside a list: kept as its JSON text, never dropped.
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _readable(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str))
+
+
+def _readable(text: str) -> str:
+    """``text`` with unpaired surrogates (JSON's ``"\\ud800"``, not Unicode) as U+FFFD.
+
+    They cannot be encoded as UTF-8, so the store (SQLite, Redis) and every desk
+    would fail on them.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def _fold(name: str) -> str:

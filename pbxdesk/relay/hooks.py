@@ -21,7 +21,13 @@ from starlette.responses import JSONResponse, Response
 
 from pbxdesk.relay.credentials import hash_secret, is_account_name, secret_matches
 from pbxdesk.relay.events import Desk
-from pbxdesk.relay.payload import BodyTooLargeError, UnreadableBodyError, parse_events, read_limited
+from pbxdesk.relay.payload import (
+    BodyTooLargeError,
+    BodyTooSlowError,
+    UnreadableBodyError,
+    parse_events,
+    read_limited,
+)
 from pbxdesk.relay.store.base import StoreError
 from pbxdesk.relay.triggers import is_trigger_name
 
@@ -74,11 +80,17 @@ async def receive_webhook(relay: Relay, request: Request) -> Response:
         log.info("Webhook refused from %s: wrong token or unknown account", address)
         return refused(relay, address, "webhooks")
     try:
-        body = await read_limited(request, relay.config.max_body_bytes)
+        body = await read_limited(request, relay.config.max_body_bytes,
+                                  relay.config.body_seconds)
     except BodyTooLargeError:
         log.info("Webhook for %s refused: body over %d bytes", account,
                  relay.config.max_body_bytes)
         return error(413, f"the body is over {relay.config.max_body_bytes} bytes")
+    except BodyTooSlowError:
+        log.info("Webhook for %s refused: body not sent within %g s", account,
+                 relay.config.body_seconds)
+        return error(408, f"the body did not arrive within {relay.config.body_seconds:g} s",
+                     {"Connection": "close"})
     try:
         events = await parse_events(request, body, trigger)
     except UnreadableBodyError as exc:

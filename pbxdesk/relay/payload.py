@@ -11,6 +11,7 @@ anything cannot be read is refused whole, so nothing is half stored.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -25,28 +26,46 @@ from pbxdesk.relay.events import IncomingEvent, UnreadableEventError, normalise_
 MAX_BODY_BYTES = 64 * 1024
 MAX_EVENTS = 500
 """Events in one batched body; 64 KiB hold fewer real ones than this anyway."""
+MAX_DEPTH = 10
+"""Arrays and objects inside each other: a batch of events holding lists of links is 3.
+A deeper body is refused before anything walks it recursively (64 KiB of ``[`` nest far
+beyond Python's recursion limit)."""
+
+
+BODY_SECONDS = 20.0
+"""Time a webhook's body may take to arrive (the PBX sends a few hundred bytes at once)."""
 
 
 class BodyTooLargeError(Exception):
     """The body passed :data:`MAX_BODY_BYTES`."""
 
 
+class BodyTooSlowError(Exception):
+    """The body did not arrive within :data:`BODY_SECONDS`."""
+
+
 class UnreadableBodyError(ValueError):
     """Nothing (or not everything) in the body can be read as events."""
 
 
-async def read_limited(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The request body, refusing it (:class:`BodyTooLargeError`) the moment it passes ``limit``."""
+async def read_limited(request: Request, limit: int = MAX_BODY_BYTES,
+                       seconds: float = BODY_SECONDS) -> bytes:
+    """The request body, refusing it (:class:`BodyTooLargeError`) the moment it passes
+    ``limit``, and (:class:`BodyTooSlowError`) when it takes longer than ``seconds``."""
     declared = request.headers.get("content-length", "").strip()
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLargeError
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLargeError
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLargeError
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BodyTooSlowError from None
     return b"".join(chunks)
 
 
@@ -83,7 +102,25 @@ def _json_document(body: bytes) -> Any:
         document = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    return document if isinstance(document, dict | list) else None
+    if not isinstance(document, dict | list):
+        return None
+    if _deeper_than(document, MAX_DEPTH):
+        raise UnreadableBodyError(f"arrays or objects nested more than {MAX_DEPTH} deep")
+    return document
+
+
+def _deeper_than(document: Any, limit: int) -> bool:
+    """Whether ``document`` nests arrays and objects more than ``limit`` deep (no recursion)."""
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                pending.append((child, depth + 1))
+    return False
 
 
 def _urlencoded_fields(body: bytes) -> dict[str, Any] | None:

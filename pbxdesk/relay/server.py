@@ -24,9 +24,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import uvicorn
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from pbxdesk.relay.admin import AccountCredentials, DeskCredentials, add_account, add_desk
 from pbxdesk.relay.app import Relay, RelayConfig, build_app
+from pbxdesk.relay.deadline import with_header_deadline
 from pbxdesk.relay.records import DEFAULT_RETENTION_SECONDS
 from pbxdesk.relay.store import RelayStore, make_store
 from pbxdesk.serving import PromptServer, ServerThread, bind_tcp
@@ -36,9 +38,12 @@ T = TypeVar("T")
 
 
 def _uvicorn_config(relay: Relay, **options: Any) -> uvicorn.Config:
+    # uvicorn's own HTTP protocol, with a deadline for each request's headers.
+    http = with_header_deadline(AutoHTTPProtocol, relay.config.header_seconds)
     return uvicorn.Config(
         build_app(relay), lifespan="on", ws="none", log_config=None, access_log=False,
-        timeout_graceful_shutdown=3, timeout_keep_alive=5, server_header=False, **options)
+        timeout_graceful_shutdown=3, timeout_keep_alive=5, server_header=False, http=http,
+        **options)
 
 
 class RelayServer:

@@ -77,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="query parameter that selects users on get-user-calls")
     guesses.add_argument("--no-oldest-first", action="store_true",
                          help="refuse sort_by=oldest_first with 400")
+    guesses.add_argument("--ignore-oldest-first", action="store_true",
+                         help="accept sort_by=oldest_first but answer newest first")
+    guesses.add_argument("--ignore-user-selector", action="store_true",
+                         help="ignore the user selector: answer with every user's calls")
     guesses.add_argument("--date-timezone", default="UTC",
                          help="time zone of from_date/to_date: UTC, 'account' or an IANA name")
     guesses.add_argument("--to-date-exclusive", action="store_true",
@@ -114,7 +118,8 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         allow_list=tuple(args.allow) if args.allow else DEFAULT_ALLOW_LIST,
         rate_limit=None if args.no_rate_limit else args.rate_limit,
         rate_window_seconds=args.rate_window, user_filter_param=args.user_filter_param,
-        oldest_first=not args.no_oldest_first, date_timezone=args.date_timezone,
+        oldest_first=not args.no_oldest_first, ignore_oldest_first=args.ignore_oldest_first,
+        ignore_user_selector=args.ignore_user_selector, date_timezone=args.date_timezone,
         strict_paging=args.strict_paging, message_object_share=args.message_object_share,
         to_date_inclusive=not args.to_date_exclusive, clock_speed=args.clock_speed,
         live_traffic=args.live, live_calls_per_minute=args.live_calls_per_minute,

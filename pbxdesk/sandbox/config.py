@@ -76,6 +76,11 @@ class SandboxConfig:
     user_filter_param: str = "users_numbers"
     oldest_first: bool = True
     """Accept ``sort_by=oldest_first``; when false it is a 400 like any unknown value."""
+    ignore_oldest_first: bool = False
+    """Accept ``sort_by=oldest_first`` but answer newest first anyway (a server that
+    ignores it)."""
+    ignore_user_selector: bool = False
+    """Ignore the user selector: answer with every user's calls (a server without it)."""
     date_timezone: str = "UTC"
     """Time zone of ``from_date``/``to_date``: ``UTC``, ``account`` or an IANA name."""
     to_date_inclusive: bool = True

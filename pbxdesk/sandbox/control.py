@@ -79,6 +79,26 @@ def control_app(sandbox: Sandbox) -> ASGIApp:
             raise ControlError("rows must be a list of JSON objects")
         return {"rows_added": sandbox.add_rows(CallKind(request.path_params["kind"]), rows)}
 
+    async def delete_calls(_: Request, body: dict[str, Any]) -> dict[str, Any]:
+        among = _opt_int(body, "among_newest")
+        after = _opt_int(body, "after_requests") or 0
+        deleted = sandbox.delete_calls(CallKind(body["kind"]), int(body["count"]),
+                                       among_newest=among, after_requests=after)
+        return {"deleted": deleted, "scheduled": after > 0}
+
+    async def history_rules(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        if request.method != "GET":
+            allowed = {"oldest_first", "ignore_oldest_first", "ignore_user_selector",
+                       "to_date_inclusive"}
+            unknown = set(body) - allowed
+            if unknown or not all(isinstance(value, bool) for value in body.values()):
+                raise ControlError(f"only {', '.join(sorted(allowed))} can be set (true/false)")
+            sandbox.set_history_rules(**body)
+        rules = sandbox.history_rules
+        return {name: getattr(rules, name) for name in
+                ("user_filter_param", "oldest_first", "ignore_oldest_first",
+                 "ignore_user_selector", "to_date_inclusive")}
+
     async def placed_calls(_: Request, __: dict[str, Any]) -> dict[str, Any]:
         return {"calls": [call.to_json() for call in sandbox.placed_calls()]}
 
@@ -139,6 +159,8 @@ def control_app(sandbox: Sandbox) -> ASGIApp:
         route("/seed", seed, ["POST"]),
         route("/calls", add_calls, ["POST"]),
         route("/rows/{kind}", add_rows, ["POST"]),
+        route("/delete-calls", delete_calls, ["POST"]),
+        route("/history-rules", history_rules, ["GET", "PUT"]),
         route("/placed-calls", placed_calls, ["GET"]),
         route("/next-call", next_call, ["POST"]),
         route("/allow-list", allow_list, ["GET", "PUT"]),

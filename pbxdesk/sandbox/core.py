@@ -12,10 +12,12 @@ from __future__ import annotations
 import collections
 import dataclasses
 import json
+import random
 import secrets
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -74,6 +76,7 @@ class Sandbox:
         self._faults = FaultBook(config.seed)
         self.message_forms = MessageForms(config.message_object_share, config.seed)
         self._requests: collections.Counter[str] = collections.Counter()
+        self._deletions: list[Deletion] = []
         self._closed = False
         began = time.perf_counter()
         self._load(config, anchor=start)
@@ -85,6 +88,8 @@ class Sandbox:
         self._data: Dataset = build_dataset(config, anchor)
         self._rules = HistoryRules(
             user_filter_param=config.user_filter_param, oldest_first=config.oldest_first,
+            ignore_oldest_first=config.ignore_oldest_first,
+            ignore_user_selector=config.ignore_user_selector,
             date_zone=(self._data.account.timezone if config.date_timezone == "account"
                        else load_zone(config.date_timezone)),
             to_date_inclusive=config.to_date_inclusive, strict_paging=config.strict_paging)
@@ -120,6 +125,13 @@ class Sandbox:
     @property
     def history_rules(self) -> HistoryRules:
         return self._rules
+
+    def set_history_rules(self, **changes: Any) -> HistoryRules:
+        """Change how the history endpoints answer (any :class:`HistoryRules` field, e.g.
+        ``ignore_user_selector=True``) from the next request on."""
+        with self._lock:
+            self._rules = dataclasses.replace(self._rules, **changes)
+            return self._rules
 
     @property
     def request_count(self) -> int:
@@ -209,6 +221,30 @@ class Sandbox:
         with self._lock:
             return self._data.store.add_raw(kind, prepared)
 
+    def delete_calls(self, kind: CallKind, count: int, *, among_newest: int | None = None,
+                     after_requests: int = 0) -> int:
+        """Delete ``count`` random rows of ``kind`` (among its ``among_newest`` newest), as
+        calls deleted on the PBX; with ``after_requests``, just before that many more API
+        requests are answered (so a test can delete in the middle of a scan).
+
+        Returns the rows deleted now (0 when scheduled). ``reset`` does not bring them back.
+        """
+        if count < 0 or (among_newest is not None and among_newest < 0) or after_requests < 0:
+            raise ValueError("count, among_newest and after_requests must be 0 or more")
+        deletion = Deletion(kind, count, among_newest, after_requests)
+        with self._lock:
+            if after_requests == 0:
+                return self._delete(deletion)
+            self._deletions.append(deletion)
+            return 0
+
+    def _delete(self, deletion: Deletion) -> int:
+        rng = random.Random(f"delete:{self._config.seed}:{deletion}")
+        deleted = self._data.store.delete_newest(deletion.kind, deletion.count,
+                                                 deletion.among_newest, rng)
+        sandbox_log.info("Deleted %d %s calls", deleted, deletion.kind.value)
+        return deleted
+
     # -- access, faults, traffic
 
     def set_allow_list(self, entries: Iterable[str]) -> None:
@@ -282,6 +318,7 @@ class Sandbox:
             self._click.reset()
             self._faults.clear()
             self._requests.clear()
+            self._deletions.clear()
             self._guard.set_allow_list(config.allow_list)
             self._guard.set_rate_limit(config.rate_limit, config.rate_window_seconds)
             self._webhooks.configure(config.webhook_urls, config.webhook_secret,
@@ -331,9 +368,14 @@ class Sandbox:
     # -- used by the HTTP layer (pbxdesk.sandbox.api)
 
     def admit_request(self, endpoint: str) -> Plan:
-        """Count one API request and decide which injected faults hit it."""
+        """Count one API request, run deletions due before it, decide which faults hit it."""
         with self._lock:
             self._requests[endpoint] += 1
+            due = [d for d in self._deletions if d.after_requests <= 1]
+            self._deletions = [dataclasses.replace(d, after_requests=d.after_requests - 1)
+                               for d in self._deletions if d.after_requests > 1]
+            for deletion in due:
+                self._delete(deletion)
         return self._faults.plan(endpoint)
 
     def check_access(self, token: str | None, client_host: str | None) -> None:
@@ -362,6 +404,16 @@ class Sandbox:
 
     def _store_rows(self, rows: CallRows) -> None:
         self._data.store.insert(rows.users, rows.groups)
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """Calls to delete, now or before the ``after_requests``-th API request from now."""
+
+    kind: CallKind
+    count: int
+    among_newest: int | None
+    after_requests: int
 
 
 def _start_ms(value: Any, fallback: int) -> int:

@@ -33,6 +33,8 @@ class HistoryRules:
 
     user_filter_param: str = "users_numbers"
     oldest_first: bool = True
+    ignore_oldest_first: bool = False
+    ignore_user_selector: bool = False
     date_zone: tzinfo | None = None
     """Time zone the dates are read in; None is UTC."""
     to_date_inclusive: bool = True
@@ -68,9 +70,12 @@ def parse_history(params: Mapping[str, str], kind: CallKind, rules: HistoryRules
     start_from, start_before = date_range_ms(from_date, to_date, rules)
     names_param = rules.user_filter_param if kind is CallKind.USER else kind.names_parameter
     names = split_names(params.get(names_param or "", ""))
+    if kind is CallKind.USER and rules.ignore_user_selector:
+        names = ()
     call_id = params.get("unique_call_id") or None
+    newest_first = sort == SortOrder.NEWEST_FIRST.value or rules.ignore_oldest_first
     return RowQuery(start_from_ms=start_from, start_before_ms=start_before, names=names,
-                    unique_call_id=call_id, newest_first=sort == SortOrder.NEWEST_FIRST.value,
+                    unique_call_id=call_id, newest_first=newest_first,
                     offset=offset, limit=limit)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -189,6 +190,20 @@ class CallStore:
                f"JOIN {table} ON {table}.id = page.page_id "
                f"ORDER BY page_start {direction}, page_id {direction}")
         return [text for (text,) in self._db.execute(sql, params)]
+
+    def delete_newest(self, kind: CallKind, count: int, among: int | None,
+                      rng: random.Random) -> int:
+        """Delete ``count`` random rows of ``kind`` among its ``among`` newest (None: all)."""
+        table = _TABLE[kind]
+        where, params = self._where(kind, RowQuery())
+        ids = [row_id for (row_id,) in self._db.execute(
+            f"SELECT id FROM {table} WHERE {where} "  # noqa: S608 - fixed parts
+            "ORDER BY start_ms DESC, id DESC LIMIT ?", [*params, -1 if among is None else among])]
+        chosen = rng.sample(ids, min(max(0, count), len(ids)))
+        with self._transaction():
+            self._db.executemany(f"DELETE FROM {table} WHERE id = ?",  # noqa: S608
+                                 [(row_id,) for row_id in chosen])
+        return len(chosen)
 
     def count(self, kind: CallKind) -> int:
         if kind is CallKind.USER:

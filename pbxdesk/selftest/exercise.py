@@ -34,6 +34,7 @@ DEMO_CALLS = 2000
 DEMO_DAYS = 14
 DIAL_TEXT, DIAL_REGION, DIAL_EXPECTED = "0412 345 678", "AU", "+61412345678"
 SYNC_TIMEOUT = 120.0
+WINDOW_TIMEOUT = 30.0  # seconds for the first page of the history to arrive
 INSIGHTS_TIMEOUT = 30.0
 WRONG_KEY = "selftest-wrong-api-key"
 """The key the ``sync`` step uses when the tests force it to fail: a real 401."""
@@ -101,8 +102,17 @@ class Exercise:
             self.window = window
             window.attach_session(self.session)
             window.show()
-            # The tab's model reads the store as it is built: the synced rows are there.
+            # The tab's model reads the store on a worker thread: wait for its first page.
             model = window.tabs_by_kind[CallKind.USER].model
+            arrived = asyncio.Event()
+            model.sig_page_changed.connect(
+                lambda: None if model.loading else arrived.set())
+            if model.loading:
+                try:
+                    await asyncio.wait_for(arrived.wait(), WINDOW_TIMEOUT)
+                except TimeoutError:
+                    raise SelfTestError("window", "the history's first page never came"
+                                        ) from None
             if model.rowCount() == 0 or model.call_at(0) is None:
                 raise SelfTestError("window", "the user-calls tab shows no rows")
             QApplication.processEvents()  # pending layout and paint events

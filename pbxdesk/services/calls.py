@@ -4,9 +4,11 @@ The service sends the ``call-to-number`` POST (never twice: a lost answer is
 reported as "may have been placed", not retried), refuses a second request
 for a number it is already calling, records each placed call in the store's
 recent dials, and then learns the outcome the only way the API allows: by
-looking for the call's row in the user-calls history on a schedule that
-leaves the request budget to the sync. A row it finds is stored, so the
-history shows the call at once. While live calls run (a relay connection,
+looking for the call's row in the user-calls history on a schedule. The
+sync never takes the budget's reserve (see :mod:`pbxdesk.api.budget`), so the
+POST and these look-ups always have requests to use; the look-ups leave the
+last few for the next call. A row it finds is stored, so the history shows
+the call at once. While live calls run (a relay connection,
 :meth:`CallService.follow_live`), the ``user_outbound*`` events tell the same
 steps as they happen (:meth:`CallService.on_live_event`) and the history is not
 polled at all. The state of each attempt leaves as a
@@ -71,8 +73,8 @@ SOURCE: Final = "calls"
 # A second request for the same number and extension within this many seconds
 # is a double click, not a wish to ring the destination twice.
 GUARD_SECONDS: Final = 8.0
-# Requests of the budget a poll never takes: the history sync needs them.
-BUDGET_RESERVE: Final = 10
+# Requests of the budget a poll never takes: the agent's next call needs them.
+BUDGET_RESERVE: Final = 2
 # Attempts remembered (for the UI and the duplicate check); older ones are dropped.
 MAX_ATTEMPTS: Final = 50
 _NO_EXTENSION: Final = "Set your extension in Settings (or pick whose phones ring) to call."
@@ -310,7 +312,7 @@ class CallService(QObject):
         else:
             text = BUDGET_TEXT if budget_skipped else NOT_FOUND_TEXT
         log.info("Call %d: no history row found (%s)", attempt.attempt_id,
-                 "budget kept for the sync" if budget_skipped else "schedule ended")
+                 "budget kept for the next call" if budget_skipped else "schedule ended")
         self._publish(attempt.moved_to(CallState.UNKNOWN, text))
 
     async def _poll(self, attempt: CallAttempt) -> bool:

@@ -43,7 +43,7 @@ NOT_FOUND_TEXT: Final = ("No record of this call yet: your phones may not have a
 MAY_HAVE_PLACED_NOT_FOUND_TEXT: Final = (
     "The call may have been placed, but the history has no record of it yet — check your "
     "phone before trying again.")
-BUDGET_TEXT: Final = ("Result not checked, to keep requests for the history sync. The call "
+BUDGET_TEXT: Final = ("Result not checked, to keep requests for your next call. The call "
                       "shows in the history after the next sync.")
 
 

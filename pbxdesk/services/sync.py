@@ -1,9 +1,12 @@
 """The sync service: runs :class:`~pbxdesk.sync.engine.SyncEngine` for the UI.
 
-It owns the refresh timer, makes sure only one sync runs at a time, turns
-results and known failures into signals, and waits out a rate limit (the
-PBX's 429 or its own spent request budget) instead of failing repeatedly: it
-says when syncing resumes and resumes then by itself. Windows never call the
+It owns the refresh timer, makes sure only one sync runs at a time (a refresh
+asked for while one runs, or within :data:`QUIET_SECONDS` after one, sends
+nothing), turns results and known failures into signals, and waits out a rate
+limit (the PBX's 429 or its own spent request budget) instead of failing
+repeatedly: it says when syncing resumes and resumes then by itself. Days the
+PBX could not hand over whole are kept in the store and shown by the history
+tabs (``sig_incomplete_changed``), not in a banner. Windows never call the
 engine directly.
 """
 
@@ -11,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
+from typing import Final
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
@@ -32,6 +37,8 @@ from pbxdesk.tasks import TaskKeeper
 
 log = logging.getLogger("pbxdesk.sync")
 SOURCE = "sync"
+QUIET_SECONDS: Final = 10.0
+"""After a sync, a refresh asked for within this many seconds sends nothing."""
 Job = Callable[[Callable[[SyncProgress], None]], Awaitable[SyncResult]]
 
 
@@ -45,6 +52,8 @@ class SyncService(QObject):
         sig_sync_failed(str): a known failure (its message is also posted).
         sig_calls_changed(): stored calls changed; views should re-read.
         sig_budget_changed(int, int, object): remaining, limit, next-allowed datetime or None.
+        sig_incomplete_changed(): the store's list of incomplete days may have changed.
+        sig_refresh_skipped(str): a refresh was not started; the text says why.
     """
 
     sig_sync_started = Signal()
@@ -59,12 +68,19 @@ class SyncService(QObject):
     """Stored calls changed; views should re-read."""
     sig_budget_changed = Signal(int, int, object)
     """Remaining requests, the limit, and when the next is allowed (datetime or None)."""
+    sig_incomplete_changed = Signal()
+    """A sync finished: the days it could not fetch whole may have changed."""
+    sig_refresh_skipped = Signal(str)
+    """A refresh was asked for too soon after the last one; the text says so."""
 
     def __init__(self, engine: SyncEngine, messages: MessageBridge, tasks: TaskKeeper,
                  *, refresh_minutes: float = 5,
                  time_text: TimeText = local_short_time,
+                 monotonic: Callable[[], float] = time.monotonic,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._monotonic = monotonic
+        self._quiet_until = 0.0
         self.engine = engine
         self._messages = messages
         self._tasks = tasks
@@ -96,11 +112,16 @@ class SyncService(QObject):
         return self._refresh.interval() if self._refresh.isActive() else 0
 
     def start_sync(self) -> asyncio.Task[SyncResult | None] | None:
-        """Start a sync unless one runs (then that one is returned)."""
+        """Start a sync unless one runs (then that one is returned) or one just finished
+        (then nothing is sent, ``sig_refresh_skipped`` says so, and None is returned)."""
         if self.running:
             return self._task
+        if self._monotonic() < self._quiet_until:
+            self.sig_refresh_skipped.emit("Already up to date: synced a few seconds ago.")
+            return None
         self._task = self._tasks.spawn(
-            self._run(lambda progress: self.engine.sync(ALL_KINDS, progress)), name="sync")
+            self._run(lambda progress: self.engine.sync(ALL_KINDS, progress), refresh=True),
+            name="sync")
         return self._task
 
     def start_backfill(self, start: datetime, end: datetime,
@@ -120,7 +141,7 @@ class SyncService(QObject):
         if self.running and self._task is not None:
             self._task.cancel()
 
-    async def _run(self, job: Job) -> SyncResult | None:
+    async def _run(self, job: Job, *, refresh: bool = False) -> SyncResult | None:
         self.sig_sync_started.emit()
         self._emit_budget()
         try:
@@ -138,16 +159,13 @@ class SyncService(QObject):
             return None
         finally:
             self._emit_budget()
+            self.sig_incomplete_changed.emit()
         self.last_result = result
         self.last_synced = result.finished_at
+        if refresh:
+            self._quiet_until = self._monotonic() + QUIET_SECONDS
         self._resume.stop()  # a sync started by hand got through first
         self._messages.clear(SOURCE)
-        if result.incomplete_days:
-            days = ", ".join(day.isoformat() for day in result.incomplete_days[:5])
-            self._messages.post(Message(
-                f"Some calls on {days} could not be fetched: the PBX cannot page that deep "
-                "into one day. The rest of the history is complete.",
-                Severity.WARNING, source=SOURCE))
         self.sig_calls_changed.emit()
         self.sig_sync_finished.emit(result)
         return result

@@ -58,6 +58,10 @@ def wait_seconds(error: RateLimitedError) -> float:
 
 def rate_limit_reason(error: RateLimitedError, budget: RequestBudget) -> str:
     """Who asked for the pause, as a clause: the PBX (429) or pbxdesk's own budget."""
+    if isinstance(error, BudgetExhaustedError) and error.reserve:
+        return (f"Syncing has used the {budget.limit - error.reserve} of pbxdesk's "
+                f"{_count(budget.limit, 'request')} per {_period(budget.window)} it may use "
+                f"(the other {error.reserve} are kept for calls)")
     if isinstance(error, BudgetExhaustedError):
         return (f"pbxdesk has used its budget of {_count(budget.limit, 'request')} per "
                 f"{_period(budget.window)} to stay inside the PBX's limit")

@@ -1,7 +1,9 @@
 """What the sync service and the dial pad keep next to the calls.
 
 * :class:`SyncLedger` — per call kind, the time ranges fully synced (merged,
-  half-open) and when the last sync succeeded.
+  half-open) and when the last sync succeeded; with it :class:`SyncCheckpoints`
+  (where an interrupted scan stands, saved after every page) and
+  :class:`IncompleteDays` (days whose calls the API could not all hand over).
 * :class:`KeyValues` — small JSON values that belong with the data, such as
   the request budget's timestamps.
 * :class:`RecentDials` — numbers dialled from the app, most recent first.
@@ -14,15 +16,16 @@ failures. No Qt here.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
 from pbxdesk.api.models import CallKind
 from pbxdesk.store.connection import ConnectionPerThread, write_transaction
 from pbxdesk.store.errors import guarded
-from pbxdesk.store.rows import KIND_CODES, from_micros, to_micros
+from pbxdesk.store.rows import KIND_CODES, KIND_OF_CODE, from_micros, to_micros
 
 TimeRange = tuple[datetime, datetime]
 
@@ -35,6 +38,8 @@ class SyncLedger:
     def __init__(self, connections: ConnectionPerThread) -> None:
         self._conn = connections.conn
         self.path: Path = connections.path
+        self.checkpoints = SyncCheckpoints(connections)
+        self.incomplete = IncompleteDays(connections)
 
     @guarded
     def add_range(self, kind: CallKind, start: datetime, end: datetime) -> None:
@@ -101,6 +106,142 @@ class SyncLedger:
         row = self._conn().execute("SELECT last_success_us FROM sync_state WHERE kind = ?",
                                    (KIND_CODES[kind],)).fetchone()
         return None if row is None else from_micros(row[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Where a scan of ``[start, end)`` of one kind stood when it was last saved."""
+
+    kind: CallKind
+    start: datetime
+    end: datetime
+    state: Any
+    """The scan's JSON state; None if the stored text could not be read."""
+
+
+class SyncCheckpoints:
+    """Per kind and period, the state of an unfinished scan (saved after each page)."""
+
+    def __init__(self, connections: ConnectionPerThread) -> None:
+        self._conn = connections.conn
+        self.path: Path = connections.path
+
+    @guarded
+    def save(self, kind: CallKind, start: datetime, end: datetime, state: Any,
+             when: datetime) -> None:
+        text = json.dumps(state, separators=(",", ":"))
+        with write_transaction(self._conn()) as conn:
+            conn.execute(
+                "INSERT INTO sync_checkpoints (kind, start_us, end_us, state, saved_us) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, start_us) DO UPDATE SET "
+                "end_us = excluded.end_us, state = excluded.state, saved_us = excluded.saved_us",
+                (KIND_CODES[kind], to_micros(start), to_micros(end), text, to_micros(when)))
+
+    @guarded
+    def of(self, kind: CallKind) -> list[Checkpoint]:
+        """The saved scans of ``kind``, oldest period first."""
+        found = []
+        for low, high, text in self._conn().execute(
+                "SELECT start_us, end_us, state FROM sync_checkpoints WHERE kind = ? "
+                "ORDER BY start_us", (KIND_CODES[kind],)):
+            try:
+                state = json.loads(text)
+            except (ValueError, RecursionError):
+                state = None  # damaged: the period is simply scanned again
+            found.append(Checkpoint(kind, from_micros(low), from_micros(high), state))
+        return found
+
+    @guarded
+    def drop(self, kind: CallKind, start: datetime) -> None:
+        with write_transaction(self._conn()) as conn:
+            conn.execute("DELETE FROM sync_checkpoints WHERE kind = ? AND start_us = ?",
+                         (KIND_CODES[kind], to_micros(start)))
+
+    @guarded
+    def clear(self) -> None:
+        with write_transaction(self._conn()) as conn:
+            conn.execute("DELETE FROM sync_checkpoints")
+
+
+@dataclass(frozen=True, slots=True)
+class IncompleteDay:
+    """A day whose calls of ``kind`` the API could not all hand over.
+
+    ``missing`` is an estimate (0: unknown); ``tries`` counts the times the day
+    was read (first found, then tried again), ``tried_at`` the last of them.
+    """
+
+    kind: CallKind
+    day: date
+    missing: int
+    reason: str
+    found_at: datetime
+    tried_at: datetime
+    tries: int
+
+
+class IncompleteDays:
+    """The days each kind still lacks calls of, kept until a scan reads them whole."""
+
+    def __init__(self, connections: ConnectionPerThread) -> None:
+        self._conn = connections.conn
+        self.path: Path = connections.path
+
+    @guarded
+    def update(self, kind: CallKind, first: date, last: date,
+               days: Iterable[tuple[date, int, str]], when: datetime, *,
+               retried: bool = False) -> None:
+        """A finished scan of the days ``first``..``last`` found these ``(day, missing,
+        reason)`` incomplete: every other day of that span is whole now.
+
+        ``retried``: the scan was a try again of these days (it counts as a try; a
+        regular sync that finds a listed day incomplete again does not).
+        """
+        code, stamp = KIND_CODES[kind], to_micros(when)
+        found = {day.isoformat(): (max(0, int(missing)), reason) for day, missing, reason in days}
+        with write_transaction(self._conn()) as conn:
+            listed = [day for (day,) in conn.execute(
+                "SELECT day FROM incomplete_days WHERE kind = ? AND day BETWEEN ? AND ?",
+                (code, first.isoformat(), last.isoformat()))]
+            conn.executemany("DELETE FROM incomplete_days WHERE kind = ? AND day = ?",
+                             [(code, day) for day in listed if day not in found])
+            # A retry counts as a try; finding the day again in a regular sync does not.
+            conn.executemany(
+                "INSERT INTO incomplete_days (kind, day, missing, reason, found_us, tried_us, "
+                "tries) VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (kind, day) DO UPDATE SET "
+                "missing = excluded.missing, reason = excluded.reason, "
+                "tried_us = CASE WHEN ? THEN excluded.tried_us ELSE tried_us END, "
+                "tries = tries + ?",
+                [(code, day, missing, reason, stamp, stamp, retried, int(retried))
+                 for day, (missing, reason) in found.items()])
+
+    @guarded
+    def of(self, kind: CallKind | None = None) -> list[IncompleteDay]:
+        """The incomplete days (of one kind, or all), newest day first."""
+        sql = ("SELECT kind, day, missing, reason, found_us, tried_us, tries "
+               "FROM incomplete_days")
+        params: tuple[Any, ...] = ()
+        if kind is not None:
+            sql += " WHERE kind = ?"
+            params = (KIND_CODES[kind],)
+        result = []
+        for code, day, missing, reason, found, tried, tries in self._conn().execute(
+                sql + " ORDER BY day DESC, kind", params):
+            try:
+                parsed = date.fromisoformat(day)
+            except ValueError:
+                continue
+            result.append(IncompleteDay(KIND_OF_CODE[code], parsed, int(missing), str(reason),
+                                        from_micros(found), from_micros(tried), int(tries)))
+        return result
+
+    @guarded
+    def clear(self, kind: CallKind | None = None) -> None:
+        with write_transaction(self._conn()) as conn:
+            if kind is None:
+                conn.execute("DELETE FROM incomplete_days")
+            else:
+                conn.execute("DELETE FROM incomplete_days WHERE kind = ?", (KIND_CODES[kind],))
 
 
 class KeyValues:

@@ -21,12 +21,12 @@ from types import TracebackType
 from typing import Any, Final, TypeVar
 
 from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome
-from pbxdesk.store import live, pager, query, rows, writer
+from pbxdesk.store import daycounts, indexes, live, pager, query, rows, search, terms, writer
 from pbxdesk.store.bookkeeping import KeyValues, RecentDials, SyncLedger
 from pbxdesk.store.callbacks import CallbackStore
-from pbxdesk.store.connection import ConnectionPerThread
+from pbxdesk.store.connection import ConnectionPerThread, write_transaction
 from pbxdesk.store.errors import guarded, translate
-from pbxdesk.store.filters import ALL_CALLS, NEWEST_FIRST, CallFilter, Sort
+from pbxdesk.store.filters import ALL_CALLS, NEWEST_FIRST, CallFilter, Sort, SortColumn
 from pbxdesk.store.writer import UpsertResult
 
 log = logging.getLogger("pbxdesk.store")
@@ -71,10 +71,24 @@ class CallStore:
         self.path = path
         self.default_region = default_region
         self._connections = ConnectionPerThread(path)
+        self._check_day_counts()
         self.sync = SyncLedger(self._connections)
         self.values = KeyValues(self._connections)
         self.recent_dials = RecentDials(self._connections)
         self.callbacks = CallbackStore(self._connections)
+
+    @guarded
+    def _check_day_counts(self) -> None:
+        conn = self._connections.conn()
+        # Rows are never deleted by the app, so the totals normally add up to the
+        # largest id: a lookup. Anything else gets a real count (and a rebuild).
+        stored = conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0]
+        counted = conn.execute("SELECT coalesce(sum(calls), 0) FROM call_day_counts"
+                               ).fetchone()[0]
+        if stored != counted:
+            with write_transaction(conn):
+                if not daycounts.verify(conn):
+                    log.warning("Rebuilt the per-day call totals of %s", self.path)
 
     def __enter__(self) -> CallStore:
         return self
@@ -100,7 +114,7 @@ class CallStore:
     @guarded
     def upsert(self, calls: Iterable[AnyCall]) -> UpsertResult:
         """Insert new calls and update known ones by key, all in one transaction."""
-        return writer.upsert(self._connections.conn(), calls)
+        return writer.upsert(self._connections.session().writing(), calls)
 
     @guarded
     def store_live(self, calls: Iterable[AnyCall], *,
@@ -125,10 +139,11 @@ class CallStore:
     @guarded
     def count(self, flt: CallFilter = ALL_CALLS) -> int:
         """How many calls match ``flt`` (memoised until the next commit)."""
-        session = self._connections.session()
-        with session.snapshot() as cache:
-            where = query.where(session.conn, flt, self.default_region, session)
-            return self._count(session.conn, cache, flt, where)
+        with self._connections.use() as session:
+            self._prepare(flt, None)
+            with session.snapshot() as cache:
+                where = query.where(session.conn, flt, self.default_region, session)
+                return self._count(session.conn, cache, flt, where)
 
     def _count(self, conn: sqlite3.Connection, cache: dict[object, Any], flt: CallFilter,
                where: query.Where) -> int:
@@ -137,14 +152,11 @@ class CallStore:
         if total is None:
             if where.matches_nothing:
                 total = 0
-            elif not where.restricts:  # no WHERE at all: SQLite counts b-tree cells
-                total = int(conn.execute("SELECT count(*) FROM calls").fetchone()[0])
-            elif where.only_table:  # a search alone: its matches are all rows of calls
-                total = int(conn.execute(f"SELECT count(*) FROM {where.only_table}"
-                                         ).fetchone()[0])
+            elif where.day_query is not None:  # adds up days: no index walk
+                total = daycounts.count(conn, where.day_query)
             else:
-                total = int(conn.execute(f"SELECT count(*) FROM {where.source} "
-                                         f"WHERE {where.sql}", where.params).fetchone()[0])
+                total = sum(sign * int(conn.execute(sql, params).fetchone()[0])
+                            for sign, sql, params in query.count_sql(where))
             cache[key] = total
         return total
 
@@ -156,19 +168,66 @@ class CallStore:
         Fast at any depth when pages are asked for near earlier ones (scrolling)
         or after :meth:`count` for the same filter (jumping towards the end).
         Counts the filter's rows first if that is needed to choose how to read.
+        The first page in an order other than start time, or of a search, may
+        build an index for it (seconds at a million calls, once; see
+        :mod:`pbxdesk.store.indexes`): read pages off the GUI thread.
         """
-        session = self._connections.session()
-        with session.snapshot() as cache:
-            conn = session.conn
-            where = query.where(conn, flt, self.default_region, session)
+        with self._connections.use() as session:
+            self._prepare(flt, sort)
+            with session.snapshot() as cache:
+                conn = session.conn
+                where = query.where(conn, flt, self.default_region, session)
 
-            def sizes() -> tuple[int, int]:
-                # Rows are never deleted, so the largest id is the row count near
-                # enough for choosing a plan, and costs a lookup, not a 20 ms count.
-                stored = conn.execute("SELECT max(id) FROM calls").fetchone()[0] or 0
-                return self._count(conn, cache, flt, where), int(stored)
+                def sizes() -> tuple[int, int]:
+                    # The rows of the filter's kinds: what a walk of a kind's index
+                    # steps over (added up from the per-day totals: no index walk).
+                    kinds = CallFilter(kinds=flt.kinds)
+                    return (self._count(conn, cache, flt, where),
+                            self._count(conn, cache, kinds, query.where(conn, kinds, None)))
 
-            return pager.fetch(conn, cache, where, flt, sort, offset, limit, sizes)
+                return pager.fetch(conn, cache, where, flt, sort, offset, limit, sizes)
+
+    def _prepare(self, flt: CallFilter, sort: Sort | None) -> None:
+        """Build the on-demand indexes reading ``flt`` in ``sort`` order needs (if any)."""
+        wanted: list[indexes.IndexSpec] = []
+        if flt.text:
+            terms.catch_up(self._connections.conn())
+            parsed = search.parse_text(flt.text, self.default_region)
+            if parsed.name is not None:
+                wanted.append(_searched(SortColumn.CALLER_NAME))
+            elif parsed.numbers:
+                wanted += [_searched(SortColumn.CALLER), _searched(SortColumn.DESTINATION)]
+        if sort is not None and sort.column is not SortColumn.START:
+            # The searched columns have one index led by kind; the others one per kind
+            # (a tab needs its own; several kinds merge theirs).
+            codes = sorted({rows.KIND_CODES[kind] for kind in flt.kinds}) or query.ALL_KINDS
+            for code in codes:
+                spec = indexes.sort_index(sort.column, code)
+                if spec is not None and spec not in wanted:
+                    wanted.append(spec)
+        if wanted:
+            conn = self._connections.conn()
+            for spec in wanted:
+                indexes.ensure(conn, spec)
+
+    @guarded
+    def prepare_search(self, stop: Callable[[], bool] = lambda: False) -> None:
+        """Bring search up to date ahead of the first search: the dictionaries of the
+        calls stored since, and the caller-name, caller and destination indexes. For
+        a worker thread when nothing else is asked of it; ``stop()`` (checked often)
+        leaves the rest for later."""
+        with self._connections.use() as session:
+            terms.catch_up(session.conn, stop)
+            for column in indexes.SEARCHED:
+                if stop() or not indexes.ensure(session.conn, _searched(column), stop):
+                    return
+
+    @guarded
+    def prepare(self, flt: CallFilter = ALL_CALLS, sort: Sort = NEWEST_FIRST) -> None:
+        """Build now the indexes reading ``flt`` in ``sort`` order will want (for a
+        worker thread, ahead of the first page)."""
+        with self._connections.use():
+            self._prepare(flt, sort)
 
     def iter_calls(self, flt: CallFilter = ALL_CALLS, sort: Sort = NEWEST_FIRST,
                    batch_size: int = EXPORT_BATCH) -> Generator[AnyCall, None, None]:
@@ -183,12 +242,16 @@ class CallStore:
             where = query.where(conn, flt, self.default_region)
             if where.matches_nothing:
                 return
-            # Walking the sort index streams rows in order: no sorter holding them all.
-            cursor = conn.execute(
-                f"SELECT {_COLUMNS} FROM calls INDEXED BY {query.sort_index(sort.column)} "
-                f"WHERE {where.sql} ORDER BY {query.order_by(sort)}", where.params)
+            columns = f"id, {_COLUMNS}"
+            lanes = query.walk_lanes(where, sort.column)
+            if lanes is not None:  # walking indexes streams rows in order: no sorter
+                select, params = query.lanes_sql(lanes, columns, where.sql, where.params)
+            else:
+                select, params = query.lanes_sql(
+                    [query.Lane("calls", "1")], columns, where.sql, where.params)
+            cursor = conn.execute(f"{select} ORDER BY {query.order_by(sort)}", params)
             while batch := cursor.fetchmany(max(1, batch_size)):
-                yield from (rows.decode(row) for row in batch)
+                yield from (rows.decode(row[1:]) for row in batch)
         except (sqlite3.Error, OSError) as exc:
             known = translate(exc, self.path)
             if known is None:
@@ -215,13 +278,18 @@ class CallStore:
     def date_range(self) -> tuple[datetime, datetime] | None:
         """The earliest and latest start time stored, or None when there are no calls."""
         conn = self._connections.conn()
-        first = conn.execute("SELECT start_us FROM calls WHERE start_us >= 0 "
-                             "ORDER BY start_us LIMIT 1").fetchone()
-        last = conn.execute("SELECT start_us FROM calls WHERE start_us >= 0 "
-                            "ORDER BY start_us DESC LIMIT 1").fetchone()
-        if first is None or last is None:
+        found: list[int] = []
+        for kind in query.ALL_KINDS:  # the start index is per kind
+            for order in ("", " DESC"):
+                row = conn.execute(
+                    f"SELECT start_us FROM calls INDEXED BY {indexes.BY_KIND_AND_START} "
+                    "WHERE kind = ? AND start_us >= 0 AND typeof(start_us) = 'integer' "
+                    f"ORDER BY start_us{order} LIMIT 1", (kind,)).fetchone()
+                if row is not None:
+                    found.append(int(row[0]))
+        if not found:
             return None
-        return rows.from_micros(first[0]), rows.from_micros(last[0])
+        return rows.from_micros(min(found)), rows.from_micros(max(found))
 
     @guarded
     def aggregate(self, compute: Callable[[sqlite3.Connection], T]) -> T:
@@ -239,3 +307,9 @@ class CallStore:
         return self.count(CallFilter(start=since, outcomes=frozenset({Outcome.MISSED}),
                                      directions=frozenset({Direction.INBOUND}),
                                      user_numbers=frozenset(user_numbers)))
+
+
+def _searched(column: SortColumn) -> indexes.IndexSpec:
+    spec = indexes.sort_index(column, None)
+    assert spec is not None  # the searched columns always have one
+    return spec

@@ -34,7 +34,11 @@ BUSY_TIMEOUT_S: Final = 10.0
 # Page cache per connection. The views read through covering indexes, so a modest
 # cache is enough; memory stays the same whatever the number of rows.
 CACHE_KIB: Final = 16 * 1024
-# Search results kept per thread (each a temporary table of matching ids).
+# A thread that writes batches gets more: a sync's batch updates pages of several
+# indexes all over the file, and with 16 MB they were read again for every batch
+# (about half the time of a first sync at a million calls).
+WRITER_CACHE_KIB: Final = 64 * 1024
+# Search results kept per thread (each a temporary table of the names or numbers found).
 MAX_MATCH_TABLES: Final = 4
 
 
@@ -54,6 +58,9 @@ def connect(path: Path, *, migrate_schema: bool) -> sqlite3.Connection:
             log.warning("The call store at %s cannot use WAL (journal mode %s)", path, mode)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # What search compares names as (pbxdesk.store.terms.fold), for rows the
+        # dictionaries do not hold yet.
+        conn.create_function("pbx_fold", 1, _fold, deterministic=True)
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
         if migrate_schema:
             if migrate(conn, path):
@@ -70,6 +77,21 @@ def connect(path: Path, *, migrate_schema: bool) -> sqlite3.Connection:
             raise _known(exc, path) from exc
         raise
     return conn
+
+
+def _fold(text: object) -> str | None:
+    return text.casefold() if isinstance(text, str) else None
+
+
+@contextmanager
+def brief_wait(conn: sqlite3.Connection, seconds: float) -> Iterator[None]:
+    """Wait at most ``seconds`` for the write lock inside the block (for optional
+    writes, such as building an index a read would like, that can be left for later)."""
+    conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000):d}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000):d}")
 
 
 def _drop_statistics(conn: sqlite3.Connection) -> bool:
@@ -114,14 +136,24 @@ class Session:
     """One thread's connection, plus memos valid while the data is unchanged.
 
     The memos: a dict for counts and paging positions, and temporary tables of
-    search matches (so paging through a search runs the trigram query once).
+    the names and numbers a search found (so its pages scan the dictionaries once).
     """
 
     conn: sqlite3.Connection
+    busy: threading.RLock = field(default_factory=threading.RLock)
+    """Held while the owning thread reads through the connection (see ConnectionPerThread.use)."""
     _cache: dict[object, Any] = field(default_factory=dict)
     _seen: tuple[int, int] = (-1, -1)
     _tables: dict[object, str] = field(default_factory=dict)
     _next_table: int = 0
+    _writer: bool = False
+
+    def writing(self) -> sqlite3.Connection:
+        """The connection, with the larger page cache of a thread that writes batches."""
+        if not self._writer:
+            self.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB:d}")
+            self._writer = True
+        return self.conn
 
     @contextmanager
     def snapshot(self) -> Iterator[dict[object, Any]]:
@@ -157,8 +189,13 @@ class Session:
             self._seen = self._observe()
         return self._cache
 
-    def match_table(self, key: object, select_sql: str, params: tuple[Any, ...]) -> str:
-        """A temporary table of the ids ``select_sql`` returns, kept with the memo."""
+    def value_table(self, key: object, columns: tuple[str, ...], select_sql: str,
+                    params: tuple[Any, ...]) -> str:
+        """A temporary table of what ``select_sql`` returns, kept with the memo.
+
+        ``columns`` name its columns (together its primary key); names come from
+        the store's code, never from input.
+        """
         name = self._tables.get(key)
         if name is None:
             while len(self._tables) >= MAX_MATCH_TABLES:
@@ -166,8 +203,10 @@ class Session:
                 self.conn.execute(f"DROP TABLE IF EXISTS temp.{self._tables.pop(oldest)}")
             name = f"search_matches_{self._next_table}"
             self._next_table += 1
-            self.conn.execute(f"CREATE TEMP TABLE {name} (id INTEGER PRIMARY KEY)")
-            self.conn.execute(f"INSERT OR IGNORE INTO temp.{name} (id) {select_sql}", params)
+            listed = ", ".join(columns)
+            self.conn.execute(f"CREATE TEMP TABLE {name} ({listed}, PRIMARY KEY ({listed}))")
+            self.conn.execute(f"INSERT OR IGNORE INTO temp.{name} ({listed}) {select_sql}",
+                              params)
             self._tables[key] = name
             self._seen = self._observe()  # our own temporary rows are not a data change
         return f"temp.{name}"
@@ -218,15 +257,33 @@ class ConnectionPerThread:
                 self._sessions.remove(session)
             session.conn.close()
 
+    @contextmanager
+    def use(self) -> Iterator[Session]:
+        """This thread's session, kept open until the block ends (for reads that a
+        worker thread may be doing while the GUI thread closes the store)."""
+        session = self.session()
+        with session.busy:
+            if self._closed:
+                raise RuntimeError("The call store is closed")
+            yield session
+
     def close_all(self) -> None:
         with self._lock:
             self._closed = True
             sessions, self._sessions = self._sessions, []
         for session in sessions:
+            # A connection closed while another thread reads through it crashes the
+            # process: stop that read, and wait for it to let go. (Only then: a pending
+            # interrupt would also stop the checkpoint that closing the last one does.)
+            if not session.busy.acquire(blocking=False):
+                session.conn.interrupt()
+                session.busy.acquire()
             try:
                 session.conn.close()
             except sqlite3.Error as exc:
                 log.warning("Closing a call store connection failed: %s", exc)
+            finally:
+                session.busy.release()
 
     def _adopt(self, conn: sqlite3.Connection) -> Session:
         session = Session(conn)

@@ -9,10 +9,10 @@ How it stays fast at a million calls: no per-row time-zone arithmetic and no
 sort of the calls. The local days or hours of the range are written, as UTC
 ranges (:mod:`pbxdesk.store.localtime`), into a temporary table keyed by
 rowid; SQLite walks it in order and, per bucket, seeks the range in the index
-``ix_calls_insights (kind, start_us, …)``, so ``GROUP BY`` the bucket needs no
-sorter. Queues and agents are walked the same way through
-``ix_calls_insights_group (kind, group_ref, start_us, …)`` and
-``ix_calls_insights_user (kind, user_ref, start_us, …)``, one seek per group or
+``ix_calls_by_kind_and_start (kind, start_us, …)``, so ``GROUP BY`` the bucket
+needs no sorter. Queues and agents are walked the same way through
+``ix_calls_by_group_and_start (kind, group_ref, start_us, …)`` and
+``ix_calls_by_user_and_start (kind, user_ref, start_us, …)``, one seek per group or
 user. Counts use ``count(*) FILTER (WHERE …)``. Each index holds every column
 its queries read, so no table row is read (until a ``live`` column exists).
 No Qt here.
@@ -47,9 +47,11 @@ from pbxdesk.store.query import matching_groups, matching_users
 
 __all__ = ["hour_periods", "local_day", "local_days", "offset_segments", "utc_offset_us"]
 
-INDEX: Final = "ix_calls_insights"
-USER_INDEX: Final = "ix_calls_insights_user"
-GROUP_INDEX: Final = "ix_calls_insights_group"
+# The history tabs' (kind, start_us, id, direction, outcome, user_ref, group_ref): it
+# holds every column these queries read (pbxdesk.store.indexes).
+INDEX: Final = "ix_calls_by_kind_and_start"
+USER_INDEX: Final = "ix_calls_by_user_and_start"
+GROUP_INDEX: Final = "ix_calls_by_group_and_start"
 FEW_REFS: Final = 8
 """Up to this many chosen users or groups, days and hours seek each one's calls in its own
 index (a user's calls, not everybody's); more, and the time index is read once."""

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from pbxdesk.api.models import AnyCall, CallKind
-from pbxdesk.store import rows
+from pbxdesk.store import daycounts, rows
 from pbxdesk.store.connection import write_transaction
 
 _COLUMNS: Final = ("user_ref", "group_ref", *rows.DATA_COLUMNS)
@@ -42,8 +43,9 @@ _INSERT: Final = (f"INSERT INTO calls (key, {', '.join(_COLUMNS)}, live) "
                   f"VALUES (?, {', '.join('?' * len(_COLUMNS))}, 1)")
 _UPDATE: Final = (f"UPDATE calls SET {', '.join(f'{name} = ?' for name in _COLUMNS)} "
                   "WHERE key = ? AND live = 1")
-_KIND, _GROUP, _USER_NAME, _USER_NUMBER = (
-    rows.DATA_COLUMNS.index(name) for name in ("kind", "group_name", "user_name", "user_number"))
+_KIND, _GROUP, _USER_NAME, _USER_NUMBER, _START, _DIRECTION, _OUTCOME = (
+    rows.DATA_COLUMNS.index(name) for name in ("kind", "group_name", "user_name", "user_number",
+                                               "start_us", "direction", "outcome"))
 _USER_KIND: Final = rows.KIND_CODES[CallKind.USER]
 
 
@@ -72,6 +74,7 @@ def store_live(conn: sqlite3.Connection, calls: Iterable[AnyCall], *,
         batch[rows.storable(call.key)] = tuple(
             rows.storable(value) if isinstance(value, str) else value for value in values)
     inserted = updated = synced = 0
+    counted: Counter[daycounts.DayKey] = Counter()
     with write_transaction(conn):
         stored = _live_flags(conn, list(batch))
         for key, values in batch.items():
@@ -79,12 +82,15 @@ def store_live(conn: sqlite3.Connection, calls: Iterable[AnyCall], *,
             flag = stored.get(key)
             if flag is None:
                 conn.execute(_INSERT, (key, *refs, *values))
+                counted[daycounts.key_of(values[_KIND], values[_START], values[_DIRECTION],
+                                         values[_OUTCOME], refs[1])] += 1
                 inserted += 1
             elif flag:
                 conn.execute(_UPDATE, (*refs, *values, key))
                 updated += 1
             else:
                 synced += 1
+        daycounts.write(conn, counted)  # new rows count in the per-day totals (updates: a trigger)
         if meta is not None:
             conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

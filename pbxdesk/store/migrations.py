@@ -183,12 +183,148 @@ def _live_flag(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS ix_calls_live ON calls (live, key) WHERE live = 1")
 
 
+# Fewer, smaller indexes (see pbxdesk.store.indexes for what reads them).
+# The twelve sort indexes and the per-call trigram index made a first sync write
+# ~5,000 rows/s and the file 873 bytes a call; sorts other than by start time now
+# get an index when first asked for (built in one pass, so packed), search reads
+# two small dictionaries of distinct names and numbers, and counts come from
+# per-day totals kept up to date with every write.
+_COMPACT_DROPPED_INDEXES = (
+    "ix_calls_start", "ix_calls_user", "ix_calls_group",
+    *(f"ix_calls_sort_{name}" for name, _ in _SORT_INDEXES_V1),
+    # Insights' indexes, replaced by ones in the order a sync writes (start time
+    # descending: appended, pages full; ascending, every page was split in half) that
+    # the history reads too: (kind, start_us, …) holds what ix_calls_by_kind_and_start
+    # holds, and the history's user index takes the columns Insights reads per agent.
+    "ix_calls_insights", "ix_calls_insights_user", "ix_calls_insights_group",
+)
+_COMPACT_STATEMENTS = (
+    "DROP TRIGGER IF EXISTS calls_search_ai",
+    "DROP TRIGGER IF EXISTS calls_search_ad",
+    "DROP TRIGGER IF EXISTS calls_search_au",
+    "DROP TABLE IF EXISTS calls_search",
+    *(f"DROP INDEX IF EXISTS {name}" for name in _COMPACT_DROPPED_INDEXES),
+    # A tab's calls newest first, date ranges, and the edges of a count. DESC: a sync
+    # writes newest first, so new entries land at the end of the index, pages full.
+    "CREATE INDEX IF NOT EXISTS ix_calls_by_kind_and_start ON calls "
+    "(kind, start_us DESC, id DESC, direction, outcome, user_ref, group_ref)",
+    # Calls of the users a filter names (and their counts); Insights per agent.
+    "CREATE INDEX IF NOT EXISTS ix_calls_by_user_and_start ON calls "
+    "(kind, user_ref, start_us DESC, id DESC, direction, outcome, group_ref, nulls, "
+    "conversation_duration)",
+    # Insights per queue or ring group.
+    "CREATE INDEX IF NOT EXISTS ix_calls_by_group_and_start ON calls "
+    "(kind, group_ref, start_us DESC, direction, outcome, nulls, connected_us)",
+    # Calls per day: a count adds these up instead of walking an index.
+    # day: start_us // 86400000000; -1 without a start; 1e12 for a start not stored
+    # as an integer (sorts after every date, as the row does).
+    """CREATE TABLE IF NOT EXISTS call_day_counts (
+        kind INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        direction INTEGER NOT NULL,
+        outcome INTEGER NOT NULL,
+        group_ref INTEGER NOT NULL,     -- 0 for none
+        calls INTEGER NOT NULL,
+        PRIMARY KEY (kind, day, direction, outcome, group_ref)
+    ) WITHOUT ROWID""",
+    """INSERT INTO call_day_counts (kind, day, direction, outcome, group_ref, calls)
+        SELECT kind, CASE WHEN typeof(start_us) <> 'integer' THEN 1000000000000
+                          WHEN start_us < 0 THEN -1 ELSE start_us / 86400000000 END,
+               direction, outcome, coalesce(group_ref, 0), count(*)
+        FROM calls GROUP BY 1, 2, 3, 4, 5""",
+    # New rows are counted by the writer, a batch at a time (a trigger per row cost
+    # a fifth of a first sync); a row that changes day or codes, or is deleted (by
+    # anything), is counted by these.
+    """CREATE TRIGGER IF NOT EXISTS call_day_counts_au
+        AFTER UPDATE OF kind, start_us, direction, outcome, group_ref ON calls BEGIN
+        UPDATE call_day_counts SET calls = calls - 1
+            WHERE kind = old.kind AND direction = old.direction AND outcome = old.outcome
+            AND group_ref = coalesce(old.group_ref, 0) AND day = CASE
+                WHEN typeof(old.start_us) <> 'integer' THEN 1000000000000
+                WHEN old.start_us < 0 THEN -1 ELSE old.start_us / 86400000000 END;
+        INSERT INTO call_day_counts (kind, day, direction, outcome, group_ref, calls)
+            VALUES (new.kind, CASE WHEN typeof(new.start_us) <> 'integer' THEN 1000000000000
+                    WHEN new.start_us < 0 THEN -1 ELSE new.start_us / 86400000000 END,
+                    new.direction, new.outcome, coalesce(new.group_ref, 0), 1)
+            ON CONFLICT DO UPDATE SET calls = calls + 1;
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS call_day_counts_ad AFTER DELETE ON calls BEGIN
+        UPDATE call_day_counts SET calls = calls - 1
+            WHERE kind = old.kind AND direction = old.direction AND outcome = old.outcome
+            AND group_ref = coalesce(old.group_ref, 0) AND day = CASE
+                WHEN typeof(old.start_us) <> 'integer' THEN 1000000000000
+                WHEN old.start_us < 0 THEN -1 ELSE old.start_us / 86400000000 END;
+    END""",
+    # Every distinct caller name and number, what search scans (a few hundred
+    # thousand short strings at most, where the calls are a million).
+    """CREATE TABLE IF NOT EXISTS caller_names (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        folded TEXT NOT NULL            -- casefold() of name, what search compares
+    )""",
+    """CREATE TABLE IF NOT EXISTS call_numbers (
+        id INTEGER PRIMARY KEY,
+        number TEXT NOT NULL,           -- caller_id or dest_number as stored
+        e164 TEXT NOT NULL,             -- its E.164 form as stored, '' for none
+        UNIQUE (number, e164)
+    )""",
+    # Trigram indexes of the dictionaries (rowid = the entry's id): three or more
+    # characters are found without scanning even a few hundred thousand entries.
+    "CREATE VIRTUAL TABLE IF NOT EXISTS caller_names_search USING fts5(folded, content='', "
+    "columnsize=0, tokenize='trigram')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS call_numbers_search USING fts5(digits, content='', "
+    "columnsize=0, tokenize='trigram')",
+    # Indexes built on demand (pbxdesk.store.indexes): their definition, and how
+    # many rows were stored when built and since, to drop one a bulk load outgrew.
+    """CREATE TABLE IF NOT EXISTS ondemand_indexes (
+        name TEXT PRIMARY KEY,
+        built_us INTEGER NOT NULL,      -- when it was built (the oldest goes first)
+        built_rows INTEGER NOT NULL,    -- calls stored then
+        added_rows INTEGER NOT NULL     -- calls inserted since
+    ) WITHOUT ROWID""",
+)
+
+
+def _compact_indexes(conn: sqlite3.Connection) -> None:
+    for statement in _COMPACT_STATEMENTS:
+        conn.execute(statement)
+    # The search dictionaries start empty: the first search fills them from the
+    # stored calls (pbxdesk.store.terms.catch_up), off the thread that opens the file.
+
+
+def _sync_progress(conn: sqlite3.Connection) -> None:
+    # Where an interrupted scan stands (a restart resumes it), and the days whose
+    # calls the API could not all hand over (shown, and tried again later).
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS sync_checkpoints (
+            kind INTEGER NOT NULL,
+            start_us INTEGER NOT NULL,
+            end_us INTEGER NOT NULL,
+            state TEXT NOT NULL,            -- JSON, see pbxdesk.api.scanplan
+            saved_us INTEGER NOT NULL,
+            PRIMARY KEY (kind, start_us)
+        ) WITHOUT ROWID""")
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS incomplete_days (
+            kind INTEGER NOT NULL,
+            day TEXT NOT NULL,              -- the server's calendar day, YYYY-MM-DD
+            missing INTEGER NOT NULL,       -- an estimate; 0 when unknown
+            reason TEXT NOT NULL,
+            found_us INTEGER NOT NULL,
+            tried_us INTEGER NOT NULL,
+            tries INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (kind, day)
+        ) WITHOUT ROWID""")
+
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     _v1_calls_and_bookkeeping,
     _v2_search_index,
     _insights_indexes,
     _live_flag,
     create_callback_tables,
+    _compact_indexes,
+    _sync_progress,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

@@ -31,7 +31,17 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final
 
-from pbxdesk.api.models import AnyCall, CallKind, Direction, GroupCall, Outcome, UserCall
+from pbxdesk.api.models import (
+    AnyCall,
+    CallKind,
+    Direction,
+    GroupCall,
+    Outcome,
+    UserCall,
+    direction_of_type,
+    outcome_of_status,
+    outcome_of_type,
+)
 
 log = logging.getLogger("pbxdesk.store")
 
@@ -87,40 +97,75 @@ def from_micros(micros: int) -> datetime:
 
 
 def encode(row: AnyCall) -> tuple[Any, ...]:
-    """The values of :data:`DATA_COLUMNS` for ``row``."""
-    nulls = 0
-    texts: list[str] = []
+    """The values of :data:`DATA_COLUMNS` for ``row``.
+
+    Written out long-hand: a first sync encodes every row it stores.
+    """
     if isinstance(row, UserCall):
-        call_type, status = row.type, None
+        call_type, status, group = row.type, None, None
+        codes = _user_codes(call_type)
     else:
-        call_type, status = None, row.status
-    raw_texts = (
-        row.unique_call_id, call_type, status, row.group_name, row.caller_id,
-        row.caller_name, row.dest_number, row.user_name, row.user_number,
-    )
-    for name, value in zip(NULLABLE_FIELDS[:9], raw_texts, strict=True):
+        call_type, status, group = None, row.status, row.group
+        codes = _group_codes(row.kind, status)
+    nulls = 0
+    bit = 1
+    texts: list[str] = []
+    for value in (row.unique_call_id, call_type, status, group, row.caller_id,
+                  row.caller_name, row.dest_number, row.user_name, row.user_number):
         if value is None:
-            nulls |= _BIT[name]
+            nulls |= bit
             texts.append(NO_TEXT)
         else:
             texts.append(value if type(value) is str else str(value))
+        bit <<= 1
     numbers: list[int | bytes] = []
-    raw_numbers = (
-        None if row.call_start_at is None else to_micros(row.call_start_at),
-        None if row.connected_at is None else to_micros(row.connected_at),
-        row.call_duration, row.conversation_duration,
-    )
-    for name, number in zip(NULLABLE_FIELDS[9:], raw_numbers, strict=True):
-        if number is None:
-            nulls |= _BIT[name]
+    for moment in (row.call_start_at, row.connected_at):
+        if moment is None:
+            nulls |= bit
             numbers.append(NO_NUMBER)
         else:
-            numbers.append(_storable_int(number))
-    return (
-        KIND_CODES.get(row.kind, 0), DIRECTION_CODES.get(row.direction, 0),
-        OUTCOME_CODES.get(row.outcome, 0), nulls, *texts, *numbers,
-        row.caller_e164, row.dest_e164, _encode_extra(row.extra),
-    )
+            numbers.append(_storable_int(to_micros(moment)))
+        bit <<= 1
+    for seconds in (row.call_duration, row.conversation_duration):
+        if seconds is None:
+            nulls |= bit
+            numbers.append(NO_NUMBER)
+        else:
+            numbers.append(_storable_int(seconds))
+        bit <<= 1
+    return (*codes, nulls, *texts, *numbers, row.caller_e164, row.dest_e164,
+            _encode_extra(row.extra) if row.extra else None)
+
+
+# (kind, direction, outcome) codes per raw type or status: a history holds a few
+# distinct values, and deriving them from the text costs more than the rest of a row.
+_CODES: dict[tuple[int, str | None], tuple[int, int, int]] = {}
+_MAX_CODES: Final = 4096
+
+
+def _user_codes(call_type: str | None) -> tuple[int, int, int]:
+    codes = _CODES.get((_USER_CODE, call_type))
+    if codes is None:
+        codes = (_USER_CODE, DIRECTION_CODES[direction_of_type(call_type)],
+                 OUTCOME_CODES[outcome_of_type(call_type)])
+        _remember((_USER_CODE, call_type), codes)
+    return codes
+
+
+def _group_codes(kind: CallKind, status: str | None) -> tuple[int, int, int]:
+    kind_code = KIND_CODES.get(kind, 0)
+    codes = _CODES.get((kind_code, status))
+    if codes is None:
+        codes = (kind_code, DIRECTION_CODES[Direction.INBOUND],
+                 OUTCOME_CODES[outcome_of_status(status)])
+        _remember((kind_code, status), codes)
+    return codes
+
+
+def _remember(key: tuple[int, str | None], codes: tuple[int, int, int]) -> None:
+    if len(_CODES) >= _MAX_CODES:  # garbage types from a broken API must not grow it
+        _CODES.clear()
+    _CODES[key] = codes
 
 
 def decode(values: Sequence[Any]) -> AnyCall:

@@ -12,10 +12,12 @@ dials, written so even where the country's own is another, such as Australia's
 "0061 412 345 678", "412345678" and the partly typed "0412 34" all find a
 stored ``61412345678``.
 
-Callers' names and numbers are in the trigram index ``calls_search`` (FTS5);
-users and groups are few, so they are matched here in Python and become
-``user_ref`` / ``group_ref`` lists. The trigram index needs three characters:
-a shorter search falls back to ``LIKE``, which scans (correct but not fast).
+Names compare case-folded (Unicode ``casefold``), whatever their length: "jo"
+finds "John" and "Jones". The text is looked for in the dictionaries of
+distinct caller names and numbers (:mod:`pbxdesk.store.terms`), then the calls
+holding a found value are sought on the caller-name, caller and destination
+indexes (:class:`Part`); users and groups are few, so they are matched here in
+Python and become ``user_ref`` / ``group_ref`` lists.
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
@@ -28,13 +30,18 @@ import re
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import phonenumbers
 
+from pbxdesk.store import indexes, terms
+from pbxdesk.store.filters import SortColumn
 from pbxdesk.store.rows import storable
+from pbxdesk.store.terms import fold, names_containing, numbers_containing
 
-MIN_INDEXED_CHARS: Final = 3
+# Digit strings this long or longer also match a number's E.164 form; a shorter
+# one only the number as stored (one or two digits are in nearly every E.164 form).
+MIN_E164_CHARS: Final = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,60 +100,117 @@ def _after_double_zero(digits: str, region: str | None) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class TextMatch:
-    """What a search text selects: ids from indexes, and/or a scanning condition.
+class Part:
+    """Some of a search's matches: the rows ``sql`` selects, sought on ``index`` (None:
+    a range of ids read from the table)."""
 
-    ``ids_sql`` is a SELECT of matching ``calls.id`` (from the trigram index and
-    the user / group references); ``scan_sql`` a condition on ``calls`` for
-    parts too short for the index. A row matches if either says so.
+    index: str | None
+    sql: str
+    params: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TextMatch:
+    """What a search text selects: the union of its :attr:`parts`.
+
+    ``condition`` / ``params`` say the same as one condition on a ``calls`` row
+    (for a walk in some other order, which tests each row it passes).
     """
 
-    ids_sql: str | None
-    ids_params: tuple[Any, ...]
-    scan_sql: str | None
-    scan_params: tuple[Any, ...]
+    parts: tuple[Part, ...]
 
     @property
     def matches_nothing(self) -> bool:
-        return self.ids_sql is None and self.scan_sql is None
+        return not self.parts
+
+    @property
+    def condition(self) -> str:
+        return " OR ".join(f"({part.sql})" for part in self.parts) or "0"
+
+    @property
+    def params(self) -> tuple[Any, ...]:
+        return tuple(value for part in self.parts for value in part.params)
 
 
-def text_match(conn: sqlite3.Connection, text: str, region: str | None) -> TextMatch:
+class ValueMemo(Protocol):
+    def value_table(self, key: object, columns: tuple[str, ...], select_sql: str,
+                    params: tuple[Any, ...]) -> str:
+        """The name of a temporary table (``columns``) holding what ``select_sql`` returns."""
+
+
+def text_match(conn: sqlite3.Connection, text: str, region: str | None,
+               memo: ValueMemo | None = None) -> TextMatch:
+    """The calls ``text`` finds; with ``memo``, the matched names and numbers are
+    kept in temporary tables (a search's pages then scan the dictionaries once)."""
     query = parse_text(text, region)
     user_refs, group_refs = _matching_refs(conn, query)
-    sources: list[str] = []
-    params: list[Any] = []
-    match = _fts_expression(query)
-    if match:
-        sources.append("SELECT rowid FROM calls_search WHERE calls_search MATCH ?")
-        params.append(match)
+    parts: list[Part] = []
+    if query.name is not None:
+        select, params = names_containing(fold(query.name))
+        found = _value_set(conn, memo, ("names", fold(query.name)), ("name",), select, params)
+        if found is not None:
+            names, values = found
+            parts.append(Part(indexes.SEARCHED[SortColumn.CALLER_NAME],
+                              f"caller_name COLLATE NOCASE IN (SELECT name FROM {names})",
+                              values))
+    elif query.numbers:
+        select, params = numbers_containing(query.numbers, MIN_E164_CHARS)
+        found = _value_set(conn, memo, ("numbers", query.numbers), ("number",), select, params)
+        if found is not None:
+            # Matched by the number as stored: the rare number stored with two E.164
+            # forms (the default country changed) is found through either.
+            numbers, values = found
+            for column, index in (("caller_id", SortColumn.CALLER),
+                                  ("dest_number", SortColumn.DESTINATION)):
+                parts.append(Part(indexes.SEARCHED[index],
+                                  f"{column} IN (SELECT number FROM {numbers})", values))
     if user_refs:
-        sources.append(f"SELECT id FROM calls WHERE user_ref IN ({_marks(user_refs)})")
-        params.extend(user_refs)
+        parts.append(Part(indexes.BY_USER_AND_START, f"user_ref IN ({_marks(user_refs)})",
+                          tuple(user_refs)))
     if group_refs:
-        sources.append(f"SELECT id FROM calls WHERE group_ref IN ({_marks(group_refs)})")
-        params.extend(group_refs)
-    # Too short for the trigram index: scan with LIKE (ASCII case-insensitive).
-    scans: list[str] = []
-    scan_params: list[Any] = []
-    if query.name is not None and len(query.name) < MIN_INDEXED_CHARS:
-        scans.append("caller_name LIKE ? ESCAPE '\\'")
-        scan_params.append(_like(query.name))
+        parts.append(Part(indexes.BY_KIND_AND_START, f"group_ref IN ({_marks(group_refs)})",
+                          tuple(group_refs)))
+    # Calls stored since the dictionaries were last brought up to date (normally
+    # none: a search catches up first, unless the store was busy or read-only).
+    reached = terms.reached(conn)
+    newest = conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0]
+    if newest > reached:
+        tests, params = _row_tests(query)
+        if tests:
+            parts.append(Part(None, f"id > {reached:d} AND ({tests})", params))
+    return TextMatch(tuple(parts))
+
+
+def _row_tests(query: TextQuery) -> tuple[str, tuple[Any, ...]]:
+    """The search as a test of a row's own names and numbers."""
+    if query.name is not None:
+        return "instr(pbx_fold(caller_name), ?) > 0", (fold(query.name),)
+    tests: list[str] = []
+    params: list[str] = []
     for digits in query.numbers:
-        if len(digits) < MIN_INDEXED_CHARS:
-            scans.append("caller_id LIKE ? ESCAPE '\\' OR dest_number LIKE ? ESCAPE '\\'")
-            scan_params.extend((_like(digits), _like(digits)))
-    return TextMatch(" UNION ".join(sources) or None, tuple(params),
-                     " OR ".join(scans) or None, tuple(scan_params))
+        columns = ["caller_id", "dest_number"]
+        if len(digits) >= MIN_E164_CHARS:
+            columns += ["coalesce(caller_e164, '')", "coalesce(dest_e164, '')"]
+        tests += [f"instr({column}, ?) > 0" for column in columns]
+        params += [digits] * len(columns)
+    return " OR ".join(tests), tuple(params)
 
 
-def _fts_expression(query: TextQuery) -> str | None:
-    if query.name is not None and len(query.name) >= MIN_INDEXED_CHARS:
-        return f"caller_name : {_phrase(query.name)}"
-    numbers = [n for n in query.numbers if len(n) >= MIN_INDEXED_CHARS]
-    if numbers:
-        return f"numbers : ({' OR '.join(_phrase(n) for n in numbers)})"
-    return None
+def _value_set(conn: sqlite3.Connection, memo: ValueMemo | None, key: object,
+               columns: tuple[str, ...], select_sql: str, params: tuple[Any, ...]
+               ) -> tuple[str, tuple[Any, ...]] | None:
+    """A table (or subquery) of the dictionary values ``select_sql`` finds; None if empty."""
+    if memo is None:
+        if conn.execute(f"SELECT 1 FROM ({select_sql}) LIMIT 1", params).fetchone() is None:
+            return None
+        return f"({select_sql})", params
+    try:
+        table = memo.value_table(key, columns, select_sql, params)
+    except sqlite3.OperationalError:  # no temporary tables (a query-only connection)
+        return _value_set(conn, None, key, columns, select_sql, params)
+    if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None:
+        return None
+    return table, ()
 
 
 def _matching_refs(conn: sqlite3.Connection,
@@ -154,24 +218,15 @@ def _matching_refs(conn: sqlite3.Connection,
     users: list[int] = []
     groups: list[int] = []
     if query.name is not None:
-        needle = query.name.casefold()
+        needle = fold(query.name)
         users = [ref for ref, name in conn.execute("SELECT id, name FROM call_users")
-                 if needle in name.casefold()]
+                 if needle in fold(name)]
         groups = [ref for ref, name in conn.execute("SELECT id, name FROM call_groups")
-                  if needle in name.casefold()]
+                  if needle in fold(name)]
     elif query.numbers:
         users = [ref for ref, number in conn.execute("SELECT id, number FROM call_users")
                  if any(digits in number for digits in query.numbers)]
     return users, groups
-
-
-def _phrase(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _marks(values: list[int]) -> str:

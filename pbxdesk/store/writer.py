@@ -5,9 +5,13 @@ so a crash, a kill or a full disk leaves every row of it stored or none. A row
 whose key is new is inserted; for a known key only the columns whose values
 changed are written (a later sync may bring longer durations), so re-syncing
 the same page rewrites nothing and an update touches only the indexes of the
-changed columns. Within a batch the last row for a key wins. A row stored
-from a live relay event (``calls.live = 1``, :mod:`pbxdesk.store.live`) is
-confirmed by the batch that brings its key.
+changed columns. Within a batch the last row for a key wins. The same
+transaction keeps the per-day totals (:mod:`daycounts`) in step, adds the
+names and numbers of updated rows to the search dictionaries (:mod:`terms`;
+new rows are added by the next search), and drops on-demand indexes a bulk
+load outgrows (:func:`indexes.outgrown`). A row stored from a live relay event
+(``calls.live = 1``, :mod:`pbxdesk.store.live`) is confirmed by the batch that
+brings its key.
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
@@ -18,13 +22,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
 from pbxdesk.api.models import AnyCall, CallKind
-from pbxdesk.store import live, rows
+from pbxdesk.store import daycounts, indexes, live, rows, terms
 from pbxdesk.store.connection import write_transaction
 
 log = logging.getLogger("pbxdesk.store")
@@ -36,6 +40,12 @@ _SELECT: Final = f"SELECT key, {', '.join(_COLUMNS)} FROM calls WHERE key IN "
 _KIND, _GROUP, _USER_NAME, _USER_NUMBER = (
     rows.DATA_COLUMNS.index(name) for name in ("kind", "group_name", "user_name", "user_number"))
 _KEY_CHUNK: Final = 500
+# Positions in a row as _COLUMNS lists them.
+_AT_GROUP_REF, _AT_KIND, _AT_DIRECTION, _AT_OUTCOME, _AT_START, _NAME = (
+    _COLUMNS.index(name) for name in ("group_ref", "kind", "direction", "outcome", "start_us",
+                                      "caller_name"))
+_NUMBERS: Final = ((_COLUMNS.index("caller_id"), _COLUMNS.index("caller_e164")),
+                   (_COLUMNS.index("dest_number"), _COLUMNS.index("dest_e164")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +85,9 @@ def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> Upser
         stored = _stored(conn, list(batch))
         inserts: list[tuple[Any, ...]] = []
         # Rows grouped by which columns changed: an UPDATE that names a column
-        # rewrites every index on it (and the search index), changed or not.
+        # rewrites every index on it, changed or not.
         updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = defaultdict(list)
+        written: list[tuple[Any, ...]] = []  # new values of changed rows
         unchanged = 0
         for key, values in batch.items():
             user, group = _user_identity(values), _group_identity(values)
@@ -90,23 +101,41 @@ def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> Upser
                             if a != b or type(a) is not type(b))
             if changed:
                 updates[changed].append((*(new[i] for i in changed), key))
+                written.append(new)
             else:
                 unchanged += 1
+        indexes.outgrown(conn, len(inserts))
         if inserts:
             conn.executemany(_INSERT, inserts)
         for changed, params in updates.items():
             assignments = ", ".join(f"{_COLUMNS[i]} = ?" for i in changed)
             conn.executemany(f"UPDATE calls SET {assignments} WHERE key = ?", params)
+        # (A trigger moves an updated row between days; new ones are counted here.)
+        daycounts.write(conn, Counter(_day_key(row[1:]) for row in inserts))
+        terms.write(conn, written, _NAME, _NUMBERS)
         live.confirm(conn, batch)  # rows a live relay event stored are now confirmed
     return UpsertResult(inserted=len(inserts), updated=sum(map(len, updates.values())),
                         unchanged=unchanged)
 
 
+def _day_key(values: tuple[Any, ...]) -> daycounts.DayKey:
+    """The per-day total a row (as :data:`_COLUMNS`) counts in."""
+    return daycounts.key_of(values[_AT_KIND], values[_AT_START], values[_AT_DIRECTION],
+                            values[_AT_OUTCOME], values[_AT_GROUP_REF])
+
+
 def _stored(conn: sqlite3.Connection, keys: list[str]) -> dict[str, tuple[Any, ...]]:
     """The stored column values (as :data:`_COLUMNS`) of those ``keys`` that exist."""
-    stored: dict[str, tuple[Any, ...]] = {}
+    # Keys first, answered by the key index alone: in a first sync none are found
+    # and no table row is read.
+    known: list[str] = []
     for start in range(0, len(keys), _KEY_CHUNK):
         chunk = keys[start:start + _KEY_CHUNK]
+        known += [key for (key,) in conn.execute(
+            f"SELECT key FROM calls WHERE key IN ({', '.join('?' * len(chunk))})", chunk)]
+    stored: dict[str, tuple[Any, ...]] = {}
+    for start in range(0, len(known), _KEY_CHUNK):
+        chunk = known[start:start + _KEY_CHUNK]
         for key, *values in conn.execute(f"{_SELECT}({', '.join('?' * len(chunk))})", chunk):
             stored[key] = tuple(values)
     return stored

@@ -98,7 +98,10 @@ class ShortcutsDialog(QDialog):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.table.resizeRowsToContents()
+        # Rows follow the columns' real widths (sized once, before the dialog had its
+        # width, short lines sat in rows three lines tall).
+        self.table.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         note = QLabel("Menus, tabs and labels have Alt+letter mnemonics. On macOS, Ctrl is ⌘.",
                       self)
         note.setWordWrap(True)

@@ -273,6 +273,9 @@ class MainWindow(QMainWindow):
         sync.sig_budget_changed.connect(self.status.on_budget_changed)
         sync.sig_calls_changed.connect(self._on_session_calls_changed)
         sync.sig_sync_finished.connect(self._on_sync_finished)
+        sync.sig_refresh_skipped.connect(self._on_tab_status_message)
+        for tab in self.tabs_by_kind.values():
+            sync.sig_incomplete_changed.connect(tab.incomplete.refresh)
         session.calls.sig_calls_changed.connect(self._on_session_calls_changed)
         self.status.sig_cancel_requested.connect(sync.cancel)
         self.status.set_connected(True)

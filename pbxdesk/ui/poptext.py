@@ -35,7 +35,8 @@ def past_call_text(call: PastCall) -> str:
         result = "answered" if call.answered else "not answered"
         return f"{when}, called back{who} ({result})"
     if call.answered:
-        talk = f", {format_talk_time(call.talk_seconds)}" if call.talk_seconds else ""
+        # "talked 3:56": a bare "3:56" after the time of day read as a second time.
+        talk = f", talked {format_talk_time(call.talk_seconds)}" if call.talk_seconds else ""
         who = f" by {call.answered_by}" if call.answered_by else ""
         return f"{when}, answered{who}{talk}"
     return f"{when}, {_OUTCOME_WORDS.get(call.outcome, 'not answered')}"

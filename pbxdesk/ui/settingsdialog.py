@@ -320,6 +320,14 @@ class SettingsDialog(QDialog):
         needed = max(layout.totalMinimumSize().height(),
                      layout.totalHeightForWidth(width) if layout.hasHeightForWidth()
                      else layout.totalSizeHint().height())
+        # A form short of room shares it out by size hints, not by what each wrapped text
+        # needs at its width: a verdict on the Live calls tab left two help texts cut in
+        # half while another row had room to spare. Then give the page its full hint.
+        page = self.tabs.currentWidget()
+        page_layout = page.layout() if page is not None else None
+        if page is not None and page_layout is not None and _cuts_a_line(page):
+            missing = page_layout.totalSizeHint().height() - page.height()
+            needed = max(needed, self.height() + missing)
         screen = self.screen()
         if screen is not None:  # taller than the screen would hide Save (40: the title bar)
             needed = min(needed, screen.availableGeometry().height() - 40)
@@ -476,3 +484,10 @@ def open_settings_dialog(host: SettingsHost, *, tester: ConnectionTester | None 
     dialog.sig_settings_saved.connect(apply)
     dialog.open()
     return dialog
+
+
+def _cuts_a_line(page: QWidget) -> bool:
+    """Whether a wrapped label on ``page`` is shown shorter than its lines need."""
+    return any(label.isVisible() and label.wordWrap()
+               and label.height() < label.heightForWidth(label.width()) - 1
+               for label in page.findChildren(QLabel))

@@ -78,7 +78,8 @@ class SyncStatusBar(QStatusBar):
     def on_sync_finished(self, result: SyncResult) -> None:
         self._stop_busy()
         new = self._locale.toString(result.inserted)
-        self.progress_label.setText(f"Sync complete: {new} new calls")
+        calls = "new call" if result.inserted == 1 else "new calls"
+        self.progress_label.setText(f"Sync complete: {new} {calls}")
         self.set_last_synced(result.finished_at)
 
     @Slot(str)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 
 import pytest
 
-from pbxdesk.api.budget import RequestBudget
+from pbxdesk.api.budget import RequestBudget, background_requests, call_reserve
 from pbxdesk.api.errors import BudgetExhaustedError, RateLimitedError
 from tests.fixtures.api import FakeClock
 
@@ -88,3 +89,54 @@ def test_restore_clamps_future_times_to_now(fake_clock: FakeClock) -> None:
 def test_impossible_budget_is_refused(limit: int, window: float) -> None:
     with pytest.raises(ValueError, match="limit"):
         RequestBudget(limit=limit, window=window)
+
+
+def test_background_work_leaves_the_reserve_to_calls(fake_clock: FakeClock) -> None:
+    budget = RequestBudget(limit=10, window=60, clock=fake_clock, reserve=3)
+    with background_requests():
+        for _ in range(7):
+            budget.take()
+        assert budget.remaining() == 0
+        with pytest.raises(BudgetExhaustedError, match="3 are kept for calls") as caught:
+            budget.take()
+        assert caught.value.reserve == 3
+    # A call (not background) still has the reserve.
+    assert budget.remaining() == 3
+    assert budget.remaining(background=True) == 0
+    assert budget.wait_seconds() == 0
+    assert budget.wait_seconds(background=True) == pytest.approx(60)
+    for _ in range(3):
+        budget.take()
+    with pytest.raises(BudgetExhaustedError) as caught:
+        budget.take()
+    assert caught.value.reserve == 0
+
+
+@pytest.mark.asyncio
+async def test_only_the_background_task_is_background(fake_clock: FakeClock) -> None:
+    budget = RequestBudget(limit=4, window=60, clock=fake_clock, reserve=2)
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def sync() -> None:
+        with background_requests():
+            budget.take()
+            budget.take()
+            started.set()
+            await release.wait()
+            with pytest.raises(BudgetExhaustedError):
+                budget.take()
+
+    task = asyncio.ensure_future(sync())
+    await started.wait()
+    budget.take()  # this task is not background: the reserve is its to use
+    budget.take()
+    release.set()
+    await task
+    assert budget.used() == 4
+
+
+@pytest.mark.parametrize(("limit", "reserve"), [(100, 15), (40, 8), (10, 2), (3, 1)])
+def test_the_reserve_is_a_call_and_its_look_ups_at_most_a_fifth(limit: int,
+                                                                  reserve: int) -> None:
+    assert call_reserve(limit) == reserve

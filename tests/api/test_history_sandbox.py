@@ -1,7 +1,13 @@
-"""iter_history against the sandbox: every call once, frugally, whatever the date rules."""
+"""iter_history against the sandbox: every call once, frugally, whatever the server does.
+
+Small caps shaped like the API's (100 rows a page, offset cap 99) make the
+sandbox's 1,500-call history behave like a big account: days of about fifty
+user calls hold more than one query reaches from one end.
+"""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -10,19 +16,19 @@ from typing import Any
 import pytest
 
 from pbxdesk.api.client import PbxClient
-from pbxdesk.api.models import CallKind, SortOrder
+from pbxdesk.api.models import CallKind
+from pbxdesk.api.parse import parse_row
 from pbxdesk.sandbox import Sandbox
 from pbxdesk.sandbox.server import SandboxServer
 from tests.fixtures.api import MakeClient
 
 pytestmark = pytest.mark.asyncio
 MakeSandbox = Callable[..., Sandbox]
+SMALL = {"max_offset": 99, "max_limit": 100}
 
 
 def truth_keys(sandbox: Sandbox, kind: CallKind, **filters: Any) -> Counter[str]:
     """The keys the parser gives the sandbox's ground-truth rows."""
-    from pbxdesk.api.parse import parse_row
-
     keys: Counter[str] = Counter()
     for raw in sandbox.rows(kind, **filters):
         row = parse_row(raw, kind)
@@ -31,12 +37,18 @@ def truth_keys(sandbox: Sandbox, kind: CallKind, **filters: Any) -> Counter[str]
     return keys
 
 
+def truth_names(sandbox: Sandbox, kind: CallKind) -> list[str]:
+    if kind is CallKind.USER:
+        return [user.extension for user in sandbox.account.users]
+    groups = sandbox.account.queues if kind is CallKind.QUEUE else sandbox.account.ring_groups
+    return [group.name for group in groups]
+
+
 async def scan_keys(client: PbxClient, kind: CallKind, sandbox: Sandbox, *,
-                    names: tuple[str, ...] = (),
-                    sort: SortOrder = SortOrder.NEWEST_FIRST) -> tuple[Counter[str], Any]:
+                    names: tuple[str, ...] = (), days: int = 40) -> tuple[Counter[str], Any]:
     today = sandbox.now().date()
-    scan = client.iter_history(kind, today - timedelta(days=40), today + timedelta(days=1),
-                               names=names, sort=sort)
+    scan = client.iter_history(kind, today - timedelta(days=days), today + timedelta(days=1),
+                               names=names, known_names=truth_names(sandbox, kind))
     keys: Counter[str] = Counter()
     async for page in scan:
         keys.update(row.key for row in page.rows)
@@ -46,15 +58,15 @@ async def scan_keys(client: PbxClient, kind: CallKind, sandbox: Sandbox, *,
 @pytest.mark.parametrize("kind", list(CallKind))
 async def test_every_row_once_with_a_biting_cap(sandbox: Sandbox, make_client: MakeClient,
                                                 kind: CallKind) -> None:
-    client = make_client(sandbox, max_offset=300, max_limit=100)
+    client = make_client(sandbox, **SMALL)
     expected = truth_keys(sandbox, kind)
     keys, report = await scan_keys(client, kind, sandbox)
     assert keys == expected
     assert report.complete
-    total = sum(expected.values())
-    assert report.narrowings >= total // 400  # one window reaches 400 rows
     assert sandbox.request_count == report.requests
-    assert report.requests <= 3 * total / 100 + 4  # the overlap stays modest
+    # Close to one request per 100 rows (the issue's goal is 1.2 times; a small
+    # history's short pages weigh more).
+    assert report.requests <= 1.4 * math.ceil(sum(expected.values()) / 100) + 1
 
 
 @pytest.mark.parametrize(("zone", "inclusive"), [("Pacific/Kiritimati", False),
@@ -64,23 +76,63 @@ async def test_date_rules_of_the_server_do_not_matter(make_sandbox: MakeSandbox,
                                                       make_client: MakeClient, zone: str,
                                                       inclusive: bool) -> None:
     sandbox = make_sandbox(calls=1200, date_timezone=zone, to_date_inclusive=inclusive)
-    client = make_client(sandbox, max_offset=200, max_limit=100)
+    client = make_client(sandbox, max_offset=49, max_limit=50)
     keys, report = await scan_keys(client, CallKind.USER, sandbox)
     assert keys == truth_keys(sandbox, CallKind.USER)
     assert report.complete
+    assert client.traits.inclusive in (inclusive, None)
 
 
-async def test_oldest_first_and_names(sandbox: Sandbox, make_client: MakeClient) -> None:
-    client = make_client(sandbox, max_offset=100, max_limit=50)
-    name = sandbox.account.queues[0].name
-    keys, report = await scan_keys(client, CallKind.QUEUE, sandbox, names=(name,),
-                                   sort=SortOrder.OLDEST_FIRST)
-    assert keys == truth_keys(sandbox, CallKind.QUEUE, names=[name])
-    assert report.complete
+@pytest.mark.parametrize("oldest_first", ["refused", "ignored"])
+async def test_a_server_without_oldest_first_loses_nothing(make_sandbox: MakeSandbox,
+                                                           make_client: MakeClient,
+                                                           oldest_first: str) -> None:
+    sandbox = make_sandbox(oldest_first=oldest_first != "refused",
+                           ignore_oldest_first=oldest_first == "ignored")
+    client = make_client(sandbox, **SMALL)
+    for kind in CallKind:
+        keys, report = await scan_keys(client, kind, sandbox)
+        assert keys == truth_keys(sandbox, kind)
+        assert report.complete
+    assert client.traits.oldest_first is False
+
+
+async def test_crowded_days_split_by_users_and_queues(make_sandbox: MakeSandbox,
+                                                      make_client: MakeClient) -> None:
+    # 3,000 calls in three days: about 1,000 user rows a day, 200 a day in one queue.
+    sandbox = make_sandbox(calls=3000, days=3)
+    client = make_client(sandbox, **SMALL)
+    for kind in (CallKind.USER, CallKind.QUEUE):
+        keys, report = await scan_keys(client, kind, sandbox, days=4)
+        assert keys == truth_keys(sandbox, kind)
+        assert report.complete
+    assert client.traits.inclusive is True
+
+
+async def test_a_server_ignoring_the_user_selector_gets_an_honest_list(
+        make_sandbox: MakeSandbox, make_client: MakeClient) -> None:
+    sandbox = make_sandbox(calls=3000, days=3, ignore_user_selector=True)
+    client = make_client(sandbox, **SMALL)
+    keys, report = await scan_keys(client, CallKind.USER, sandbox, days=4)
+    truth = truth_keys(sandbox, CallKind.USER)
+    assert set(keys) <= set(truth)
+    assert report.finished
+    assert not report.complete
+    assert client.traits.selectors == {"user": False}
+    # Each listed day really lacks about as many calls as it says; every other day is whole.
+    by_day: Counter[str] = Counter()
+    for raw in sandbox.rows(CallKind.USER):
+        row = parse_row(raw, CallKind.USER)
+        assert row is not None
+        if row.key not in keys:
+            by_day[raw["call_start_at"][:10]] += 1
+    assert {day.day.isoformat() for day in report.incomplete} == set(by_day)
+    for day in report.incomplete:
+        assert 0.5 * by_day[day.day.isoformat()] <= day.missing <= 2 * by_day[day.day.isoformat()]
 
 
 async def test_user_filter_over_the_scan(sandbox: Sandbox, make_client: MakeClient) -> None:
-    client = make_client(sandbox, max_offset=100, max_limit=50)
+    client = make_client(sandbox, max_offset=49, max_limit=50)
     extension = sandbox.account.users[3].extension
     keys, report = await scan_keys(client, CallKind.USER, sandbox, names=(extension,))
     assert keys == truth_keys(sandbox, CallKind.USER, names=[extension])
@@ -112,9 +164,9 @@ async def test_50000_calls_with_live_traffic_over_loopback(make_sandbox: MakeSan
     assert max(keys.values()) == 1  # and nothing twice, new calls included
     assert scan.report.complete
     # Calls arrived while the scan ran, and shifted the newest-first list under it: the
-    # second page repeated more than the one row its clamped offset (9999) overlaps.
+    # second page repeated more than the one row its offset (9999) overlaps.
     assert rows_after > rows_before
     assert pages[1].query.offset == 9999
     assert pages[1].duplicates > 1
-    # Frugal: 10,000-row pages; the date overlap costs about one request in five.
+    # Frugal: 10,000-row pages, within 1.2 times one request per 10,000 rows (6 here).
     assert scan.report.requests <= 7

@@ -47,7 +47,6 @@ def test_unusable_addresses(url: str, says: str) -> None:
     ({"user_filter_param": "users numbers"}, "plain name"), ({"timeout": 0}, "timeout"),
     ({"timeout": float("nan")}, "timeout"), ({"max_offset": 10_000}, "offset cap"),
     ({"max_limit": 10_001}, "page size cap"), ({"max_limit": 0}, "page size cap"),
-    ({"date_margin_days": -1}, "margin"),
 ])
 def test_each_bad_setting_is_named(overrides: dict[str, object], says: str) -> None:
     with pytest.raises(ConfigurationError, match=says) as caught:

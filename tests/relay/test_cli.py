@@ -191,3 +191,13 @@ def test_serve_https_directly(tmp_path: Path) -> None:
             httpx.get(base.replace("https", "http") + "/healthz", timeout=3)
     half = relay(store, "serve", "--certfile", str(cert))
     assert half.returncode == 2
+    # A missing or unreadable key, or files that are no certificate: one line, exit 1
+    # (a Python traceback before).
+    (tmp_path / "junk.pem").write_text("not a certificate")
+    for certfile, keyfile, words in ((cert, tmp_path / "missing.pem", "cannot read"),
+                                     (tmp_path / "junk.pem", key, "not a PEM certificate")):
+        refused = relay(store, "serve", "--port", "0", "--certfile", str(certfile),
+                        "--keyfile", str(keyfile))
+        assert refused.returncode == 1
+        assert words in refused.stderr
+        assert "Traceback" not in refused.stderr

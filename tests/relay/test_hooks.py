@@ -194,6 +194,42 @@ async def test_refused_bodies_store_nothing(relay: RelayHarness) -> None:
     assert [f.data["unique_call_id"] for f in frames] == ["edge"]
 
 
+async def test_deep_nesting_is_refused_with_400_at_every_depth(relay: RelayHarness) -> None:
+    # Near Python's recursion limit the body parsed but writing it out again failed:
+    # 500 and a traceback instead of 400.
+    token = relay.desk("1001")
+    headers = {"Content-Type": "application/json"}
+    async with httpx.AsyncClient() as client, open_stream(client, relay.base_url, token) as s:
+        for depth in (11, 40, 500, *range(955, 1000, 3)):
+            body = ('{"user_number":"1001","x":[' + "[" * depth + "]" * depth + "]}").encode()
+            response = relay.post(None, content=body, headers=headers)
+            assert response.status_code == 400, depth
+            assert "nested" in response.json()["error"] or depth >= 970, depth
+        links = {"type": "voicemail", "user_number": "1001",
+                 "audio_file": [{"url": "https://example.test/1.mp3", "meta": {"s": [1]}}]}
+        assert relay.post([links]).status_code == 200  # a batch with nested links: 4 deep
+        [frame] = await s.wait(1)
+    assert json.loads(frame.data["audio_file"][0])["meta"] == {"s": [1]}
+
+
+async def test_unpaired_surrogates_are_stored_as_replacement_characters(
+        relay: RelayHarness) -> None:
+    # JSON may escape half a UTF-16 pair ("\ud800"); no store can keep that: it was a 500.
+    token = relay.desk("1001", queues=("Sales \ufffd",))
+    raw = ('{"type":"user_inbound","user_number":"1001","caller_name":"Bad \\ud800 name",'
+           '"note\\udfff":"x","nested":[{"a":"\\udc00"}]}')
+    queue = '{"type":"queue_call","queue_name":"Sales \\ud800","caller_id":"61300000001"}'
+    headers = {"Content-Type": "application/json"}
+    async with httpx.AsyncClient() as client, open_stream(client, relay.base_url, token) as s:
+        assert relay.post(None, content=raw.encode(), headers=headers).status_code == 200
+        assert relay.post(None, content=queue.encode(), headers=headers).status_code == 200
+        first, second = await s.wait(2)
+    assert first.data["caller_name"] == "Bad \ufffd name"
+    assert first.data["note\ufffd"] == "x"
+    assert json.loads(first.data["nested"][0]) == {"a": "\ufffd"}
+    assert second.data["queue_name"] == "Sales \ufffd"
+
+
 async def test_repeated_failed_auth_is_slowed_with_429(relay: RelayHarness) -> None:
     token = relay.desk("1001")
     statuses = [relay.post(call_event("user_inbound"), secret="wrong").status_code

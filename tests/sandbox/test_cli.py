@@ -15,7 +15,8 @@ import pytest
 OPTIONS = ["--host", "--port", "--seed", "--calls", "--days", "--country", "--timezone",
            "--users", "--queues", "--ring-groups", "--quirks-share", "--now", "--api-key",
            "--allow", "--rate-limit", "--rate-window", "--no-rate-limit", "--user-filter-param",
-           "--no-oldest-first", "--date-timezone", "--to-date-exclusive", "--strict-paging",
+           "--no-oldest-first", "--ignore-oldest-first", "--ignore-user-selector",
+           "--date-timezone", "--to-date-exclusive", "--strict-paging",
            "--message-object-share", "--clock-speed",
            "--live", "--live-calls-per-minute", "--webhook-url", "--webhook-secret",
            "--control-token", "--no-control", "--log-level"]

@@ -69,6 +69,45 @@ def test_counters_count_api_requests_only(control: Callable[..., Any], http: htt
     assert sandbox.request_counts == expected
 
 
+def test_calls_deleted_now_or_in_the_middle_of_a_scan(control: Callable[..., Any],
+                                                     http: httpx.Client,
+                                                     sandbox: Sandbox) -> None:
+    queue_rows = sandbox.row_count(CallKind.QUEUE)
+    newest = sandbox.rows(CallKind.QUEUE, limit=50)
+    assert control("POST", "delete-calls", {"kind": "queue", "count": 5,
+                                            "among_newest": 50}) == {
+        "ok": True, "deleted": 5, "scheduled": False}
+    assert sandbox.row_count(CallKind.QUEUE) == queue_rows - 5
+    left = sandbox.rows(CallKind.QUEUE, limit=45)
+    assert [row for row in newest if row not in left] != []
+    assert all(row in newest for row in left)  # only among the 50 newest
+    # Scheduled: the second API request from now is answered after the deletion.
+    assert control("POST", "delete-calls", {"kind": "user", "count": 3,
+                                            "after_requests": 2})["scheduled"] is True
+    users = sandbox.row_count(CallKind.USER)
+    http.get("get-user-calls", params={"limit": 1})
+    assert sandbox.row_count(CallKind.USER) == users
+    http.get("get-user-calls", params={"limit": 1})
+    assert sandbox.row_count(CallKind.USER) == users - 3
+
+
+def test_history_rules_by_control(control: Callable[..., Any], http: httpx.Client,
+                                  sandbox: Sandbox) -> None:
+    extension = sandbox.account.users[0].extension
+    params = {"users_numbers": extension, "limit": 200}
+    assert {row["user_number"] for row in data_of(http.get("get-user-calls",
+                                                           params=params))} == {extension}
+    rules = control("PUT", "history-rules", {"ignore_user_selector": True,
+                                             "ignore_oldest_first": True})
+    assert rules["ignore_user_selector"] is True
+    assert len({row["user_number"] for row in data_of(http.get("get-user-calls",
+                                                               params=params))}) > 1
+    oldest = data_of(http.get("get-user-calls", params={"sort_by": "oldest_first", "limit": 2}))
+    newest = data_of(http.get("get-user-calls", params={"limit": 2}))
+    assert oldest == newest  # the order asked for is ignored
+    assert control("GET", "history-rules")["ignore_oldest_first"] is True
+
+
 def test_info_and_account(control: Callable[..., Any], sandbox: Sandbox) -> None:
     info = control("GET", "")
     assert info["rows"]["user"] == sandbox.row_count(CallKind.USER)
@@ -152,7 +191,10 @@ def test_webhooks_by_control(control: Callable[..., Any], sandbox: Sandbox) -> N
     ("POST", "faults", {"kind": "meteor"}), ("POST", "faults", {"kind": "drop", "bogus": 1}),
     ("PUT", "allow-list", {"addresses": ["nope"]}), ("PUT", "rate-limit", {"limit": 0}),
     ("POST", "advance", {"seconds": -1}), ("POST", "rows/elsewhere", {"rows": []}),
-    ("POST", "reset", [1, 2]),
+    ("POST", "reset", [1, 2]), ("POST", "delete-calls", {"kind": "queue", "count": -1}),
+    ("POST", "delete-calls", {"kind": "parking", "count": 1}),
+    ("PUT", "history-rules", {"user_filter_param": "x"}),
+    ("PUT", "history-rules", {"ignore_user_selector": "yes"}),
 ])
 def test_bad_control_requests_are_400(sandbox_server: Any, method: str, path: str,
                                       body: Any) -> None:

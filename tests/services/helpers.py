@@ -26,7 +26,7 @@ from pytestqt.qtbot import QtBot
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.client import ClientSettings, PbxClient
 from pbxdesk.sandbox import Sandbox
-from pbxdesk.services.calls import CallAttempt, CallService
+from pbxdesk.services.calls import BUDGET_RESERVE, CallAttempt, CallService
 from pbxdesk.services.messages import Message, MessageBridge
 from pbxdesk.services.waits import TimeText, local_short_time
 from pbxdesk.store import CallStore
@@ -105,7 +105,7 @@ def make_env(qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path,
     def make(*, sb: Sandbox | None = None, base_url: str | None = None,
              budget: RequestBudget | None = None, my_extension: str | None = None,
              schedule: tuple[float, ...] = FAST_SCHEDULE, ring_seconds: float = FAST_RING,
-             guard_seconds: float = 8.0, budget_reserve: int = 10,
+             guard_seconds: float = 8.0, budget_reserve: int = BUDGET_RESERVE,
              api_key: str | None = None, time_text: TimeText = local_short_time,
              **settings: Any) -> CallEnv:
         box = sb or sandbox

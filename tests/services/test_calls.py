@@ -181,16 +181,16 @@ def test_no_extension_refuses_without_a_request(qtbot: QtBot, make_env: MakeEnv)
     assert env.service.current is None
 
 
-def test_polls_leave_the_budget_reserve_to_the_sync(qtbot: QtBot, make_env: MakeEnv) -> None:
-    env = make_env(budget=RequestBudget(limit=12), budget_reserve=10, schedule=SHORT_SCHEDULE)
+def test_polls_leave_requests_for_the_next_call(qtbot: QtBot, make_env: MakeEnv) -> None:
+    env = make_env(budget=RequestBudget(limit=4), schedule=SHORT_SCHEDULE)
     env.sandbox.script_next_call(device_answers=False)
     env.service.place_call(target(MOBILE))
     final = wait_settled(qtbot, env)
-    # The POST leaves 11, one poll leaves 10: the reserve. No more polls.
+    # The POST leaves 3, one poll leaves 2: what the next call needs. No more polls.
     assert env.sandbox.request_count == 2
     assert env.sandbox.request_counts["get-user-calls"] == 1
     assert (final.state, final.text) == (CallState.UNKNOWN, BUDGET_TEXT)
-    assert env.client.budget.remaining() == 10
+    assert env.client.budget.remaining() == 2
 
 
 def test_spent_budget_sends_nothing_and_shows_the_banner(qtbot: QtBot,

@@ -9,6 +9,7 @@ check *which* moment the banner names.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,10 +24,12 @@ from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.client import ClientSettings, PbxClient
 from pbxdesk.api.models import CallKind
 from pbxdesk.api.retry import NO_RETRY
+from pbxdesk.phone import parse_dial_input
 from pbxdesk.sandbox import Sandbox
 from pbxdesk.services import waits
+from pbxdesk.services.calls import CallService, CallState
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
-from pbxdesk.services.sync import SyncService
+from pbxdesk.services.sync import QUIET_SECONDS, SyncService
 from pbxdesk.store import CallStore
 from pbxdesk.sync.engine import SyncEngine
 from pbxdesk.tasks import TaskKeeper
@@ -65,7 +68,8 @@ def make_sync(qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path,
               sandbox: Sandbox) -> Iterator[MakeSync]:
     made: list[tuple[SyncEnv, CallStore, list[BaseException]]] = []
 
-    def make(*, budget: RequestBudget | None = None, refresh_minutes: float = 0) -> SyncEnv:
+    def make(*, budget: RequestBudget | None = None, refresh_minutes: float = 0,
+             monotonic: Callable[[], float] = time.monotonic) -> SyncEnv:
         client = PbxClient(
             ClientSettings(base_url="http://127.0.0.1:1", api_key=sandbox.api_key,
                            default_region="AU"),
@@ -77,7 +81,8 @@ def make_sync(qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path,
         env = SyncEnv(sandbox, client, None)  # type: ignore[arg-type]  # set just below
         env.service = SyncService(SyncEngine(client, store), messages,
                                   TaskKeeper(on_error=errors.append),
-                                  refresh_minutes=refresh_minutes, time_text=env.time_text)
+                                  refresh_minutes=refresh_minutes, time_text=env.time_text,
+                                  monotonic=monotonic)
         messages.sig_message_posted.connect(env.posted.append)
         messages.sig_message_cleared.connect(env.cleared.append)
         env.service.sig_sync_started.connect(lambda: env.started.append(_now()))
@@ -192,3 +197,65 @@ def test_a_full_disk_stops_the_sync_with_what_to_do_and_the_next_sync_completes(
     expected = sum(env.sandbox.row_count(kind) for kind in CallKind)
     assert store.count() == expected >= stored_before
     assert env.cleared[-1] == "sync"
+
+
+class Ticker:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_refresh_while_one_runs_or_just_after_sends_nothing(
+        qtbot: QtBot, make_sync: MakeSync) -> None:
+    ticker = Ticker()
+    env = make_sync(monotonic=ticker)
+    skipped: list[str] = []
+    env.service.sig_refresh_skipped.connect(skipped.append)
+    first = env.service.start_sync()
+    assert all(env.service.start_sync() is first for _ in range(20))  # F5 while it runs
+    qtbot.waitUntil(lambda: bool(env.finished), timeout=8000)
+    sent = env.sandbox.request_count
+    ticker.now += QUIET_SECONDS - 1
+    for _ in range(20):  # F5 seconds after it
+        assert env.service.start_sync() is None
+    assert env.sandbox.request_count == sent
+    assert skipped[0].startswith("Already up to date")
+    assert len(env.started) == 1
+    ticker.now += 2
+    assert env.service.start_sync() is not None  # later, a refresh goes out again
+    qtbot.waitUntil(lambda: len(env.finished) == 2, timeout=8000)
+    assert env.sandbox.request_count > sent
+
+
+def test_fifty_refreshes_then_a_call_the_post_is_sent(qtbot: QtBot, make_sync: MakeSync,
+                                                     tmp_path: Path) -> None:
+    # Each refresh is let through (the clock jumps past the quiet time): the budget's
+    # reserve alone has to keep the call's requests.
+    ticker = Ticker()
+    env = make_sync(budget=RequestBudget(limit=100, window=900, reserve=15), monotonic=ticker)
+    for _ in range(50):
+        ticker.now += QUIET_SECONDS + 1
+        task = env.service.start_sync()
+        if task is not None:
+            qtbot.waitUntil(task.done, timeout=8000)
+    assert env.client.budget.remaining(background=True) == 0  # the sync took all it may
+    assert env.sandbox.request_count == 85
+    store = CallStore(tmp_path / "calls-for-calls.sqlite3", default_region="AU")
+    errors: list[BaseException] = []
+    calls = CallService(env.client, store, MessageBridge(), TaskKeeper(on_error=errors.append),
+                        my_extension=env.sandbox.account.users[0].extension)
+    states: list[CallState] = []
+    calls.sig_call_state_changed.connect(lambda attempt: states.append(attempt.state))
+    try:
+        assert calls.place_call(parse_dial_input("+61412345678", "AU"))
+        qtbot.waitUntil(lambda: CallState.RINGING in states, timeout=5000)
+        assert len(env.sandbox.placed_calls()) == 1
+        assert env.client.budget.remaining() == 14  # left to follow the call
+    finally:
+        run(qtbot, calls.shutdown())
+        store.close()
+    assert errors == []

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pbxdesk.api.models import CallKind
@@ -109,3 +110,54 @@ def test_recent_dials_keep_a_bounded_history(call_store: CallStore) -> None:
     assert len(kept) == MAX_RECENT_DIALS
     assert kept[0].number == f"+6141234{MAX_RECENT_DIALS + 24:04d}"
     assert kept[-1].number == f"+6141234{25:04d}"
+
+
+def test_checkpoints_keep_a_scans_state_per_kind_and_period(store_path: Path) -> None:
+    state = {"phase": "window", "cursor": "2024-05-03", "nested": [1, 2.5, None]}
+    with CallStore(store_path) as store:
+        checkpoints = store.sync.checkpoints
+        checkpoints.save(CallKind.USER, day(0), day(30), state, day(31))
+        checkpoints.save(CallKind.USER, day(0), day(30.5), {**state, "cursor": "x"}, day(31))
+        checkpoints.save(CallKind.QUEUE, day(0), day(30), state, day(31))
+    with CallStore(store_path) as store:  # a restart finds them
+        saved = store.sync.checkpoints.of(CallKind.USER)
+        assert [(c.start, c.end, c.state["cursor"]) for c in saved] == [(day(0), day(30.5), "x")]
+        store.sync.checkpoints.drop(CallKind.USER, day(0))
+        assert store.sync.checkpoints.of(CallKind.USER) == []
+        assert len(store.sync.checkpoints.of(CallKind.QUEUE)) == 1
+
+
+def test_a_damaged_checkpoint_reads_as_no_state(store_path: Path) -> None:
+    with CallStore(store_path) as store:
+        store.sync.checkpoints.save(CallKind.USER, day(0), day(1), {"a": 1}, day(1))
+    with sqlite3.connect(store_path) as raw:
+        raw.execute("UPDATE sync_checkpoints SET state = '{not json'")
+    with CallStore(store_path) as store:
+        [checkpoint] = store.sync.checkpoints.of(CallKind.USER)
+        assert checkpoint.state is None
+
+
+def test_incomplete_days_are_kept_until_a_scan_reads_them_whole(call_store: CallStore) -> None:
+    days = call_store.sync.incomplete
+    may = [date(2024, 5, n) for n in range(1, 32)]
+    days.update(CallKind.USER, may[0], may[30], [(may[13], 9300, "too many"),
+                                                 (may[14], 0, "moved")], day(0))
+    days.update(CallKind.QUEUE, may[0], may[30], [(may[13], 40, "too many")], day(0))
+    listed = days.of(CallKind.USER)
+    assert [(entry.day, entry.missing, entry.tries) for entry in listed] == [
+        (may[14], 0, 1), (may[13], 9300, 1)]  # newest day first
+    assert listed[0].found_at == listed[0].tried_at == day(0)
+    # A refresh of the last days finds 15 May incomplete again: kept, not a retry.
+    days.update(CallKind.USER, may[14], may[30], [(may[14], 12, "moved")], day(1))
+    entry = next(e for e in days.of(CallKind.USER) if e.day == may[14])
+    assert (entry.missing, entry.tries, entry.tried_at) == (12, 1, day(0))
+    # A retry of 14 May reads it whole: gone; 15 May, outside that span, stays.
+    days.update(CallKind.USER, may[13], may[13], [], day(2), retried=True)
+    assert [entry.day for entry in days.of(CallKind.USER)] == [may[14]]
+    days.update(CallKind.USER, may[14], may[14], [(may[14], 5, "moved")], day(3), retried=True)
+    [entry] = days.of(CallKind.USER)
+    assert (entry.missing, entry.tries, entry.tried_at) == (5, 2, day(3))
+    assert [entry.kind for entry in days.of()] == [CallKind.USER, CallKind.QUEUE]
+    days.clear(CallKind.USER)
+    assert days.of(CallKind.USER) == []
+    assert len(days.of()) == 1

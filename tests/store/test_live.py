@@ -9,8 +9,7 @@ from pathlib import Path
 from pbxdesk.api.models import CallKind
 from pbxdesk.store import CallFilter, CallStore
 from pbxdesk.store.migrations import MIGRATIONS, migrate
-from pbxdesk.store.writer import upsert
-from tests.fixtures.store import CallFactory
+from tests.fixtures.store import CallFactory, write_as_release
 
 
 def live_flag(path: Path, key: str) -> int:
@@ -100,12 +99,7 @@ def test_confirming_reads_only_the_partial_index(call_store: CallStore, store_pa
 
 def test_an_older_file_gets_the_flag_with_every_row_confirmed(tmp_path: Path) -> None:
     path = tmp_path / "calls.sqlite3"
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    migrate(conn, path, MIGRATIONS[:2])
-    calls = CallFactory(seed=8).calls(50)
-    upsert(conn, calls)
-    conn.close()
+    write_as_release(path, 2, CallFactory(seed=8).calls(50))
 
     with CallStore(path) as store:
         assert store.count() == 50

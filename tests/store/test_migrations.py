@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from pbxdesk.api.models import CallKind, Outcome
 from pbxdesk.store import (
     SCHEMA_VERSION,
     CallFilter,
     CallStore,
+    Sort,
     SortColumn,
     StoreTooNewError,
-    query,
+    indexes,
+    migrations,
 )
 from pbxdesk.store.migrations import MIGRATIONS, migrate
-from pbxdesk.store.writer import upsert
-from tests.fixtures.store import CallFactory
+from tests.fixtures.store import CallFactory, write_as_release
+from tests.store import truth
 
 
 def make_v1(path: Path) -> sqlite3.Connection:
@@ -33,22 +37,23 @@ def version_of(path: Path) -> int:
         return int(raw.execute("PRAGMA user_version").fetchone()[0])
 
 
-def test_a_new_file_is_at_the_latest_version_with_every_sort_index(call_store: CallStore,
-                                                                   store_path: Path) -> None:
+def test_a_new_file_is_at_the_latest_version_with_its_permanent_indexes(
+        call_store: CallStore, store_path: Path) -> None:
     assert version_of(store_path) == SCHEMA_VERSION == len(MIGRATIONS)
     with sqlite3.connect(store_path) as raw:
         names = {name for (name,) in raw.execute("SELECT name FROM sqlite_schema")}
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert {query.sort_index(column) for column in SortColumn} <= names
+    assert {indexes.BY_KIND_AND_START, indexes.BY_USER_AND_START} <= names
+    # Sort and search indexes are built when a read first needs one.
+    assert not {name for name in names if name.startswith("ix_calls_sort_")}
+    assert "calls_search" not in names
 
 
 def test_a_first_version_file_with_calls_is_upgraded_and_searchable(tmp_path: Path) -> None:
     path = tmp_path / "calls.sqlite3"
-    conn = make_v1(path)
     calls = CallFactory(seed=21).calls(300)
     target = calls[17]
-    upsert(conn, calls)  # written by the first release: no search index yet
-    conn.close()
+    write_as_release(path, 1, calls)  # written by the first release: no search index yet
     assert version_of(path) == 1
 
     with CallStore(path, default_region="AU") as store:
@@ -127,3 +132,35 @@ def test_planner_statistics_are_dropped_on_open(tmp_path: Path) -> None:
     with sqlite3.connect(path) as raw:
         assert raw.execute(
             "SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'").fetchone() is None
+
+
+def test_a_file_of_the_previous_version_with_calls_reads_the_same_after_the_upgrade(
+        tmp_path: Path) -> None:
+    # The version before the compact indexes: twelve sort indexes and a trigram index.
+    previous = MIGRATIONS.index(migrations._compact_indexes)
+    path = tmp_path / "calls.sqlite3"
+    calls = CallFactory(seed=23).calls(800)
+    write_as_release(path, previous, calls)
+    with sqlite3.connect(path) as raw:
+        old = {name for (name,) in raw.execute("SELECT name FROM sqlite_schema")}
+    assert {"calls_search", "ix_calls_start", "ix_calls_sort_caller_name"} <= old
+
+    with CallStore(path, default_region="AU") as store:
+        assert version_of(path) == SCHEMA_VERSION
+        month = CallFilter(start=datetime(2024, 3, 1, 5, tzinfo=UTC),
+                           end=datetime(2024, 4, 2, 17, tzinfo=UTC))
+        number = next(call.caller_id for call in calls if call.caller_id)
+        for flt in (CallFilter(), month, CallFilter(kinds=frozenset({CallKind.QUEUE})),
+                    CallFilter(outcomes=frozenset({Outcome.MISSED})),
+                    CallFilter(text="smith"), CallFilter(text="jo"),
+                    CallFilter(text=number[-6:])):
+            for sort in (Sort(), Sort(SortColumn.CALLER_NAME, descending=False),
+                         Sort(SortColumn.DURATION)):
+                want = truth.expected(calls, flt, sort)
+                assert store.count(flt) == len(want), flt
+                assert [c.key for c in store.page(flt, sort, 0, 50)] == want[:50], (flt, sort)
+        assert store.upsert(CallFactory(seed=24).calls(5)).inserted >= 0
+    with sqlite3.connect(path) as raw:
+        now = {name for (name,) in raw.execute("SELECT name FROM sqlite_schema")}
+    assert not {"calls_search", "ix_calls_start", "ix_calls_sort_caller_name"} & now
+    assert {indexes.BY_KIND_AND_START, indexes.BY_USER_AND_START} <= now

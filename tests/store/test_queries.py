@@ -172,6 +172,36 @@ def test_search_finds_names_case_insensitively(stored: tuple[CallStore, list[Any
     assert found == truth.expected(calls, flt, Sort())
 
 
+@pytest.mark.parametrize("typed", ["jo", "JO", "ö", "än", "ÅN", "o'", "oë", "b"])
+def test_search_finds_one_or_two_letters_case_folded(stored: tuple[CallStore, list[AnyCall]],
+                                                     typed: str) -> None:
+    store, calls = stored
+    flt = CallFilter(text=typed)
+    want = truth.expected(calls, flt, Sort())
+    assert want
+    assert store.count(flt) == len(want)
+    assert keys(store.page(flt, limit=10_000)) == want
+
+
+def test_a_search_finds_calls_stored_since_the_last_search(tmp_path: Path) -> None:
+    factory = CallFactory(seed=8)
+    first, later = factory.calls(300), factory.calls(300)
+    later.append(factory.user_call(caller_name="Xanthe Smithereen", caller_id="0733333333",
+                                   caller_e164="+61733333333"))
+    with CallStore(tmp_path / "calls.sqlite3", default_region="AU") as store:
+        store.upsert(first)
+        for text in ("smith", "0733"):
+            assert store.count(CallFilter(text=text)) == len(
+                truth.expected(first, CallFilter(text=text), Sort()))
+        store.upsert(later)
+        for text in ("smith", "smithereen", "0733", "+61 7 3333"):
+            flt = CallFilter(text=text)
+            want = truth.expected(first + later, flt, Sort())
+            assert want, text
+            assert store.count(flt) == len(want), text
+            assert keys(store.page(flt, limit=1000)) == want, text
+
+
 def test_search_covers_user_and_group_names_and_extensions(
         stored: tuple[CallStore, list[AnyCall]]) -> None:
     store, calls = stored
@@ -259,18 +289,21 @@ def test_times_in_filters_may_be_naive_or_in_any_zone(
     assert store.count(utc) == store.count(naive) == store.count(sydney) > 0
 
 
-@pytest.mark.parametrize(("ratio", "budget"), [(0, 1.0), (10**9, 1.0), (10**9, 0.0)],
-                         ids=["sort-what-matches", "walk-sort-index", "walk-gives-up"])
+@pytest.mark.parametrize(("ratio", "budget", "kept"),
+                         [(0, 1.0, 10**9), (0, 1.0, 0), (10**9, 1.0, 10**9), (10**9, 0.0, 10**9)],
+                         ids=["sort-what-matches", "sort-each-page", "walk-sort-index",
+                              "walk-gives-up"])
 def test_every_way_of_reading_a_page_agrees_with_ground_truth(
         stored: tuple[CallStore, list[AnyCall]], monkeypatch: pytest.MonkeyPatch,
-        ratio: int, budget: float) -> None:
+        ratio: int, budget: float, kept: int) -> None:
     # The pager chooses per page between walking the sort column's index and
-    # sorting the filter's rows, and abandons a walk that runs too long; force
-    # each way and check every sort.
+    # sorting the filter's rows (all of them once, kept, unless too many), and
+    # abandons a walk that runs too long; force each way and check every sort.
     store, calls = stored
     monkeypatch.setattr(pager, "ROW_VS_ENTRY", ratio)
     monkeypatch.setattr(pager, "WALK_BUDGET_S", budget)
     monkeypatch.setattr(pager, "WALK_ENTRY_S", 0.0)
+    monkeypatch.setattr(pager, "SORTED_ROWS", kept)
     chosen = ["range", "queues", "user number", "user name", "groups", "outbound",
               "text name", "everything"]
     for sort in SORTS:

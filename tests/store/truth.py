@@ -118,13 +118,9 @@ def text_matches(call: AnyCall, text: str, region: str | None) -> bool:
     text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     text = " ".join(text.split())
-    if any(ch.isalpha() for ch in text):
+    if any(ch.isalpha() for ch in text):  # any length: case-folded substrings
         needle = text.casefold()
-        if len(text) >= 3:
-            caller = needle in (call.caller_name or "").casefold()
-        else:  # LIKE: ASCII letters only are case-insensitive
-            caller = text.translate(_ASCII_LOWER) in (call.caller_name or "").translate(
-                _ASCII_LOWER)
+        caller = needle in (call.caller_name or "").casefold()
         return (caller or needle in (call.user_name or "").casefold()
                 or (bool(call.group_name) and needle in (call.group_name or "").casefold()))
     candidates = _candidates(text, region)

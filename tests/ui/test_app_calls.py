@@ -78,7 +78,8 @@ def test_the_dial_pad_sits_beside_the_histories_and_ctrl_d_focuses_it(
 def test_calling_back_a_history_row_fills_the_pad_and_call_places_it(
         qtbot: QtBot, demo_controller: Controller) -> None:
     tab = demo_controller.window.tabs_by_kind[CallKind.USER]
-    qtbot.waitUntil(lambda: tab.model.rowCount() > 0, timeout=5000)
+    qtbot.waitUntil(lambda: not tab.model.loading and tab.model.rowCount() > 0,
+                    timeout=5000)
     row, call = next((row, call) for row in range(tab.model.rowCount())
                      if isinstance(call := tab.model.call_at(row), UserCall)
                      and call.direction is Direction.INBOUND
@@ -262,7 +263,8 @@ def test_new_missed_calls_are_counted_and_show_missed_lists_them(
     assert shown.outcomes == frozenset({Outcome.MISSED})
     assert shown.directions == frozenset({Direction.INBOUND})
     assert shown.user_numbers == frozenset({mine})
-    qtbot.waitUntil(lambda: tab.model.rowCount() > 0, timeout=5000)
+    qtbot.waitUntil(lambda: not tab.model.loading and tab.model.rowCount() > 0,
+                    timeout=5000)
     first = tab.model.call_at(0)
     assert first is not None
     assert first.unique_call_id == "990000000001"

@@ -93,3 +93,18 @@ def test_help_menu_lists_shortcuts_log_folder_and_about(
         QDesktopServices.unsetUrlHandler("file")
     assert [url.toLocalFile() for url in recorder.opened] == [str(paths.log_dir)] * 2
     about.close()
+
+
+def test_shortcut_rows_are_as_tall_as_their_text(qtbot: QtBot) -> None:
+    # The rows were sized before the dialog had its width: one-line rows three lines tall.
+    dialog = ShortcutsDialog()
+    qtbot.addWidget(dialog)
+    with qtbot.waitExposed(dialog):
+        dialog.show()
+    table = dialog.table
+    one_line = table.rowHeight(0)  # F5: fetch new calls now
+    heights = {keys: table.rowHeight(row) for row, (keys, _where, what) in
+               enumerate(KEYBOARD_SHORTCUTS) if len(what) < 50 and len(keys) < 25}
+    assert len(heights) > 5
+    assert set(heights.values()) == {one_line}, heights
+    assert one_line < 2.2 * table.fontMetrics().lineSpacing()

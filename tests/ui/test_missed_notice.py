@@ -19,6 +19,7 @@ from pbxdesk.store import NEWEST_FIRST
 from pbxdesk.ui.history import HistoryTab
 from pbxdesk.ui.history.columns import Field
 from tests.ui.controller import make_controller, start, stop
+from tests.ui.history.helpers import settled
 
 OFFSCREEN_TRAY_NOISE = "systemTrayWindowChanged"
 # (call id, caller number, caller name, milliseconds after the agent last looked).
@@ -61,6 +62,7 @@ def sort_by_caller_name(tab: HistoryTab) -> None:
 
 
 def assert_missed_newest_first(tab: HistoryTab) -> None:
+    settled(tab)  # the history is read on a worker thread
     assert tab.model.sort_order == NEWEST_FIRST
     header = tab.view.horizontalHeader()
     assert header.sortIndicatorSection() == tab.model.column_of(Field.START)

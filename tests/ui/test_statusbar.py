@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -41,3 +42,12 @@ def test_without_an_account_the_bar_says_nothing_about_syncs(qtbot: QtBot) -> No
     bar.set_connected(True)
     assert bar.synced_label.text() == "Not synced yet"
     assert bar.budget_label.isVisible()
+
+
+def test_a_finished_sync_counts_its_calls_in_words_that_fit(qtbot: QtBot) -> None:
+    bar = SyncStatusBar()
+    qtbot.addWidget(bar)
+    for inserted, text in ((1, "Sync complete: 1 new call"), (0, "Sync complete: 0 new calls"),
+                           (2, "Sync complete: 2 new calls")):
+        bar.on_sync_finished(SimpleNamespace(inserted=inserted, finished_at=datetime.now()))
+        assert bar.progress_label.text() == text

@@ -17,6 +17,8 @@ from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QMenu, QPushButton, QSizePolicy, QWidget
 
+from pbxdesk.ui.plaintip import plain_tip
+
 Entry = tuple[Hashable, str]
 """A key (what the filter uses) and its label."""
 
@@ -144,8 +146,8 @@ class CheckList(QPushButton):
         self._full_text = text
         self._show_text()
         self.updateGeometry()  # the size hint follows the full text
-        self.setToolTip(f"Show the calls of these {self._plural} only"
-                        + (f": {', '.join(checked)}" if checked else " (now: all)"))
+        self.setToolTip(plain_tip(f"Show the calls of these {self._plural} only"
+                                  + (f": {', '.join(checked)}" if checked else " (now: all)")))
 
     @staticmethod
     def _label(action: QAction) -> str:

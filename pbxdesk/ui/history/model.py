@@ -2,19 +2,23 @@
 
 A windowed ``QAbstractTableModel`` over the :class:`~pbxdesk.store.CallStore`
 (a million rows held in a Python list took about a second and 365 MB, and a
-proxy model's sort minutes): the row count is the store's memoised
-``count(filter)`` cut to the current page; rows are read in blocks of
-:data:`BLOCK_SIZE` (aligned on the whole filtered list, so a page flip often
-finds its rows already read) when the view first asks for them and kept in a
-small LRU until the filter, the sort or the data change; a row's cells are
-formatted once, the first time ``data()`` asks. Sorting and filtering happen in
-SQL, so there is no proxy model and nothing is ever loaded whole.
+proxy model's sort minutes): the row count is the store's ``count(filter)``
+cut to the current page; rows are read in blocks of :data:`BLOCK_SIZE`
+(aligned on the whole filtered list, so a page flip often finds its rows
+already read) and kept in a small LRU until the filter, the sort or the data
+change; a row's cells are formatted once, the first time ``data()`` asks.
+Sorting and filtering happen in SQL, so there is no proxy model and nothing is
+ever loaded whole.
+
+Nothing here reads the store on the GUI thread: a new filter, sort or page
+whose blocks are not held is asked of a :class:`~pbxdesk.ui.history.reader.
+HistoryReader`, and the table keeps showing the previous page (``loading`` is
+true) until the rows arrive; a page flip within the blocks held is immediate.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Final
@@ -25,12 +29,14 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
+    Slot,
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 
 from pbxdesk.api.models import AnyCall, CallKind
-from pbxdesk.store import NEWEST_FIRST, CallFilter, CallStore, Sort, StoreError
+from pbxdesk.store import NEWEST_FIRST, CallFilter, CallStore, Sort
 from pbxdesk.ui.history.calls import status_of
 from pbxdesk.ui.history.cells import CellFormatter, raw_value
 from pbxdesk.ui.history.columns import (
@@ -40,13 +46,14 @@ from pbxdesk.ui.history.columns import (
     Field,
     columns_for,
 )
-
-log = logging.getLogger("pbxdesk.ui")
+from pbxdesk.ui.history.reader import HistoryReader, ReadResult
+from pbxdesk.ui.plaintip import plain_tip
 
 BLOCK_SIZE: Final = 256
 CACHED_BLOCKS: Final = 8
 PAGE_SIZES: Final = (50, 100, 250, 500, 1000)
 DEFAULT_PAGE_SIZE: Final = 100
+IDLE_AFTER_MS: Final = 5000
 CALL_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 """The row's :class:`~pbxdesk.api.models.UserCall` / ``GroupCall``."""
 RAW_ROLE: Final = Qt.ItemDataRole.UserRole + 2
@@ -74,12 +81,15 @@ class HistoryModel(QAbstractTableModel):
     """Rows ``page * page_size ..`` of the calls of one kind matching a filter.
 
     Signals:
-        sig_page_changed(): the page, the page size or the total changed.
+        sig_page_changed(): the rows shown changed (page, page size, total or rows).
+        sig_loading_started(): rows were asked for; the previous ones stay meanwhile.
         sig_store_failed(str): reading the store failed (the text says why).
     """
 
     sig_page_changed = Signal()
-    """The page, the page size or the total number of matching calls changed."""
+    """The rows shown changed (a page read arrived, or a flip within the rows held)."""
+    sig_loading_started = Signal()
+    """Rows were asked of the worker thread; the table shows the previous ones meanwhile."""
     sig_store_failed = Signal(str)
     """Reading the store failed; the table shows what it has (maybe nothing)."""
 
@@ -94,28 +104,45 @@ class HistoryModel(QAbstractTableModel):
         self._sort = NEWEST_FIRST
         self._page = 0
         self._page_size = page_size if page_size > 0 else DEFAULT_PAGE_SIZE
+        self._total = 0
+        self._stored: int | None = None
         self._blocks: OrderedDict[int, list[AnyCall]] = OrderedDict()
         self._shown: dict[int, _ShownRow] = {}  # this page's rows as formatted so far
+        # What the user asked for last, shown once its rows arrive.
+        self._wanted: tuple[CallFilter, Sort, int, int] = (
+            self._filter, self._sort, self._page, self._page_size)
+        self._pending = 0  # generation of the request in flight, 0 for none
+        self._pending_recount = False
         self._bold = QFont(QGuiApplication.font())
         self._bold.setBold(True)
         self._standout = QBrush(STANDOUT_COLOR)
         self._status_column = self.column_of(Field.STATUS)
         self._alignments = [_alignment(column) for column in self.columns]
-        self._total = self._count()
+        self.reader = HistoryReader(store, self)
+        self.reader.sig_read.connect(self._on_reader_read)
+        # Once no new calls have come for a while (a sync is over), search is brought
+        # up to date in the background.
+        self._idle_timer = QTimer(self)
+        self._idle_timer.setSingleShot(True)
+        self._idle_timer.setInterval(IDLE_AFTER_MS)
+        self._idle_timer.timeout.connect(self.reader.prepare_search)
+        self._ask(recount=True)
 
     # -- state ---------------------------------------------------------------------------
 
     @property
     def call_filter(self) -> CallFilter:
-        return self._filter
+        """The filter asked for last (its rows may still be on their way)."""
+        return self._wanted[0]
 
     @property
     def sort_order(self) -> Sort:
-        return self._sort
+        """The order asked for last."""
+        return self._wanted[1]
 
     @property
     def page(self) -> int:
-        """The current page, counted from 0."""
+        """The page shown, counted from 0."""
         return self._page
 
     @property
@@ -124,8 +151,18 @@ class HistoryModel(QAbstractTableModel):
 
     @property
     def total(self) -> int:
-        """Calls matching the filter, on every page."""
+        """Calls matching the filter shown, on every page."""
         return self._total
+
+    @property
+    def stored(self) -> int | None:
+        """Calls of this kind in the store, when the filter shown matches none (else None)."""
+        return self._stored
+
+    @property
+    def loading(self) -> bool:
+        """Whether rows asked for are still on their way (the table shows the previous)."""
+        return self._pending != 0
 
     @property
     def page_count(self) -> int:
@@ -146,41 +183,45 @@ class HistoryModel(QAbstractTableModel):
     def set_filter(self, flt: CallFilter, *, keep_page: bool = False) -> bool:
         """Show the calls matching ``flt`` (always of this model's kind), from page 1
         unless ``keep_page`` (a re-read of the same view, such as after midnight).
-        Returns whether anything was re-read."""
+        Returns whether anything is read again."""
         flt = dataclasses.replace(flt, kinds=frozenset({self.kind}))
-        page = self._page if keep_page else 0
-        if flt == self._filter and page == self._page:
+        wanted_filter, sort, page, size = self._wanted
+        page = page if keep_page else 0
+        if flt == wanted_filter and page == self._wanted[2]:
             return False
-        self._filter = flt
-        self._restart(page=page)
+        self._wanted = (flt, sort, page, size)
+        self._ask(recount=True)
         return True
 
     def set_sort(self, sort: Sort) -> None:
         """Sort in SQL by ``sort``, from page 1."""
-        if sort == self._sort:
+        flt, wanted_sort, _, size = self._wanted
+        if sort == wanted_sort:
             return
-        self._sort = sort
-        self._restart(page=0)
+        self._wanted = (flt, sort, 0, size)
+        self._ask(recount=True)
 
     def set_page(self, page: int) -> bool:
-        """Show page ``page`` (from 0, clamped); True if the page changed."""
-        page = min(max(0, page), self.page_count - 1)
-        if page == self._page:
+        """Show page ``page`` (from 0, clamped); True if the page changes."""
+        flt, sort, wanted_page, size = self._wanted
+        page = min(max(0, page), max(0, -(-self._total // size) - 1))
+        if page == wanted_page:
             return False
-        self._restart(page=page, recount=False)
+        self._wanted = (flt, sort, page, size)
+        self._ask(recount=False)
         return True
 
     def set_page_size(self, size: int) -> None:
         """Rows per page; stays on the page that holds the current first row."""
-        if size <= 0 or size == self._page_size:
+        flt, sort, page, old = self._wanted
+        if size <= 0 or size == old:
             return
-        first = self.first_row
-        self._page_size = size
-        self._restart(page=first // size, recount=False)
+        self._wanted = (flt, sort, page * old // size, size)
+        self._ask(recount=False)
 
     def reload(self) -> None:
         """Re-read after the store changed, keeping filter, sort and page (if it still exists)."""
-        self._restart(page=self._page)
+        self._ask(recount=True)
 
     def set_default_region(self, region: str) -> None:
         self.formatter.set_default_region(region)
@@ -189,35 +230,64 @@ class HistoryModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(self.rowCount() - 1, len(self.columns) - 1))
 
-    def _restart(self, *, page: int, recount: bool = True) -> None:
-        """Show ``page``; with ``recount`` the rows are read afresh (the list changed),
-        without it the blocks read so far stay (the same list, another page)."""
-        # Read before the reset starts: nothing may interrupt a begin/end pair.
-        total = self._count() if recount else self._total
-        self.beginResetModel()
-        if recount:
+    def _ask(self, *, recount: bool) -> None:
+        """Show what ``_wanted`` names: at once when its rows are held, else read them."""
+        flt, sort, page, size = self._wanted
+        # A read of a new list still on its way is replaced by one that reads afresh too.
+        recount = (recount or self._pending_recount or flt != self._filter
+                   or sort != self._sort)
+        needed = self._blocks_of(page, size, self._total)
+        if not recount and self._pending == 0 and all(n in self._blocks for n in needed):
+            self._show(flt, sort, page, size, self._total, self._stored)
+            return
+        held = () if recount else tuple(n for n in needed if n in self._blocks)
+        self._pending_recount = recount
+        self._pending = self.reader.request(
+            self.kind, flt, sort, page, size, tuple(n for n in needed if n not in held),
+            BLOCK_SIZE, recount=recount)
+        self.sig_loading_started.emit()
+
+    @staticmethod
+    def _blocks_of(page: int, size: int, total: int | None) -> tuple[int, ...]:
+        first = page * size
+        last = first + size - 1
+        if total is not None and total > 0:
+            last = min(last, max(first, total - 1))
+        return tuple(range(first // BLOCK_SIZE, last // BLOCK_SIZE + 1))
+
+    @Slot(object)
+    def _on_reader_read(self, result: ReadResult) -> None:
+        if result.request.generation != self._pending:
+            return  # an older answer; a newer request is on its way
+        self._pending = 0
+        self._pending_recount = False
+        request = result.request
+        if result.error is not None:
+            self.sig_store_failed.emit(result.error)
+        if request.recount:
             self._blocks.clear()
-        self._shown.clear()
-        self._total = total
+            self._idle_timer.start()
+        self._blocks.update(result.blocks)
+        while len(self._blocks) > CACHED_BLOCKS:
+            self._blocks.popitem(last=False)
+        self._wanted = (request.call_filter, request.sort, result.page, request.page_size)
+        self._show(request.call_filter, request.sort, result.page, request.page_size,
+                   result.total, result.stored)
+
+    def _show(self, flt: CallFilter, sort: Sort, page: int, size: int, total: int,
+              stored: int | None) -> None:
+        self.beginResetModel()
+        self._filter, self._sort, self._page_size = flt, sort, size
+        self._total, self._stored = total, stored
         self._page = min(max(0, page), self.page_count - 1)
+        self._shown.clear()
         self.endResetModel()
         self.sig_page_changed.emit()
-
-    def _count(self) -> int:
-        try:
-            return self.store.count(self._filter)
-        except StoreError as error:
-            self._report(error)
-            return 0
-
-    def _report(self, error: StoreError) -> None:
-        log.warning("Could not read the call history: %s", error)
-        self.sig_store_failed.emit(str(error))
 
     # -- rows ----------------------------------------------------------------------------
 
     def call_at(self, row: int) -> AnyCall | None:
-        """The call shown in ``row`` of this page, read from the store if needed."""
+        """The call shown in ``row`` of this page (None while its rows are not read)."""
         if not 0 <= row < self.rowCount():
             return None
         # Blocks are aligned on the whole filtered list, not on the page, so the rows of
@@ -225,23 +295,9 @@ class HistoryModel(QAbstractTableModel):
         block_number, position = divmod(self.first_row + row, BLOCK_SIZE)
         block = self._blocks.get(block_number)
         if block is None:
-            block = self._read_block(block_number)
-        else:
-            self._blocks.move_to_end(block_number)
+            return None
+        self._blocks.move_to_end(block_number)
         return block[position] if position < len(block) else None
-
-    def _read_block(self, block_number: int) -> list[AnyCall]:
-        start = block_number * BLOCK_SIZE
-        limit = min(BLOCK_SIZE, self._total - start)
-        try:
-            block = self.store.page(self._filter, self._sort, start, limit)
-        except StoreError as error:
-            self._report(error)
-            block = []
-        self._blocks[block_number] = block
-        while len(self._blocks) > CACHED_BLOCKS:
-            self._blocks.popitem(last=False)
-        return block
 
     # -- QAbstractTableModel -------------------------------------------------------------
 
@@ -273,7 +329,8 @@ class HistoryModel(QAbstractTableModel):
             return self._alignments[column]
         field = self.columns[column].field
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self.formatter.tooltip(shown.call, field) or None
+            # Names and fields come from callers and the PBX: never read as markup.
+            return plain_tip(self.formatter.tooltip(shown.call, field)) or None
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return shown.spoken if field is Field.STATUS else shown.texts[column]
         if role == CALL_ROLE:

@@ -31,6 +31,7 @@ from pbxdesk.api.models import CallKind
 from pbxdesk.store import NEWEST_FIRST, CallFilter, CallStore, StoreError
 from pbxdesk.ui.dialogs import DialogService
 from pbxdesk.ui.history.actions import RowActions
+from pbxdesk.ui.history.checklist import Entry
 from pbxdesk.ui.history.columnmenu import ColumnMenu
 from pbxdesk.ui.history.columns import Field
 from pbxdesk.ui.history.csvfile import CsvFlavour
@@ -38,6 +39,7 @@ from pbxdesk.ui.history.dates import DatePreset, local_today
 from pbxdesk.ui.history.export import Exporter
 from pbxdesk.ui.history.filterbar import FilterBar, user_entries
 from pbxdesk.ui.history.headerstate import HeaderMemory, state_key
+from pbxdesk.ui.history.incomplete import IncompleteDaysNote
 from pbxdesk.ui.history.model import HistoryModel
 from pbxdesk.ui.history.pagingbar import PagingBar
 from pbxdesk.ui.history.view import HistoryView
@@ -85,6 +87,9 @@ class HistoryTab(QWidget):
         self.store = store
         self._dialogs = dialogs if dialogs is not None else DialogService()
         self._last_backfill: tuple[object, ...] | None = None
+        # What to do once the rows asked for arrive (restore a selection, land on a row).
+        self._after_load: Callable[[], None] | None = None
+        self._targets_shown: list[Entry] | None = None
         self.setAccessibleName({CallKind.USER: "User calls", CallKind.QUEUE: "Queue calls",
                                 CallKind.RING_GROUP: "Ring group calls"}[kind])
         self.filter_bar = FilterBar(kind, today=today, parent=self)
@@ -121,6 +126,8 @@ class HistoryTab(QWidget):
         self.columns_button.setToolTip("Show or hide columns, or reset them (also by "
                                        "right-clicking a column title)")
         self.exporter = Exporter(store, self._dialogs, self)
+        self.incomplete = IncompleteDaysNote(kind, store, self)
+        self.incomplete.refresh()
         # Ctrl+F / Ctrl+E are the main window's actions (calling focus_search / export_csv
         # on the current tab): a second binding here would make Qt drop both as ambiguous.
         self._layout()
@@ -138,6 +145,7 @@ class HistoryTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.filter_bar)
+        layout.addWidget(self.incomplete)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.paging)
         chain: list[QWidget] = [*self.filter_bar.tab_chain, self.export_button, self.view,
@@ -150,6 +158,7 @@ class HistoryTab(QWidget):
         self.filter_bar.sig_filter_changed.connect(self._on_filter_bar_filter_changed)
         self.export_button.clicked.connect(self.export_csv)
         self.model.sig_page_changed.connect(self._on_model_page_changed)
+        self.model.sig_loading_started.connect(self._on_model_loading_started)
         self.model.sig_store_failed.connect(self._on_model_store_failed)
         self.paging.sig_page_requested.connect(self._on_paging_page_requested)
         self.paging.sig_page_size_changed.connect(self._on_paging_page_size_changed)
@@ -170,20 +179,26 @@ class HistoryTab(QWidget):
 
     @Slot()
     def reload(self) -> None:
-        """Re-read after a sync; keeps filter, sort, page, selection and scroll position."""
-        selected = self._selected_keys()
-        current = self.view.currentIndex()
-        current_key = self._key_at(current.row()) if current.isValid() else None
-        current_column = max(0, current.column())
-        scroll = self.view.verticalScrollBar().value()
+        """Re-read after a sync; keeps filter, sort, page, selection and scroll position
+        (restored when the rows arrive)."""
+        if self._after_load is None:  # a reload already waiting keeps what it recorded
+            selected = self._selected_keys()
+            current = self.view.currentIndex()
+            current_key = self._key_at(current.row()) if current.isValid() else None
+            current_column = max(0, current.column())
+            scroll = self.view.verticalScrollBar().value()
+
+            def restore() -> None:
+                if selected or current_key is not None:
+                    self._restore_selection(selected, current_key, current_column)
+                self.view.verticalScrollBar().setValue(scroll)
+
+            self._after_load = restore
         self._refresh_targets()
         self.filter_bar.refresh_today()
         # After midnight "Today" means another day: the filter changes but the page stays.
         if not self.model.set_filter(self.filter_bar.build_filter(), keep_page=True):
             self.model.reload()
-        if selected or current_key is not None:
-            self._restore_selection(selected, current_key, current_column)
-        self.view.verticalScrollBar().setValue(scroll)
         self._check_backfill()
 
     def show_missed(self, user_number: str, preset: DatePreset, *,
@@ -198,11 +213,18 @@ class HistoryTab(QWidget):
         self.model.set_sort(NEWEST_FIRST)
         self.filter_bar.show_missed(user_number, preset)
         self.view.clearSelection()
-        if select:
-            self._restore_selection(set(select), select[0], max(0, start))
-            self.view.scrollTo(self.view.currentIndex())
-        elif self.model.rowCount():
-            self.view.setCurrentIndex(self.model.index(0, max(0, start)))
+
+        def select_them() -> None:
+            if select:
+                self._restore_selection(set(select), select[0], max(0, start))
+                self.view.scrollTo(self.view.currentIndex())
+            elif self.model.rowCount():
+                self.view.setCurrentIndex(self.model.index(0, max(0, start)))
+
+        if self.model.loading:  # once the missed calls have arrived
+            self._after_load = select_them
+        else:
+            select_them()
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_calls(self, first: date, last: date, keys: Iterable[Hashable],
@@ -279,6 +301,10 @@ class HistoryTab(QWidget):
                                total=model.total, page_size=model.page_size)
         self._update_empty_state()
         self.row_actions.update_enabled()
+        self.view.unsetCursor()
+        if self._after_load is not None and not model.loading:
+            after, self._after_load = self._after_load, None
+            after()
 
     @Slot(str)
     def _on_model_store_failed(self, text: str) -> None:
@@ -296,13 +322,18 @@ class HistoryTab(QWidget):
     @Slot(int)
     def _on_view_page_step_requested(self, step: int) -> None:
         column = max(0, self.view.currentIndex().column())
+
+        def land() -> None:
+            # Forwards lands on the first row, backwards on the last, as if the pages were
+            # one list.
+            row = 0 if step > 0 else self.model.rowCount() - 1
+            index = self.model.index(row, column)
+            self.view.setCurrentIndex(index)
+            self.view.scrollTo(index)
+
+        self._after_load = land  # at once when the rows are held, else when they arrive
         if not self.model.set_page(self.model.page + step):
-            return
-        # Forwards lands on the first row, backwards on the last, as if the pages were one list.
-        row = 0 if step > 0 else self.model.rowCount() - 1
-        index = self.model.index(row, column)
-        self.view.setCurrentIndex(index)
-        self.view.scrollTo(index)
+            self._after_load = None
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -310,22 +341,27 @@ class HistoryTab(QWidget):
         try:
             if self.kind is CallKind.USER:
                 users = [(user.number, user.name) for user in self.store.users()]
-                self.filter_bar.set_targets(user_entries(users))
+                entries = user_entries(users)
             else:
-                self.filter_bar.set_targets(
-                    [(group.name, group.name) for group in self.store.groups(self.kind)])
+                entries = [(group.name, group.name) for group in self.store.groups(self.kind)]
         except StoreError as error:
             log.warning("Could not read the users and groups: %s", error)
+            return
+        # Every sync page reloads the tab: the drop-down is rebuilt only when it changed.
+        if entries != self._targets_shown:
+            self._targets_shown = entries
+            self.filter_bar.set_targets(entries)
+
+    @Slot()
+    def _on_model_loading_started(self) -> None:
+        # Rows are on their way: the table shows the previous ones meanwhile.
+        self.view.setCursor(Qt.CursorShape.BusyCursor)
 
     def _update_empty_state(self) -> None:
-        if self.model.total > 0:
+        if self.model.total > 0 or self.model.loading:
             self.view.hide_empty()
             return
-        try:
-            stored = self.store.count(CallFilter(kinds=frozenset({self.kind})))
-        except StoreError:
-            stored = 0
-        if stored:
+        if self.model.stored:
             self.view.show_empty(EMPTY_FILTERED, self.filter_bar.narrowing_hint())
         else:
             self.view.show_empty(EMPTY_STORE, "Calls appear here as soon as they are fetched.")

@@ -31,6 +31,7 @@ from PySide6.QtGui import QColor, QCursor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from pbxdesk.store.insights import Category
+from pbxdesk.ui.plaintip import plain_tip
 
 COLORS = {
     Category.ANSWERED: QColor("#3b75af"),
@@ -103,7 +104,7 @@ class ChartView(QChartView):
     def _report_hover(self, index: int | None) -> None:
         text = "" if index is None else self.hover_text(index)
         if text:
-            QToolTip.showText(QCursor.pos(), text, self)
+            QToolTip.showText(QCursor.pos(), plain_tip(text), self)  # names from the PBX
         else:
             QToolTip.hideText()
         self.sig_hovered.emit(text)

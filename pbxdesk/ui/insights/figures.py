@@ -75,12 +75,17 @@ def _count(number: int) -> str:
     return QLocale().toString(number)
 
 
+def count_of(number: int, noun: str, plural: str | None = None) -> str:
+    """"1 call", "2 calls", "1,000 calls" (the number in the locale's digits)."""
+    return f"{_count(number)} {noun if number == 1 else plural or noun + 's'}"
+
+
 def _rate(value: float | None) -> str:
     return display_text(value, Kind.RATE, QLocale())
 
 
-def _counts_text(counts: Counts) -> str:
-    parts = [f"{_count(counts.calls)} calls", f"{_count(counts.answered)} answered",
+def _counts_text(counts: Counts, *, with_live: bool = True) -> str:
+    parts = [count_of(counts.calls, "call"), f"{_count(counts.answered)} answered",
              f"{_count(counts.missed)} missed"]
     if counts.abandoned:
         parts.append(f"{_count(counts.abandoned)} abandoned")
@@ -89,7 +94,7 @@ def _counts_text(counts: Counts) -> str:
     text = ", ".join(parts)
     if counts.missed_rate is not None:
         text += f"; missed rate {_rate(counts.missed_rate)}"
-    if counts.live:
+    if counts.live and with_live:
         text += f" ({_count(counts.live)} live, not yet synced)"
     return text
 
@@ -154,7 +159,8 @@ def days_view(days: Days, query: InsightsQuery) -> SectionView:
 def _total_note(total: Counts) -> str:
     if total.calls == 0:
         return "No calls in this range."
-    return f"In all: {_counts_text(total)}."
+    # The live calls among them are named once, by the section (see SectionView.live).
+    return f"In all: {_counts_text(total, with_live=False)}."
 
 
 def hours_view(heat: HeatMap, query: InsightsQuery) -> SectionView:
@@ -176,7 +182,7 @@ def hours_view(heat: HeatMap, query: InsightsQuery) -> SectionView:
             tuple(hour_periods(query.start_us, query.end_us, query.zone, cell.weekday,
                                cell.hour)), when))
     live = sum(cell.counts.live for cell in heat.cells)
-    note = (f"Darker: more calls. Busiest hour: {_count(heat.peak)} calls."
+    note = (f"Darker: more calls. Busiest hour: {count_of(heat.peak, 'call')}."
             if heat.peak else "No calls in this range.")
     return SectionView(FigureTable(columns, tuple(rows)),
                        cells=tuple(cell.counts.calls for cell in heat.cells),
@@ -206,7 +212,7 @@ def groups_view(groups: Sequence[GroupFigures], query: InsightsQuery) -> Section
                   *((group.live,) if live else ())) for group in groups)
     first, last = _range_days(query)
     texts = tuple(
-        f"{group.name}: {_count(group.calls)} calls, {_count(group.answered)} answered, "
+        f"{group.name}: {count_of(group.calls, 'call')}, {_count(group.answered)} answered, "
         f"{_count(group.abandoned)} abandoned ({_rate(group.abandon_rate)}); wait median "
         f"{duration_text(group.wait_median) or '–'}, 90th percentile "
         f"{duration_text(group.wait_p90) or '–'}; answered within {level} s: "
@@ -254,7 +260,7 @@ def agents_view(agents: Sequence[AgentFigures], query: InsightsQuery) -> Section
                   *((agent.live,) if live else ())) for agent in agents)
     first, last = _range_days(query)
     texts = tuple(
-        f"{agent.label}: {_count(agent.calls)} calls ({_count(agent.inbound)} in, "
+        f"{agent.label}: {count_of(agent.calls, 'call')} ({_count(agent.inbound)} in, "
         f"{_count(agent.outbound)} out), {_count(agent.answered)} answered, "
         f"{_count(agent.missed)} missed; talk time {duration_text(agent.talk_total)}, "
         f"median {duration_text(agent.talk_median) or '–'}" for agent in agents)

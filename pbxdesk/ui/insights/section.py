@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from pbxdesk.ui.dialogs import DialogService
 from pbxdesk.ui.history.csvfile import describe_failure
 from pbxdesk.ui.insights.charts import ChartView, DaysChart, HeatChart, RankChart
-from pbxdesk.ui.insights.figures import CallsTarget, SectionView
+from pbxdesk.ui.insights.figures import CallsTarget, SectionView, count_of
 from pbxdesk.ui.insights.table import FigureTableModel, write_table_csv
 
 log = logging.getLogger("pbxdesk.ui")
@@ -156,8 +156,8 @@ class InsightsSection(QWidget):
         self.table.fit_height(len(view.table.rows))
         note = view.note
         if view.live:
-            note = (f"{note} Includes {view.live:,} live calls not yet confirmed by a sync."
-                    ).strip()
+            note = (f"{note} Includes {count_of(view.live, 'live call')} not yet confirmed "
+                    "by a sync.").strip()
         self.note.setText(note)
         self.note.setVisible(bool(note))
         chart = self.chart

@@ -27,6 +27,7 @@ from pbxdesk.ui.dialogs import DialogService
 from pbxdesk.ui.history.dates import local_today
 from pbxdesk.ui.history.filterbar import user_entries
 from pbxdesk.ui.insights import definitions as words
+from pbxdesk.ui.insights.figures import count_of
 from pbxdesk.ui.insights.scopebar import ScopeBar
 from pbxdesk.ui.insights.table import qdate
 
@@ -246,11 +247,10 @@ class InsightsTab(QWidget):
 
     def _show_summary(self, result: SectionResult) -> None:
         total = result.figures.total
-        locale = QLocale()
-        text = (f"{locale.toString(total.calls)} calls {self._range_text()}, "
+        text = (f"{count_of(total.calls, 'call')} {self._range_text()}, "
                 f"{self.scope_bar.describe_scope()}.")
         if total.live:
-            text += (f" Includes {locale.toString(total.live)} live calls not yet "
+            text += (f" Includes {count_of(total.live, 'live call')} not yet "
                      "confirmed by a sync.")
         text += " Hover a bar or cell for its numbers; click it to open those calls."
         self.summary.setText(text)

@@ -130,4 +130,5 @@ class RelayControls(QObject):
 
     def _set_running(self, running: bool) -> None:
         self.test_button.setEnabled(not running)
-        self.test_button.setText("Testing…" if running else "Test rela&y")
+        # Alt+E: "y" is the Sync tab's, and a shared letter only moves the focus.
+        self.test_button.setText("Testing…" if running else "T&est relay")

@@ -38,6 +38,7 @@ from pbxdesk.sync.engine import ALL_KINDS, SyncEngine
 from pbxdesk.ui.dialogs import DialogService
 from pbxdesk.ui.history import HistoryTab
 from tests.fixtures.sandbox import sandbox_config
+from tests.ui.history.helpers import settled
 
 REGION = "AU"
 ODD_CALL_ID = "990000000001"
@@ -46,6 +47,8 @@ FORMULA_CALL_ID = "990000000003"
 ODD_STATUS = "callback_requested"
 ODD_TYPE = "user_inbound_voicemail_transcribed"
 FORMULA_NAME = '=HYPERLINK("http://example.test","x")'
+MARKUP_CALL_ID = "990000000004"
+MARKUP_NAME = '<img src="file:///etc/hostname" width="90000" height="90000"><b>Bank</b>'
 
 
 def _iso(moment: datetime) -> str:
@@ -70,6 +73,12 @@ def _odd_rows(now: datetime) -> dict[CallKind, list[dict[str, Any]]]:
          "dest_number": "61290000000", "user_name": "Liam Scott", "user_number": "1020",
          "call_start_at": _iso(start + timedelta(minutes=2)),
          "connected_at": _iso(start + timedelta(minutes=2, seconds=5)),
+         "call_duration": 65, "conversation_duration": 60},
+        {"unique_call_id": MARKUP_CALL_ID, "type": "user_inbound_answered",
+         "caller_id": "61412345679", "caller_name": MARKUP_NAME,
+         "dest_number": "61290000000", "user_name": "Liam Scott", "user_number": "1020",
+         "call_start_at": _iso(start + timedelta(minutes=3)),
+         "connected_at": _iso(start + timedelta(minutes=3, seconds=5)),
          "call_duration": 65, "conversation_duration": 60},
     ]
     queue: list[dict[str, Any]] = [
@@ -196,7 +205,7 @@ def make_tab(qtbot: QtBot, store: CallStore, dialogs: RecordingDialogs) -> Itera
         tab.resize(1400, 700)
         with qtbot.waitExposed(tab):
             tab.show()
-        return tab
+        return settled(tab)  # the first page has arrived
 
     yield make
     # Deleted here, before the store closes: a failed test's traceback can keep a tab's

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -15,9 +16,21 @@ from pbxdesk.ui.history.columns import Field
 from pbxdesk.ui.history.model import CALL_ROLE
 
 
+def settled(tab: HistoryTab, timeout: float = 10.0) -> HistoryTab:
+    """``tab`` once the rows it asked for have arrived (the store is read on a worker
+    thread; the table shows the previous page meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while tab.model.loading:
+        assert time.monotonic() < deadline, "the history rows never arrived"
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.002)
+    QCoreApplication.processEvents()
+    return tab
+
+
 def page_calls(tab: HistoryTab) -> list[AnyCall]:
     """The calls the table shows on its current page, top to bottom."""
-    model = tab.model
+    model = settled(tab).model
     return [model.data(model.index(row, 0), CALL_ROLE) for row in range(model.rowCount())]
 
 
@@ -28,11 +41,12 @@ def page_keys(tab: HistoryTab) -> list[str]:
 def all_calls(tab: HistoryTab) -> list[AnyCall]:
     """Every call of the filter in the table's order, page by page (ends on page 1)."""
     calls: list[AnyCall] = []
-    tab.model.set_page(0)
+    settled(tab).model.set_page(0)
     while True:
         calls += page_calls(tab)
         if not tab.model.set_page(tab.model.page + 1):
             tab.model.set_page(0)
+            settled(tab)
             return calls
 
 
@@ -41,7 +55,7 @@ def all_keys(tab: HistoryTab) -> list[str]:
 
 
 def column_texts(tab: HistoryTab, field: Field) -> list[str]:
-    model = tab.model
+    model = settled(tab).model
     column = model.column_of(field)
     return [model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole)
             for row in range(model.rowCount())]

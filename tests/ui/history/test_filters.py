@@ -19,7 +19,7 @@ from pbxdesk.store import CallStore
 from pbxdesk.ui.history import HistoryTab
 from pbxdesk.ui.history.dates import DatePreset, DayRange
 from tests.ui.history.conftest import MakeTab, RecordingDialogs
-from tests.ui.history.helpers import all_keys, between, key_clicks, keys_where
+from tests.ui.history.helpers import all_keys, between, key_clicks, keys_where, settled
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 
@@ -66,7 +66,7 @@ def test_date_presets_are_local_days(make_tab: MakeTab, truth: dict[CallKind, li
     expected = keys_where(truth[CallKind.USER],
                           lambda call: (day := local_day(call)) is not None
                           and first <= day <= last)
-    assert tab.model.total == len(expected)
+    assert settled(tab).model.total == len(expected)
     assert set(all_keys(tab)) == expected
     assert tab.filter_bar.from_edit.date() == QDate(first.year, first.month, first.day)
     assert tab.filter_bar.to_edit.date() == QDate(last.year, last.month, last.day)
@@ -88,7 +88,7 @@ def test_custom_range_and_editing_a_date_switches_to_custom(
     assert tab.filter_bar.current_preset() is DatePreset.CUSTOM
     start, end = DayRange(edited, today).to_utc()
     assert tab.current_filter().start == start
-    assert tab.model.total == len(between(truth[CallKind.QUEUE], start, end))
+    assert settled(tab).model.total == len(between(truth[CallKind.QUEUE], start, end))
 
 
 
@@ -122,7 +122,7 @@ def test_user_multi_select(make_tab: MakeTab, truth: dict[CallKind, list[AnyCall
     assert set(all_keys(tab)) == expected
     targets.all_action().trigger()
     assert targets.checked_keys() == frozenset()
-    assert tab.model.total == len(in_range)
+    assert settled(tab).model.total == len(in_range)
 
 
 @pytest.mark.parametrize("kind", [CallKind.QUEUE, CallKind.RING_GROUP])
@@ -272,7 +272,7 @@ def test_changing_the_filter_goes_back_to_page_one(make_tab: MakeTab) -> None:
     tab.paging.next.click()
     assert tab.model.page == 1
     tab.filter_bar.outcome.setCurrentText("Answered")
-    assert tab.model.page == 0
+    assert settled(tab).model.page == 0
 
 
 def test_backfill_is_requested_when_the_range_reaches_before_stored_data(
@@ -321,7 +321,7 @@ def test_reload_after_midnight_moves_the_preset_and_keeps_the_page(make_tab: Mak
     assert (tab.current_filter().start, tab.current_filter().end) == DayRange(
         first, day[0]).to_utc()
     assert tab.filter_bar.to_edit.date() == QDate(day[0].year, day[0].month, day[0].day)
-    assert tab.model.page == 2
+    assert settled(tab).model.page == 2
 
 
 def test_dates_outside_the_supported_range_are_clamped(make_tab: MakeTab) -> None:

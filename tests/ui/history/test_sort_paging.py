@@ -23,6 +23,7 @@ from tests.ui.history.helpers import (
     mouse_click,
     page_calls,
     page_keys,
+    settled,
 )
 
 
@@ -82,9 +83,9 @@ def test_clicking_a_header_sorts_in_both_directions(
     expected = sorted(key(call) for call in between(truth[kind], flt.start, flt.end))
     descending = first_descending
     for _click in range(2):
-        tab.model.set_page(2)  # a click goes back to page 1
-        click_header(qtbot, tab, field)
-        assert tab.model.page == 0
+        settled(tab).model.set_page(2)  # a click goes back to page 1
+        click_header(qtbot, settled(tab), field)
+        assert settled(tab).model.page == 0
         column = tab.model.columns[tab.model.column_of(field)].sort
         assert tab.model.sort_order == Sort(column, descending)
         shown = [key(call) for call in all_calls(tab)]
@@ -125,18 +126,18 @@ def test_paging_buttons_and_label(make_tab: MakeTab, truth: dict[CallKind, list[
     assert paging.last.isEnabled()
     first_page = page_keys(tab)
     paging.next.click()
-    assert paging.label.text() == f"Rows 101–200 of {total:,}"
+    assert settled(tab).paging.label.text() == f"Rows 101–200 of {total:,}"
     assert set(page_keys(tab)).isdisjoint(first_page)
     assert paging.first.isEnabled()
     assert paging.previous.isEnabled()
     paging.last.click()
     last_rows = total - (pages - 1) * 100
-    assert tab.model.rowCount() == last_rows
+    assert settled(tab).model.rowCount() == last_rows
     assert paging.label.text() == f"Rows {(pages - 1) * 100 + 1:,}–{total:,} of {total:,}"
     assert not paging.next.isEnabled()
     assert not paging.last.isEnabled()
     paging.previous.click()
-    assert tab.model.page == pages - 2
+    assert settled(tab).model.page == pages - 2
     paging.first.click()
     assert page_keys(tab) == first_page
     assert paging.label.text() == f"Rows 1–100 of {total:,}"
@@ -146,9 +147,9 @@ def test_page_size_keeps_the_first_row_in_view(make_tab: MakeTab) -> None:
     tab = make_tab(CallKind.USER)
     sizes = [tab.paging.page_size.itemData(i) for i in range(tab.paging.page_size.count())]
     assert sizes == [50, 100, 250, 500, 1000]
-    tab.model.set_page(3)  # rows 301-400
-    tab.paging.page_size.setCurrentText("250")
-    assert tab.model.page_size == 250
+    settled(tab).model.set_page(3)  # rows 301-400
+    settled(tab).paging.page_size.setCurrentText("250")
+    assert settled(tab).model.page_size == 250
     assert tab.model.page == 1  # rows 251-500 hold row 301
     assert tab.model.rowCount() == 250
     assert tab.paging.label.text().startswith("Rows 251–500 of ")
@@ -164,24 +165,24 @@ def test_keyboard_flips_pages_and_page_keys_move_within_a_page(make_tab: MakeTab
     assert tab.model.page == 0
     assert view.currentIndex().row() > 10
     key_click(qtbot, view, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
-    assert tab.model.page == 1
+    assert settled(tab).model.page == 1
     assert (view.currentIndex().row(), view.currentIndex().column()) == (0, 2)
     key_click(qtbot, view, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
-    assert tab.model.page == 2
+    assert settled(tab).model.page == 2
     key_click(qtbot, view, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
-    assert tab.model.page == 1
+    assert settled(tab).model.page == 1
     assert view.currentIndex().row() == 99  # backwards lands on the last row
     key_click(qtbot, view, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
     key_click(qtbot, view, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
-    assert tab.model.page == 0  # no page before the first
+    assert settled(tab).model.page == 0  # no page before the first
 
 
 def test_reload_keeps_filter_sort_page_and_selection(make_tab: MakeTab, store: CallStore,
                                                      qtbot: QtBot) -> None:
     tab = make_tab(CallKind.USER)
     tab.filter_bar.outcome.setCurrentText("Answered")
-    tab.model.set_page(1)
-    flt, sort, total = tab.current_filter(), tab.model.sort_order, tab.model.total
+    settled(tab).model.set_page(1)
+    flt, sort, total = tab.current_filter(), settled(tab).model.sort_order, tab.model.total
     # Through the selection model: the view's own commands read the keyboard modifiers,
     # which earlier tests' synthetic Ctrl/Alt key clicks can leave behind.
     selection = tab.view.selectionModel()
@@ -198,6 +199,7 @@ def test_reload_keeps_filter_sort_page_and_selection(make_tab: MakeTab, store: C
         call_duration=70, conversation_duration=60) for i in range(3)]
     store.upsert(new_calls)
     tab.reload()
+    settled(tab)
     assert tab.current_filter() == flt
     assert tab.model.sort_order == sort
     assert tab.model.page == 1
@@ -222,16 +224,20 @@ def test_rows_are_read_in_blocks_that_outlive_a_page_flip(
 
     monkeypatch.setattr(store, "page", spy)
     model.reload()  # forget what the first paint read
+    settled(tab)  # (read on the worker thread)
     assert all(model.call_at(row) for row in range(100))
     assert reads == [(0, 256)]  # one block for the whole page
     model.set_page(1)
+    assert not model.loading  # shown at once, from the rows held
     second = [model.call_at(row) for row in range(100)]
     assert reads == [(0, 256)]  # rows 101-200 came from the block already read
     fresh = real_page(model.call_filter, model.sort_order, 100, 100)
     assert [call.key for call in second if call] == [call.key for call in fresh]
     model.set_page(2)
+    settled(tab)
     model.call_at(99)  # row 300 is in the next block
     assert reads == [(0, 256), (256, 256)]
     model.set_sort(Sort(SortColumn.CALLER, descending=False))
+    settled(tab)
     model.call_at(0)
     assert reads[-1] == (0, 256)  # a new order reads afresh

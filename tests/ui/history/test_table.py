@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+from PySide6 import QtGui
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QTextDocument
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -22,13 +23,15 @@ from pbxdesk.ui.history.model import CALL_ROLE, RAW_ROLE, HistoryModel
 from pbxdesk.ui.history.tab import EMPTY_FILTERED, EMPTY_STORE
 from tests.ui.history.conftest import (
     ANONYMOUS_CALL_ID,
+    MARKUP_CALL_ID,
+    MARKUP_NAME,
     ODD_CALL_ID,
     ODD_STATUS,
     ODD_TYPE,
     MakeTab,
     RecordingDialogs,
 )
-from tests.ui.history.helpers import between, column_texts, newest_first, page_calls
+from tests.ui.history.helpers import between, column_texts, newest_first, page_calls, settled
 
 KINDS = [CallKind.USER, CallKind.QUEUE, CallKind.RING_GROUP]
 
@@ -86,6 +89,32 @@ def test_cells_are_readable(make_tab: MakeTab) -> None:
     assert isinstance(start, str)
     assert start.count("/") == 2  # en_AU short date, then the time
     assert start.endswith(("am", "pm"))
+
+
+def shown_as(tip: str) -> QTextDocument:
+    """The tooltip as Qt lays it out: markup when Qt guesses it is, else plain text."""
+    document = QTextDocument()
+    if QtGui.Qt.mightBeRichText(tip):
+        document.setHtml(tip)
+    else:
+        document.setPlainText(tip)
+    return document
+
+
+def test_a_callers_name_in_markup_is_shown_as_text_in_its_tooltip(make_tab: MakeTab) -> None:
+    # A caller chooses their name: as markup, hovering it loaded a local file into a
+    # 90,000-pixel image (gigabytes, the window frozen) and showed bold "Bank".
+    tab = make_tab(CallKind.USER)
+    tab.filter_bar.set_search_text("0412 345 679")
+    [call] = page_calls(tab)
+    assert call.unique_call_id == MARKUP_CALL_ID
+    model = tab.model
+    tip = model.data(model.index(0, model.column_of(Field.CALLER_NAME)),
+                     Qt.ItemDataRole.ToolTipRole)
+    document = shown_as(str(tip))
+    assert document.toPlainText() == MARKUP_NAME
+    assert "<img" not in document.toHtml()
+    assert "font-weight:700" not in document.toHtml()  # no bold "Bank" either
 
 
 def test_durations_are_minutes_and_seconds(make_tab: MakeTab) -> None:
@@ -160,10 +189,10 @@ def test_model_passes_qt_model_tester_after_filter_and_sort_changes(
     check_model(qtmodeltester, tab.model)
     tab.filter_bar.outcome.setCurrentText("Answered")
     tab.view.sortByColumn(tab.model.column_of(Field.CALLER_NAME), Qt.SortOrder.AscendingOrder)
-    tab.model.set_page(1)
-    check_model(qtmodeltester, tab.model)
+    settled(tab).model.set_page(1)
+    check_model(qtmodeltester, settled(tab).model)
     tab.filter_bar.set_search_text("no such caller anywhere")
-    assert tab.model.rowCount() == 0
+    assert settled(tab).model.rowCount() == 0
     check_model(qtmodeltester, tab.model)
 
 
@@ -199,10 +228,10 @@ def test_empty_states_are_said_in_words(empty_store: CallStore, make_tab: MakeTa
     assert not tab.paging.next.isEnabled()
     filled = make_tab(CallKind.USER)
     filled.filter_bar.set_search_text("no such caller anywhere")
-    assert filled.view.empty_label.isVisible()
+    assert settled(filled).view.empty_label.isVisible()
     assert filled.view.empty_label.text().startswith(EMPTY_FILTERED)
     filled.filter_bar.set_search_text("")
-    assert not filled.view.empty_label.isVisible()
+    assert not settled(filled).view.empty_label.isVisible()
 
 
 def test_a_tab_is_freed_with_its_last_reference(store: CallStore, qtbot: QtBot) -> None:
@@ -221,7 +250,7 @@ def test_a_tab_is_freed_with_its_last_reference(store: CallStore, qtbot: QtBot) 
 def test_default_region_changes_number_format(make_tab: MakeTab) -> None:
     tab = make_tab(CallKind.USER)
     tab.filter_bar.set_search_text("Zoë")
-    model = tab.model
+    model = settled(tab).model
     index = model.index(0, model.column_of(Field.CALLER))
     assert model.data(index) == "0412 345 678"
     tab.set_default_region("GB")
@@ -246,7 +275,7 @@ def test_store_failure_is_a_message_not_a_crash(make_tab: MakeTab, store: CallSt
     assert tab.model.call_at(0) is None
     monkeypatch.undo()
     tab.reload()
-    assert tab.model.rowCount() == 100
+    assert settled(tab).model.rowCount() == 100
 
 
 def test_call_role_gives_model_rows(make_tab: MakeTab) -> None:
@@ -261,17 +290,17 @@ def test_no_match_names_only_the_filters_that_narrow(make_tab: MakeTab) -> None:
     tab = make_tab(CallKind.USER)
     bar = tab.filter_bar
     bar.set_custom_range(date(2001, 1, 1), date(2001, 1, 2))  # years before any call
-    assert tab.view.empty_label.text() == f"{EMPTY_FILTERED}\nTry a longer date range."
+    assert settled(tab).view.empty_label.text() == f"{EMPTY_FILTERED}\nTry a longer date range."
     bar.set_search_text("no such caller")
     bar.outcome.setCurrentIndex(bar.outcome.findText("Missed"))
-    assert tab.view.empty_label.text() == (
+    assert settled(tab).view.empty_label.text() == (
         f"{EMPTY_FILTERED}\n"
         "Try a longer date range, clear the search or choose All outcomes.")
     first_user = bar.targets.entries()[0][0]
     bar.targets.set_checked_keys({first_user})
     assert bar.direction is not None
     bar.direction.setCurrentIndex(1)
-    assert tab.view.empty_label.text().endswith(
+    assert settled(tab).view.empty_label.text().endswith(
         "Try a longer date range, clear the search, choose All users, choose All outcomes "
         "or choose All directions.")
 
@@ -281,5 +310,5 @@ def test_no_match_in_a_queue_tab_names_its_groups(make_tab: MakeTab) -> None:
     bar = tab.filter_bar
     bar.targets.set_checked_keys({bar.targets.entries()[0][0]})
     bar.set_search_text("no such caller")
-    assert tab.view.empty_label.text().endswith(
+    assert settled(tab).view.empty_label.text().endswith(
         "Try a longer date range, clear the search or choose All queues.")

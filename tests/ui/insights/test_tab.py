@@ -117,6 +117,33 @@ def test_new_calls_in_the_store_show_after_a_reload(qtbot: QtBot, make_insights:
     assert per_day(tab)[date(2024, 5, 3)][:3] == (2, 1, 1)
 
 
+def test_live_calls_are_counted_once_in_words_that_fit_the_number(
+        qtbot: QtBot, make_insights: MakeTab, known_store: CallStore) -> None:
+    # "1 live calls", and the days' note said it twice: "(1 live, not yet synced).
+    # Includes 1 live calls not yet confirmed by a sync."
+    from tests.ui.insights.conftest import user
+
+    tab = make_insights()
+    known_store.store_live([user(3, 16, 0, "user_inbound_missed", "1010", "Ann")])
+    tab.reload()
+    settle(qtbot, tab)
+    summary = tab.summary.text()
+    assert "4 calls from" in summary
+    assert "Includes 1 live call not yet confirmed by a sync." in summary
+    note = tab.sections[Section.DAYS].note.text()
+    assert note.count("live") == 1, note
+    assert note.endswith("Includes 1 live call not yet confirmed by a sync."), note
+    assert "Busiest hour: 2 calls." in tab.sections[Section.HOURS].note.text()
+
+
+def test_one_call_is_one_call(qtbot: QtBot, make_insights: MakeTab) -> None:
+    tab = make_insights()
+    tab.scope_bar.set_custom_range(date(2024, 5, 3), date(2024, 5, 3))
+    settle(qtbot, tab)
+    assert tab.summary.text().startswith("1 call on "), tab.summary.text()
+    assert "In all: 1 call, 1 answered" in tab.sections[Section.DAYS].note.text()
+
+
 def _bar_position(chart_view: DaysChart | HeatChart, point: QPointF) -> QPoint:
     chart = chart_view.chart()
     series = chart.series()[0]

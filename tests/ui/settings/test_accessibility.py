@@ -98,6 +98,10 @@ def test_labels_have_mnemonics_that_do_not_collide(make_dialog: MakeDialog) -> N
         for box in page.findChildren(QCheckBox):
             letters.append(mnemonic_letter(box.text()))
         assert None not in letters
+        # Buttons on the page too (Alt+Y ran neither "Test relay" nor showed the Sync tab).
+        letters += [letter for button in page.findChildren(QPushButton)
+                    if button not in (dialog.save_button, dialog.test_button)
+                    and (letter := mnemonic_letter(button.text())) is not None]
         duplicates = [letter for letter, count in Counter(letters).items() if count > 1]
         assert duplicates == [], dialog.tabs.tabText(index)
 

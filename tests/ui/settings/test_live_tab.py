@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.relay.server import RelayServer
@@ -100,3 +101,29 @@ def test_test_relay_says_connected_or_refused(make_dialog: MakeDialog, qtbot: Qt
         qtbot.mouseClick(dialog.relay.test_button, Qt.MouseButton.LeftButton)
     assert tested.args[0].kind is VerdictKind.AUTH
     assert "pbxdesk_not-a-real-token" not in dialog.relay.verdict_panel.detail.text()
+
+
+def test_the_relay_verdict_leaves_every_help_line_whole(make_dialog: MakeDialog, qtbot: QtBot,
+                                                        relay_server: RelayServer) -> None:
+    # The verdict grew the dialog, but the form shared the room out by size hints: the
+    # second lines of the desk token's and the CRM address's help were cut in half.
+    def whole(label: QLabel) -> bool:
+        return label.height() >= label.heightForWidth(label.width()) - 1
+
+    token = relay_server.add_desk("acme", "1001").token
+    dialog = make_dialog(Settings(base_url=URL, relay_url=relay_server.base_url), api_key=KEY)
+    dialog.relay.token_field.set_text(token)
+    dialog.tabs.setCurrentIndex(live_tab(dialog))
+    page = dialog.tabs.currentWidget()
+    assert page is not None
+    helps = [label for label in page.findChildren(QLabel)
+             if label.objectName().startswith("help_") and label.isVisible()]
+    assert len(helps) >= 4
+    qtbot.waitUntil(lambda: all(whole(label) for label in helps))
+    with qtbot.waitSignal(dialog.relay.sig_tested, timeout=15_000):
+        qtbot.mouseClick(dialog.relay.test_button, Qt.MouseButton.LeftButton)
+    panel = dialog.relay.verdict_panel
+    qtbot.waitUntil(lambda: whole(panel.detail) and whole(panel.remedy))
+    qtbot.waitUntil(lambda: [label.text() for label in helps if not whole(label)] == [])
+    assert panel.geometry().bottom() < page.height()
+    assert dialog.save_button.isVisible()
