@@ -16,6 +16,7 @@ cheapest first: an address that failed authentication too often gets 429; a
 bad token 401 (and counts as a failure of that address); an account over
 :attr:`~pbxdesk.relay.app.RelayConfig.record_posts` posts a window gets 429
 with ``Retry-After``; a body over the limit 413 (refused while reading); a
+body slower than :attr:`~pbxdesk.relay.app.RelayConfig.body_seconds` 408; a
 body that is not valid records 400 (nothing is stored); a store that cannot
 take them 503. The desk and its extension in each record are the
 authenticated desk's, never the body's. Logs hold desk ids and counts, never
@@ -35,7 +36,7 @@ from starlette.responses import JSONResponse, Response
 
 from pbxdesk.relay.guard import AuthGuard
 from pbxdesk.relay.hooks import authenticated_desk, error
-from pbxdesk.relay.payload import BodyTooLargeError, read_limited
+from pbxdesk.relay.payload import BodyTooLargeError, BodyTooSlowError, read_limited
 from pbxdesk.relay.records import UnreadableRecordsError, read_records
 from pbxdesk.relay.store.base import StoreError
 
@@ -77,11 +78,17 @@ async def post_records(relay: Relay, request: Request) -> Response:
         return error(429, "too many posts of callback records; try again later",
                      {"Retry-After": str(wait)})
     try:
-        body = await read_limited(request, relay.config.max_body_bytes)
+        body = await read_limited(request, relay.config.max_body_bytes,
+                                  relay.config.body_seconds)
     except BodyTooLargeError:
         log.info("Callback records from desk %s refused: body over %d bytes", desk.id,
                  relay.config.max_body_bytes)
         return error(413, f"the body is over {relay.config.max_body_bytes} bytes")
+    except BodyTooSlowError:
+        log.info("Callback records from desk %s refused: body not sent within %g s", desk.id,
+                 relay.config.body_seconds)
+        return error(408, f"the body did not arrive within {relay.config.body_seconds:g} s",
+                     {"Connection": "close"})
     now = datetime.now(UTC)
     now_us = int(now.timestamp() * 1_000_000)
     oldest_us = now_us - int(relay.store.records_retention_seconds * 1_000_000)
