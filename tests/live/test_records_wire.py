@@ -65,7 +65,7 @@ def test_bodies_stay_under_the_relay_limits_and_the_relay_reads_them_back() -> N
 def test_what_the_relay_would_refuse_is_not_sent(wrong: CallbackRecord, why: str) -> None:
     assert not sendable(wrong, NOW_US), why
     ((body, _batch),) = bodies([wrong])
-    with pytest.raises(UnreadableRecordsError):
+    with pytest.raises(UnreadableRecordsError, match="record 1"):
         relay_reads(body)
 
 
