@@ -280,7 +280,7 @@ class Controller(QObject):
     @Slot()
     def _on_window_refresh_requested(self) -> None:
         if self.session is not None:
-            self.session.sync.start_sync()
+            self.session.sync.refresh_by_hand()
 
     @Slot(str)
     def _on_banner_remedy_requested(self, remedy: str) -> None:

@@ -1,19 +1,21 @@
 """The sync service: runs :class:`~pbxdesk.sync.engine.SyncEngine` for the UI.
 
 It owns the refresh timer, makes sure only one sync runs at a time (a refresh
-asked for while one runs, or within :data:`QUIET_SECONDS` after one, sends
-nothing), turns results and known failures into signals, and waits out a rate
-limit (the PBX's 429 or its own spent request budget) instead of failing
-repeatedly: it says when syncing resumes and resumes then by itself. Days the
-PBX could not hand over whole are kept in the store and shown by the history
-tabs (``sig_incomplete_changed``), not in a banner. Windows never call the
-engine directly.
+asked for while one runs sends nothing; F5 within :data:`QUIET_SECONDS` after
+the last refresh asked for by hand sends nothing either, but one refresh
+follows when those seconds end), turns results and known failures into
+signals, and waits out a rate limit (the PBX's 429 or its own spent request
+budget) instead of failing repeatedly: it says when syncing resumes and
+resumes then by itself. Days the PBX could not hand over whole are kept in
+the store and shown by the history tabs (``sig_incomplete_changed``), not in
+a banner. Windows never call the engine directly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
@@ -95,6 +97,10 @@ class SyncService(QObject):
         # Precise: a coarse timer may fire up to 5 % early, into the same refusal.
         self._resume.setTimerType(Qt.TimerType.PreciseTimer)
         self._resume.timeout.connect(self._on_resume_timer_timeout)
+        # F5 in the quiet seconds is not forgotten: one refresh when they end.
+        self._deferred = QTimer(self)
+        self._deferred.setSingleShot(True)
+        self._deferred.timeout.connect(self._on_deferred_timer_timeout)
         self.set_refresh_minutes(refresh_minutes)
 
     @property
@@ -112,15 +118,29 @@ class SyncService(QObject):
         return self._refresh.interval() if self._refresh.isActive() else 0
 
     def start_sync(self) -> asyncio.Task[SyncResult | None] | None:
-        """Start a sync unless one runs (then that one is returned) or one just finished
-        (then nothing is sent, ``sig_refresh_skipped`` says so, and None is returned)."""
+        """Start a sync unless one runs (then that one is returned)."""
+        return self._start(by_hand=False)
+
+    def refresh_by_hand(self) -> asyncio.Task[SyncResult | None] | None:
+        """F5 / Refresh: as :meth:`start_sync`, except seconds after the last refresh asked
+        for by hand, when nothing is sent, ``sig_refresh_skipped`` says so and None is
+        returned (pressing F5 again and again must not spend the request budget)."""
+        return self._start(by_hand=True)
+
+    def _start(self, *, by_hand: bool) -> asyncio.Task[SyncResult | None] | None:
         if self.running:
             return self._task
-        if self._monotonic() < self._quiet_until:
-            self.sig_refresh_skipped.emit("Already up to date: synced a few seconds ago.")
+        quiet_seconds = self._quiet_until - self._monotonic()
+        if by_hand and quiet_seconds > 0:
+            if not self._deferred.isActive():
+                self._deferred.start(max(1, math.ceil(quiet_seconds * 1000)))
+            left = max(1, math.ceil(self._deferred.remainingTime() / 1000))
+            self.sig_refresh_skipped.emit(
+                f"Already up to date: synced a few seconds ago. Checking again in {left} s.")
             return None
+        self._deferred.stop()
         self._task = self._tasks.spawn(
-            self._run(lambda progress: self.engine.sync(ALL_KINDS, progress), refresh=True),
+            self._run(lambda progress: self.engine.sync(ALL_KINDS, progress), by_hand=by_hand),
             name="sync")
         return self._task
 
@@ -141,7 +161,7 @@ class SyncService(QObject):
         if self.running and self._task is not None:
             self._task.cancel()
 
-    async def _run(self, job: Job, *, refresh: bool = False) -> SyncResult | None:
+    async def _run(self, job: Job, *, by_hand: bool = False) -> SyncResult | None:
         self.sig_sync_started.emit()
         self._emit_budget()
         try:
@@ -162,7 +182,7 @@ class SyncService(QObject):
             self.sig_incomplete_changed.emit()
         self.last_result = result
         self.last_synced = result.finished_at
-        if refresh:
+        if by_hand:
             self._quiet_until = self._monotonic() + QUIET_SECONDS
         self._resume.stop()  # a sync started by hand got through first
         self._messages.clear(SOURCE)
@@ -224,10 +244,15 @@ class SyncService(QObject):
     def _on_resume_timer_timeout(self) -> None:
         self.start_sync()
 
+    @Slot()
+    def _on_deferred_timer_timeout(self) -> None:
+        self.refresh_by_hand()
+
     async def shutdown(self) -> None:
         """Stop timers, cancel a running sync and close the engine."""
         self._refresh.stop()
         self._resume.stop()
+        self._deferred.stop()
         if self.running and self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

@@ -33,7 +33,7 @@ LICENCE: Final = "MIT"
 MISSED_KEYS_README: Final = "Ctrl+M (⌃M on macOS, where ⌘M minimises)"
 
 KEYBOARD_SHORTCUTS: Final[tuple[tuple[str, str, str], ...]] = (
-    ("F5", "window", "fetch new calls now"),
+    ("F5", "window", "fetch new calls now (once per 10 s)"),
     ("Ctrl+D", "window",
      "show the dial pad and focus the number; again from inside the pad, hide it"),
     ("Ctrl+Shift+D", "window", "dial the copied number"),

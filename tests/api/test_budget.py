@@ -107,7 +107,7 @@ def test_background_work_leaves_the_reserve_to_calls(fake_clock: FakeClock) -> N
     assert budget.wait_seconds(background=True) == pytest.approx(60)
     for _ in range(3):
         budget.take()
-    with pytest.raises(BudgetExhaustedError) as caught:
+    with pytest.raises(BudgetExhaustedError, match="budget of 10 requests") as caught:
         budget.take()
     assert caught.value.reserve == 0
 
@@ -124,7 +124,7 @@ async def test_only_the_background_task_is_background(fake_clock: FakeClock) -> 
             budget.take()
             started.set()
             await release.wait()
-            with pytest.raises(BudgetExhaustedError):
+            with pytest.raises(BudgetExhaustedError, match="2 are kept for calls"):
                 budget.take()
 
     task = asyncio.ensure_future(sync())

@@ -215,20 +215,55 @@ def test_a_refresh_while_one_runs_or_just_after_sends_nothing(
     env = make_sync(monotonic=ticker)
     skipped: list[str] = []
     env.service.sig_refresh_skipped.connect(skipped.append)
-    first = env.service.start_sync()
-    assert all(env.service.start_sync() is first for _ in range(20))  # F5 while it runs
+    first = env.service.refresh_by_hand()
+    assert all(env.service.refresh_by_hand() is first for _ in range(20))  # F5 while it runs
     qtbot.waitUntil(lambda: bool(env.finished), timeout=8000)
     sent = env.sandbox.request_count
     ticker.now += QUIET_SECONDS - 1
     for _ in range(20):  # F5 seconds after it
-        assert env.service.start_sync() is None
+        assert env.service.refresh_by_hand() is None
     assert env.sandbox.request_count == sent
     assert skipped[0].startswith("Already up to date")
     assert len(env.started) == 1
     ticker.now += 2
-    assert env.service.start_sync() is not None  # later, a refresh goes out again
+    assert env.service.refresh_by_hand() is not None  # later, a refresh goes out again
     qtbot.waitUntil(lambda: len(env.finished) == 2, timeout=8000)
     assert env.sandbox.request_count > sent
+
+
+def test_f5_right_after_an_automatic_sync_is_sent(qtbot: QtBot, make_sync: MakeSync) -> None:
+    # The sync at start, the timer's and live calls' are not the agent's presses: the
+    # call they have just finished may be newer than what that sync fetched.
+    ticker = Ticker()
+    env = make_sync(monotonic=ticker)
+    env.service.start_sync()
+    qtbot.waitUntil(lambda: bool(env.finished), timeout=8000)
+    sent = env.sandbox.request_count
+    assert env.service.refresh_by_hand() is not None
+    qtbot.waitUntil(lambda: len(env.finished) == 2, timeout=8000)
+    assert env.sandbox.request_count > sent
+    assert env.service.refresh_by_hand() is None  # and then the quiet seconds hold
+
+
+def test_f5_in_the_quiet_seconds_refreshes_once_when_they_end(
+        qtbot: QtBot, make_sync: MakeSync) -> None:
+    ticker = Ticker()
+    env = make_sync(monotonic=ticker)
+    skipped: list[str] = []
+    env.service.sig_refresh_skipped.connect(skipped.append)
+    env.service.refresh_by_hand()
+    qtbot.waitUntil(lambda: bool(env.finished), timeout=8000)
+    sent = env.sandbox.request_count
+    ticker.now += QUIET_SECONDS - 0.3  # 0.3 s of quiet left
+    for _ in range(5):
+        assert env.service.refresh_by_hand() is None
+    assert skipped == ["Already up to date: synced a few seconds ago. Checking again in 1 s."] * 5
+    assert env.sandbox.request_count == sent
+    ticker.now += 1  # what the deferred timer waits for, on the real clock
+    qtbot.waitUntil(lambda: len(env.finished) == 2, timeout=8000)
+    assert env.sandbox.request_count > sent
+    qtbot.wait(500)
+    assert len(env.started) == 2  # five presses, one refresh
 
 
 def test_fifty_refreshes_then_a_call_the_post_is_sent(qtbot: QtBot, make_sync: MakeSync,
@@ -239,7 +274,7 @@ def test_fifty_refreshes_then_a_call_the_post_is_sent(qtbot: QtBot, make_sync: M
     env = make_sync(budget=RequestBudget(limit=100, window=900, reserve=15), monotonic=ticker)
     for _ in range(50):
         ticker.now += QUIET_SECONDS + 1
-        task = env.service.start_sync()
+        task = env.service.refresh_by_hand()
         if task is not None:
             qtbot.waitUntil(task.done, timeout=8000)
     assert env.client.budget.remaining(background=True) == 0  # the sync took all it may

@@ -111,11 +111,13 @@ async def test_spent_budget_stops_without_sending_and_resumes_where_it_stopped(
     needed = sandbox.request_count
     sandbox.reset()
     clock = FakeClock()
-    budget = RequestBudget(limit=4, window=900, clock=clock)
+    # Ten: past the first look at the range's two ends (four pages here), which is read
+    # again after a stop inside it - the plan's checkpoints begin after it.
+    budget = RequestBudget(limit=10, window=900, clock=clock)
     engine = make_engine(sandbox, budget=budget, **SMALL)
-    with pytest.raises(BudgetExhaustedError, match="budget of 4 requests per 15 minutes") as caught:
+    with pytest.raises(BudgetExhaustedError, match="budget of 10 requests per 15") as caught:
         await engine.sync()
-    assert sandbox.request_count == 4  # the budget, not the server, stopped it
+    assert sandbox.request_count == 10  # the budget, not the server, stopped it
     assert caught.value.retry_after is not None
     partial = engine.store.count(ALL_CALLS)
     assert partial > 0  # what was fetched is kept
@@ -139,10 +141,9 @@ async def test_the_sync_leaves_the_reserve_to_calls(make_sandbox: Callable[..., 
     sandbox = make_sandbox(calls=3000)
     budget = RequestBudget(limit=20, window=900, reserve=5)
     engine = make_engine(sandbox, budget=budget, **SMALL)
-    with pytest.raises(BudgetExhaustedError) as caught:
+    with pytest.raises(BudgetExhaustedError, match="5 are kept for calls"):
         await engine.sync()
     assert sandbox.request_count == 15
-    assert "5 are kept for calls" in str(caught.value)
     user = sandbox.account.users[0].extension
     await engine.client.call_to_number(user, "+61412345678")
     assert len(sandbox.placed_calls()) == 1

@@ -17,6 +17,7 @@ from pbxdesk.api.models import CallKind
 from pbxdesk.app import Controller, Options
 from pbxdesk.demo import DemoPbx
 from pbxdesk.paths import AppPaths
+from pbxdesk.services.sync import QUIET_SECONDS
 from pbxdesk.store.callbackrules import WITHHELD, ItemState
 from pbxdesk.ui.callbacks import CallbacksTab
 from pbxdesk.ui.crash import CrashHandler
@@ -34,7 +35,9 @@ def refresh(qtbot: QtBot, controller: Controller) -> None:
     assert session is not None
     finished = session.sync.last_result
     controller.window.refresh_action.trigger()
-    qtbot.waitUntil(lambda: session.sync.last_result is not finished, timeout=10_000)
+    # A refresh seconds after the last one waits for the quiet seconds to end.
+    qtbot.waitUntil(lambda: session.sync.last_result is not finished,
+                    timeout=(QUIET_SECONDS + 10) * 1000)
     qtbot.waitUntil(lambda: session.callbacks.idle, timeout=10_000)
 
 

@@ -253,7 +253,7 @@ def test_new_missed_calls_are_counted_and_show_missed_lists_them(
     assert window.show_missed_action.text().endswith("(1)")
     # No tray here (offscreen): the status bar tells, as a callback waiting, and the
     # window's action lists the missed calls.
-    qtbot.waitUntil(lambda: "callbacks waiting: 0412 345 671 tried once"
+    qtbot.waitUntil(lambda: "1 callback waiting: 0412 345 671 tried once"
                     in window.status.currentMessage(), timeout=5000)
 
     window.show_missed_action.trigger()

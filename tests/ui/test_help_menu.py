@@ -70,7 +70,7 @@ def test_help_menu_lists_shortcuts_log_folder_and_about(
     assert isinstance(shortcuts, ShortcutsDialog)
     rows = shortcuts.rows()
     assert len(rows) == len(KEYBOARD_SHORTCUTS)
-    assert ("F5", "window", "fetch new calls now") in rows
+    assert ("F5", "window", "fetch new calls now (once per 10 s)") in rows
     assert ("digits, +, *, #, Backspace", "dial pad",
             "edit the number (also while the Call button has the focus)") in rows
     shortcuts.close()

@@ -73,9 +73,14 @@ class RelayControls(QObject):
                                     "above, without saving")
         self.verdict_panel = RelayVerdictPanel(dialog)
         self.verdict_panel.setObjectName("verdictPanel")
+        self._idle_text = "Test relay"  # its mnemonic is the page's to give (add_to)
         self._set_running(False)
 
     def add_to(self, page: FormPage) -> None:
+        # A letter free on the page: a fixed one ("y", then "e") collided with a tab's or
+        # a label's as fields came and went, and a shared letter only moves the focus.
+        self._idle_text = page.mnemonic("Test relay")
+        self._set_running(False)
         row = QHBoxLayout()
         row.addWidget(self.test_button)
         row.addStretch(1)
@@ -130,5 +135,4 @@ class RelayControls(QObject):
 
     def _set_running(self, running: bool) -> None:
         self.test_button.setEnabled(not running)
-        # Alt+E: "y" is the Sync tab's, and a shared letter only moves the focus.
-        self.test_button.setText("Testing…" if running else "T&est relay")
+        self.test_button.setText("Testing…" if running else self._idle_text)
