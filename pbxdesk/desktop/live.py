@@ -3,11 +3,12 @@
 :class:`LiveDesk` is what the application controller holds for live calls.
 For each connected account it runs a
 :class:`~pbxdesk.services.live.LiveService` when a relay address and a desk
-token are set, and always an :class:`~pbxdesk.services.ownpoll.OwnCallsPoller`
-for the times without one. It shows the service's pops, voicemails and
-unknown events in a :class:`~pbxdesk.ui.screenpop.PopStack`, keeps the status
-bar's "Live" word up to date, and chooses between two ways of keeping the
-history current:
+token are set (and shares the callbacks worklist over it, through a
+:class:`~pbxdesk.services.callbackrelay.RelayRecordTransport`), and always an
+:class:`~pbxdesk.services.ownpoll.OwnCallsPoller` for the times without one.
+It shows the service's pops, voicemails and unknown events in a
+:class:`~pbxdesk.ui.screenpop.PopStack`, keeps the status bar's "Live" word
+up to date, and chooses between two ways of keeping the history current:
 
 - **live** (the stream is up, or reconnecting for less than
   :data:`FALLBACK_SECONDS`, as the relay keeps what happens meanwhile): the
@@ -165,7 +166,8 @@ class LiveDesk(QObject):
         if session is None or not settings.relay_url or not token:
             self._show_status(None)
             return
-        from pbxdesk.services.live import LiveService  # only with a relay set up
+        from pbxdesk.services.callbackrelay import RelayRecordTransport  # only with a relay
+        from pbxdesk.services.live import LiveService
 
         live = LiveService(session.store, self._messages, self._tasks,
                            relay_url=settings.relay_url, token=token,
@@ -181,6 +183,9 @@ class LiveDesk(QObject):
         live.sig_voicemail.connect(self._on_live_voicemail)
         live.sig_unknown_event.connect(self._on_live_unknown_event)
         live.sig_outbound_event.connect(session.calls.on_live_event)
+        # The team's callbacks are shared over the same connection.
+        session.callbacks.set_transport(RelayRecordTransport(
+            live, self._tasks, relay_url=settings.relay_url, token=token, parent=live))
         self._show_status(live.state)
         live.start()
 
@@ -190,6 +195,8 @@ class LiveDesk(QObject):
         self._was_up = False
         self._fallback.stop()
         if live is not None:
+            if self.session is not None:
+                self.session.callbacks.set_transport(None)  # this desk alone meanwhile
             await live.shutdown()
             live.deleteLater()
         self._show_status(None)

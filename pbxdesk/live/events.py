@@ -12,6 +12,9 @@
   :class:`~pbxdesk.api.models.GroupCall` for the store;
 - :class:`VoicemailLeft` (``voicemail``) and :class:`CallRecorded`
   (``recording_inbound`` / ``recording_outbound``), with their links;
+- :class:`CallbackShared` (``callback_record``): a desk of the team changed
+  a callback (the relay's own event; :func:`pbxdesk.live.records.team_record`
+  reads its ``fields``);
 - :class:`UnknownEvent` for any other type, kept with all its fields.
 
 Fields are read with the history parser (:func:`pbxdesk.api.parse.parse_row`),
@@ -141,6 +144,11 @@ class CallRecorded(LiveEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackShared(LiveEvent):
+    """``callback_record``: a desk of the team (this one too) changed a callback."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UnknownEvent(LiveEvent):
     """A type this version does not know: keep it and show it plainly."""
 
@@ -179,6 +187,8 @@ def parse_event(event_id: str, event_name: str, data: str,
             **base, caller_id=caller, caller_name=_text(fields.get("caller_name")),
             caller_e164=e164(caller, region), extension=_text(fields.get("user_number")),
             recorded_at=read_timestamp(fields.get("recorded_at")), links=_links(fields))
+    elif kind == "callback_record":
+        return CallbackShared(**base)
     elif kind in _RECORDING_TYPES:
         call = parse_row(row_fields, CallKind.USER, region) or _blank_call()
         if isinstance(call, UserCall):

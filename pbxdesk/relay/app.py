@@ -1,7 +1,8 @@
 """The relay's ASGI application: one Router, plain functions, no framework on top.
 
 Routes: ``POST /hooks/{account}``, ``POST /hooks/{account}/{trigger}``
-(:mod:`pbxdesk.relay.hooks`), ``GET /events`` (:mod:`pbxdesk.relay.stream`)
+(:mod:`pbxdesk.relay.hooks`), ``GET /events`` (:mod:`pbxdesk.relay.stream`),
+``POST`` and ``GET /callbacks/records`` (:mod:`pbxdesk.relay.callbackapi`)
 and ``GET /healthz``. :class:`Relay` holds what the handlers share: the
 store, the fan-out hub, the failed-authentication guard and the settings.
 The router's lifespan opens the store, prunes old events every few minutes,
@@ -23,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
+from pbxdesk.relay.callbackapi import RequestLimit, get_records, post_records
 from pbxdesk.relay.deadline import HEADER_SECONDS
 from pbxdesk.relay.guard import AuthGuard
 from pbxdesk.relay.hooks import receive_webhook
@@ -49,10 +51,13 @@ class RelayConfig:
     desk_queue_limit: int = 2000
     """Events a desk may fall behind before it is cut off (it then catches up from the store)."""
     prune_every_seconds: float = 300.0
+    record_posts: int = 600
+    """Posts of callback records one account may make within ``record_window_seconds``."""
+    record_window_seconds: float = 60.0
     header_seconds: float = HEADER_SECONDS
     """A connection whose request headers take longer than this is closed (slowloris)."""
     body_seconds: float = BODY_SECONDS
-    """A webhook whose body takes longer than this to arrive gets 408."""
+    """A webhook's (or a post of callback records') body taking longer than this gets 408."""
 
 
 class Relay:
@@ -63,6 +68,8 @@ class Relay:
         self.config = config or RelayConfig()
         self.hub = Hub(store, queue_limit=self.config.desk_queue_limit)
         self.guard = AuthGuard(self.config.auth_failures, self.config.auth_window_seconds)
+        self.record_limit = RequestLimit(self.config.record_posts,
+                                         self.config.record_window_seconds)
         self._accounts: dict[str, tuple[float, str | None]] = {}
 
     async def account_secret_hash(self, account: str) -> str | None:
@@ -94,8 +101,9 @@ def build_app(relay: Relay) -> Router:
     async def lifespan(_app: Any) -> AsyncIterator[None]:
         await relay.store.open()
         pruner = asyncio.create_task(_prune_now_and_then(relay), name="relay-pruner")
-        log.info("Relay ready (%s store, events kept %g h)", relay.store.kind,
-                 relay.store.retention_seconds / 3600)
+        log.info("Relay ready (%s store, events kept %g h, callback records %g days)",
+                 relay.store.kind, relay.store.retention_seconds / 3600,
+                 relay.store.records_retention_seconds / 86_400)
         try:
             yield
         finally:
@@ -108,6 +116,8 @@ def build_app(relay: Relay) -> Router:
         Route("/hooks/{account}", bind(receive_webhook), methods=["POST"]),
         Route("/hooks/{account}/{trigger}", bind(receive_webhook), methods=["POST"]),
         Route("/events", bind(open_stream), methods=["GET"]),
+        Route("/callbacks/records", bind(post_records), methods=["POST"]),
+        Route("/callbacks/records", bind(get_records), methods=["GET"]),
         Route("/healthz", bind(_healthz), methods=["GET"]),
     ], lifespan=lifespan)
 

@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--keyfile", help="its private key (PEM)")
     serve.add_argument("--retention-hours", type=float, default=24.0,
                        help="how long events are kept for desks that reconnect (default 24)")
+    serve.add_argument("--records-days", type=float, default=90.0,
+                       help="how long shared callback records are kept for desks that "
+                       "catch up (default 90: the longest callbacks horizon)")
     serve.add_argument("--max-events", type=int, default=None,
                        help="Redis only: events kept per account at most (default 500000)")
     serve.add_argument("--forwarded-allow-ips", default=None,
@@ -169,6 +172,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     def store() -> RelayStore:
         return make_store(args.store, retention_seconds=args.retention_hours * 3600,
+                          records_retention_seconds=args.records_days * 86_400,
                           max_events=args.max_events, lock=True)
 
     try:

@@ -12,7 +12,8 @@ Routing is one rule, :meth:`Desk.wants`: an event goes to a desk of the same
 account when its ``user_number`` is the desk's extension, or its
 ``queue_name`` / ``ring_group_name`` is one of the desk's queues / ring groups
 (names compared without case). An event that names none of these goes to
-nobody. No I/O here.
+nobody. The relay's own events for the whole team (callback records) carry
+:data:`ACCOUNT_ROUTE`, which every desk of the account has. No I/O here.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ FieldValue = str | list[str] | None
 MAX_FIELDS = 200
 """More fields than this in one event is not a PBX webhook."""
 MAX_KEY_LENGTH = 100
+
+ACCOUNT_ROUTE = "*"
+"""Every desk's route: events the relay makes for the whole account (no webhook has it)."""
 
 _NULL_STRINGS = frozenset({"", "null", "none", "undefined", "nil"})
 _ALIASES = {"callerid": "caller_id", "ringgroup_name": "ring_group_name"}
@@ -96,7 +100,7 @@ class Desk:
     @property
     def routes(self) -> frozenset[str]:
         return frozenset(
-            [extension_route(self.extension),
+            [ACCOUNT_ROUTE, extension_route(self.extension),
              *(queue_route(name) for name in self.queues),
              *(ring_group_route(name) for name in self.ring_groups)])
 

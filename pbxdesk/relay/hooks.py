@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from pbxdesk.relay.credentials import is_account_name, secret_matches
+from pbxdesk.relay.credentials import hash_secret, is_account_name, secret_matches
+from pbxdesk.relay.events import Desk
 from pbxdesk.relay.payload import (
     BodyTooLargeError,
     BodyTooSlowError,
@@ -104,3 +105,24 @@ async def receive_webhook(relay: Relay, request: Request) -> Response:
               len(appended.stored), ", ".join(event.type for event in appended.stored),
               appended.duplicates)
     return JSONResponse({"stored": len(appended.stored), "duplicates": appended.duplicates})
+
+
+async def authenticated_desk(relay: Relay, request: Request, what: str) -> Desk | Response:
+    """The desk whose bearer token the request carries, or the answer that refuses it
+    (429 for a slowed address, 401, 503); ``what`` names the request in the log."""
+    address = client_address(request)
+    blocked = too_many(relay, address)
+    if blocked is not None:
+        return blocked
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    desk: Desk | None = None
+    try:
+        if scheme.lower() == "bearer" and token.strip():
+            desk = await relay.store.desk_by_token_hash(hash_secret(token.strip()))
+    except StoreError as exc:
+        log.error("%s: desk not served: %s", what, exc)
+        return error(503, "the relay cannot read its store right now")
+    if desk is None:
+        log.info("%s refused from %s: unknown or revoked desk token", what, address)
+        return refused(relay, address, "desk logins", {"WWW-Authenticate": "Bearer"})
+    return desk

@@ -29,6 +29,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from pbxdesk.relay.admin import AccountCredentials, DeskCredentials, add_account, add_desk
 from pbxdesk.relay.app import Relay, RelayConfig, build_app
 from pbxdesk.relay.deadline import with_header_deadline
+from pbxdesk.relay.records import DEFAULT_RETENTION_SECONDS
 from pbxdesk.relay.store import RelayStore, make_store
 from pbxdesk.serving import PromptServer, ServerThread, bind_tcp
 
@@ -50,9 +51,11 @@ class RelayServer:
 
     def __init__(self, store: str | Path | RelayStore, host: str = "127.0.0.1", port: int = 0,
                  *, config: RelayConfig | None = None, retention_seconds: float = 86_400.0,
+                 records_retention_seconds: float = DEFAULT_RETENTION_SECONDS,
                  certfile: str | None = None, keyfile: str | None = None) -> None:
         if not isinstance(store, RelayStore):
-            store = make_store(store, retention_seconds=retention_seconds, lock=True)
+            store = make_store(store, retention_seconds=retention_seconds,
+                               records_retention_seconds=records_retention_seconds, lock=True)
         self.relay = Relay(store, config)
         self.host = host
         self._requested_port = port

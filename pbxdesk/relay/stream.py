@@ -25,9 +25,8 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from pbxdesk.relay.credentials import hash_secret
-from pbxdesk.relay.events import Desk, StoredEvent
-from pbxdesk.relay.hooks import client_address, error, refused, too_many
+from pbxdesk.relay.events import StoredEvent
+from pbxdesk.relay.hooks import authenticated_desk, client_address, error
 from pbxdesk.relay.hub import Subscription
 from pbxdesk.relay.store.base import StoreError
 
@@ -44,21 +43,9 @@ _STREAM_HEADERS = {
 
 
 async def open_stream(relay: Relay, request: Request) -> Response:
-    address = client_address(request)
-    blocked = too_many(relay, address)
-    if blocked is not None:
-        return blocked
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    desk: Desk | None = None
-    try:
-        if scheme.lower() == "bearer" and token.strip():
-            desk = await relay.store.desk_by_token_hash(hash_secret(token.strip()))
-    except StoreError as exc:
-        log.error("Desk not connected: %s", exc)
-        return error(503, "the relay cannot read its store right now")
-    if desk is None:
-        log.info("Event stream refused from %s: unknown or revoked desk token", address)
-        return refused(relay, address, "desk logins", {"WWW-Authenticate": "Bearer"})
+    desk = await authenticated_desk(relay, request, "Event stream")
+    if isinstance(desk, Response):
+        return desk
     given = request.headers.get("last-event-id", "")
     last_id = relay.store.parse_id(given) if given.strip() else None
     if given.strip() and last_id is None:
@@ -70,7 +57,8 @@ async def open_stream(relay: Relay, request: Request) -> Response:
         log.error("Desk %s not connected: %s", desk.id, exc)
         return error(503, "the relay cannot read its store right now")
     log.info("Desk %s (account %s, extension %s) connected from %s%s", desk.id, desk.account,
-             desk.extension, address, f", resuming after {last_id}" if last_id else "")
+             desk.extension, client_address(request),
+             f", resuming after {last_id}" if last_id else "")
     return StreamingResponse(_frames(relay, sub, last_id), media_type="text/event-stream",
                              headers=_STREAM_HEADERS)
 

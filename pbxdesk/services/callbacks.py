@@ -10,23 +10,27 @@ worklist is read there too and handed to the GUI thread as a
 What the agent does (Done, Snooze, Not needed, a note, calling back) becomes
 a :class:`~pbxdesk.store.callbackrules.CallbackRecord` stamped with the time
 and who did it (this desk's id and the agent's name), kept in the store and
-offered to the :class:`~pbxdesk.services.callbackshare.RecordTransport`.
+offered to the :class:`~pbxdesk.services.callbackshare.RecordTransport`
+(set with :meth:`CallbacksService.set_transport`; the service is the
+transport's :class:`~pbxdesk.services.callbackshare.RecordPeer`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
+from pbxdesk.relay.records import MAX_VALUE_CHARS, NOT_TEXT
+from pbxdesk.services.callbackpeer import DESK_KEY, RecordSharing, Who
 from pbxdesk.services.callbackshare import LocalTransport, RecordTransport
 from pbxdesk.services.messages import Message, MessageBridge, Severity
 from pbxdesk.services.worklist import Worklist, build, refreshed
@@ -44,8 +48,10 @@ from pbxdesk.tasks import TaskKeeper
 
 log = logging.getLogger("pbxdesk.callbacks")
 SOURCE: Final = "callbacks"
-DESK_KEY: Final = "callbacks.desk"
 NOTIFIED_KEY: Final = "callbacks.notified_until_us"
+NOTE_MAX_CHARS: Final = MAX_VALUE_CHARS
+"""The longest note kept: what a relay takes, so every note can be shared."""
+_LINE_ENDS: Final = re.compile("\r\n?")
 T = TypeVar("T")
 
 
@@ -60,6 +66,13 @@ def scope_for(settings: Settings) -> Scope:
                  days=settings.callback_days)
 
 
+def note_text(note: str) -> str:
+    """A note as kept and shared: one a relay takes (line ends as new lines, no other
+    control characters but tab, at most :data:`NOTE_MAX_CHARS`)."""
+    text = NOT_TEXT.sub(" ", _LINE_ENDS.sub("\n", note)).strip()
+    return text[:NOTE_MAX_CHARS].rstrip()
+
+
 def agent_name(store: CallStore, extension: str) -> str | None:
     """The agent's name as the history knows their extension ("Ana Silva"), if it does."""
     extension = extension.strip()
@@ -72,15 +85,7 @@ def agent_name(store: CallStore, extension: str) -> str | None:
     return next((user.name for user in users if user.number == extension and user.name), None)
 
 
-@dataclass(frozen=True, slots=True)
-class Who:
-    """Who makes this desk's records: a desk id (random, kept in the store) and a name."""
-
-    desk: str
-    agent: str
-
-
-class CallbacksService(QObject):
+class CallbacksService(QObject, RecordSharing):
     """The worklist of one account.
 
     Signals:
@@ -127,7 +132,7 @@ class CallbacksService(QObject):
         self._wake.setSingleShot(True)
         self._wake.setTimerType(Qt.TimerType.CoarseTimer)
         self._wake.timeout.connect(self._on_wake_timer_timeout)
-        self._transport.start(self.receive)
+        self._transport.start(self)
 
     # -- state -----------------------------------------------------------------------------
 
@@ -283,8 +288,8 @@ class CallbacksService(QObject):
 
     def mark_not_needed(self, number: str, note: str = "") -> None:
         changes = [(Field.STATE, str(StateValue.NOT_NEEDED))]
-        if note.strip():
-            changes.append((Field.NOTE, note.strip()))
+        if text := note_text(note):
+            changes.append((Field.NOTE, text))
         self._record_many(number, changes)
 
     def reopen(self, number: str) -> None:
@@ -296,7 +301,7 @@ class CallbacksService(QObject):
         self._record(number, Field.SNOOZE, "" if until is None else str(to_micros(until)))
 
     def set_note(self, number: str, note: str) -> None:
-        self._record(number, Field.NOTE, note.strip())
+        self._record(number, Field.NOTE, note_text(note))
 
     def claim(self, number: str) -> None:
         """This agent is calling the caller back now ("Ana is calling back")."""
@@ -315,13 +320,9 @@ class CallbacksService(QObject):
         self._start(lambda: self._keep(records, share=True), "callbacks-record")
 
     def receive(self, records: Sequence[CallbackRecord]) -> None:
-        """Records from other desks (the transport calls this on the GUI thread)."""
+        """Records from other desks, kept in the background (see :meth:`take`)."""
         if records:
             self._start(lambda: self._keep(list(records), share=False), "callbacks-receive")
-
-    def share_pending(self) -> None:
-        """Offer every record not yet shared to the transport (call on a reconnect)."""
-        self._start(self._share_pending, "callbacks-share")
 
     def _start(self, job: Callable[[], Coroutine[Any, Any, None]], name: str) -> None:
         if self._closed:  # (the coroutine is made only when it will run: never orphaned)
@@ -330,25 +331,20 @@ class CallbacksService(QObject):
         self._jobs.add(task)
         task.add_done_callback(self._jobs.discard)
 
-    async def _share_pending(self) -> None:
-        try:
-            pending = await self._in_worker(self._store.callbacks.unshared_records)
-            if pending and self._transport.publish(pending):
-                await self._in_worker(self._store.callbacks.mark_shared, pending)
-        except StoreError as error:
-            self._report(error)
-
     async def _keep(self, records: list[CallbackRecord], *, share: bool) -> None:
         try:
             await self._in_worker(self._store.callbacks.add_records, records, not share)
-            if share and self._transport.publish(records):
-                await self._in_worker(self._store.callbacks.mark_shared, records)
             numbers = {record.number for record in records}
             worklist = await self._in_worker(self._read_some, numbers, self.now_us())
         except StoreError as error:
             self._report(error)
             return
-        self._publish(worklist)
+        self._publish(worklist)  # the agent sees it at once; the relay may take a moment
+        if share:
+            try:
+                await self._share(records)
+            except StoreError as error:
+                self._report(error)
 
     def _read(self, now_us: int) -> Worklist:
         """(Worker thread) every item."""

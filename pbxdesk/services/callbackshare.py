@@ -8,27 +8,61 @@ number of times (last writer per caller and field wins). Without a relay the
 :class:`LocalTransport` is used: nothing leaves the desk, and the records stay
 marked unshared, so a relay configured later sends them on its first connect.
 
-What a relay transport has to do (it needs an endpoint or event type of the
-relay's that carries these records; see docs/callbacks.md):
+A transport works for a :class:`RecordPeer` (the callbacks service), given to
+:meth:`RecordTransport.start`:
 
-* :meth:`~RecordTransport.publish` the records this desk makes, returning
-  True only once the relay took them (the service then marks them shared);
-* on every (re)connect, ask the service for what is still unshared
-  (:meth:`~pbxdesk.services.callbacks.CallbacksService.share_pending`);
-* hand every record that arrives from other desks to the ``receive``
-  callback given to :meth:`~RecordTransport.start`, on the GUI thread.
+* :meth:`~RecordTransport.publish` sends this desk's records and returns
+  those the other side took (or refused for good: they are never offered
+  again); the service marks them shared. Records a transport cannot send now
+  stay unshared, and the transport asks for them again with
+  :meth:`RecordPeer.share_pending` when it can (on every reconnect);
+* records from other desks go to :meth:`RecordPeer.take`, never back out
+  (they are stored as shared), so nothing echoes between desks;
+* a transport whose other side knows this desk by an id of its own tells the
+  peer (:meth:`RecordPeer.adopt_desk`), so the desk's records and the copies
+  that come back are the same records.
 
+The relay's transport is :class:`pbxdesk.services.callbackrelay.RelayRecordTransport`.
 No Qt here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from pbxdesk.store.callbackrules import CallbackRecord
 
-Receive = Callable[[Sequence[CallbackRecord]], None]
+
+class RecordPeer(Protocol):
+    """What a transport may ask of the desk's worklist (the callbacks service)."""
+
+    @property
+    def desk(self) -> str:
+        """The id this desk signs its records with."""
+        ...
+
+    async def take(self, records: Sequence[CallbackRecord],
+                   cursor: tuple[str, Any] | None = None) -> bool:
+        """Keep records from other desks (and ``cursor``, a stored (key, value), with
+        them); False when they could not be stored."""
+        ...
+
+    async def adopt_desk(self, desk: str) -> None:
+        """Sign this desk's records (past and future) with ``desk`` from now on."""
+        ...
+
+    async def stored_value(self, key: str) -> Any:
+        """A value kept in the account's store (a cursor given to :meth:`take`), or None."""
+        ...
+
+    async def agent_names(self) -> dict[str, str]:
+        """The history's names of extensions (``{"1002": "Ana Silva"}``)."""
+        ...
+
+    def share_pending(self) -> None:
+        """Offer every record not yet shared to the transport again."""
+        ...
 
 
 class RecordTransport(Protocol):
@@ -39,15 +73,17 @@ class RecordTransport(Protocol):
         """True when records go to other desks at all (a relay is configured)."""
         ...
 
-    def start(self, receive: Receive) -> None:
-        """Begin delivering records from other desks to ``receive``."""
+    def start(self, peer: RecordPeer) -> None:
+        """Begin exchanging records for ``peer``."""
         ...
 
-    def publish(self, records: Sequence[CallbackRecord]) -> bool:
-        """Send this desk's records; True when they were taken (not just queued)."""
+    async def publish(self, records: Sequence[CallbackRecord]) -> Sequence[CallbackRecord]:
+        """Send this desk's records; those taken (or refused for good), not just queued."""
         ...
 
-    def stop(self) -> None: ...
+    def stop(self) -> None:
+        """Stop at once (requests in flight are abandoned: their records stay unshared)."""
+        ...
 
 
 class LocalTransport:
@@ -57,12 +93,12 @@ class LocalTransport:
     def shared(self) -> bool:
         return False
 
-    def start(self, receive: Receive) -> None:
-        del receive  # nothing ever arrives
+    def start(self, peer: RecordPeer) -> None:
+        del peer  # nothing ever arrives
 
-    def publish(self, records: Sequence[CallbackRecord]) -> bool:
+    async def publish(self, records: Sequence[CallbackRecord]) -> Sequence[CallbackRecord]:
         del records
-        return False
+        return ()
 
     def stop(self) -> None:
         return None

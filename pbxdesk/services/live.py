@@ -12,7 +12,9 @@ loop, and handles each event in the order the relay sent it:
   flagged live until a sync confirms it (:mod:`pbxdesk.store.live`), and
   closes its pop;
 - voicemails become notes with a Listen link; outbound steps go to the
-  click-to-call tracker; unknown events are kept and passed on to be shown.
+  click-to-call tracker; the team's callback records go to whoever shares
+  them (:mod:`pbxdesk.services.callbackrelay`); unknown events are kept and
+  passed on to be shown.
 
 The id of each handled event is kept in the account's store (with the rows
 the event brought, in one transaction), and the next connection resumes after
@@ -41,6 +43,7 @@ from pbxdesk.live.caller import CallerSummary, caller_summary
 from pbxdesk.live.client import Backoff, RelayAuthError, RelayStream, StreamState, StreamStatus
 from pbxdesk.live.events import (
     CallAnswered,
+    CallbackShared,
     CallCompleted,
     CallRecorded,
     CallRinging,
@@ -85,6 +88,7 @@ class LiveService(QObject):
         sig_voicemail(VoicemailNote): a voicemail was left for me.
         sig_unknown_event(UnknownEvent): an event this version does not know.
         sig_outbound_event(UserCallEvent): a step of one of my outbound calls.
+        sig_callback_shared(CallbackShared): a desk of the team changed a callback.
 
     Attributes:
         tracker: the calls ringing on this desk (:class:`CallTracker`).
@@ -109,6 +113,8 @@ class LiveService(QObject):
     """An UnknownEvent (kept, to be shown plainly)."""
     sig_outbound_event = Signal(object)
     """A CallRinging / CallAnswered / CallCompleted of an outbound call of mine."""
+    sig_callback_shared = Signal(object)
+    """A CallbackShared event (a callback record of the team)."""
 
     def __init__(self, store: CallStore, messages: MessageBridge, tasks: TaskKeeper, *,
                  relay_url: str, token: str, my_extension: str, region: str | None,
@@ -156,6 +162,11 @@ class LiveService(QObject):
     @property
     def last_event_id(self) -> str | None:
         return self._last_id
+
+    @property
+    def http_client(self) -> httpx.AsyncClient | None:
+        """The connection's client while it runs (other requests to the relay share it)."""
+        return self._client
 
     def set_my_extension(self, extension: str) -> None:
         self.tracker.my_extension = extension.strip()
@@ -258,6 +269,8 @@ class LiveService(QObject):
             self.sig_unknown_event.emit(event)
         elif isinstance(event, CallRecorded):
             log.debug("Live calls: a recording is ready")
+        elif isinstance(event, CallbackShared):
+            self.sig_callback_shared.emit(event)
         await self._store_event(event, rows)
 
     def _on_call_step(self, event: CallRinging | CallAnswered | CallCompleted) -> list[AnyCall]:

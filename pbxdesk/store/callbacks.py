@@ -154,11 +154,13 @@ class CallbackStore:
                 return UpdateResult(rows, changed, rebuilt, frozenset(touched))
 
     @guarded
-    def add_records(self, records: Iterable[CallbackRecord], shared: bool = False) -> int:
+    def add_records(self, records: Iterable[CallbackRecord], shared: bool = False,
+                    meta: tuple[str, Any] | None = None) -> int:
         """Keep records (from this desk or others) and recompute their items.
 
         Returns how many records were new. ``shared``: they came from (or went
-        out through) a transport already.
+        out through) a transport already. ``meta`` (key, JSON value) is written
+        in the same transaction (a transport's cursor: where it read up to).
         """
         batch = list(records)
         with write_transaction(self._conn()) as conn:
@@ -170,7 +172,28 @@ class CallbackStore:
                  for r in batch])
             added = conn.total_changes - before
             recompute(conn, {record.number for record in batch})
+            if meta is not None:
+                conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             (meta[0], json.dumps(meta[1])))
         return added
+
+    @guarded
+    def relabel_desk(self, old: str, new: str) -> set[str]:
+        """This desk's records signed ``old`` are signed ``new`` now, and unshared.
+
+        For a desk that learns the id a relay knows it by: from then on its own
+        records and the copies the relay sends back are the same rows, and a
+        new relay gets them all. Returns the callers whose items were recomputed.
+        """
+        with write_transaction(self._conn()) as conn:
+            numbers = {number for (number,) in conn.execute(
+                "SELECT DISTINCT number FROM callback_records WHERE desk = ?", (old,))}
+            # A copy already back from the relay is the same record: the original replaces it.
+            conn.execute("UPDATE OR REPLACE callback_records SET desk = ?, shared = 0 "
+                         "WHERE desk = ?", (new, old))
+            recompute(conn, numbers)
+        return numbers
 
     @guarded
     def unshared_records(self, limit: int = 1000) -> list[CallbackRecord]:

@@ -22,10 +22,10 @@ REQUIREMENTS = ROOT / "packaging" / "relay" / "requirements.txt"
 
 RELAY_MODULES = [
     "pbxdesk.relay", "pbxdesk.relay.__main__", "pbxdesk.relay.admin", "pbxdesk.relay.app",
-    "pbxdesk.relay.cli", "pbxdesk.relay.credentials", "pbxdesk.relay.events",
-    "pbxdesk.relay.guard", "pbxdesk.relay.hooks", "pbxdesk.relay.hub",
-    "pbxdesk.relay.payload", "pbxdesk.relay.server", "pbxdesk.relay.store",
-    "pbxdesk.relay.store.base", "pbxdesk.relay.store.embedded",
+    "pbxdesk.relay.callbackapi", "pbxdesk.relay.cli", "pbxdesk.relay.credentials",
+    "pbxdesk.relay.events", "pbxdesk.relay.guard", "pbxdesk.relay.hooks", "pbxdesk.relay.hub",
+    "pbxdesk.relay.payload", "pbxdesk.relay.records", "pbxdesk.relay.server",
+    "pbxdesk.relay.store", "pbxdesk.relay.store.base", "pbxdesk.relay.store.embedded",
     "pbxdesk.relay.store.redisstore", "pbxdesk.relay.stream", "pbxdesk.relay.triggers",
     "pbxdesk.serving",
 ]

@@ -2,8 +2,9 @@
 
 Over real sockets: a client that connects and sends nothing, or trickles its
 headers a byte at a time, is disconnected once the header deadline passes (it
-held its connection for ever before); a webhook body that does not arrive in
-time gets 408; a desk's event stream, a request long under way, stays open.
+held its connection for ever before); a webhook body (or a desk's post of
+callback records) that does not arrive in time gets 408; a desk's event
+stream, a request long under way, stays open.
 """
 
 from __future__ import annotations
@@ -91,6 +92,18 @@ def test_a_kept_alive_connection_cannot_stall_its_next_request(relay: RelayHarne
 def test_a_webhook_body_that_does_not_arrive_gets_408(relay: RelayHarness) -> None:
     head = (f"POST /hooks/acme HTTP/1.1\r\nHost: relay\r\nX-Pbx-Token: {relay.secret}\r\n"
             "Content-Type: application/json\r\nContent-Length: 5000\r\n\r\n{").encode()
+    with raw_connection(relay) as sock:
+        sock.sendall(head)
+        sock.settimeout(5 * DEADLINE + 2)
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:40]
+
+
+def test_callback_records_that_do_not_arrive_get_408(relay: RelayHarness) -> None:
+    token = relay.desk("1001")
+    head = (f"POST /callbacks/records HTTP/1.1\r\nHost: relay\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 5000\r\n\r\n{").encode()
     with raw_connection(relay) as sock:
         sock.sendall(head)
         sock.settimeout(5 * DEADLINE + 2)

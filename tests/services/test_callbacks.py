@@ -9,7 +9,7 @@ import pytest
 import qasync
 from pytestqt.qtbot import QtBot
 
-from pbxdesk.services.callbacks import CallbacksService, scope_for
+from pbxdesk.services.callbacks import NOTE_MAX_CHARS, CallbacksService, note_text, scope_for
 from pbxdesk.services.callbacktexts import ShownState, claim_text, shown_state
 from pbxdesk.services.messages import MessageBridge
 from pbxdesk.services.worklist import Worklist
@@ -149,6 +149,28 @@ def test_actions_become_signed_records_and_new_callers_are_announced(
     # Read in parts after each change, the list is the one stored.
     assert dict(service.worklist.by_number) == {
         item.number: item for item in line.store.callbacks.items()}
+
+
+def test_notes_are_kept_as_any_relay_takes_them(
+        qtbot: QtBot, make_line: MakeLine, service_for: type[CallbacksService]) -> None:
+    line = make_line()
+    line.missed(JANE, minutes_ago=30)
+    service, _clock = synced_service(qtbot, line, service_for)
+    service.request_update()
+    assert JANE_E164 in settled(qtbot, service).by_number
+    pasted = "  Rang twice\r\nsecond\rline\x07\ttab\x00 " + "x" * (2 * NOTE_MAX_CHARS)
+    service.set_note(JANE_E164, pasted)
+    qtbot.waitUntil(lambda: service.worklist.by_number[JANE_E164].note != "", timeout=5000)
+    note = service.worklist.by_number[JANE_E164].note
+    assert note.startswith("Rang twice\nsecond\nline \ttab  x")
+    assert len(note) == NOTE_MAX_CHARS
+    service.mark_not_needed(JANE_E164, " \x1b\x7f\x00 ")  # nothing left of it: no note record
+    qtbot.waitUntil(lambda: service.worklist.by_number[JANE_E164].state
+                    is ItemState.NOT_NEEDED, timeout=5000)
+    records = line.store.callbacks.records(JANE_E164)
+    assert [r.value for r in records if r.field == "note"] == [note]
+    assert [r.value for r in records if r.field == "state"] == ["not_needed"]
+    assert note_text("Wrong number: " + "\u2028ok\ud800") == "Wrong number: \u2028ok"
 
 
 def test_a_new_scope_rebuilds_the_worklist(

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pbxdesk.relay.store.base import Appended, RelayStore, StoreBusyError, StoreError
+from pbxdesk.relay.records import DEFAULT_RETENTION_SECONDS
+from pbxdesk.relay.store.base import (
+    Appended,
+    RecordsAdded,
+    RelayStore,
+    StoreBusyError,
+    StoreError,
+)
 
-__all__ = ["Appended", "RelayStore", "StoreBusyError", "StoreError", "is_redis_url", "make_store"]
+__all__ = ["Appended", "RecordsAdded", "RelayStore", "StoreBusyError", "StoreError",
+           "is_redis_url", "make_store"]
 
 
 def is_redis_url(spec: str) -> bool:
@@ -20,10 +28,13 @@ def is_redis_url(spec: str) -> bool:
 
 
 def make_store(spec: str | Path, *, retention_seconds: float = 86_400.0,
+               records_retention_seconds: float = DEFAULT_RETENTION_SECONDS,
                max_events: int | None = None, lock: bool = False) -> RelayStore:
     """The store ``spec`` names (not yet opened).
 
     Args:
+        retention_seconds: how long events are kept (the replay of ``Last-Event-ID``).
+        records_retention_seconds: how long callback records are kept (the catch-up).
         max_events: Redis only: the cap per account stream (``XADD MAXLEN ~``).
         lock: Embedded only: claim the folder for this process (``serve``).
     """
@@ -34,7 +45,9 @@ def make_store(spec: str | Path, *, retention_seconds: float = 86_400.0,
             raise StoreError("A redis:// store needs the redis package: "
                              "pip install 'redis>=6,<9'") from None
         return RedisStore(spec, retention_seconds=retention_seconds,
+                          records_retention_seconds=records_retention_seconds,
                           max_events=max_events or DEFAULT_MAX_EVENTS)
     from pbxdesk.relay.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(Path(spec), retention_seconds=retention_seconds, lock=lock)
+    return EmbeddedStore(Path(spec), retention_seconds=retention_seconds,
+                         records_retention_seconds=records_retention_seconds, lock=lock)

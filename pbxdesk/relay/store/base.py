@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pbxdesk.relay.events import Desk, IncomingEvent, StoredEvent
+from pbxdesk.relay.records import SharedRecord
 
 
 class StoreError(Exception):
@@ -39,6 +40,14 @@ class Appended:
     duplicates: int
 
 
+@dataclass(frozen=True, slots=True)
+class RecordsAdded:
+    """What :meth:`RelayStore.add_records` did with a batch."""
+
+    stored: int
+    duplicates: int
+
+
 class RelayStore(ABC):
     """Accounts, desks and events; every method may raise :class:`StoreError`."""
 
@@ -46,6 +55,7 @@ class RelayStore(ABC):
     """``embedded`` or ``redis``, for ``/healthz`` and the log."""
 
     retention_seconds: float
+    records_retention_seconds: float
 
     @abstractmethod
     async def open(self) -> None:
@@ -115,4 +125,22 @@ class RelayStore(ABC):
 
     @abstractmethod
     async def prune(self, now: datetime) -> None:
-        """Forget events older than the retention."""
+        """Forget events older than the retention, callback records older than theirs."""
+
+    # -- callback records ------------------------------------------------------------
+    @abstractmethod
+    async def add_records(self, account: str, records: Sequence[SharedRecord],
+                          received_at: datetime) -> RecordsAdded:
+        """Keep the records not kept yet (by :meth:`SharedRecord.id`), in order.
+
+        Each new one is also appended to the account's events as a
+        ``callback_record`` event for every desk of the account (its route is
+        :data:`~pbxdesk.relay.events.ACCOUNT_ROUTE`), in the same step.
+        """
+
+    @abstractmethod
+    async def records_after(self, account: str, after: str | None,
+                            limit: int) -> list[tuple[str, str]]:
+        """Up to ``limit`` kept records after the cursor ``after`` (None: from the oldest),
+        as ``(cursor, data JSON)``. Cursors have the syntax of event ids
+        (:meth:`parse_id` reads them) but count records, not events."""

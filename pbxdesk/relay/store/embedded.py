@@ -1,9 +1,11 @@
 """The embedded store: one SQLite database in the STORE folder, for one relay process.
 
 ``STORE/relay.sqlite3`` (WAL, folder 0700, file 0600) holds the accounts (the
-secret as a hash), the desks (the token as a hash) and the events of the last
-``retention_seconds``. An event's id is its row id (AUTOINCREMENT, so never
-reused); its digest is unique, which is what stores a repeated webhook once.
+secret as a hash), the desks (the token as a hash), the events of the last
+``retention_seconds`` and the callback records of the last
+``records_retention_seconds``. An event's id is its row id (AUTOINCREMENT, so
+never reused); its digest is unique, which is what stores a repeated webhook
+once (a record's event has the digest ``record:`` + the record's id).
 ``serve`` takes an exclusive lock on ``STORE/serve.lock``: a second relay
 process on the same folder is refused (use Redis for several). The admin
 commands (``account add``, ``desk add``…) may run beside a serving relay: it
@@ -23,13 +25,20 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from pbxdesk.relay.events import Desk, IncomingEvent, StoredEvent
-from pbxdesk.relay.store.base import Appended, RelayStore, StoreBusyError, StoreError
+from pbxdesk.relay.events import ACCOUNT_ROUTE, Desk, IncomingEvent, StoredEvent
+from pbxdesk.relay.records import DEFAULT_RETENTION_SECONDS, RECORD_EVENT, SharedRecord
+from pbxdesk.relay.store.base import (
+    Appended,
+    RecordsAdded,
+    RelayStore,
+    StoreBusyError,
+    StoreError,
+)
 
 DATABASE_NAME = "relay.sqlite3"
 LOCK_NAME = "serve.lock"
@@ -47,6 +56,11 @@ CREATE TABLE IF NOT EXISTS events (
     received_ms INTEGER NOT NULL, type TEXT NOT NULL, routes TEXT NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_by_account ON events (account, id);
 CREATE INDEX IF NOT EXISTS events_by_age ON events (received_ms);
+CREATE TABLE IF NOT EXISTS callback_records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL,
+    record_id TEXT NOT NULL UNIQUE, received_ms INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS callback_records_by_account ON callback_records (account, seq);
+CREATE INDEX IF NOT EXISTS callback_records_by_age ON callback_records (received_ms);
 """
 
 
@@ -56,9 +70,11 @@ class EmbeddedStore(RelayStore):
     kind = "embedded"
 
     def __init__(self, folder: Path, *, retention_seconds: float = 86_400.0,
+                 records_retention_seconds: float = DEFAULT_RETENTION_SECONDS,
                  lock: bool = False) -> None:
         self.folder = folder
         self.retention_seconds = retention_seconds
+        self.records_retention_seconds = records_retention_seconds
         self._lock_wanted = lock
         self._lock_file: IO[str] | None = None
         self._db: sqlite3.Connection | None = None
@@ -151,33 +167,20 @@ class EmbeddedStore(RelayStore):
     # -- events ----------------------------------------------------------------------
     async def append(self, account: str, events: Sequence[IncomingEvent],
                      received_at: datetime) -> Appended:
-        db = self._conn()
         received_ms = int(received_at.timestamp() * 1000)
         stored: list[StoredEvent] = []
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for event in events:
-                    routes = sorted(event.routes)
-                    data = event.data_json(received_at)
-                    cursor = db.execute(
-                        "INSERT OR IGNORE INTO events (account, digest, received_ms, type,"
-                        " routes, data) VALUES (?, ?, ?, ?, ?, ?)",
-                        (account, event.digest(account), received_ms, event.type,
-                         "\x1f".join(routes), data))
-                    if cursor.rowcount == 1:
-                        stored.append(StoredEvent(str(cursor.lastrowid), event.type,
-                                                  frozenset(routes), data))
-                db.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back itself
-                    db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise StoreError(_sqlite_problem(exc)) from None
-        if stored:
-            self._signal(account).set()
-        self._checkpoint_soon()
+        with self._transaction(account) as db:
+            for event in events:
+                routes = sorted(event.routes)
+                data = event.data_json(received_at)
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO events (account, digest, received_ms, type,"
+                    " routes, data) VALUES (?, ?, ?, ?, ?, ?)",
+                    (account, event.digest(account), received_ms, event.type,
+                     "\x1f".join(routes), data))
+                if cursor.rowcount == 1:
+                    stored.append(StoredEvent(str(cursor.lastrowid), event.type,
+                                              frozenset(routes), data))
         return Appended(tuple(stored), len(events) - len(stored))
 
     async def latest_id(self, account: str) -> str:
@@ -210,8 +213,58 @@ class EmbeddedStore(RelayStore):
     async def prune(self, now: datetime) -> None:
         cutoff = int((now.timestamp() - self.retention_seconds) * 1000)
         self._write("DELETE FROM events WHERE received_ms < ?", (cutoff,))
+        cutoff = int((now.timestamp() - self.records_retention_seconds) * 1000)
+        self._write("DELETE FROM callback_records WHERE received_ms < ?", (cutoff,))
+
+    # -- callback records --------------------------------------------------------------
+    async def add_records(self, account: str, records: Sequence[SharedRecord],
+                          received_at: datetime) -> RecordsAdded:
+        received_ms = int(received_at.timestamp() * 1000)
+        stored = 0
+        with self._transaction(account) as db:
+            for record in records:
+                record_id = record.id(account)
+                data = record.data_json(account, received_at)
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO callback_records (account, record_id, received_ms,"
+                    " data) VALUES (?, ?, ?, ?)", (account, record_id, received_ms, data))
+                if cursor.rowcount == 1:
+                    stored += 1
+                    db.execute(
+                        "INSERT OR IGNORE INTO events (account, digest, received_ms, type,"
+                        " routes, data) VALUES (?, ?, ?, ?, ?, ?)",
+                        (account, "record:" + record_id, received_ms, RECORD_EVENT,
+                         ACCOUNT_ROUTE, data))
+        return RecordsAdded(stored, len(records) - stored)
+
+    async def records_after(self, account: str, after: str | None,
+                            limit: int) -> list[tuple[str, str]]:
+        rows = self._read(
+            "SELECT seq, data FROM callback_records WHERE account = ? AND seq > ?"
+            " ORDER BY seq LIMIT ?", (account, int(after or 0), limit))
+        return [(str(row[0]), str(row[1])) for row in rows]
 
     # -- inside ----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _transaction(self, account: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction; wakes the account's readers when it added anything."""
+        db = self._conn()
+        before = db.total_changes
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back itself
+                    db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(_sqlite_problem(exc)) from None
+        if db.total_changes != before:
+            self._signal(account).set()
+        self._checkpoint_soon()
+
     def _checkpoint_soon(self) -> None:
         self._commits += 1
         running = self._checkpoint is not None and not self._checkpoint.done()

@@ -9,7 +9,13 @@ Keys (prefix ``pbxdesk-relay:``):
   fields ``type``, ``routes``, ``data``. The stream id is the SSE id;
 - ``{ACCOUNT}:seen:DIGEST``: ``SET NX EX retention`` before the ``XADD``, both in one
   Lua script, so a repeated webhook is stored once even when two relay
-  processes receive it at the same moment.
+  processes receive it at the same moment;
+- ``{ACCOUNT}:records`` (stream): the account's callback records (field ``data``),
+  ``XADD … MAXLEN ~ max_records``, older than the records' retention trimmed by
+  :meth:`RedisStore.prune`; its ids are the catch-up's cursors.
+  ``{ACCOUNT}:record:ID`` (``SET NX EX`` the records' retention) keeps each
+  record once; one Lua script sets it, adds the record and appends its
+  ``callback_record`` event to ``{ACCOUNT}:events``.
 
 The account name in braces is a Redis Cluster hash tag: an account's keys stay
 in one slot. Replay is ``XRANGE (after +``, new events ``XREAD BLOCK``; each
@@ -29,11 +35,14 @@ from urllib.parse import urlsplit
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from pbxdesk.relay.events import Desk, IncomingEvent, StoredEvent
-from pbxdesk.relay.store.base import Appended, RelayStore, StoreError
+from pbxdesk.relay.events import ACCOUNT_ROUTE, Desk, IncomingEvent, StoredEvent
+from pbxdesk.relay.records import DEFAULT_RETENTION_SECONDS, RECORD_EVENT, SharedRecord
+from pbxdesk.relay.store.base import Appended, RecordsAdded, RelayStore, StoreError
 
 PREFIX = "pbxdesk-relay:"
 DEFAULT_MAX_EVENTS = 500_000
+MAX_RECORDS = 1_000_000
+"""Callback records kept per account at most (90 days of a large team's clicks)."""
 COMMAND_CONNECTIONS = 64
 FOLLOW_BLOCK_SECONDS = 10.0
 _ID = re.compile(r"(\d{1,15})(?:-(\d{1,15}))?")
@@ -47,6 +56,17 @@ end
 return false
 """
 
+# KEYS: events stream, records stream, seen key. ARGV: records retention seconds, max
+# events, max records, event type, routes, data.
+_ADD_RECORD_ONCE = """
+if redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[1]) then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'data', ARGV[6])
+  return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*',
+                    'type', ARGV[4], 'routes', ARGV[5], 'data', ARGV[6])
+end
+return false
+"""
+
 
 class RedisStore(RelayStore):
     """A ``redis://host:port/db`` (or ``rediss://``) store."""
@@ -54,16 +74,19 @@ class RedisStore(RelayStore):
     kind = "redis"
 
     def __init__(self, url: str, *, retention_seconds: float = 86_400.0,
+                 records_retention_seconds: float = DEFAULT_RETENTION_SECONDS,
                  max_events: int = DEFAULT_MAX_EVENTS) -> None:
         parts = urlsplit(url)
         if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
             raise StoreError(f"{where(url)} is not a redis://host:port/db address")
         self.url = url
         self.retention_seconds = retention_seconds
+        self.records_retention_seconds = records_retention_seconds
         self.max_events = max_events
         self._redis: aioredis.Redis | None = None
         self._follower: aioredis.Redis | None = None
         self._append_script: Any = None
+        self._record_script: Any = None
 
     async def open(self) -> None:
         try:
@@ -93,6 +116,7 @@ class RedisStore(RelayStore):
                              f"{info.get('redis_version')}; the relay needs 6.2 or newer.")
         self._redis, self._follower = client, follower
         self._append_script = client.register_script(_APPEND_ONCE)
+        self._record_script = client.register_script(_ADD_RECORD_ONCE)
 
     async def close(self) -> None:
         for client in (self._redis, self._follower):
@@ -200,12 +224,35 @@ class RedisStore(RelayStore):
         return (int(milliseconds), int(sequence or 0))
 
     async def prune(self, now: datetime) -> None:
-        cutoff = int((now.timestamp() - self.retention_seconds) * 1000)
         conn = self._conn()
-        streams = await self._call(_collect(conn.scan_iter(match=f"{PREFIX}{{*}}:events",
-                                                           _type="STREAM")))
-        for stream in streams:
-            await self._call(conn.xtrim(stream, minid=str(cutoff), approximate=False))
+        for kind, retention in (("events", self.retention_seconds),
+                                ("records", self.records_retention_seconds)):
+            cutoff = int((now.timestamp() - retention) * 1000)
+            streams = await self._call(_collect(conn.scan_iter(match=f"{PREFIX}{{*}}:{kind}",
+                                                               _type="STREAM")))
+            for stream in streams:
+                await self._call(conn.xtrim(stream, minid=str(cutoff), approximate=False))
+
+    # -- callback records --------------------------------------------------------------
+    async def add_records(self, account: str, records: Sequence[SharedRecord],
+                          received_at: datetime) -> RecordsAdded:
+        keys = [_stream(account), _records(account)]
+        retention = str(max(1, int(self.records_retention_seconds)))
+        pipe = self._conn().pipeline(transaction=False)
+        for record in records:
+            await self._record_script(
+                keys=[*keys, f"{PREFIX}{{{account}}}:record:{record.id(account)}"],
+                args=[retention, str(self.max_events), str(MAX_RECORDS), RECORD_EVENT,
+                      ACCOUNT_ROUTE, record.data_json(account, received_at)], client=pipe)
+        results = await self._call(pipe.execute())
+        stored = sum(1 for event_id in results if event_id)
+        return RecordsAdded(stored, len(records) - stored)
+
+    async def records_after(self, account: str, after: str | None,
+                            limit: int) -> list[tuple[str, str]]:
+        entries = await self._call(self._conn().xrange(
+            _records(account), min=f"({after}" if after else "-", max="+", count=limit))
+        return [(str(entry_id), str(fields.get("data", "{}"))) for entry_id, fields in entries]
 
     # -- inside ----------------------------------------------------------------------
     def _conn(self) -> aioredis.Redis:
@@ -236,6 +283,10 @@ async def _collect(keys: AsyncIterator[str]) -> list[str]:
 
 def _stream(account: str) -> str:
     return f"{PREFIX}{{{account}}}:events"
+
+
+def _records(account: str) -> str:
+    return f"{PREFIX}{{{account}}}:records"
 
 
 def _stored(entry_id: str, fields: dict[str, str]) -> StoredEvent:

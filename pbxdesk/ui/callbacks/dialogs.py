@@ -24,7 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pbxdesk.services.callbacks import NOTE_MAX_CHARS
+
 NOT_NEEDED_REASONS = ("Spam", "Wrong number", "Sorted out another way", "Other")
+NOT_NEEDED_NOTE_CHARS = NOTE_MAX_CHARS - max(map(len, NOT_NEEDED_REASONS)) - len(": ")
+"""The longest note beside a reason: the two are kept as one note, nothing cut off."""
 
 
 class CallbackDialogs:
@@ -32,10 +36,10 @@ class CallbackDialogs:
 
     def ask_note(self, parent: QWidget | None, *, caller: str, current: str) -> str | None:
         """The note for an item ("" clears it), or None when cancelled."""
-        text, accepted = QInputDialog.getText(
-            parent, "Note", f"Note on {caller} (seen by everyone who sees this callback):",
-            QLineEdit.EchoMode.Normal, current)
-        return text.strip() if accepted else None
+        dialog = note_dialog(parent, caller=caller, current=current)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.textValue().strip()
 
     def ask_not_needed(self, parent: QWidget | None, *, caller: str) -> str | None:
         """Why no call back is needed ("Spam", "Wrong number: …"), or None when cancelled."""
@@ -47,6 +51,7 @@ class CallbackDialogs:
         reason.setAccessibleName("Reason")
         note = QLineEdit(dialog)
         note.setPlaceholderText("Optional")
+        note.setMaxLength(NOT_NEEDED_NOTE_CHARS)
         note.setAccessibleName("Note")
         form = QFormLayout()
         form.addRow("&Reason:", reason)
@@ -68,6 +73,20 @@ class CallbackDialogs:
         if not _ask(dialog, f"Hide {caller} until:", edit):
             return None
         return datetime.fromtimestamp(edit.dateTime().toSecsSinceEpoch()).astimezone()
+
+
+def note_dialog(parent: QWidget | None, *, caller: str, current: str) -> QInputDialog:
+    """The note's question: its field holds no more than a note may keep."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle("Note")
+    dialog.setLabelText(f"Note on {caller} (seen by everyone who sees this callback):")
+    dialog.setInputMode(QInputDialog.InputMode.TextInput)
+    dialog.setTextValue(current)
+    edit = dialog.findChild(QLineEdit)
+    if edit is not None:
+        edit.setMaxLength(NOTE_MAX_CHARS)
+        edit.setAccessibleName("Note")
+    return dialog
 
 
 def _ask(dialog: QDialog, question: str, fields: QWidget | QLayout) -> bool:
