@@ -34,7 +34,6 @@ from PySide6.QtCore import QObject, QSignalBlocker, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from pbxdesk.api.models import CallKind
-from pbxdesk.live.client import StreamState, StreamStatus
 from pbxdesk.live.crm import crm_url, is_web_link
 from pbxdesk.live.pop import PopInfo, VoicemailNote
 from pbxdesk.services.messages import MessageBridge
@@ -46,6 +45,7 @@ from pbxdesk.ui.screenpop import PopStack
 
 if TYPE_CHECKING:
     from pbxdesk.desktop.integration import DesktopIntegration
+    from pbxdesk.live.client import StreamState
     from pbxdesk.live.events import UnknownEvent
     from pbxdesk.services.live import LiveService
     from pbxdesk.session import Session
@@ -151,6 +151,8 @@ class LiveDesk(QObject):
         live = self.live
         if live is None:
             return False
+        from pbxdesk.live.client import StreamStatus  # loaded with the live service (httpx)
+
         status = live.state.status
         if status is StreamStatus.LIVE:
             return True
@@ -196,6 +198,8 @@ class LiveDesk(QObject):
 
     @Slot(object)
     def _on_live_state_changed(self, state: StreamState) -> None:
+        from pbxdesk.live.client import StreamStatus  # loaded with the live service (httpx)
+
         was_up = self._was_up
         self._was_up = state.status is StreamStatus.LIVE
         if self._was_up or was_up:
@@ -231,7 +235,10 @@ class LiveDesk(QObject):
         status = self._window.status
         if state is None:
             status.set_live_status("Live: off", OFF_TIP)
-        elif state.status is StreamStatus.LIVE:
+            return
+        from pbxdesk.live.client import StreamStatus  # loaded with the live service (httpx)
+
+        if state.status is StreamStatus.LIVE:
             status.set_live_status("Live", "Connected to the relay: calls show as they "
                                    "happen.")
         elif state.status is StreamStatus.CONNECTING:
