@@ -38,10 +38,15 @@ log = logging.getLogger("pbxdesk.app")
 
 
 # What a connected session needs beyond the store: loaded by preload() on a worker
-# thread after the first paint (httpx alone takes 120-240 ms to import). Plain Python,
-# no Qt classes: the Qt services that use them import on the GUI thread, then cheaply.
-SESSION_MODULES = ("httpx", "pbxdesk.api.client", "pbxdesk.sync.engine",
-                   "pbxdesk.services.connection", "pbxdesk.api.dial", "phonenumbers")
+# thread after the first paint (httpx alone takes 120-240 ms to import, httpcore and
+# h11 another ~90 ms at the first request). The Qt modules among them only define
+# classes (no Qt object is made on import): their objects are made on the GUI thread.
+SESSION_MODULES = ("httpx", "httpcore", "h11", "anyio", "httpcore._backends.anyio",
+                   "certifi", "truststore", "phonenumbers",
+                   "pbxdesk.api.client", "pbxdesk.api.dial", "pbxdesk.sync.engine",
+                   "pbxdesk.services.connection", "pbxdesk.services.sync",
+                   "pbxdesk.services.calls", "pbxdesk.services.callbacks",
+                   "pbxdesk.services.country", "pbxdesk.desktop.missed", "pbxdesk.ui.dialpad")
 
 
 def preload() -> None:
