@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,8 +98,11 @@ def make_profile(basedir: Path, db: Path | None) -> None:
     SettingsFile(paths.settings_file).save(settings)
     ApiKeyStore(paths.fallback_key_file).save(PBX_URL, "bench-key", "file")
     if db is not None:
-        target = paths.database_file(PBX_URL)
-        shutil.copyfile(db, target)
+        # SQLite's backup, not a file copy: the store's latest writes may still be in its
+        # write-ahead log (a copy of the main file alone missed them, or every call).
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as source, \
+                closing(sqlite3.connect(paths.database_file(PBX_URL))) as target:
+            source.backup(target)
 
 
 def _spawn(mode: str, basedir: Path | None) -> float:

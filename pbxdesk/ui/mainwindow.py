@@ -5,6 +5,11 @@ The window shows and forwards: user intents leave as signals (refresh,
 settings, demo, call back …) for the application controller to act on, and
 services reach it only through the signals wired in :meth:`_connect_signals`
 and :meth:`attach_session`.
+
+An account shows in two steps: :meth:`MainWindow.show_store` paints its stored
+calls, :meth:`MainWindow.attach_session` then adds the dial pad, the sync and
+the Callbacks worklist. Each tab is built when it is first shown or asked for
+(:mod:`pbxdesk.ui.lazytabs`), so a start builds one history table, not five tabs.
 """
 
 from __future__ import annotations
