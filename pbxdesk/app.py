@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import qasync
 from PySide6.QtCore import (
@@ -39,7 +40,6 @@ from pbxdesk import APP_ID, APP_NAME, __version__
 from pbxdesk.api.budget import RequestBudget
 from pbxdesk.api.errors import PbxError
 from pbxdesk.damaged import describe, take_set_aside
-from pbxdesk.demo import DemoPbx, team_records
 from pbxdesk.desktop.integration import DesktopIntegration
 from pbxdesk.desktop.live import LiveDesk
 from pbxdesk.external import ExternalRequest
@@ -49,17 +49,19 @@ from pbxdesk.paths import AppPaths
 from pbxdesk.phone import default_region_from_locale
 from pbxdesk.resources import APP_ICON, resource_path
 from pbxdesk.secrets import ApiKeyStore, relay_token_account
-from pbxdesk.services.country import CountryAdvisor
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
-from pbxdesk.services.worklist import Worklist
-from pbxdesk.session import Session, budget_for, needs_reconnect
+from pbxdesk.session import Session, budget_for, needs_reconnect, open_store, preload
 from pbxdesk.settings import Settings, SettingsError, SettingsFile
-from pbxdesk.store import StoreError
+from pbxdesk.store import CallStore, StoreError
 from pbxdesk.tasks import TaskKeeper
 from pbxdesk.ui.collector import GuiThreadCollector
 from pbxdesk.ui.crash import CrashHandler
+from pbxdesk.ui.firstpaint import stored_calls_painted
 from pbxdesk.ui.mainwindow import MainWindow
-from pbxdesk.ui.screenshot import ScreenshotTaker
+
+if TYPE_CHECKING:  # imported where used: not on the way to the first paint
+    from pbxdesk.demo import DemoPbx
+    from pbxdesk.services.country import CountryAdvisor
 
 log = logging.getLogger("pbxdesk.app")
 
@@ -87,12 +89,12 @@ class Controller(QObject):
 
     def __init__(self, options: Options, paths: AppPaths, crash: CrashHandler,
                  quit_event: asyncio.Event, *,
-                 demo_factory: Callable[[], DemoPbx] = lambda: DemoPbx(live_relay=True),
+                 demo_factory: Callable[[], DemoPbx] | None = None,
                  tray_available: bool | None = None) -> None:
         """``tray_available``: None asks the desktop (tests decide for themselves)."""
         super().__init__()
         self.options = options
-        self._demo_factory = demo_factory
+        self._demo_factory = demo_factory or _live_demo
         self.paths = paths
         self.exit_code = 0
         self._quit_event = quit_event
@@ -102,6 +104,12 @@ class Controller(QObject):
         self.key_store = ApiKeyStore(paths.fallback_key_file)
         self.settings = self.settings_file.load(first_run_region=default_region_from_locale())
         self.session: Session | None = None
+        # The account's stored calls while its session connects (the first step of two).
+        self._shown_store: CallStore | None = None
+        # Counts openings and closings: an opening that finds it moved on gives up.
+        self._openings = 0
+        # ``--view``: the tab the first account opens on (built first instead of the user's).
+        self._first_view = options.view
         # Checks the default country against the account's numbers after a first sync.
         self.country: CountryAdvisor | None = None
         self.demo: DemoPbx | None = None
@@ -183,14 +191,41 @@ class Controller(QObject):
         await self.open_session(self.settings, self.demo.api_key)
 
     async def open_session(self, settings: Settings, api_key: str) -> None:
+        """Show the account's stored calls, then (after they have painted) connect it.
+
+        The client, sync and calls need httpx and the sync engine, a few hundred
+        milliseconds of imports: loaded on a worker thread once the calls show.
+        Requests from outside wait meanwhile (DesktopIntegration keeps them).
+        """
         await self.close_session()
+        self._openings += 1
+        opening = self._openings
         try:
-            self.session = Session.open(settings, api_key, self._paths_for(settings),
-                                        self.messages, self.tasks)
-        except (StoreError, PbxError) as error:
+            store = open_store(settings, self._paths_for(settings))
+        except StoreError as error:
             self.messages.post(Message(str(error), Severity.ERROR, Remedy.OPEN_SETTINGS,
                                        source="app"))
             return
+        self._shown_store = store
+        view, self._first_view = self._first_view, None
+        self.window.show_store(store, settings, view=view)
+        self.desktop.session_opening()
+        await stored_calls_painted(self.window)
+        await asyncio.to_thread(preload)
+        if opening != self._openings:  # closed meanwhile: close_session closed the store
+            return
+        self._shown_store = None
+        try:
+            self.session = Session.connect(settings, api_key, store, self.messages, self.tasks)
+        except PbxError as error:
+            self.window.detach_session()
+            self.desktop.session_closed()
+            store.close()
+            self.messages.post(Message(str(error), Severity.ERROR, Remedy.OPEN_SETTINGS,
+                                       source="app"))
+            return
+        from pbxdesk.services.country import CountryAdvisor
+
         self.window.attach_session(self.session)
         self.country = CountryAdvisor(self.session.store, self.messages, settings.default_region,
                                       parent=self)
@@ -219,6 +254,9 @@ class Controller(QObject):
     def _play_demo_team(self, session: Session) -> None:
         """After the demo's first sync, teammates' records arrive as a relay would bring them
         (on the first worklist read after it, when the list holds what the sync brought)."""
+        from pbxdesk.demo import team_records
+        from pbxdesk.services.worklist import Worklist
+
         demo = self.demo
         if demo is None:
             return
@@ -239,6 +277,12 @@ class Controller(QObject):
         session.sync.sig_sync_finished.connect(synced)
 
     async def close_session(self) -> None:
+        self._openings += 1  # an opening still on its way stops
+        if self._shown_store is not None:  # shown, not connected yet
+            store, self._shown_store = self._shown_store, None
+            self.window.detach_session()
+            self.desktop.session_closed()
+            store.close()
         if self.country is not None:
             self.country.done()
             self.country.deleteLater()
@@ -354,6 +398,8 @@ class Controller(QObject):
     # -- screenshots ---------------------------------------------------------------------
 
     def _take_screenshot(self, path: Path) -> None:
+        from pbxdesk.ui.screenshot import ScreenshotTaker
+
         log.info("Screenshot of the %s view", self.options.view or "user")
         taker = ScreenshotTaker(self.window, path, parent=self, busy=self.window.view_busy)
         taker.sig_done.connect(self.quit)
@@ -364,6 +410,13 @@ class Controller(QObject):
 
 
 DEMO_STORE_NAME = "calls-demo.sqlite3"
+
+
+def _live_demo() -> DemoPbx:
+    """The demo PBX with its relay (imported only when the demo is asked for)."""
+    from pbxdesk.demo import DemoPbx
+
+    return DemoPbx(live_relay=True)
 
 
 def forget_demo_store(path: Path) -> None:

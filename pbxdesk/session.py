@@ -4,30 +4,61 @@ The app opens a session when it has an address and a key, and closes it when
 the connection settings change or the app quits. Everything here belongs to one
 account: switching accounts (or to the demo) closes one session and opens
 another, so calls of different PBXs never mix.
+
+Opening takes two steps so the window paints the stored calls first: the store
+(:func:`open_store`, cheap), then, after the first paint, the client, sync and
+calls (:meth:`Session.connect`), whose modules (httpx, the sync engine) are
+loaded off the GUI thread by :func:`preload`.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from pbxdesk.api.budget import RequestBudget, call_reserve
-from pbxdesk.api.client import PbxClient
-from pbxdesk.desktop.missed import MissedCalls
 from pbxdesk.paths import AppPaths
-from pbxdesk.services.callbacks import CallbacksService, scope_for
-from pbxdesk.services.calls import CallService
-from pbxdesk.services.connection import client_settings_for
-from pbxdesk.services.messages import MessageBridge
-from pbxdesk.services.sync import SyncService
 from pbxdesk.settings import Settings
 from pbxdesk.store import CallStore
-from pbxdesk.sync.engine import SyncEngine
-from pbxdesk.tasks import TaskKeeper
+
+if TYPE_CHECKING:
+    import httpx
+
+    from pbxdesk.api.client import PbxClient
+    from pbxdesk.desktop.missed import MissedCalls
+    from pbxdesk.services.callbacks import CallbacksService
+    from pbxdesk.services.calls import CallService
+    from pbxdesk.services.messages import MessageBridge
+    from pbxdesk.services.sync import SyncService
+    from pbxdesk.tasks import TaskKeeper
 
 log = logging.getLogger("pbxdesk.app")
+
+
+# What a connected session needs beyond the store: loaded by preload() on a worker
+# thread after the first paint (httpx alone takes 120-240 ms to import, httpcore and
+# h11 another ~90 ms at the first request). The Qt modules among them only define
+# classes (no Qt object is made on import): their objects are made on the GUI thread.
+SESSION_MODULES = ("httpx", "httpcore", "h11", "anyio", "httpcore._backends.anyio",
+                   "certifi", "truststore", "phonenumbers",
+                   "pbxdesk.api.client", "pbxdesk.api.dial", "pbxdesk.sync.engine",
+                   "pbxdesk.services.connection", "pbxdesk.services.sync",
+                   "pbxdesk.services.calls", "pbxdesk.services.callbacks",
+                   "pbxdesk.services.country", "pbxdesk.desktop.missed", "pbxdesk.ui.dialpad")
+
+
+def preload() -> None:
+    """Import what :meth:`Session.connect` needs (call with ``asyncio.to_thread``)."""
+    for name in SESSION_MODULES:
+        importlib.import_module(name)
+
+
+def open_store(settings: Settings, paths: AppPaths) -> CallStore:
+    """The first step of a session: the account's stored calls. Raises StoreError."""
+    return CallStore(paths.database_file(settings.base_url),
+                     default_region=settings.default_region)
 
 
 def budget_for(settings: Settings) -> RequestBudget:
@@ -52,15 +83,30 @@ class Session:
     @classmethod
     def open(cls, settings: Settings, api_key: str, paths: AppPaths, messages: MessageBridge,
              tasks: TaskKeeper, *, transport: httpx.AsyncBaseTransport | None = None) -> Session:
-        """Build the services; raises StoreError or PbxError (ConfigurationError) on failure."""
-        store = CallStore(paths.database_file(settings.base_url),
-                          default_region=settings.default_region)
+        """Both steps at once; raises StoreError or PbxError (ConfigurationError)."""
+        store = open_store(settings, paths)
         try:
-            client = PbxClient(client_settings_for(settings, api_key), transport=transport,
-                               budget=budget_for(settings))
+            return cls.connect(settings, api_key, store, messages, tasks, transport=transport)
         except Exception:
             store.close()
             raise
+
+    @classmethod
+    def connect(cls, settings: Settings, api_key: str, store: CallStore,
+                messages: MessageBridge, tasks: TaskKeeper, *,
+                transport: httpx.AsyncBaseTransport | None = None) -> Session:
+        """The second step: the services around an open ``store`` (which the session then
+        owns). Raises PbxError (ConfigurationError); the store stays open then."""
+        from pbxdesk.api.client import PbxClient
+        from pbxdesk.desktop.missed import MissedCalls
+        from pbxdesk.services.callbacks import CallbacksService, scope_for
+        from pbxdesk.services.calls import CallService
+        from pbxdesk.services.connection import client_settings_for
+        from pbxdesk.services.sync import SyncService
+        from pbxdesk.sync.engine import SyncEngine
+
+        client = PbxClient(client_settings_for(settings, api_key), transport=transport,
+                           budget=budget_for(settings))
         engine = SyncEngine(client, store, sync_days=settings.sync_days)
         sync = SyncService(engine, messages, tasks, refresh_minutes=settings.refresh_minutes)
         calls = CallService(client, store, messages, tasks, my_extension=settings.my_extension)
@@ -75,6 +121,8 @@ class Session:
 
     def apply(self, settings: Settings) -> None:
         """Settings that can change without reconnecting."""
+        from pbxdesk.services.callbacks import scope_for
+
         self.settings = settings
         self.store.default_region = settings.default_region
         self.sync.engine.sync_days = settings.sync_days

@@ -13,6 +13,9 @@ moment it is spawned until its window has painted:
   table has painted rows. The PBX address points at a closed port on loopback,
   so the sync that starts fails at once and plays no part.
 
+``--cpu`` also prints the CPU seconds each start used until its paint: on a
+shared machine the wall clock includes waiting for a core, CPU time much less so.
+
 The child side of both lives here too (``child`` command); it needs no hook in
 pbxdesk: an event filter on the application sees the table's first paint.
 """
@@ -21,13 +24,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,20 +47,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     child.add_argument("basedir", type=Path, nargs="?")
     parser.add_argument("--db", type=Path, help="a call store to start with (copied)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cpu", action="store_true", help="also CPU seconds to the paint")
     args = parser.parse_args(argv)
     if args.command == "child":
         return _child(args.mode, args.basedir)
-    bare, app = measure(args.db, args.runs)
+    cpu: dict[str, list[float]] = {"bare": [], "app": []}
+    bare, app = measure(args.db, args.runs, cpu=cpu)
     print(f"bare PySide6 + qasync window: median {statistics.median(bare):.3f} s "
           f"({', '.join(f'{t:.2f}' for t in bare)})")
     print(f"pbxdesk with stored calls:    median {statistics.median(app):.3f} s "
           f"({', '.join(f'{t:.2f}' for t in app)})")
     print(f"ratio {statistics.median(app) / statistics.median(bare):.2f}")
+    if args.cpu:
+        bare_cpu, app_cpu = statistics.median(cpu["bare"]), statistics.median(cpu["app"])
+        print(f"CPU to the paint: bare {bare_cpu:.3f} s, pbxdesk {app_cpu:.3f} s, "
+              f"ratio {app_cpu / bare_cpu:.2f}")
     return 0
 
 
-def measure(db: Path | None, runs: int) -> tuple[list[float], list[float]]:
-    """Seconds to first paint, ``runs`` times each, the two kinds alternating."""
+def measure(db: Path | None, runs: int, *, cpu: dict[str, list[float]] | None = None,
+            ) -> tuple[list[float], list[float]]:
+    """Seconds to first paint, ``runs`` times each, the two kinds alternating; with
+    ``cpu``, each run's CPU seconds are appended to ``cpu["bare"]`` / ``cpu["app"]``."""
     with tempfile.TemporaryDirectory(prefix="pbxdesk-start-") as tmp:
         basedir = Path(tmp)
         make_profile(basedir, db)
@@ -65,8 +77,11 @@ def measure(db: Path | None, runs: int) -> tuple[list[float], list[float]]:
         _spawn("bare", None)  # warm the disk cache for both before timing
         _spawn("app", basedir)
         for _ in range(runs):
-            bare.append(_spawn("bare", None))
-            app.append(_spawn("app", basedir))
+            for mode, times, where in (("bare", bare, None), ("app", app, basedir)):
+                wall, used = _spawn_timed(mode, where)
+                times.append(wall)
+                if cpu is not None:
+                    cpu[mode].append(used)
         return bare, app
 
 
@@ -83,11 +98,19 @@ def make_profile(basedir: Path, db: Path | None) -> None:
     SettingsFile(paths.settings_file).save(settings)
     ApiKeyStore(paths.fallback_key_file).save(PBX_URL, "bench-key", "file")
     if db is not None:
-        target = paths.database_file(PBX_URL)
-        shutil.copyfile(db, target)
+        # SQLite's backup, not a file copy: the store's latest writes may still be in its
+        # write-ahead log (a copy of the main file alone missed them, or every call).
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as source, \
+                closing(sqlite3.connect(paths.database_file(PBX_URL))) as target:
+            source.backup(target)
 
 
 def _spawn(mode: str, basedir: Path | None) -> float:
+    return _spawn_timed(mode, basedir)[0]
+
+
+def _spawn_timed(mode: str, basedir: Path | None) -> tuple[float, float]:
+    """Wall seconds from the spawn to the paint, and the CPU seconds the child used."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1",
            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
     command = [sys.executable, str(Path(__file__).resolve()), "child", mode]
@@ -98,7 +121,8 @@ def _spawn(mode: str, basedir: Path | None) -> float:
                           timeout=TIMEOUT_S, check=False)
     for line in done.stdout.splitlines():
         if line.startswith("painted "):
-            return float(line.split()[1]) - started
+            _, wall, used = line.split()
+            return float(wall) - started, float(used)
     raise RuntimeError(f"{mode} start did not report a paint:\n{done.stdout}\n{done.stderr}")
 
 
@@ -122,7 +146,8 @@ def _child(mode: str, basedir: Path | None) -> int:
                 model = view.model()
                 if model is not None and model.rowCount() > 0:
                     self.done = True
-                    print(f"painted {time.time():.6f}", flush=True)
+                    # Wall clock, then this process's CPU time (steadier on a busy machine).
+                    print(f"painted {time.time():.6f} {time.process_time():.6f}", flush=True)
                     QTimer.singleShot(0, QApplication.quit)
             return False
 

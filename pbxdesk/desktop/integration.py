@@ -14,6 +14,7 @@ through the main window.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QGuiApplication
@@ -25,15 +26,18 @@ from pbxdesk.services.callbacktexts import notification_text
 from pbxdesk.services.clipboard import ClipboardService
 from pbxdesk.services.messages import Message, MessageBridge, Remedy, Severity
 from pbxdesk.services.worklist import Worklist
-from pbxdesk.session import Session
 from pbxdesk.settings import Settings
 from pbxdesk.store import StoreError
-from pbxdesk.ui.mainwindow import MainWindow
 from pbxdesk.ui.tray import TrayIcon
+
+if TYPE_CHECKING:
+    from pbxdesk.session import Session
+    from pbxdesk.ui.mainwindow import MainWindow
 
 log = logging.getLogger("pbxdesk.app")
 
 SOURCE = "request"  # the banner source of this module's messages
+MAX_PENDING = 8  # requests kept while no account is connected
 
 
 class DesktopIntegration(QObject):
@@ -59,8 +63,11 @@ class DesktopIntegration(QObject):
         self.clipboard = ClipboardService(QGuiApplication.clipboard(),
                                           default_region=settings.default_region, parent=self)
         self.instance_server: InstanceServer | None = None
-        # A request that came before any account was connected; carried out on connect.
-        self._pending: ExternalRequest | None = None
+        # Requests that came before any account was connected, in order; carried out on
+        # connect (a start shows the stored calls first and connects a moment later).
+        self._pending: list[ExternalRequest] = []
+        # An account is connecting: requests wait for it without a word.
+        self._connecting = False
         # Whose phones ring and which caller ID, for a --dial-clipboard request.
         self._clipboard_choice: tuple[str | None, str | None] = (None, None)
         self._told_about_tray = False
@@ -109,12 +116,18 @@ class DesktopIntegration(QObject):
         session.callbacks.sig_worklist_changed.connect(self._on_callbacks_changed)
         session.callbacks.sig_callbacks_arrived.connect(self._on_callbacks_arrived)
         self._on_callbacks_changed(session.callbacks.worklist)
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            self.handle_request(pending)
+        self._connecting = False
+        pending, self._pending = self._pending, []
+        for request in pending:
+            self.handle_request(request)
+
+    def session_opening(self) -> None:
+        """An account's session is on its way: requests wait for it quietly."""
+        self._connecting = True
 
     def session_closed(self) -> None:
         self.session = None
+        self._connecting = False
         self._show_missed_count(0)
         self.tray.set_callback_count(None)
 
@@ -135,10 +148,12 @@ class DesktopIntegration(QObject):
         if request.action == "show":
             return
         if self.session is None:
-            self._pending = request  # carried out once an account is connected
-            self._messages.post(Message(
-                "Connect to your PBX to place calls; the number you asked for is kept "
-                "until then.", Severity.WARNING, Remedy.OPEN_SETTINGS, source=SOURCE))
+            # Carried out once an account is connected; a flood keeps only the latest.
+            self._pending = [*self._pending, request][-MAX_PENDING:]
+            if not self._connecting:
+                self._messages.post(Message(
+                    "Connect to your PBX to place calls; the number you asked for is kept "
+                    "until then.", Severity.WARNING, Remedy.OPEN_SETTINGS, source=SOURCE))
             return
         if request.action == "dial_clipboard":
             # The clipboard answers at once (a direct signal): the choice applies to it only.

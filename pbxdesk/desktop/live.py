@@ -35,22 +35,22 @@ from PySide6.QtCore import QObject, QSignalBlocker, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from pbxdesk.api.models import CallKind
-from pbxdesk.live.client import StreamState, StreamStatus
 from pbxdesk.live.crm import crm_url, is_web_link
-from pbxdesk.live.pop import PopInfo, VoicemailNote
 from pbxdesk.services.messages import MessageBridge
 from pbxdesk.services.ownpoll import OwnCallsPoller
 from pbxdesk.settings import Settings
 from pbxdesk.store import StoreError
 from pbxdesk.tasks import TaskKeeper
-from pbxdesk.ui.screenpop import PopStack
 
 if TYPE_CHECKING:
     from pbxdesk.desktop.integration import DesktopIntegration
+    from pbxdesk.live.client import StreamState
     from pbxdesk.live.events import UnknownEvent
+    from pbxdesk.live.pop import PopInfo, VoicemailNote
     from pbxdesk.services.live import LiveService
     from pbxdesk.session import Session
     from pbxdesk.ui.mainwindow import MainWindow
+    from pbxdesk.ui.screenpop import PopStack
 
 log = logging.getLogger("pbxdesk.live")
 
@@ -86,14 +86,23 @@ class LiveDesk(QObject):
         self._fell_back = False
         self._last_live = 0.0
         self._was_up = False
-        self.pops = PopStack(lambda: self._window, crm_url=self._crm_url_for, parent=self)
+        # Made at the first pop (or first look): not on the way to the first paint.
+        self._pops: PopStack | None = None
         self._fallback = QTimer(self)
         self._fallback.setSingleShot(True)
         self._fallback.timeout.connect(self._update_mode)
-        self._connect_signals()
 
-    def _connect_signals(self) -> None:
-        pops = self.pops
+    @property
+    def pops(self) -> PopStack:
+        """The screen pop windows (made on first use)."""
+        if self._pops is None:
+            from pbxdesk.ui.screenpop import PopStack
+
+            self._pops = PopStack(lambda: self._window, crm_url=self._crm_url_for, parent=self)
+            self._connect_pop_signals(self._pops)
+        return self._pops
+
+    def _connect_pop_signals(self, pops: PopStack) -> None:
         pops.sig_close_requested.connect(self._on_pop_close_requested)
         pops.sig_history_requested.connect(self.show_number_history)
         pops.sig_copy_requested.connect(self._on_pop_copy_requested)
@@ -125,7 +134,8 @@ class LiveDesk(QObject):
             poller.deleteLater()
         self.session = None
         self._live_mode = False
-        self.pops.close_all()
+        if self._pops is not None:
+            self._pops.close_all()
 
     async def apply_settings(self, settings: Settings, token: str | None) -> None:
         """Settings changed without a new session: reconnect only if the relay changed."""
@@ -152,6 +162,8 @@ class LiveDesk(QObject):
         live = self.live
         if live is None:
             return False
+        from pbxdesk.live.client import StreamStatus  # loaded with the live service (httpx)
+
         status = live.state.status
         if status is StreamStatus.LIVE:
             return True
@@ -203,6 +215,8 @@ class LiveDesk(QObject):
 
     @Slot(object)
     def _on_live_state_changed(self, state: StreamState) -> None:
+        from pbxdesk.live.client import StreamStatus  # loaded with the live service (httpx)
+
         was_up = self._was_up
         self._was_up = state.status is StreamStatus.LIVE
         if self._was_up or was_up:
@@ -238,7 +252,10 @@ class LiveDesk(QObject):
         status = self._window.status
         if state is None:
             status.set_live_status("Live: off", OFF_TIP)
-        elif state.status is StreamStatus.LIVE:
+            return
+        from pbxdesk.live.client import StreamStatus  # loaded with the live service (httpx)
+
+        if state.status is StreamStatus.LIVE:
             status.set_live_status("Live", "Connected to the relay: calls show as they "
                                    "happen.")
         elif state.status is StreamStatus.CONNECTING:
@@ -287,7 +304,8 @@ class LiveDesk(QObject):
     def _on_pop_close_requested(self, key: str) -> None:
         if self.live is not None:
             self.live.close_pop(key)
-        self.pops.close(key)
+        if self._pops is not None:
+            self._pops.close(key)
 
     @Slot(str)
     def show_number_history(self, number: str) -> None:

@@ -22,17 +22,19 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 
-from pbxdesk.api.client import PbxClient
 from pbxdesk.api.errors import PbxError
 from pbxdesk.api.models import UserCall
 from pbxdesk.services.calltrack import poll_query
 from pbxdesk.store import CallStore, StoreError
 from pbxdesk.tasks import TaskKeeper
+
+if TYPE_CHECKING:  # the client comes with the session, after the window's first paint
+    from pbxdesk.api.client import PbxClient
 
 log = logging.getLogger("pbxdesk.sync")
 

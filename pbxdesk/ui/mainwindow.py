@@ -5,13 +5,20 @@ The window shows and forwards: user intents leave as signals (refresh,
 settings, demo, call back …) for the application controller to act on, and
 services reach it only through the signals wired in :meth:`_connect_signals`
 and :meth:`attach_session`.
+
+An account shows in two steps: :meth:`MainWindow.show_store` paints its stored
+calls, :meth:`MainWindow.attach_session` then adds the dial pad, the sync and
+the Callbacks worklist. Each tab is built when it is first shown or asked for
+(:mod:`pbxdesk.ui.lazytabs`), so a start builds one history table, not five tabs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -25,29 +32,34 @@ from PySide6.QtWidgets import (
 
 from pbxdesk.api.models import CallKind
 from pbxdesk.paths import AppPaths
-from pbxdesk.services.insights import InsightsService
 from pbxdesk.services.messages import MessageBridge, Remedy
-from pbxdesk.session import Session
 from pbxdesk.settings import Settings
+from pbxdesk.store import CallStore
 from pbxdesk.ui.banner import Banner
-from pbxdesk.ui.callbacks import CallbacksTab
-from pbxdesk.ui.dialpad import DialPad
 from pbxdesk.ui.helpmenu import HelpActions
 from pbxdesk.ui.history import HistoryTab
 from pbxdesk.ui.history.dates import DatePreset
 from pbxdesk.ui.icons import action_icon
-from pbxdesk.ui.insights import InsightsTab
-from pbxdesk.ui.insights.figures import CallsTarget
+from pbxdesk.ui.lazytabs import BuiltOnAccess, LazyTabs
 from pbxdesk.ui.menus import add_toolbar, fill_menu_bar
 from pbxdesk.ui.paddock import DialPadDock
 from pbxdesk.ui.statusbar import SyncStatusBar
 from pbxdesk.ui.welcome import WelcomePage
 from pbxdesk.ui.windowstate import restore_window_state, save_window_state
 
+if TYPE_CHECKING:  # built when first shown: imported then (Insights brings Qt Charts)
+    from pbxdesk.session import Session
+    from pbxdesk.ui.callbacks import CallbacksTab
+    from pbxdesk.ui.dialpad import DialPad
+    from pbxdesk.ui.insights import InsightsTab
+    from pbxdesk.ui.insights.figures import CallsTarget
+
 TAB_TITLES = {CallKind.USER: "&User calls", CallKind.QUEUE: "&Queue calls",
               CallKind.RING_GROUP: "&Ring group calls"}
 VIEW_KINDS = {"user": CallKind.USER, "queue": CallKind.QUEUE, "ringgroup": CallKind.RING_GROUP}
 """``--view`` names of the history tabs; ``insights`` is the Insights tab (see :meth:`views`)."""
+VIEW_NAMES = (*VIEW_KINDS, "callbacks", "insights")
+"""Every tab's ``--view`` name, in tab order."""
 # Qt reads Ctrl as ⌘ on macOS, where ⌘M minimises the window: there it is ⌃M (Meta).
 MISSED_SHORTCUT = "Meta+M" if sys.platform == "darwin" else "Ctrl+M"
 
@@ -109,12 +121,16 @@ class MainWindow(QMainWindow):
         self.resize(1280, 760)
         self._messages = messages
         self.session: Session | None = None
-        self.tabs_by_kind: dict[CallKind, HistoryTab] = {}
-        self.callbacks_tab: CallbacksTab | None = None
-        self.insights: InsightsTab | None = None
+        # The account's stored calls, shown before its session is connected.
+        self.store: CallStore | None = None
+        self._tab_settings: Settings | None = None
         self.banner = Banner(self)
         self.welcome = WelcomePage(self)
         self.tabs = QTabWidget(self)
+        # Each tab is built when first shown (or asked for): see show_store.
+        self.lazy_tabs = LazyTabs(self.tabs)
+        self.tabs_by_kind = BuiltOnAccess(self.lazy_tabs, {kind: name for name, kind
+                                                           in VIEW_KINDS.items()}, HistoryTab)
         self.tabs.setAccessibleName("Call histories")
         self.tabs.tabBar().setAccessibleName("Call history tabs")
         self.tabs.setDocumentMode(True)
@@ -244,27 +260,39 @@ class MainWindow(QMainWindow):
         for made in self._session_actions():
             made.setEnabled(False)
 
-    def attach_session(self, session: Session) -> None:
-        """Show the histories of ``session`` and follow its sync."""
+    def show_store(self, store: CallStore, settings: Settings, *,
+                   view: str | None = None) -> None:
+        """Show the stored calls of an account whose session is not connected yet: the
+        tab named ``view`` (default the user calls) is built now, the others when first
+        shown. :meth:`attach_session` with the session on this store follows."""
         self.detach_session()
         focused = self.focusWidget()
+        self.store = store
+        self._tab_settings = settings
+        for name, kind in VIEW_KINDS.items():
+            self.lazy_tabs.add(name, TAB_TITLES[kind], partial(self._make_history_tab, kind))
+        self.lazy_tabs.add("callbacks", "Call&backs", self._make_callbacks_tab)
+        self.lazy_tabs.add("insights", "&Insights", self._make_insights)
+        if view is not None and view in VIEW_NAMES:
+            self.tabs.setCurrentIndex(VIEW_NAMES.index(view))
+        self.lazy_tabs.build_current()
+        self.setWindowTitle(f"pbxdesk — {settings.base_url}")
+        self.stack.setCurrentWidget(self.tabs)
+        for made in self._store_actions():
+            made.setEnabled(True)
+        shown = self.current_tab()
+        if shown is not None and (focused is None or self.welcome.isAncestorOf(focused)):
+            # The list, not the tab bar Qt would pick: arrows and Enter work at once there,
+            # and Ctrl+F searches.
+            shown.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def attach_session(self, session: Session) -> None:
+        """Show the histories of ``session`` and follow its sync (the stored calls stay
+        as they are when :meth:`show_store` showed its store already)."""
+        if self.store is not session.store or self.session is not None:
+            self.show_store(session.store, session.settings)
+        self._tab_settings = session.settings
         self.session = session
-        for kind, title in TAB_TITLES.items():
-            tab = HistoryTab(kind, session.store, default_region=session.settings.default_region,
-                             parent=self.tabs)
-            tab.sig_call_back_requested.connect(self._on_tab_call_back_requested)
-            tab.sig_backfill_requested.connect(
-                lambda start, end, k=kind: self.sig_backfill_requested.emit(start, end, (k,)))
-            tab.sig_status_message.connect(self._on_tab_status_message)
-            self.tabs.addTab(tab, title)
-            self.tabs_by_kind[kind] = tab
-        self.callbacks_tab = CallbacksTab(session.callbacks,
-                                          default_region=session.settings.default_region,
-                                          parent=self.tabs)
-        self.callbacks_tab.sig_call_back_requested.connect(self._on_tab_call_back_requested)
-        self.callbacks_tab.sig_status_message.connect(self._on_tab_status_message)
-        self.tabs.addTab(self.callbacks_tab, "Call&backs")
-        self._add_insights(session)
         sync = session.sync
         sync.sig_sync_started.connect(self.status.on_sync_started)
         sync.sig_sync_progressed.connect(self.status.on_sync_progressed)
@@ -274,53 +302,100 @@ class MainWindow(QMainWindow):
         sync.sig_calls_changed.connect(self._on_session_calls_changed)
         sync.sig_sync_finished.connect(self._on_sync_finished)
         sync.sig_refresh_skipped.connect(self._on_tab_status_message)
-        for tab in self.tabs_by_kind.values():
+        for tab in self.tabs_by_kind.built():
             sync.sig_incomplete_changed.connect(tab.incomplete.refresh)
         session.calls.sig_calls_changed.connect(self._on_session_calls_changed)
         self.status.sig_cancel_requested.connect(sync.cancel)
         self.status.set_connected(True)
         self.status.set_last_synced(sync.last_synced)
         self.setWindowTitle(f"pbxdesk — {session.settings.base_url}")
-        self.stack.setCurrentWidget(self.tabs)
         self.pad_dock.attach(session)
         for made in self._session_actions():
             made.setEnabled(True)
-        if focused is None or self.welcome.isAncestorOf(focused):
-            # The list, not the tab bar Qt would pick: arrows and Enter work at once there,
-            # and Ctrl+F searches.
-            self.tabs_by_kind[CallKind.USER].view.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.lazy_tabs.build_current()  # Callbacks waited for the session
+
+    def _make_history_tab(self, kind: CallKind) -> HistoryTab | None:
+        if self.store is None or self._tab_settings is None:
+            return None
+        tab = HistoryTab(kind, self.store, default_region=self._tab_settings.default_region,
+                         parent=self.tabs)
+        tab.sig_call_back_requested.connect(self._on_tab_call_back_requested)
+        tab.sig_backfill_requested.connect(
+            lambda start, end, k=kind: self.sig_backfill_requested.emit(start, end, (k,)))
+        tab.sig_status_message.connect(self._on_tab_status_message)
+        if self.session is not None:
+            self.session.sync.sig_incomplete_changed.connect(tab.incomplete.refresh)
+        return tab
+
+    def _make_callbacks_tab(self) -> CallbacksTab | None:
+        if self.session is None:  # its worklist is the session's: the placeholder waits
+            return None
+        from pbxdesk.ui.callbacks import CallbacksTab
+
+        tab = CallbacksTab(self.session.callbacks,
+                           default_region=self.session.settings.default_region,
+                           parent=self.tabs)
+        tab.sig_call_back_requested.connect(self._on_tab_call_back_requested)
+        tab.sig_status_message.connect(self._on_tab_status_message)
+        return tab
+
+    def _make_insights(self) -> InsightsTab | None:
+        if self.store is None or self._tab_settings is None:
+            return None
+        from pbxdesk.services.insights import InsightsService
+        from pbxdesk.ui.insights import InsightsTab
+
+        settings = self._tab_settings
+        tab = InsightsTab(InsightsService(self.store), self.store,
+                          my_extension=settings.my_extension,
+                          service_level_s=settings.service_level_seconds,
+                          parent=self.tabs)
+        tab.sig_calls_requested.connect(self._on_insights_calls_requested)
+        tab.sig_status_message.connect(self._on_tab_status_message)
+        return tab
+
+    @property
+    def callbacks_tab(self) -> CallbacksTab | None:
+        """The Callbacks tab (built now if it was not; None without a session)."""
+        return self.lazy_tabs.widget("callbacks")  # type: ignore[return-value]
+
+    @property
+    def insights(self) -> InsightsTab | None:
+        """The Insights tab (built now if it was not; None without stored calls)."""
+        return self.lazy_tabs.widget("insights")  # type: ignore[return-value]
 
     def detach_session(self) -> None:
-        """Drop the views of the current session (before it closes)."""
-        if self.session is None:
+        """Drop the views of the current session or store (before it closes)."""
+        if self.store is None and self.session is None:
             return
-        with contextlib.suppress(RuntimeError, TypeError):
-            self.status.sig_cancel_requested.disconnect(self.session.sync.cancel)
-        self.session.sync.sig_calls_changed.disconnect(self._on_session_calls_changed)
-        self.session.sync.sig_sync_finished.disconnect(self._on_sync_finished)
-        self.session.calls.sig_calls_changed.disconnect(self._on_session_calls_changed)
+        if self.session is not None:
+            with contextlib.suppress(RuntimeError, TypeError):
+                self.status.sig_cancel_requested.disconnect(self.session.sync.cancel)
+            self.session.sync.sig_calls_changed.disconnect(self._on_session_calls_changed)
+            self.session.sync.sig_sync_finished.disconnect(self._on_sync_finished)
+            self.session.calls.sig_calls_changed.disconnect(self._on_session_calls_changed)
         self._reload_timer.stop()
-        if self.insights is not None:
-            self.insights.shutdown()  # its worker reads the store, which closes next
-            self.insights = None
+        insights = self.lazy_tabs.built("insights")
+        if insights is not None:
+            insights.shutdown()  # type: ignore[attr-defined]  # it reads the store, closing next
         self.pad_dock.detach()
-        while self.tabs.count():
-            widget = self.tabs.widget(0)
-            self.tabs.removeTab(0)
-            if widget is not None:
-                widget.deleteLater()
-        self.tabs_by_kind.clear()
-        self.callbacks_tab = None
+        self.lazy_tabs.clear()
         self.session = None
+        self.store = None
+        self._tab_settings = None
         self.banner.dismiss()
         self.setWindowTitle("pbxdesk")
         self.show_welcome()  # until another account is attached (it may fail to open)
 
     def _session_actions(self) -> list[QAction]:
         """The actions that need a connected account."""
-        return [self.refresh_action, self.export_action, self.search_action,
-                self.dial_action, self.dial_clipboard_action, self.show_missed_action,
-                *self.tab_actions, self.insights_action]
+        return [self.refresh_action, self.dial_action, self.dial_clipboard_action,
+                self.show_missed_action, *self._store_actions()]
+
+    def _store_actions(self) -> list[QAction]:
+        """The actions that need only the stored calls."""
+        return [self.export_action, self.search_action, *self.tab_actions,
+                self.insights_action]
 
     # -- what the controller asks for ----------------------------------------------------
 
@@ -367,30 +442,15 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(tab)
         tab.show_missed(user_number, DatePreset.LAST_30_DAYS, select=select)
 
-    def _add_insights(self, session: Session) -> None:
-        settings = session.settings
-        self.insights = InsightsTab(InsightsService(session.store), session.store,
-                                    my_extension=settings.my_extension,
-                                    service_level_s=settings.service_level_seconds,
-                                    parent=self.tabs)
-        self.insights.sig_calls_requested.connect(self._on_insights_calls_requested)
-        self.insights.sig_status_message.connect(self._on_tab_status_message)
-        self.tabs.addTab(self.insights, "&Insights")
-
     def views(self) -> dict[str, QWidget]:
-        """The tabs by their ``--view`` names (those of the connected account)."""
-        found: dict[str, QWidget] = {name: self.tabs_by_kind[kind]
-                                     for name, kind in VIEW_KINDS.items()
-                                     if kind in self.tabs_by_kind}
-        if self.callbacks_tab is not None:
-            found["callbacks"] = self.callbacks_tab
-        if self.insights is not None:
-            found["insights"] = self.insights
-        return found
+        """The tabs by their ``--view`` names (those of the connected account; builds
+        every tab: :meth:`show_view` builds only the one it shows)."""
+        found = {name: self.lazy_tabs.widget(name) for name in self.lazy_tabs.names()}
+        return {name: widget for name, widget in found.items() if widget is not None}
 
     def show_view(self, name: str) -> bool:
         """Bring the tab named ``name`` to the front; False if there is none (yet)."""
-        widget = self.views().get(name)
+        widget = self.lazy_tabs.widget(name)
         if widget is None:
             return False
         self.tabs.setCurrentWidget(widget)
@@ -399,9 +459,11 @@ class MainWindow(QMainWindow):
     def view_busy(self) -> bool:
         """True while the shown tab is still computing what it shows (Insights, Callbacks)."""
         shown = self.tabs.currentWidget()
-        if self.callbacks_tab is not None and shown is self.callbacks_tab:
-            return not self.callbacks_tab.service.idle
-        return self.insights is not None and shown is self.insights and self.insights.busy
+        callbacks = self._built_callbacks_tab()
+        if callbacks is not None and shown is callbacks:
+            return not callbacks.service.idle
+        insights = self._built_insights()
+        return insights is not None and shown is insights and insights.busy
 
     def show_callbacks(self, number: str | None = None) -> None:
         """The Callbacks tab, with the item of ``number`` selected when given."""
@@ -431,13 +493,17 @@ class MainWindow(QMainWindow):
 
     def apply_settings(self, settings: Settings) -> None:
         """Settings the window and the dial pad use, applied without reconnecting."""
-        for tab in self.tabs_by_kind.values():
+        if self._tab_settings is not None:  # tabs built later start with these
+            self._tab_settings = settings
+        for tab in self.tabs_by_kind.built():
             tab.set_default_region(settings.default_region)
-        if self.callbacks_tab is not None:
-            self.callbacks_tab.set_default_region(settings.default_region)
-        if self.insights is not None:
-            self.insights.set_service_level(settings.service_level_seconds)
-            self.insights.set_my_extension(settings.my_extension)
+        callbacks = self._built_callbacks_tab()
+        if callbacks is not None:
+            callbacks.set_default_region(settings.default_region)
+        insights = self._built_insights()
+        if insights is not None:
+            insights.set_service_level(settings.service_level_seconds)
+            insights.set_my_extension(settings.my_extension)
         self.pad_dock.apply_settings(settings)
 
     def current_tab(self) -> HistoryTab | None:
@@ -478,10 +544,11 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_reload_timer_timeout(self) -> None:
-        for tab in self.tabs_by_kind.values():
+        for tab in self.tabs_by_kind.built():  # the others read the store when built
             tab.reload()
-        if self.insights is not None:
-            self.insights.reload()
+        insights = self._built_insights()
+        if insights is not None:
+            insights.reload()
 
     @Slot(object)
     def _on_insights_calls_requested(self, target: CallsTarget) -> None:
@@ -505,8 +572,15 @@ class MainWindow(QMainWindow):
             tab.focus_search()
 
     def _current_callbacks_tab(self) -> CallbacksTab | None:
-        widget = self.tabs.currentWidget()
-        return widget if isinstance(widget, CallbacksTab) else None
+        callbacks = self._built_callbacks_tab()
+        return callbacks if callbacks is not None and self.tabs.currentWidget() is callbacks \
+            else None
+
+    def _built_callbacks_tab(self) -> CallbacksTab | None:
+        return self.lazy_tabs.built("callbacks")  # type: ignore[return-value]
+
+    def _built_insights(self) -> InsightsTab | None:
+        return self.lazy_tabs.built("insights")  # type: ignore[return-value]
 
     @Slot(str)
     def _on_tab_status_message(self, text: str) -> None:

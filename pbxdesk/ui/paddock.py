@@ -8,12 +8,16 @@ is not the user's choice.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QWidget
 
-from pbxdesk.session import Session
 from pbxdesk.settings import Settings
-from pbxdesk.ui.dialpad import DialPad
+
+if TYPE_CHECKING:  # imported when an account connects: not on the way to the first paint
+    from pbxdesk.session import Session
+    from pbxdesk.ui.dialpad import DialPad
 
 
 class DialPadDock(QDockWidget):
@@ -50,6 +54,8 @@ class DialPadDock(QDockWidget):
 
     def attach(self, session: Session) -> DialPad:
         """Put a dial pad for ``session`` in the dock; shown if the user wants it."""
+        from pbxdesk.ui.dialpad import DialPad
+
         self.detach()
         settings = session.settings
         pad = DialPad(session.calls, session.store, default_region=settings.default_region,

@@ -7,6 +7,7 @@ intent the window passes on.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QLocale, QSize, Qt, QTime, Signal, Slot
 from PySide6.QtGui import QResizeEvent
@@ -20,7 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from pbxdesk.api.models import CallKind
-from pbxdesk.sync.engine import SyncResult
+
+if TYPE_CHECKING:  # the sync engine loads after the first paint
+    from pbxdesk.sync.engine import SyncResult
 
 KIND_LABELS = {CallKind.USER: "user calls", CallKind.QUEUE: "queue calls",
                CallKind.RING_GROUP: "ring group calls"}
