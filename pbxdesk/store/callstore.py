@@ -100,7 +100,7 @@ class CallStore:
             with write_transaction(conn):
                 if not daycounts.verify(conn):
                     log.warning("Rebuilt the per-day call totals of %s", self.path)
-        if insighttotals.counted(conn) != (stored, stored):
+        if insighttotals.counted(conn) != stored:
             with write_transaction(conn):
                 if not insighttotals.verify(conn):
                     log.warning("Rebuilt the Insights totals of %s", self.path)

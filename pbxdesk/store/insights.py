@@ -29,6 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from enum import IntEnum
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, Final
 
 from pbxdesk.api.models import CallKind
@@ -289,13 +291,11 @@ def calls_per_day(conn: sqlite3.Connection, query: InsightsQuery) -> Days:
 def calls_per_hour(conn: sqlite3.Connection, query: InsightsQuery) -> HeatMap:
     """Calls of the scope per local weekday and hour of day."""
     found = localcounts.per_unit(conn, _whose(conn, query), query.start_us, query.end_us,
-                                 query.zone, HOUR_US)
-    cells: dict[tuple[int, int], list[Counts]] = {}
-    for hour_number, tally in found.items():
-        cell = (local_day(hour_number // 24).weekday(), hour_number % 24)
-        cells.setdefault(cell, []).append(_tally_counts(tally))
-    return HeatMap(tuple(HourCell(weekday, hour, _sum(cells.get((weekday, hour), ())))
-                         for weekday in range(7) for hour in range(24)))
+                                 query.zone, HOUR_US, weekly=True)
+    return HeatMap(tuple(
+        HourCell(weekday, hour, _tally_counts(found[weekday * 24 + hour])
+                 if weekday * 24 + hour in found else Counts())
+        for weekday in range(7) for hour in range(24)))
 
 
 def _per_ref_sql(table: str, index: str, column: str, kinds: Sequence[int],
@@ -407,8 +407,9 @@ def _distributions(conn: sqlite3.Connection, table: str, index: str, column: str
     sql, params = _per_ref_sql(table, index, column, kinds, chosen,
                                f"{value} AS measured, count(*)", bounds,
                                condition=condition, group_by="t.id, measured")
-    for ref, measured, times in conn.execute(sql, params):
-        found.setdefault(ref, []).append((measured, times))
+    # Rows come in reference order (GROUP BY follows the walk): tens of thousands of them.
+    for ref, pairs in groupby(conn.execute(sql, params).fetchall(), key=itemgetter(0)):
+        found[ref] = [(measured, times) for _, measured, times in pairs]
     return found
 
 

@@ -73,8 +73,12 @@ def units(start_us: int, end_us: int, zone: tzinfo | None, unit_us: int) -> list
 
 
 def per_unit(conn: sqlite3.Connection, whose: Whose, start_us: int, end_us: int,
-             zone: tzinfo | None, unit_us: int) -> dict[int, Tally]:
-    """Tallies per local unit (day or hour number since 1 January 1970, local)."""
+             zone: tzinfo | None, unit_us: int, *, weekly: bool = False) -> dict[int, Tally]:
+    """Tallies per local unit: day or hour number since 1 January 1970, local time.
+
+    ``weekly``: per hour of the week instead (Monday 0:00 is 0, Sunday 23:00 is
+    167; hours only), added up in SQL, so that two years are 168 rows, not 17,520.
+    """
     totals: dict[int, Tally] = {}
     if whose.refs == []:
         return totals
@@ -83,11 +87,13 @@ def per_unit(conn: sqlite3.Connection, whose: Whose, start_us: int, end_us: int,
         if whose.refs is None and offset % QUARTER_US == 0:
             first, after = -(-lo // QUARTER_US), hi // QUARTER_US
             if first < after:
-                _add(totals, _from_quarters(conn, whose.kind, first, after, offset, unit_us))
+                _add(totals, _from_quarters(conn, whose.kind, first, after, offset, unit_us,
+                                            weekly))
                 pieces = [(lo, first * QUARTER_US), (after * QUARTER_US, hi)]
         for piece_lo, piece_hi in pieces:
             if piece_lo < piece_hi:
-                _add(totals, _from_calls(conn, whose, piece_lo, piece_hi, offset, unit_us))
+                _add(totals, _from_calls(conn, whose, piece_lo, piece_hi, offset, unit_us,
+                                         weekly))
     return totals
 
 
@@ -100,26 +106,41 @@ def _add(totals: dict[int, Tally], found: Iterable[tuple[int, ...]]) -> None:
 
 def _lead(unit_us: int) -> int:
     """Whole units added before dividing, so that a time before its offset (the first
-    hours of 1970 west of Greenwich) stays positive: SQLite's ``/`` truncates."""
-    return DAY_US // unit_us + 1
+    hours of 1970 west of Greenwich) stays positive (SQLite's ``/`` truncates): a week's
+    worth, so that the weekday and hour of the sum are those of the time."""
+    return _WEEK_US // unit_us
+
+
+_WEEK_US: Final = 7 * DAY_US
+_THURSDAY: Final = 3
+"""1 January 1970 was a Thursday (Monday = 0)."""
+
+
+def _unit_sql(plus_lead: str, lead: int, weekly: bool) -> str:
+    """The unit of a time whose unit number plus ``lead`` is ``plus_lead`` (SQL)."""
+    if not weekly:
+        return f"({plus_lead}) - {lead:d}"
+    return f"((({plus_lead}) / 24 + {_THURSDAY}) % 7) * 24 + ({plus_lead}) % 24"
 
 
 def _from_quarters(conn: sqlite3.Connection, kind: int, first: int, after: int, offset_us: int,
-                   unit_us: int) -> Iterable[tuple[int, ...]]:
+                   unit_us: int, weekly: bool) -> Iterable[tuple[int, ...]]:
     per_unit_quarters = unit_us // QUARTER_US
     lead = _lead(unit_us)
     shift = offset_us // QUARTER_US + lead * per_unit_quarters
     sums = ", ".join(f"sum({measure})" for measure in QUARTER_MEASURES)
+    unit = _unit_sql(f"(quarter + {shift:d}) / {per_unit_quarters:d}", lead, weekly)
     return conn.execute(
-        f"SELECT (quarter + ?) / ? - ? AS unit, {sums} FROM {QUARTERS} "
-        "WHERE kind = ? AND quarter >= ? AND quarter < ? GROUP BY unit",
-        (shift, per_unit_quarters, lead, kind, first, after))
+        f"SELECT {unit} AS unit, {sums} FROM {QUARTERS} "
+        "WHERE kind = ? AND quarter >= ? AND quarter < ? GROUP BY unit", (kind, first, after))
 
 
 def _from_calls(conn: sqlite3.Connection, whose: Whose, lo: int, hi: int, offset_us: int,
-                unit_us: int) -> Iterable[tuple[int, ...]]:
+                unit_us: int, weekly: bool) -> Iterable[tuple[int, ...]]:
     lead = _lead(unit_us)
-    params: list[object] = [offset_us + lead * unit_us, unit_us, lead, whose.kind]
+    unit = _unit_sql(f"(c.start_us + {offset_us + lead * unit_us:d}) / {unit_us:d}", lead,
+                     weekly)
+    params: list[object] = [whose.kind]
     index, match = INDEX, ""
     if whose.refs is not None:
         if len(whose.refs) <= FEW_REFS:
@@ -127,6 +148,6 @@ def _from_calls(conn: sqlite3.Connection, whose: Whose, lo: int, hi: int, offset
         match = f"AND c.{whose.column} IN ({', '.join('?' * len(whose.refs))}) "
         params += whose.refs
     return conn.execute(
-        f"SELECT (c.start_us + ?) / ? - ? AS unit, {_FROM_CALLS} FROM calls AS c "
+        f"SELECT {unit} AS unit, {_FROM_CALLS} FROM calls AS c "
         f"INDEXED BY {index} WHERE c.kind = ? {match}"
         "AND c.start_us >= ? AND c.start_us < ? GROUP BY unit", [*params, lo, hi])
