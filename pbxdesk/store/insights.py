@@ -1,21 +1,18 @@
 """Insights' aggregates in SQL: calls per local day and hour, per queue, per agent.
 
-Every figure is counted by SQLite from the ``calls`` columns (see
-:mod:`pbxdesk.store.rows`); Python adds up at most a few thousand result rows
-(percentiles are picked from a frequency table SQL returns). The definitions
-are in ``docs/insights.md``.
+Every figure is counted by SQLite; Python adds up at most a few thousand result
+rows (percentiles are picked from a frequency table SQL returns). The
+definitions are in ``docs/insights.md``.
 
-How it stays fast at a million calls: no per-row time-zone arithmetic and no
-sort of the calls. The local days or hours of the range are written, as UTC
-ranges (:mod:`pbxdesk.store.localtime`), into a temporary table keyed by
-rowid; SQLite walks it in order and, per bucket, seeks the range in the index
-``ix_calls_by_kind_and_start (kind, start_us, …)``, so ``GROUP BY`` the bucket
-needs no sorter. Queues and agents are walked the same way through
-``ix_calls_by_group_and_start (kind, group_ref, start_us, …)`` and
-``ix_calls_by_user_and_start (kind, user_ref, start_us, …)``, one seek per group or
-user. Counts use ``count(*) FILTER (WHERE …)``. Each index holds every column
-its queries read, so no table row is read (until a ``live`` column exists).
-No Qt here.
+How it stays fast at a million calls: whole periods of the range are read from
+running totals the writer keeps (:mod:`pbxdesk.store.insighttotals`), only the
+partial periods at the range's edges from the calls. Calls per local day and the
+heat map add up UTC quarter hours (:mod:`pbxdesk.store.localcounts`, which also
+counts chosen users' or groups' calls); per queue and per agent add up UTC days
+per user or group. The waits' and talk times' percentiles stay exact, grouped
+from the calls through ``ix_calls_by_group_and_start`` / ``ix_calls_by_user_and_start``
+(each holds every column those queries read); ``CROSS JOIN`` walks the users or
+groups in order and seeks each one's calls. No Qt here.
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
