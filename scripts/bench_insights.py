@@ -3,12 +3,15 @@
 
     .venv/bin/python scripts/bench_insights.py --db /tmp/insights.sqlite3 --keep
     .venv/bin/python scripts/bench_insights.py --db /tmp/insights.sqlite3 --reuse
+    .venv/bin/python scripts/bench_insights.py --db /tmp/insights.sqlite3 --reuse \
+        --zone Asia/Kolkata --sql-only
 
 Builds (or reuses) a store of ``--rows`` synthetic calls over two years with the
 test suite's ``CallFactory`` (as ``scripts/bench_store.py`` does), then for three
 ranges (the last 30 days, the last 365 days, everything) and three scopes (all
 users, queues, one user) times each section's figures (:mod:`pbxdesk.store.insights`)
-```REPEAT`` times, warm for the OS page cache, and prints the median and worst.
+``REPEAT`` times, warm for the OS page cache, and prints the median and worst.
+Days and hours are those of ``--zone`` (default: the system's).
 
 Then it runs the same requests through :class:`InsightsService` in a Qt event
 loop (offscreen) with a 1 ms timer on the GUI thread, and reports the longest
@@ -24,8 +27,9 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,7 +49,11 @@ def main() -> int:
     parser.add_argument("--db", type=Path, help="database file (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the database file")
     parser.add_argument("--reuse", action="store_true", help="reuse --db if it is filled")
+    parser.add_argument("--zone", help="IANA time zone of days and hours (default: the system's)")
+    parser.add_argument("--sql-only", action="store_true",
+                        help="time the sections' SQL only, not the GUI loop")
     args = parser.parse_args()
+    zone = ZoneInfo(args.zone) if args.zone else None
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "calls.sqlite3"
         if not args.reuse and path.exists():
@@ -56,9 +64,10 @@ def main() -> int:
         try:
             if not (args.reuse and store.count() >= args.rows):
                 write(store, factory, args.rows)
-            queries = scenarios(store, factory)
+            queries = scenarios(store, factory, zone)
             sql_timings(store, queries)
-            loop_stalls(store, queries)
+            if not args.sql_only:
+                loop_stalls(store, queries)
         finally:
             store.close()
             if args.db and not args.keep:
@@ -79,7 +88,8 @@ def write(store: CallStore, factory: CallFactory, rows: int) -> None:
     print(f"  {time.perf_counter() - started:.0f} s")
 
 
-def scenarios(store: CallStore, factory: CallFactory) -> list[tuple[str, InsightsQuery]]:
+def scenarios(store: CallStore, factory: CallFactory,
+              zone: tzinfo | None) -> list[tuple[str, InsightsQuery]]:
     span = store.date_range()
     assert span is not None
     end = span[1] + timedelta(seconds=1)
@@ -94,7 +104,7 @@ def scenarios(store: CallStore, factory: CallFactory) -> list[tuple[str, Insight
                                             ("one user", Scope.ME, frozenset({me}))):
             out.append((f"{label}, {scope_label}",
                         InsightsQuery(start=start, end=end, scope=scope, user_numbers=numbers,
-                                      zone=None)))
+                                      zone=zone)))
     return out
 
 

@@ -21,7 +21,18 @@ from types import TracebackType
 from typing import Any, Final, TypeVar
 
 from pbxdesk.api.models import AnyCall, CallKind, Direction, Outcome
-from pbxdesk.store import daycounts, indexes, live, pager, query, rows, search, terms, writer
+from pbxdesk.store import (
+    daycounts,
+    indexes,
+    insighttotals,
+    live,
+    pager,
+    query,
+    rows,
+    search,
+    terms,
+    writer,
+)
 from pbxdesk.store.bookkeeping import KeyValues, RecentDials, SyncLedger
 from pbxdesk.store.callbacks import CallbackStore
 from pbxdesk.store.connection import ConnectionPerThread, write_transaction
@@ -89,6 +100,10 @@ class CallStore:
             with write_transaction(conn):
                 if not daycounts.verify(conn):
                     log.warning("Rebuilt the per-day call totals of %s", self.path)
+        if insighttotals.counted(conn) != stored:
+            with write_transaction(conn):
+                if not insighttotals.verify(conn):
+                    log.warning("Rebuilt the Insights totals of %s", self.path)
 
     def __enter__(self) -> CallStore:
         return self

@@ -1,21 +1,18 @@
 """Insights' aggregates in SQL: calls per local day and hour, per queue, per agent.
 
-Every figure is counted by SQLite from the ``calls`` columns (see
-:mod:`pbxdesk.store.rows`); Python adds up at most a few thousand result rows
-(percentiles are picked from a frequency table SQL returns). The definitions
-are in ``docs/insights.md``.
+Every figure is counted by SQLite; Python adds up at most a few thousand result
+rows (percentiles are picked from a frequency table SQL returns). The
+definitions are in ``docs/insights.md``.
 
-How it stays fast at a million calls: no per-row time-zone arithmetic and no
-sort of the calls. The local days or hours of the range are written, as UTC
-ranges (:mod:`pbxdesk.store.localtime`), into a temporary table keyed by
-rowid; SQLite walks it in order and, per bucket, seeks the range in the index
-``ix_calls_by_kind_and_start (kind, start_us, …)``, so ``GROUP BY`` the bucket
-needs no sorter. Queues and agents are walked the same way through
-``ix_calls_by_group_and_start (kind, group_ref, start_us, …)`` and
-``ix_calls_by_user_and_start (kind, user_ref, start_us, …)``, one seek per group or
-user. Counts use ``count(*) FILTER (WHERE …)``. Each index holds every column
-its queries read, so no table row is read (until a ``live`` column exists).
-No Qt here.
+How it stays fast at a million calls: whole periods of the range are read from
+running totals the writer keeps (:mod:`pbxdesk.store.insighttotals`), only the
+partial periods at the range's edges from the calls. Calls per local day and the
+heat map add up UTC quarter hours (:mod:`pbxdesk.store.localcounts`, which also
+counts chosen users' or groups' calls); per queue and per agent add up UTC days
+per user or group. The waits' and talk times' percentiles stay exact, grouped
+from the calls through ``ix_calls_by_group_and_start`` / ``ix_calls_by_user_and_start``
+(each holds every column those queries read); ``CROSS JOIN`` walks the users or
+groups in order and seeks each one's calls. No Qt here.
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
@@ -29,14 +26,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from enum import IntEnum
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, Final
 
-from pbxdesk.api.models import CallKind, Outcome
-from pbxdesk.store import rows
+from pbxdesk.api.models import CallKind
+from pbxdesk.store import localcounts, rows
+from pbxdesk.store.insighttotals import (
+    MAX_TALK_S,
+    MAX_WAIT_US,
+    REF_DAY_MEASURES,
+    REF_DAYS,
+    condition,
+)
+from pbxdesk.store.localcounts import FEW_REFS, GROUP_INDEX, INDEX, USER_INDEX
 from pbxdesk.store.localtime import (
+    DAY_US,
+    HOUR_US,
     US,
-    Bucket,
-    buckets,
     hour_periods,
     local_day,
     local_days,
@@ -45,31 +52,14 @@ from pbxdesk.store.localtime import (
 )
 from pbxdesk.store.query import matching_groups, matching_users
 
-__all__ = ["hour_periods", "local_day", "local_days", "offset_segments", "utc_offset_us"]
+__all__ = ["FEW_REFS", "GROUP_INDEX", "INDEX", "MAX_TALK_S", "MAX_WAIT_US", "USER_INDEX",
+           "hour_periods", "local_day", "local_days", "offset_segments", "utc_offset_us"]
 
-# The history tabs' (kind, start_us, id, direction, outcome, user_ref, group_ref): it
-# holds every column these queries read (pbxdesk.store.indexes).
-INDEX: Final = "ix_calls_by_kind_and_start"
-USER_INDEX: Final = "ix_calls_by_user_and_start"
-GROUP_INDEX: Final = "ix_calls_by_group_and_start"
-FEW_REFS: Final = 8
-"""Up to this many chosen users or groups, days and hours seek each one's calls in its own
-index (a user's calls, not everybody's); more, and the time index is read once."""
 LIVE_COLUMN: Final = "live"
-"""A column that marks calls seen live and not yet confirmed by a sync (nonzero = live).
-
-The live-calls feature adds it; until then no call is live. Read when present."""
-MAX_TALK_S: Final = 7 * 24 * 3600
-"""A talk time outside 0 … one week is bad data and left out of talk-time figures."""
-MAX_WAIT_US: Final = 24 * 3600 * 1_000_000
-"""A wait outside 0 … one day (connected before the start, or a day later) is bad data."""
+"""The column that marks calls seen live and not yet confirmed by a sync (nonzero = live)."""
 DEFAULT_SERVICE_LEVEL_S: Final = 20
 
 _US: Final = US
-_INBOUND: Final = 1
-_OUTBOUND: Final = 2
-_NULL_CONNECTED: Final = 1 << rows.NULLABLE_FIELDS.index("connected_at")
-_NULL_TALK: Final = 1 << rows.NULLABLE_FIELDS.index("conversation_duration")
 _USER: Final = rows.KIND_CODES[CallKind.USER]
 _GROUP_KINDS: Final = (rows.KIND_CODES[CallKind.QUEUE], rows.KIND_CODES[CallKind.RING_GROUP])
 
@@ -83,17 +73,12 @@ class Category(IntEnum):
     OTHER = 3
 
 
-_ANSWERED: Final = rows.OUTCOME_CODES[Outcome.ANSWERED]
-_ABANDONED: Final = rows.OUTCOME_CODES[Outcome.ABANDONED]
-_NOT_REACHED: Final = ", ".join(str(rows.OUTCOME_CODES[outcome]) for outcome in (
-    Outcome.MISSED, Outcome.BUSY, Outcome.FAILED))
-_IS_ANSWERED: Final = f"(outcome = {_ANSWERED})"
-_IS_ABANDONED: Final = f"(outcome = {_ABANDONED})"
-_IS_MISSED: Final = f"(outcome IN ({_NOT_REACHED}) AND direction != {_OUTBOUND})"
-_HAS_WAIT: Final = (f"({_IS_ANSWERED} AND (nulls & {_NULL_CONNECTED}) = 0 AND connected_us "
-                    f"BETWEEN start_us AND start_us + {MAX_WAIT_US})")
-_HAS_TALK: Final = (f"({_IS_ANSWERED} AND (nulls & {_NULL_TALK}) = 0 AND conversation_duration "
-                    f"BETWEEN 0 AND {MAX_TALK_S})")
+_HAS_WAIT: Final = condition("has_wait")
+_HAS_TALK: Final = condition("has_talk")
+
+
+def _talk(row: str) -> str:
+    return f"CASE WHEN {condition('has_talk', row)} THEN {row}conversation_duration ELSE 0 END"
 
 
 # -- what is asked -----------------------------------------------------------------------
@@ -253,27 +238,6 @@ class HeatMap:
 
 # -- the queries -------------------------------------------------------------------------
 
-def has_live_column(conn: sqlite3.Connection) -> bool:
-    return any(row[1] == LIVE_COLUMN for row in conn.execute("PRAGMA table_info(calls)"))
-
-
-def _live_sql(conn: sqlite3.Connection) -> str:
-    return f"count(*) FILTER (WHERE {LIVE_COLUMN} != 0)" if has_live_column(conn) else "0"
-
-
-_COUNTS: Final = (
-    f"count(*) FILTER (WHERE {_IS_ANSWERED}), count(*) FILTER (WHERE {_IS_MISSED}), "
-    f"count(*) FILTER (WHERE {_IS_ABANDONED}), count(*), "
-    f"count(*) FILTER (WHERE direction != {_OUTBOUND})")
-"""answered, missed, abandoned, calls, incoming: :func:`_counts` takes them in this order."""
-
-
-def _counts(answered: int, missed: int, abandoned: int, calls: int, incoming: int,
-            live: int) -> Counts:
-    return Counts(answered=answered, missed=missed, abandoned=abandoned,
-                  other=calls - answered - missed - abandoned, incoming=incoming, live=live)
-
-
 def _in(column: str, values: Sequence[object]) -> str:
     return f"{column} = ?" if len(values) == 1 else (
         f"{column} IN ({', '.join('?' * len(values))})")
@@ -298,62 +262,37 @@ def _scope_refs(conn: sqlite3.Connection, query: InsightsQuery) -> _Refs:
     return _Refs("group_ref", [ref for ref, _ in matching_groups(conn, query.group_names)])
 
 
-def _fill_buckets(conn: sqlite3.Connection, made: Sequence[Bucket]) -> None:
-    """The buckets as ``temp.insights_buckets`` (rowid = position), replacing the last ones."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS insights_buckets "
-                 "(id INTEGER PRIMARY KEY, lo INTEGER NOT NULL, hi INTEGER NOT NULL)")
-    conn.execute("DELETE FROM temp.insights_buckets")
-    conn.executemany("INSERT INTO temp.insights_buckets (id, lo, hi) VALUES (?, ?, ?)",
-                     [(index, bucket.lo, bucket.hi) for index, bucket in enumerate(made)])
-
-
-def _bucket_counts(conn: sqlite3.Connection, query: InsightsQuery,
-                   made: Sequence[Bucket]) -> dict[int, Counts]:
-    """Counts of the scope's calls per bucket (by position); empty buckets left out."""
+def _whose(conn: sqlite3.Connection, query: InsightsQuery) -> localcounts.Whose:
     refs = _scope_refs(conn, query)
-    if not made or refs.refs == []:
-        return {}
-    _fill_buckets(conn, made)
-    kind = rows.KIND_CODES[query.scope.kind]
-    params: list[Any] = [kind]
-    if refs.refs is not None and len(refs.refs) <= FEW_REFS:
-        # Each chosen user's (group's) calls in each bucket: seeks in their own index.
-        index = USER_INDEX if refs.column == "user_ref" else GROUP_INDEX
-        match = f"c.kind = ? AND {_in('c.' + refs.column, refs.refs)} AND "
-        params += refs.refs
-    else:
-        index, match = INDEX, "c.kind = ? AND "
-        if refs.refs is not None:
-            match = f"c.kind = ? AND {_in('c.' + refs.column, refs.refs)} AND "
-            params += refs.refs
-    found = conn.execute(
-        f"SELECT b.id, {_COUNTS}, {_live_sql(conn)} FROM temp.insights_buckets AS b "
-        f"JOIN calls AS c INDEXED BY {index} "
-        f"ON {match}c.start_us >= b.lo AND c.start_us < b.hi GROUP BY b.id", params)
-    return {bucket: _counts(*values) for bucket, *values in found}
+    return localcounts.Whose(rows.KIND_CODES[query.scope.kind], refs.column, refs.refs)
+
+
+def _tally_counts(tally: Sequence[int]) -> Counts:
+    calls, answered, missed, abandoned, outbound, live = tally
+    return Counts(answered=answered, missed=missed, abandoned=abandoned,
+                  other=calls - answered - missed - abandoned, incoming=calls - outbound,
+                  live=live)
 
 
 def calls_per_day(conn: sqlite3.Connection, query: InsightsQuery) -> Days:
     """Calls of the scope per local day, by category (every day listed, zeros too)."""
-    made = buckets(query.start_us, query.end_us, query.zone, hours=False)
-    found = _bucket_counts(conn, query, made)
-    per_day: dict[date, list[Counts]] = {}
-    for index, bucket in enumerate(made):
-        per_day.setdefault(bucket.day, []).append(found.get(index, Counts()))
-    listed = tuple(DayCounts(day, _sum(counts)) for day, counts in per_day.items())
+    found = localcounts.per_unit(conn, _whose(conn, query), query.start_us, query.end_us,
+                                 query.zone, DAY_US)
+    listed = tuple(DayCounts(local_day(day), _tally_counts(found[day]) if day in found
+                             else Counts())
+                   for day in localcounts.units(query.start_us, query.end_us, query.zone,
+                                                DAY_US))
     return Days(listed, _sum(item.counts for item in listed))
 
 
 def calls_per_hour(conn: sqlite3.Connection, query: InsightsQuery) -> HeatMap:
     """Calls of the scope per local weekday and hour of day."""
-    made = buckets(query.start_us, query.end_us, query.zone, hours=True)
-    found = _bucket_counts(conn, query, made)
-    cells: dict[tuple[int, int], list[Counts]] = {}
-    for index, counts in found.items():
-        bucket = made[index]
-        cells.setdefault((bucket.weekday, bucket.hour), []).append(counts)
-    return HeatMap(tuple(HourCell(weekday, hour, _sum(cells.get((weekday, hour), ())))
-                         for weekday in range(7) for hour in range(24)))
+    found = localcounts.per_unit(conn, _whose(conn, query), query.start_us, query.end_us,
+                                 query.zone, HOUR_US, weekly=True)
+    return HeatMap(tuple(
+        HourCell(weekday, hour, _tally_counts(found[weekday * 24 + hour])
+                 if weekday * 24 + hour in found else Counts())
+        for weekday in range(7) for hour in range(24)))
 
 
 def _per_ref_sql(table: str, index: str, column: str, kinds: Sequence[int],
@@ -388,44 +327,73 @@ def per_group(conn: sqlite3.Connection, query: InsightsQuery) -> list[GroupFigur
         kinds, chosen = _GROUP_KINDS, None
     if chosen == []:
         return []
-    names = {ref: (rows.KIND_OF_CODE[kind], name)
-             for ref, kind, name in conn.execute("SELECT id, kind, name FROM call_groups")}
+    names: dict[int, str] = dict(conn.execute("SELECT id, name FROM call_groups"))
     limit_us = max(0, query.service_level_s) * _US
-    measures = (f"{_COUNTS}, count(*) FILTER (WHERE {_HAS_WAIT} AND "
-                f"connected_us - start_us <= {limit_us:d}), {_live_sql(conn)}")
     bounds = [query.start_us, query.end_us]
-    sql, params = _per_ref_sql("call_groups", GROUP_INDEX, "group_ref", kinds, chosen,
-                               measures, bounds)
-    totals: dict[tuple[int, int | None], list[Any]] = {}
-    for ref, *values in conn.execute(sql, params):
-        call_kind = names[ref][0] if ref in names else rows.KIND_OF_CODE[kinds[0]]
-        totals[(rows.KIND_CODES[call_kind], ref)] = values
+    totals = _ref_totals(conn, kinds, "group_ref", chosen, query.start_us, query.end_us)
     unnamed_waits: dict[int, list[tuple[int, int]]] = {}
     if chosen is None:  # group calls that named no group
-        unnamed = (f"FROM calls AS c INDEXED BY {GROUP_INDEX} WHERE {_in('c.kind', kinds)} "
-                   "AND c.group_ref IS NULL AND c.start_us >= ? AND c.start_us < ?")
-        for kind, *values in conn.execute(f"SELECT c.kind, {measures} {unnamed} GROUP BY c.kind",
-                                          [*kinds, *bounds]):
-            totals[(kind, None)] = values
         for kind, wait, times in conn.execute(
-                f"SELECT c.kind, connected_us - start_us AS wait, count(*) {unnamed} "
+                "SELECT c.kind, connected_us - start_us AS wait, count(*) "
+                f"FROM calls AS c INDEXED BY {GROUP_INDEX} WHERE {_in('c.kind', kinds)} "
+                "AND c.group_ref IS NULL AND c.start_us >= ? AND c.start_us < ? "
                 f"AND {_HAS_WAIT} GROUP BY c.kind, wait", [*kinds, *bounds]):
             unnamed_waits.setdefault(kind, []).append((wait, times))
     waits = _distributions(conn, "call_groups", GROUP_INDEX, "group_ref", kinds, chosen,
                            "c.connected_us - c.start_us", _HAS_WAIT, bounds)
     figures = []
-    for (kind, ref), values in totals.items():
-        answered, missed, abandoned, calls, _incoming, in_time, live = values
-        name = names[ref][1] if ref in names else ""
+    for (kind, ref), tally in totals.items():
+        calls, answered, missed, abandoned, _outbound, live, _inbound, _talk = tally
         table = waits.get(ref, []) if ref is not None else unnamed_waits.get(kind, [])
         median, p90 = percentile(table, 0.5), percentile(table, 0.9)
+        name = names.get(ref, "") if ref is not None else ""
         figures.append(GroupFigures(
             kind=rows.KIND_OF_CODE[kind], name=name or "(no name)", calls=calls,
-            answered=answered, abandoned=abandoned, missed=missed, answered_in_time=in_time,
+            answered=answered, abandoned=abandoned, missed=missed,
+            answered_in_time=sum(times for wait, times in table if wait <= limit_us),
             wait_median=None if median is None else median / _US,
             wait_p90=None if p90 is None else p90 / _US, live=live))
     figures.sort(key=lambda f: (-f.calls, f.name.casefold(), f.kind.value))
     return figures
+
+
+def _ref_totals(conn: sqlite3.Connection, kinds: Sequence[int], column: str,
+                chosen: list[int] | None, start_us: int, end_us: int
+                ) -> dict[tuple[int, int | None], list[int]]:
+    """Sums per (kind, user or group; None for calls without one), as REF_DAY_MEASURES.
+
+    The range's whole UTC days are added up from ``call_ref_day_totals``, the
+    partial days at its edges counted from the calls. Only references with calls.
+    """
+    totals: dict[tuple[int, int | None], list[int]] = {}
+
+    def add(found: Iterable[tuple[Any, ...]]) -> None:
+        for kind, ref, *values in found:
+            tally = totals.setdefault((kind, ref or None), [0] * len(REF_DAY_MEASURES))
+            for index, value in enumerate(values):
+                tally[index] += value or 0
+
+    pieces = [(start_us, end_us)]
+    first_day, after_day = -(-start_us // DAY_US), end_us // DAY_US
+    chosen_sql = f" AND ref IN ({', '.join('?' * len(chosen))})" if chosen else ""
+    if first_day < after_day:
+        add(conn.execute(
+            f"SELECT kind, ref, {', '.join(f'sum({m})' for m in REF_DAY_MEASURES)} "
+            f"FROM {REF_DAYS} WHERE {_in('kind', kinds)} AND day >= ? AND day < ?"
+            f"{chosen_sql} GROUP BY kind, ref", [*kinds, first_day, after_day, *(chosen or ())]))
+        pieces = [(start_us, first_day * DAY_US), (after_day * DAY_US, end_us)]
+    measures = ", ".join(
+        "count(*)" if m == "calls" else f"sum({_talk('c.')})" if m == "talk_total"
+        else f"count(*) FILTER (WHERE {condition(m, 'c.')})" for m in REF_DAY_MEASURES)
+    chosen_sql = f" AND c.{column} IN ({', '.join('?' * len(chosen))})" if chosen else ""
+    for low, high in pieces:
+        if low < high:
+            add(conn.execute(
+                f"SELECT c.kind, c.{column}, {measures} FROM calls AS c INDEXED BY {INDEX} "
+                f"WHERE {_in('c.kind', kinds)} AND c.start_us >= ? AND c.start_us < ?"
+                f"{chosen_sql} GROUP BY c.kind, c.{column}",
+                [*kinds, low, high, *(chosen or ())]))
+    return {key: tally for key, tally in totals.items() if tally[0] > 0}
 
 
 def _distributions(conn: sqlite3.Connection, table: str, index: str, column: str,
@@ -436,8 +404,9 @@ def _distributions(conn: sqlite3.Connection, table: str, index: str, column: str
     sql, params = _per_ref_sql(table, index, column, kinds, chosen,
                                f"{value} AS measured, count(*)", bounds,
                                condition=condition, group_by="t.id, measured")
-    for ref, measured, times in conn.execute(sql, params):
-        found.setdefault(ref, []).append((measured, times))
+    # Rows come in reference order (GROUP BY follows the walk): tens of thousands of them.
+    for ref, pairs in groupby(conn.execute(sql, params).fetchall(), key=itemgetter(0)):
+        found[ref] = [(measured, times) for _, measured, times in pairs]
     return found
 
 
@@ -448,26 +417,13 @@ def per_agent(conn: sqlite3.Connection, query: InsightsQuery) -> list[AgentFigur
         return []
     people = {ref: (number, name)
               for ref, number, name in conn.execute("SELECT id, number, name FROM call_users")}
-    measures = (f"{_COUNTS}, count(*) FILTER (WHERE direction = {_INBOUND}), "
-                f"count(*) FILTER (WHERE direction = {_OUTBOUND}), "
-                f"sum(CASE WHEN {_HAS_TALK} THEN conversation_duration ELSE 0 END), "
-                f"{_live_sql(conn)}")
     bounds = [query.start_us, query.end_us]
-    sql, params = _per_ref_sql("call_users", USER_INDEX, "user_ref", (_USER,), chosen,
-                               measures, bounds)
-    totals: dict[int | None, list[Any]] = {
-        ref: values for ref, *values in conn.execute(sql, params)}
-    if chosen is None:
-        for values in conn.execute(
-                f"SELECT {measures} FROM calls AS c INDEXED BY {USER_INDEX} WHERE c.kind = ? "
-                "AND c.user_ref IS NULL AND c.start_us >= ? AND c.start_us < ? "
-                "HAVING count(*) > 0", [_USER, *bounds]):
-            totals[None] = list(values)
+    totals = _ref_totals(conn, (_USER,), "user_ref", chosen, query.start_us, query.end_us)
     talks = _distributions(conn, "call_users", USER_INDEX, "user_ref", (_USER,), chosen,
                            "c.conversation_duration", _HAS_TALK, bounds)
     figures = []
-    for ref, values in totals.items():
-        answered, missed, _abandoned, calls, _incoming, inbound, outbound, talk, live = values
+    for (_kind, ref), tally in totals.items():
+        calls, answered, missed, _abandoned, outbound, live, inbound, talk = tally
         number, name = people.get(ref, ("", "")) if ref is not None else ("", "")
         figures.append(AgentFigures(
             number=number, name=name, calls=calls, inbound=inbound, outbound=outbound,

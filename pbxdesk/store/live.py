@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from pbxdesk.api.models import AnyCall, CallKind
-from pbxdesk.store import daycounts, rows
+from pbxdesk.store import daycounts, insighttotals, rows
 from pbxdesk.store.connection import write_transaction
 
 _COLUMNS: Final = ("user_ref", "group_ref", *rows.DATA_COLUMNS)
@@ -77,6 +77,7 @@ def store_live(conn: sqlite3.Connection, calls: Iterable[AnyCall], *,
     counted: Counter[daycounts.DayKey] = Counter()
     with write_transaction(conn):
         stored = _live_flags(conn, list(batch))
+        before = insighttotals.last_id(conn)
         for key, values in batch.items():
             refs = (_user_ref(conn, values), _group_ref(conn, values))
             flag = stored.get(key)
@@ -91,6 +92,7 @@ def store_live(conn: sqlite3.Connection, calls: Iterable[AnyCall], *,
             else:
                 synced += 1
         daycounts.write(conn, counted)  # new rows count in the per-day totals (updates: a trigger)
+        insighttotals.add_inserted(conn, before)  # and in Insights' (updates: triggers too)
         if meta is not None:
             conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

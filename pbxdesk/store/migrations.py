@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from pbxdesk.store import insighttotals
 from pbxdesk.store.callbackschema import create_callback_tables
 from pbxdesk.store.errors import StoreTooNewError
 
@@ -325,6 +326,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     create_callback_tables,
     _compact_indexes,
     _sync_progress,
+    insighttotals.create,  # Insights' running totals, filled from the calls
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

@@ -6,7 +6,8 @@ whose key is new is inserted; for a known key only the columns whose values
 changed are written (a later sync may bring longer durations), so re-syncing
 the same page rewrites nothing and an update touches only the indexes of the
 changed columns. Within a batch the last row for a key wins. The same
-transaction keeps the per-day totals (:mod:`daycounts`) in step, adds the
+transaction keeps the per-day totals (:mod:`daycounts`) and Insights' totals
+(:mod:`insighttotals`) in step, adds the
 names and numbers of updated rows to the search dictionaries (:mod:`terms`;
 new rows are added by the next search), and drops on-demand indexes a bulk
 load outgrows (:func:`indexes.outgrown`). A row stored from a live relay event
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from pbxdesk.api.models import AnyCall, CallKind
-from pbxdesk.store import daycounts, indexes, live, rows, terms
+from pbxdesk.store import daycounts, indexes, insighttotals, live, rows, terms
 from pbxdesk.store.connection import write_transaction
 
 log = logging.getLogger("pbxdesk.store")
@@ -106,7 +107,9 @@ def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> Upser
                 unchanged += 1
         indexes.outgrown(conn, len(inserts))
         if inserts:
+            before = insighttotals.last_id(conn)
             conn.executemany(_INSERT, inserts)
+            insighttotals.add_inserted(conn, before)
         for changed, params in updates.items():
             assignments = ", ".join(f"{_COLUMNS[i]} = ?" for i in changed)
             conn.executemany(f"UPDATE calls SET {assignments} WHERE key = ?", params)
