@@ -19,8 +19,9 @@ A call without a start time counts in slot -1, one whose start is not an
 integer (damaged) in a slot after every date (as :mod:`pbxdesk.store.daycounts`
 does), so the totals always add up to the calls and no range reads them.
 
-The writer counts the rows it inserts, a batch at a time, in SQL
-(:func:`add_inserted`: the rows with ids above the largest before the batch);
+The writer counts the rows it inserts, a batch at a time, from the values it
+has in hand (:func:`add_rows`); a live event's rows are counted in SQL
+(:func:`add_inserted`: the rows with ids above the largest before them);
 triggers move a row whose counted columns change (a sync's update, a live
 row's confirmation) and take out a deleted one. :func:`verify` rebuilds the
 totals of a file whose totals do not add up. What counts as answered, missed
@@ -35,8 +36,8 @@ queries that read the calls (:mod:`pbxdesk.store.insights`). No Qt here.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Final
 
 from pbxdesk.api.models import Outcome
 from pbxdesk.store import rows
@@ -56,8 +57,9 @@ _NULL_CONNECTED: Final = 1 << rows.NULLABLE_FIELDS.index("connected_at")
 _NULL_TALK: Final = 1 << rows.NULLABLE_FIELDS.index("conversation_duration")
 _ANSWERED: Final = rows.OUTCOME_CODES[Outcome.ANSWERED]
 _ABANDONED: Final = rows.OUTCOME_CODES[Outcome.ABANDONED]
-_NOT_REACHED: Final = ", ".join(str(rows.OUTCOME_CODES[outcome]) for outcome in (
+_NOT_REACHED_CODES: Final = frozenset(rows.OUTCOME_CODES[outcome] for outcome in (
     Outcome.MISSED, Outcome.BUSY, Outcome.FAILED))
+_NOT_REACHED: Final = ", ".join(str(code) for code in sorted(_NOT_REACHED_CODES))
 
 # The definitions (docs/insights.md), over a calls row named by "{r}" ("new.", "c." …).
 _CONDITIONS: Final = {
@@ -217,6 +219,59 @@ def add_inserted(conn: sqlite3.Connection, after_id: int) -> None:
     """
     for table, keys, measures in _tables():
         conn.execute(_add_from_calls(table, keys, measures, "id > ?"), (after_id,))
+
+
+ROW_COLUMNS: Final = ("kind", "start_us", "direction", "outcome", "user_ref", "group_ref",
+                      "nulls", "conversation_duration")
+"""What :func:`add_rows` reads of a call, in this order."""
+
+
+def add_rows(conn: sqlite3.Connection, calls: Iterable[Sequence[Any]], *, live: int = 0) -> None:
+    """Count new calls (values as :data:`ROW_COLUMNS`, all with this ``live`` flag).
+
+    The writer's path: the same definitions as :func:`condition`, in Python over
+    the values it has just inserted (the tests hold the two to each other). A
+    count in SQL of the rows just written read each back from the table: 14 µs
+    a row, a fifth of a first sync; this is about 2 µs.
+    """
+    quarters: dict[tuple[int, int], list[int]] = {}
+    ref_days: dict[tuple[int, int, int], list[int]] = {}
+    for kind, start, direction, outcome, user_ref, group_ref, nulls, talk in calls:
+        if type(start) is int and start >= 0:
+            quarter, day = start // QUARTER_US, start // DAY_US
+        else:
+            quarter = day = NO_SLOT if type(start) is int else FAR_SLOT
+        answered = outcome == _ANSWERED
+        shares = (1, answered, outcome in _NOT_REACHED_CODES and direction != OUTBOUND,
+                  outcome == _ABANDONED, direction == OUTBOUND, live)
+        tally = quarters.get((kind, quarter))
+        if tally is None:
+            quarters[(kind, quarter)] = list(shares)
+        else:
+            for index, share in enumerate(shares):
+                tally[index] += share
+        ref = (user_ref if kind == 0 else group_ref) or 0
+        # A duration too big for SQLite is stored as text or bytes: not counted, as in SQL.
+        talked = (talk if answered and not nulls & _NULL_TALK and type(talk) is int
+                  and 0 <= talk <= MAX_TALK_S
+                  else 0)
+        more = (*shares, direction == INBOUND, talked)
+        tally = ref_days.get((kind, ref, day))
+        if tally is None:
+            ref_days[(kind, ref, day)] = list(more)
+        else:
+            for index, share in enumerate(more):
+                tally[index] += share
+    for table, keys, measures, found in (
+            (QUARTERS, _QUARTER_KEYS, QUARTER_MEASURES, quarters),
+            (REF_DAYS, _REF_DAY_KEYS, REF_DAY_MEASURES, ref_days)):
+        if found:
+            names = [name for name, _ in keys] + list(measures)
+            conn.executemany(
+                f"INSERT INTO {table} ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' * len(names))}) ON CONFLICT DO UPDATE SET "
+                + ", ".join(f"{m} = {m} + excluded.{m}" for m in measures),
+                [(*key, *map(int, tally)) for key, tally in found.items()])
 
 
 def counted(conn: sqlite3.Connection) -> int:

@@ -26,6 +26,7 @@ import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Final
 
 from pbxdesk.api.models import AnyCall, CallKind
@@ -45,6 +46,8 @@ _KEY_CHUNK: Final = 500
 _AT_GROUP_REF, _AT_KIND, _AT_DIRECTION, _AT_OUTCOME, _AT_START, _NAME = (
     _COLUMNS.index(name) for name in ("group_ref", "kind", "direction", "outcome", "start_us",
                                       "caller_name"))
+# The columns Insights' totals count, as positions in an insert (key first).
+_TOTALS_OF: Final = itemgetter(*(1 + _COLUMNS.index(name) for name in insighttotals.ROW_COLUMNS))
 _NUMBERS: Final = ((_COLUMNS.index("caller_id"), _COLUMNS.index("caller_e164")),
                    (_COLUMNS.index("dest_number"), _COLUMNS.index("dest_e164")))
 
@@ -107,9 +110,8 @@ def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> Upser
                 unchanged += 1
         indexes.outgrown(conn, len(inserts))
         if inserts:
-            before = insighttotals.last_id(conn)
             conn.executemany(_INSERT, inserts)
-            insighttotals.add_inserted(conn, before)
+            insighttotals.add_rows(conn, map(_TOTALS_OF, inserts))
         for changed, params in updates.items():
             assignments = ", ".join(f"{_COLUMNS[i]} = ?" for i in changed)
             conn.executemany(f"UPDATE calls SET {assignments} WHERE key = ?", params)
