@@ -228,6 +228,9 @@ _COMPACT_STATEMENTS = (
         calls INTEGER NOT NULL,
         PRIMARY KEY (kind, day, direction, outcome, group_ref)
     ) WITHOUT ROWID""",
+    # Counted afresh: a file may come back to this step holding counts already (a
+    # development build's order of migrations, a restored version number).
+    "DELETE FROM call_day_counts",
     """INSERT INTO call_day_counts (kind, day, direction, outcome, group_ref, calls)
         SELECT kind, CASE WHEN typeof(start_us) <> 'integer' THEN 1000000000000
                           WHEN start_us < 0 THEN -1 ELSE start_us / 86400000000 END,
