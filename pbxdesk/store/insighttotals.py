@@ -106,6 +106,7 @@ _REF_DAY_KEYS: Final[_Keys] = (("kind", lambda r: f"{r}kind"), ("ref", _ref),
                         ("day", lambda r: _slot(r, DAY_US)))
 _COUNTED: Final = ("answered", "missed", "abandoned", "outbound", "live")
 QUARTER_MEASURES: Final = ("calls", *_COUNTED)
+# talk_total: seconds, of the calls with a talk time (has_talk).
 REF_DAY_MEASURES: Final = ("calls", *_COUNTED, "inbound", "talk_total")
 _TRIGGER_COLUMNS: Final = {
     QUARTERS: "kind, start_us, direction, outcome, live",
@@ -163,18 +164,17 @@ def _triggers(table: str, keys: _Keys,
     ]
 
 
+def _columns(measures: tuple[str, ...]) -> str:
+    return ",\n            ".join(f"{name} INTEGER NOT NULL" for name in measures)
+
+
 def create(conn: sqlite3.Connection) -> None:
     """The migration: both tables, filled from the stored calls, and their triggers."""
     conn.execute(
         f"""CREATE TABLE IF NOT EXISTS {QUARTERS} (
             kind INTEGER NOT NULL,
             quarter INTEGER NOT NULL,       -- start_us // 900000000 (-1: none; 1e12: damaged)
-            calls INTEGER NOT NULL,
-            answered INTEGER NOT NULL,
-            missed INTEGER NOT NULL,
-            abandoned INTEGER NOT NULL,
-            outbound INTEGER NOT NULL,
-            live INTEGER NOT NULL,
+            {_columns(QUARTER_MEASURES)},
             PRIMARY KEY (kind, quarter)
         ) WITHOUT ROWID""")
     conn.execute(
@@ -182,14 +182,7 @@ def create(conn: sqlite3.Connection) -> None:
             kind INTEGER NOT NULL,
             ref INTEGER NOT NULL,           -- user_ref (user calls) or group_ref; 0: none
             day INTEGER NOT NULL,           -- start_us // 86400000000 (-1: none; 1e12: damaged)
-            calls INTEGER NOT NULL,
-            answered INTEGER NOT NULL,
-            missed INTEGER NOT NULL,
-            abandoned INTEGER NOT NULL,
-            outbound INTEGER NOT NULL,
-            live INTEGER NOT NULL,
-            inbound INTEGER NOT NULL,
-            talk_total INTEGER NOT NULL,    -- seconds, of calls with a talk time (has_talk)
+            {_columns(REF_DAY_MEASURES)},
             PRIMARY KEY (kind, ref, day)
         ) WITHOUT ROWID""")
     rebuild(conn)
@@ -226,8 +219,8 @@ ROW_COLUMNS: Final = ("kind", "start_us", "direction", "outcome", "user_ref", "g
 """What :func:`add_rows` reads of a call, in this order."""
 
 
-def add_rows(conn: sqlite3.Connection, calls: Iterable[Sequence[Any]], *, live: int = 0) -> None:
-    """Count new calls (values as :data:`ROW_COLUMNS`, all with this ``live`` flag).
+def add_rows(conn: sqlite3.Connection, calls: Iterable[Sequence[Any]]) -> None:
+    """Count new calls a sync wrote (values as :data:`ROW_COLUMNS`; none is live).
 
     The writer's path: the same definitions as :func:`condition`, in Python over
     the values it has just inserted (the tests hold the two to each other). A
@@ -243,7 +236,7 @@ def add_rows(conn: sqlite3.Connection, calls: Iterable[Sequence[Any]], *, live: 
             quarter = day = NO_SLOT if type(start) is int else FAR_SLOT
         answered = outcome == _ANSWERED
         shares = (1, answered, outcome in _NOT_REACHED_CODES and direction != OUTBOUND,
-                  outcome == _ABANDONED, direction == OUTBOUND, live)
+                  outcome == _ABANDONED, direction == OUTBOUND, 0)
         tally = quarters.get((kind, quarter))
         if tally is None:
             quarters[(kind, quarter)] = list(shares)
