@@ -103,8 +103,8 @@ async def post_records(relay: Relay, request: Request) -> Response:
     except StoreError as exc:
         log.error("Callback records from desk %s not stored: %s", desk.id, exc)
         return error(503, "the relay cannot store records right now")
-    log.info("Desk %s shared %d callback records (%d already kept)", desk.id, added.stored,
-             added.duplicates)
+    log.info("Desk %s shared callback records: %d new, %d already kept", desk.id,
+             added.stored, added.duplicates)
     return JSONResponse({"stored": added.stored, "duplicates": added.duplicates,
                          "desk": desk.id})
 

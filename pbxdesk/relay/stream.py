@@ -117,4 +117,4 @@ async def _frames(relay: Relay, sub: Subscription, last_id: str | None) -> Async
         reason = f"store failed: {exc}"
     finally:
         relay.hub.unsubscribe(sub)
-        log.info("Desk %s disconnected (%s) after %d events", desk.id, reason, sent)
+        log.info("Desk %s disconnected (%s), events sent: %d", desk.id, reason, sent)
