@@ -67,7 +67,7 @@ def _after(what: str) -> str:
 
 
 _END: Final = "c.start_us + max(c.call_duration, 0) * 1000000"
-# Four materialised steps, so each sub-select runs once per caller:
+# Two materialised steps, so the look-ups in them run once per caller, then the row:
 # g: every attempt of each caller, summed up in one walk of the attempts' index (in
 #    caller order, so no sorting), and whether the caller has records or was ever
 #    called (most new callers have neither: their look-ups are skipped);
@@ -75,7 +75,10 @@ _END: Final = "c.start_us + max(c.call_duration, 0) * 1000000"
 # e: the shown episode: the attempts after the close if any, else all of them; the
 #    sums of g are it, unless the close falls between the caller's attempts (a
 #    reopened item: its episode is summed again);
-# t: the call-backs nobody answered, and who reached the caller; then the row.
+# t: the call-backs nobody answered, and who reached the caller.
+# e and t are expressions over f that SQLite inlines where they are used: measured,
+# evaluating a rare look-up twice costs less than writing every caller's row to
+# another temporary table (a look-up is skipped unless its CASE needs it).
 RECOMPUTE_SQL: Final = f"""
 WITH g AS MATERIALIZED (
     SELECT a.number, count(*) AS all_attempts, min(a.start_us) AS first_all,
@@ -106,7 +109,7 @@ f AS MATERIALIZED (
            {_record("claim", "agent")} AS claim_by, {_record("claim", "desk")} AS claim_desk
     FROM g
 ),
-e AS MATERIALIZED (
+e AS NOT MATERIALIZED (
     SELECT b.*,
            CASE WHEN whole THEN all_attempts ELSE {_after("count(*)")} END AS attempts,
            CASE WHEN whole THEN first_all ELSE {_after("min(a.start_us)")} END AS first_us,
@@ -122,7 +125,7 @@ e AS MATERIALIZED (
                               CASE WHEN state IN ('done', 'not_needed') THEN state_at ELSE -1 END)
                           AS boundary FROM f) AS f) AS b) AS b
 ),
-t AS MATERIALIZED (
+t AS NOT MATERIALIZED (
     SELECT e.*,
         CASE WHEN called THEN {_tried("c.start_us || char(31) || c.user_name", "e",
                                       " ORDER BY c.start_us DESC LIMIT 1")}
