@@ -71,9 +71,12 @@ _CALLER_KEY: Final = _number_key("caller_e164", "caller_id")
 # Withheld / anonymous: no number at all; an extension (a colleague) is not a callback.
 _IS_EXTENSION: Final = (f"(caller_id <> '' AND length(caller_id) <= {_MAX_EXTENSION_DIGITS} "
                         "AND caller_id NOT GLOB '*[^0-9]*')")
+# Each leg as an attempt of its own, in the columns of ``callback_attempts`` (a caller's
+# only leg is their new attempt as it stands).
 _LEGS: Final = (
-    f"SELECT coalesce({_CALLER_KEY}, ''), caller_id, caller_name, unique_call_id, start_us, "
-    "start_us + max(call_duration, 0) * 1000000, group_name, kind, max(call_duration, 0) "
+    f"SELECT coalesce({_CALLER_KEY}, ''), coalesce(caller_id, ''), coalesce(caller_name, ''), "
+    "nullif(unique_call_id, ''), start_us, start_us + max(call_duration, 0) * 1000000, "
+    "CASE WHEN kind THEN group_name ELSE '' END, kind, max(call_duration, 0) "
     "FROM calls WHERE {rows} AND start_us >= ? AND direction = 1 AND " + _UNANSWERED +
     f" AND NOT {_IS_EXTENSION}"
     " AND ((kind = 0 AND (? OR user_number IN (SELECT value FROM json_each(?))))"
@@ -315,15 +318,17 @@ def _take_legs(conn: sqlite3.Connection, rows: str, bounds: tuple[int, ...], sco
         json.dumps([name for name in scope.groups if name != ALL_GROUPS]))).fetchall()
     if not found:
         return set()
-    legs: dict[str, list[Attempt]] = defaultdict(list)
-    for number, raw, name, ref, start, end, group, kind, wait in found:
-        legs[number].append(Attempt(None, number, raw or "", name or "", ref or None, start,
-                                    end, group if kind else "", kind, wait))
+    legs: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in found:
+        legs[row[0]].append(row)
     attempts = _attempts_of(conn, legs)
-    inserts: list[tuple[object, ...]] = []
+    inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[object, ...]] = []
     for number, caller_legs in legs.items():
-        for attempt in merge_legs(attempts[number], caller_legs):
+        if len(caller_legs) == 1 and number not in attempts:
+            inserts.append(caller_legs[0])  # a first call, in one row: nothing to merge
+            continue
+        for attempt in merge_legs(attempts[number], [Attempt(None, *leg) for leg in caller_legs]):
             values = (attempt.number, attempt.raw_number, attempt.caller_name, attempt.call_ref,
                       attempt.start_us, attempt.end_us, attempt.via, attempt.via_kind,
                       attempt.wait_s)
