@@ -70,7 +70,9 @@ _END: Final = "c.start_us + max(c.call_duration, 0) * 1000000"
 # Two materialised steps, so the look-ups in them run once per caller, then the row:
 # g: every attempt of each caller, summed up in one walk of the attempts' index (in
 #    caller order, so no sorting), and whether the caller has records or was ever
-#    called (most new callers have neither: their look-ups are skipped);
+#    called (most new callers have neither: their look-ups are skipped); what needs
+#    more than a sum (their vias in order, the newest number and name) is read again
+#    only for callers with more than one attempt or via;
 # f: the facts (the newest answered call each way, the newest records);
 # e: the shown episode: the attempts after the close if any, else all of them; the
 #    sums of g are it, unless the close falls between the caller's attempts (a
@@ -83,12 +85,10 @@ RECOMPUTE_SQL: Final = f"""
 WITH g AS MATERIALIZED (
     SELECT a.number, count(*) AS all_attempts, min(a.start_us) AS first_all,
            max(a.start_us) AS last_all, max(a.wait_s) AS all_wait,
-           group_concat(DISTINCT nullif(a.via, '')) AS all_vias,
-           -- the newest attempt's number and the newest name given (times have 16 digits
-           -- until the year 2286, so the largest text is the newest)
-           max(a.start_us || char(31) || a.raw_number) AS newest_raw,
-           max(CASE WHEN a.caller_name <> '' THEN a.start_us || char(31) || a.caller_name END)
-               AS newest_name,
+           -- a caller's only via and only number and name, if that is what they have
+           min(nullif(a.via, '')) AS via_low, max(nullif(a.via, '')) AS via_high,
+           max(a.raw_number) AS one_raw,
+           max(CASE WHEN a.caller_name <> '' THEN a.caller_name END) AS one_name,
            EXISTS (SELECT 1 FROM callback_records AS r WHERE r.number = a.number) AS has_records,
            EXISTS (SELECT 1 FROM calls AS c INDEXED BY ix_callback_calls_out
                    WHERE c.dest_e164 = a.number AND c.direction = 2) AS called
@@ -114,8 +114,19 @@ e AS NOT MATERIALIZED (
            CASE WHEN whole THEN all_attempts ELSE {_after("count(*)")} END AS attempts,
            CASE WHEN whole THEN first_all ELSE {_after("min(a.start_us)")} END AS first_us,
            last_all AS last_us,
+           -- the newest attempt's number and the newest name given (times have 16 digits
+           -- until the year 2286, so the largest text is the newest)
+           CASE WHEN all_attempts = 1 THEN one_raw ELSE
+               (SELECT a.raw_number FROM callback_attempts AS a WHERE a.number = b.number
+                ORDER BY a.start_us || char(31) || a.raw_number DESC LIMIT 1) END AS newest_raw,
+           CASE WHEN all_attempts = 1 THEN one_name ELSE
+               (SELECT a.caller_name FROM callback_attempts AS a WHERE a.number = b.number
+                AND a.caller_name <> ''
+                ORDER BY a.start_us || char(31) || a.caller_name DESC LIMIT 1) END AS newest_name,
            CASE WHEN whole THEN all_wait ELSE {_after("max(a.wait_s)")} END AS wait_s,
-           CASE WHEN whole THEN all_vias
+           CASE WHEN whole THEN CASE WHEN via_low IS via_high THEN via_low ELSE
+                (SELECT group_concat(DISTINCT nullif(a.via, '')) FROM callback_attempts AS a
+                 WHERE a.number = b.number) END
                 ELSE {_after("group_concat(DISTINCT nullif(a.via, ''))")} END AS vias
     FROM (SELECT b.*, NOT open OR first_all > boundary AS whole FROM (
         SELECT f.*, max(in_end, out_end) AS reach_end, boundary,
@@ -139,8 +150,8 @@ t AS NOT MATERIALIZED (
 )
 INSERT OR REPLACE INTO callback_items ({", ".join(ITEM_COLUMNS)})
 SELECT number,
-    coalesce(nullif(substr(newest_raw, instr(newest_raw, char(31)) + 1), ''), number),
-    coalesce(substr(newest_name, instr(newest_name, char(31)) + 1), ''),
+    coalesce(nullif(newest_raw, ''), number),
+    coalesce(newest_name, ''),
     CASE WHEN open THEN last_try IS NOT NULL
          WHEN manual_at > reach_end THEN CASE state WHEN 'done' THEN 3 ELSE 4 END
          ELSE 2 END,
