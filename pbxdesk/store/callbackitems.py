@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection
-from typing import Final
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any, Final
 
 from pbxdesk.store.callbackrules import ITEM_COLUMNS
 
@@ -172,6 +172,47 @@ SELECT number,
     CASE WHEN claim = 'calling' AND claim_at >= first_us THEN claim_desk ELSE '' END
 FROM t
 """
+
+
+def plain_first_call(number: str, start_us: str) -> str:
+    """SQL, true when a caller's item would follow from this one leg alone.
+
+    For a caller with no attempts yet whose only leg this is (the caller's
+    checks): no records, never called by us, and no answered call of theirs
+    ended at or after the leg began. The rules statement then finds the item
+    Open, with this leg as its whole episode (:func:`first_call_items`).
+    ``number`` and ``start_us`` are SQL over the outer row, qualified so that
+    they do not name the inner ``calls AS c``.
+    """
+    return (f"(NOT EXISTS (SELECT 1 FROM callback_records AS r WHERE r.number = {number}) "
+            "AND NOT EXISTS (SELECT 1 FROM calls AS c INDEXED BY ix_callback_calls_out "
+            f"WHERE c.dest_e164 = {number} AND c.direction = 2) "
+            f"AND {start_us} > coalesce({_answered(1, _END, number)}, -1))")
+
+
+# The item RECOMPUTE_SQL writes for such a caller (an Open item, one attempt).
+_FIRST_CALL_ITEMS: Final = (
+    f"INSERT OR REPLACE INTO callback_items ({', '.join(ITEM_COLUMNS)}) VALUES "
+    "(?1, ?2, ?3, 0, 1, ?4, ?4, ?5, ?6, 0, -1, '', -1, '', 0, -1, '', -1, '', '')")
+
+
+def first_call_items(conn: sqlite3.Connection,
+                     legs: Iterable[Sequence[Any]]) -> int:
+    """Write the items of callers whose one leg passed :func:`plain_first_call`.
+
+    ``legs``: rows in the columns of ``callback_attempts`` without the id
+    (number, raw number, name, call ref, start, end, via, via kind, wait).
+    The same values as :data:`RECOMPUTE_SQL` writes for them (a test compares
+    both), without its look-ups: most of an update's callers are such. Returns
+    the rows written.
+    """
+    before = conn.total_changes
+    conn.executemany(_FIRST_CALL_ITEMS, [
+        (leg[0], leg[1] or leg[0], leg[2], leg[4], leg[6].replace(",", ", "), leg[8])
+        for leg in legs])
+    return conn.total_changes - before
+
+
 _DROP_EMPTY: Final = (
     "DELETE FROM callback_items WHERE number IN (SELECT value FROM json_each(?)) "
     "AND NOT EXISTS (SELECT 1 FROM callback_attempts AS a "

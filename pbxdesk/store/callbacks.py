@@ -35,7 +35,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from pbxdesk.store.callbackitems import RECOMPUTE_SQL, recompute
+from pbxdesk.store.callbackitems import (
+    RECOMPUTE_SQL,
+    first_call_items,
+    plain_first_call,
+    recompute,
+)
 from pbxdesk.store.callbackrules import (
     ITEM_COLUMNS,
     Attempt,
@@ -73,10 +78,14 @@ _IS_EXTENSION: Final = (f"(caller_id <> '' AND length(caller_id) <= {_MAX_EXTENS
                         "AND caller_id NOT GLOB '*[^0-9]*')")
 _CONTACT: Final = "CASE direction WHEN 2 THEN dest_e164 ELSE caller_e164 END"
 _LEG_KEY: Final = f"coalesce({_CALLER_KEY}, '')"
+_OUTER_LEG_KEY: Final = f"coalesce({_number_key('calls.caller_e164', 'calls.caller_id')}, '')"
+_KNOWN: Final = 1  # the leg's caller has attempts already
+_PLAIN: Final = 2  # a first call whose item follows from the leg alone (plain_first_call)
 # One pass over the rows to read. Each leg (an inbound row nobody answered, in scope)
 # comes as an attempt of its own, in the columns of ``callback_attempts`` (a caller's
 # only leg is their new attempt as it stands), then whether its caller has attempts
-# already (to merge it with). An answered call or a call-back comes when its number
+# already (to merge it with) or, if not, whether the leg alone makes the item (a
+# plain first call: most callers of a commit). An answered call or a call-back comes when its number
 # has attempts (the rows' effect on those callers' items), with that number in the
 # last column (NULL for a leg); only E.164 numbers: the indexes that find a caller's
 # calls hold those.
@@ -84,8 +93,9 @@ _NEW_ROWS: Final = (
     f"SELECT {_LEG_KEY}, coalesce(caller_id, ''), coalesce(caller_name, ''), "
     "nullif(unique_call_id, ''), start_us, start_us + max(call_duration, 0) * 1000000, "
     "CASE WHEN kind THEN group_name ELSE '' END, kind, max(call_duration, 0), "
-    "CASE WHEN direction = 1 AND outcome <> 1 THEN EXISTS (SELECT 1 FROM callback_attempts "
-    f"AS a WHERE a.number = {_LEG_KEY}) END, "
+    "CASE WHEN direction = 1 AND outcome <> 1 THEN CASE WHEN EXISTS (SELECT 1 "
+    f"FROM callback_attempts AS a WHERE a.number = {_LEG_KEY}) THEN {_KNOWN} "
+    f"WHEN {plain_first_call(_OUTER_LEG_KEY, 'calls.start_us')} THEN {_PLAIN} ELSE 0 END END, "
     f"CASE WHEN direction = 2 OR outcome = 1 THEN {_CONTACT} END "
     "FROM calls WHERE {rows} AND start_us >= ? AND ((direction = 1 AND " + _UNANSWERED +
     f" AND NOT {_IS_EXTENSION}"
@@ -153,11 +163,11 @@ class CallbackStore:
                     _clear_derived(conn)
                     _set_state(conn, "scope", scope.key())
                     rebuilt = True
-                done, read, numbers = _read_new_calls(conn, scope, now_us)
+                done, read, numbers, firsts, written = _read_new_calls(conn, scope, now_us)
                 pruned = _prune(conn, scope, now_us)
-                changed += recompute(conn, numbers, pruned)
+                changed += written + recompute(conn, numbers, pruned)
                 rows += read
-                touched |= numbers | pruned
+                touched |= numbers | firsts | pruned
             if done:
                 return UpdateResult(rows, changed, rebuilt, frozenset(touched))
 
@@ -292,13 +302,21 @@ def _clear_derived(conn: sqlite3.Connection) -> None:
 
 
 def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
-                    now_us: int) -> tuple[bool, int, set[str]]:
-    """Read the next chunk of new rows and every dirty row; (all read, rows, numbers)."""
+                    now_us: int) -> tuple[bool, int, set[str], set[str], int]:
+    """Read the next chunk of new rows and every dirty row.
+
+    Returns (all read, rows read, the callers whose items are still to
+    recompute, the first callers whose items are written already, and how many
+    rows that wrote). A first call's item written by one pass is written again
+    by the recompute when a later pass (the dirty rows) concerns the caller too.
+    """
     last_id = int(_state(conn, "last_id") or 0)
     top = int(conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0])
     upper = min(top, last_id + CHUNK_ROWS)
     horizon = scope.horizon_us(now_us)
     numbers: set[str] = set()
+    firsts: set[str] = set()
+    written = 0
     dirty = conn.execute("SELECT count(*) FROM callback_dirty").fetchone()[0]
     passes: list[tuple[str, tuple[int, ...]]] = []
     if upper > last_id:
@@ -306,11 +324,14 @@ def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
     if dirty:
         passes.append((_DIRTY, ()))
     for rows, bounds in passes:
-        numbers |= _take_rows(conn, rows, bounds, scope, horizon)
+        concerned, plain = _take_rows(conn, rows, bounds, scope, horizon)
+        numbers |= concerned
+        firsts |= plain.keys()
+        written += first_call_items(conn, plain.values())
     if dirty:
         conn.execute("DELETE FROM callback_dirty")
     _set_state(conn, "last_id", str(upper))
-    return upper >= top, max(0, upper - last_id) + int(dirty), numbers
+    return upper >= top, max(0, upper - last_id) + int(dirty), numbers, firsts, written
 
 
 def _scoped(scope: Scope) -> tuple[object, ...]:
@@ -320,30 +341,38 @@ def _scoped(scope: Scope) -> tuple[object, ...]:
 
 
 def _take_rows(conn: sqlite3.Connection, rows: str, bounds: tuple[int, ...], scope: Scope,
-               horizon: int) -> set[str]:
+               horizon: int) -> tuple[set[str], dict[str, tuple[Any, ...]]]:
     """Merge the rows' legs into attempts; the callers whose items the rows concern.
 
-    The callers contacted are read before this pass writes its attempts: a caller
-    who has attempts only from it is among its legs anyway.
+    Returns the callers whose items need the rules statement, and apart from
+    them the plain first calls (their one leg by caller): their items follow
+    from the leg. The callers contacted are read before this pass writes its
+    attempts: a caller who has attempts only from it is among its legs anyway.
     """
     legs: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     known: set[str] = set()  # callers with attempts before these rows
+    plain_legs: set[str] = set()  # callers with a leg that passed plain_first_call
     contacted: set[str] = set()
     for row in conn.execute(_NEW_ROWS.format(rows=rows), (*bounds, horizon, *_scoped(scope))):
         if row[10] is None:
             legs[row[0]].append(row[:9])
-            if row[9]:
+            if row[9] == _KNOWN:
                 known.add(row[0])
+            elif row[9] == _PLAIN:
+                plain_legs.add(row[0])
         else:
             contacted.add(row[10])
     if not legs:
-        return contacted
+        return contacted, {}
+    plain: dict[str, tuple[Any, ...]] = {}
     attempts = _attempts_of(conn, known) if known else defaultdict(list)
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[object, ...]] = []
     for number, caller_legs in legs.items():
         if len(caller_legs) == 1 and number not in known:
             inserts.append(caller_legs[0])  # a first call, in one row: nothing to merge
+            if number in plain_legs and number not in contacted:
+                plain[number] = caller_legs[0]
             continue
         for attempt in merge_legs(attempts[number], [Attempt(None, *leg) for leg in caller_legs]):
             values = (attempt.number, attempt.raw_number, attempt.caller_name, attempt.call_ref,
@@ -359,7 +388,7 @@ def _take_rows(conn: sqlite3.Connection, rows: str, bounds: tuple[int, ...], sco
     conn.executemany("UPDATE callback_attempts SET number = ?, raw_number = ?, caller_name = ?, "
                      "call_ref = ?, start_us = ?, end_us = ?, via = ?, via_kind = ?, wait_s = ? "
                      "WHERE id = ?", updates)
-    return contacted | legs.keys()
+    return contacted | (legs.keys() - plain.keys()), plain
 
 
 def _attempts_of(conn: sqlite3.Connection, numbers: Iterable[str]) -> dict[str, list[Attempt]]:
