@@ -44,6 +44,11 @@ def test_every_statement_walks_an_index_never_a_whole_table(call_store: CallStor
         assert "SEARCH calls USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)" in plans[name]
     assert "SEARCH calls USING INTEGER PRIMARY KEY (rowid=?)" in plans["legs_dirty"]
     assert "USING INDEX ix_callback_attempts_number FOR IN-OPERATOR" in plans["contacted"]
+    # Whether a first call's item follows from its leg: the caller's own rows, index only.
+    for index, column in (("ix_callback_calls_in", "caller_e164"),
+                          ("ix_callback_calls_out", "dest_e164")):
+        assert f"SEARCH c USING COVERING INDEX {index} ({column}=?)" in plans["legs"]
+    assert "SEARCH r USING PRIMARY KEY (number=?)" in plans["legs"]
     assert "ix_callback_attempts_number (number=?)" in plans["attempts_of"]
     assert "SEARCH a USING INDEX ix_callback_attempts_number (number=?)" in plans["recompute"]
     # Whether the caller was reached or tried: each caller's own calls, index only.
