@@ -85,10 +85,10 @@ _PLAIN: Final = 2  # a first call whose item follows from the leg alone (plain_f
 # comes as an attempt of its own, in the columns of ``callback_attempts`` (a caller's
 # only leg is their new attempt as it stands), then whether its caller has attempts
 # already (to merge it with) or, if not, whether the leg alone makes the item (a
-# plain first call: most callers of a commit). An answered call or a call-back comes when its number
-# has attempts (the rows' effect on those callers' items), with that number in the
-# last column (NULL for a leg); only E.164 numbers: the indexes that find a caller's
-# calls hold those.
+# plain first call: most callers of a commit). An answered call or a call-back comes
+# when its number has attempts (the rows' effect on those callers' items), with that
+# number in the last column (NULL for a leg); only E.164 numbers: the indexes that
+# find a caller's calls hold those.
 _NEW_ROWS: Final = (
     f"SELECT {_LEG_KEY}, coalesce(caller_id, ''), coalesce(caller_name, ''), "
     "nullif(unique_call_id, ''), start_us, start_us + max(call_duration, 0) * 1000000, "
