@@ -31,7 +31,7 @@ from operator import itemgetter
 from typing import Any, Final
 
 from pbxdesk.api.models import CallKind
-from pbxdesk.store import localcounts, rows
+from pbxdesk.store import localcounts, rows, talktimes
 from pbxdesk.store.insighttotals import (
     MAX_TALK_S,
     MAX_WAIT_US,
@@ -419,8 +419,7 @@ def per_agent(conn: sqlite3.Connection, query: InsightsQuery) -> list[AgentFigur
               for ref, number, name in conn.execute("SELECT id, number, name FROM call_users")}
     bounds = [query.start_us, query.end_us]
     totals = _ref_totals(conn, (_USER,), "user_ref", chosen, query.start_us, query.end_us)
-    talks = _distributions(conn, "call_users", USER_INDEX, "user_ref", (_USER,), chosen,
-                           "c.conversation_duration", _HAS_TALK, bounds)
+    medians = _talk_medians(conn, chosen, bounds, sum(t[1] for t in totals.values()))
     figures = []
     for (_kind, ref), tally in totals.items():
         calls, answered, missed, _abandoned, outbound, live, inbound, talk = tally
@@ -428,9 +427,21 @@ def per_agent(conn: sqlite3.Connection, query: InsightsQuery) -> list[AgentFigur
         figures.append(AgentFigures(
             number=number, name=name, calls=calls, inbound=inbound, outbound=outbound,
             answered=answered, missed=missed, talk_total=talk or 0,
-            talk_median=percentile(talks.get(ref, []), 0.5), live=live))
+            talk_median=medians.get(ref) if ref is not None and ref in people else None,
+            live=live))
     figures.sort(key=lambda f: (-f.calls, f.label.casefold()))
     return figures
+
+
+def _talk_medians(conn: sqlite3.Connection, chosen: list[int] | None, bounds: list[int],
+                  answered: int) -> dict[int, float]:
+    """Each user's median talk time: walked in talk-time order over a long range."""
+    if talktimes.worth_walking(conn, chosen, answered):
+        return talktimes.medians(conn, chosen, bounds[0], bounds[1])
+    talks = _distributions(conn, "call_users", USER_INDEX, "user_ref", (_USER,), chosen,
+                           "c.conversation_duration", _HAS_TALK, bounds)
+    return {ref: median for ref, table in talks.items() if ref is not None
+            and (median := percentile(table, 0.5)) is not None}
 
 
 def percentile(table: Iterable[tuple[int, int]], fraction: float) -> float | None:
