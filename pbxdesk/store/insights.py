@@ -24,7 +24,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import IntEnum
 from itertools import groupby
 from operator import itemgetter
@@ -44,6 +44,7 @@ from pbxdesk.store.localtime import (
     DAY_US,
     HOUR_US,
     US,
+    cell_periods,
     hour_periods,
     local_day,
     local_days,
@@ -60,6 +61,7 @@ LIVE_COLUMN: Final = "live"
 DEFAULT_SERVICE_LEVEL_S: Final = 20
 
 _US: Final = US
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _USER: Final = rows.KIND_CODES[CallKind.USER]
 _GROUP_KINDS: Final = (rows.KIND_CODES[CallKind.QUEUE], rows.KIND_CODES[CallKind.RING_GROUP])
 
@@ -227,6 +229,9 @@ class HeatMap:
     """7 × 24 cells, Monday first, every cell present."""
 
     cells: tuple[HourCell, ...]
+    periods: tuple[tuple[tuple[datetime, datetime], ...], ...] = ()
+    """Per cell, the UTC ranges whose local time is its weekday and hour (:func:`hour_periods`);
+    worked out with the counts, off the GUI thread (two years are 17,520 hours)."""
 
     def cell(self, weekday: int, hour: int) -> HourCell:
         return self.cells[weekday * 24 + hour]
@@ -292,7 +297,10 @@ def calls_per_hour(conn: sqlite3.Connection, query: InsightsQuery) -> HeatMap:
     return HeatMap(tuple(
         HourCell(weekday, hour, _tally_counts(found[weekday * 24 + hour])
                  if weekday * 24 + hour in found else Counts())
-        for weekday in range(7) for hour in range(24)))
+        for weekday in range(7) for hour in range(24)),
+        tuple(tuple((_EPOCH + timedelta(microseconds=lo), _EPOCH + timedelta(microseconds=hi))
+                    for lo, hi in cell)
+              for cell in cell_periods(query.start_us, query.end_us, query.zone)))
 
 
 def _per_ref_sql(table: str, index: str, column: str, kinds: Sequence[int],
