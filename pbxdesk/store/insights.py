@@ -12,7 +12,9 @@ counts chosen users' or groups' calls); per queue and per agent add up UTC days
 per user or group. The waits' and talk times' percentiles stay exact, grouped
 from the calls through ``ix_calls_by_group_and_start`` / ``ix_calls_by_user_and_start``
 (each holds every column those queries read); ``CROSS JOIN`` walks the users or
-groups in order and seeks each one's calls. No Qt here.
+groups in order and seeks each one's calls. Over a long range the agents' median
+talk times are read in talk-time order instead (:mod:`pbxdesk.store.talktimes`).
+No Qt here.
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
