@@ -16,7 +16,8 @@ Days and hours are those of ``--zone`` (default: the system's).
 Then it runs the same requests through :class:`InsightsService` in a Qt event
 loop (offscreen) with a 1 ms timer on the GUI thread, and reports the longest
 gap between two ticks while the figures were computing: the worst stall an
-agent would feel. Garbage is collected as in the app (:mod:`pbxdesk.ui.collector`:
+agent would feel. The GIL's switch interval is the app's (1 ms), and garbage
+is collected as in the app (:mod:`pbxdesk.ui.collector`:
 automatic collection off, the GUI thread collects generation by generation);
 left automatic, a full collection could run on the worker, holding the GIL for
 20 ms in this process (the generator's 200,000 callers are in its heap). A
@@ -145,11 +146,13 @@ def sql_timings(store: CallStore, queries: list[tuple[str, InsightsQuery]]) -> N
 def loop_stalls(store: CallStore, queries: list[tuple[str, InsightsQuery]]) -> None:
     from PySide6.QtWidgets import QApplication
 
+    from pbxdesk.app import GIL_SWITCH_S
     from pbxdesk.services.insights import InsightsService
     from pbxdesk.ui.collector import GuiThreadCollector
     from pbxdesk.ui.insights import InsightsTab
 
     app = QApplication.instance() or QApplication([])
+    sys.setswitchinterval(GIL_SWITCH_S)  # as pbxdesk.app.run does
     collector = GuiThreadCollector()
     collector.start()  # as pbxdesk.app does once the window is up
     try:
