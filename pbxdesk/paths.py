@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from pbxdesk import APP_NAME
+from pbxdesk.addresses import bare_address
 
 log = logging.getLogger("pbxdesk.app")
 
@@ -76,9 +77,9 @@ class AppPaths:
         """The call store of one PBX account: accounts never share a database."""
         if self.store_name:
             return self.data_dir / self.store_name
-        parts = urlsplit(base_url.strip().rstrip("/"))
+        parts = urlsplit(bare_address(base_url))
         host = "".join(c if c.isalnum() or c in ".-" else "_" for c in (parts.hostname or "pbx"))
-        digest = hashlib.sha1(base_url.strip().rstrip("/").lower().encode(),
+        digest = hashlib.sha1(bare_address(base_url).lower().encode(),
                               usedforsecurity=False).hexdigest()[:10]
         return self.data_dir / f"calls-{host}-{digest}.sqlite3"
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from pbxdesk.addresses import bare_address
 from pbxdesk.damaged import read_json_object
 from pbxdesk.logs import register_secret
 from pbxdesk.settings import KeyStorage
@@ -30,7 +31,7 @@ def relay_token_account(relay_url: str) -> str:
 
     The token follows the API key's storage choice (``Settings.key_storage``).
     """
-    return "relay:" + relay_url.strip().rstrip("/")
+    return "relay:" + bare_address(relay_url)
 
 
 class KeyStorageError(Exception):

@@ -45,12 +45,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     child = sub.add_parser("child", help="(internal) one timed start")
     child.add_argument("mode", choices=("bare", "app"))
     child.add_argument("basedir", type=Path, nargs="?")
-    parser.add_argument("--db", type=Path, help="a call store to start with (copied)")
+    parser.add_argument("--db", type=Path, help="a call store with calls in the last 30 days (copied)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cpu", action="store_true", help="also CPU seconds to the paint")
     args = parser.parse_args(argv)
     if args.command == "child":
         return _child(args.mode, args.basedir)
+    if args.db is None or not args.db.is_file():
+        parser.error("--db FILE is needed: a call store with calls in the last 30 days "
+                     "(make one with: python3 scripts/bench.py --sizes 100000 --only start "
+                     "--fresh)")
+    recent = recent_calls(args.db)
+    if recent == 0:
+        parser.error(f"{args.db} holds no calls of the last 30 days: the window would "
+                     "never paint rows (make a fresh store with: python3 scripts/bench.py "
+                     "--sizes 100000 --only start --fresh)")
     cpu: dict[str, list[float]] = {"bare": [], "app": []}
     bare, app = measure(args.db, args.runs, cpu=cpu)
     print(f"bare PySide6 + qasync window: median {statistics.median(bare):.3f} s "
@@ -63,6 +72,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"CPU to the paint: bare {bare_cpu:.3f} s, pbxdesk {app_cpu:.3f} s, "
               f"ratio {app_cpu / bare_cpu:.2f}")
     return 0
+
+
+def recent_calls(db: Path) -> int:
+    """Calls of the user-calls tab's default range (the last 30 days) in ``db``."""
+    since_us = int((time.time() - 30 * 86_400) * 1_000_000)
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            found = conn.execute("SELECT count(*) FROM (SELECT 1 FROM calls WHERE start_us >= ? "
+                                 "LIMIT 1)", [since_us]).fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(found[0])
 
 
 def measure(db: Path | None, runs: int, *, cpu: dict[str, list[float]] | None = None,

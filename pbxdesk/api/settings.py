@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from pbxdesk.addresses import bare_address
 from pbxdesk.api.errors import ConfigurationError
 from pbxdesk.api.models import HistoryQuery
 
@@ -69,7 +70,7 @@ class ClientSettings:
     @property
     def api_root(self) -> str:
         """``<base>/api/integration/<version>`` without a trailing slash."""
-        base = self.base_url.strip().rstrip("/")
+        base = bare_address(self.base_url)
         for version in API_VERSIONS:  # tolerate a pasted full API URL
             suffix = f"/api/integration/{version}"
             if base.endswith(suffix):

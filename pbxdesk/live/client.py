@@ -42,6 +42,7 @@ import httpx
 from httpx_sse import EventSource, SSEError
 
 from pbxdesk import __version__
+from pbxdesk.addresses import bare_address
 from pbxdesk.api.settings import is_loopback_host
 from pbxdesk.live.events import LiveEvent, UnreadableLiveEventError, parse_event
 
@@ -95,7 +96,7 @@ class Backoff:
 
 def events_url(relay_url: str) -> str:
     """``RELAY/events`` for a relay address; ValueError (with what to do) for a bad one."""
-    text = relay_url.strip().rstrip("/")
+    text = bare_address(relay_url)
     try:
         parts = urlsplit(text)
         hostname = parts.hostname

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Final
 import httpx
 from PySide6.QtCore import QObject, QTimer, Slot
 
+from pbxdesk.addresses import bare_address
 from pbxdesk.live.client import RelayAuthError, StreamState, StreamStatus
 from pbxdesk.live.events import CallbackShared
 from pbxdesk.live.records import (
@@ -68,7 +69,7 @@ SENT_REMEMBERED: Final = 4096
 
 def cursor_key(relay_url: str) -> str:
     """Where the store keeps how far this desk read the relay's records."""
-    return CURSOR_PREFIX + relay_url.strip().rstrip("/")
+    return CURSOR_PREFIX + bare_address(relay_url)
 
 
 class RelayRecordTransport(QObject):
@@ -84,7 +85,7 @@ class RelayRecordTransport(QObject):
         super().__init__(parent)
         self._live = live
         self._tasks = tasks
-        self._url = relay_url.strip().rstrip("/")
+        self._url = bare_address(relay_url)
         self._token = token
         self._retry_seconds = retry_seconds
         self._peer: RecordPeer | None = None

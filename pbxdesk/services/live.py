@@ -38,6 +38,7 @@ from typing import Any, Final, TypeVar
 import httpx
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from pbxdesk.addresses import bare_address
 from pbxdesk.api.models import AnyCall, Direction
 from pbxdesk.live.caller import CallerSummary, caller_summary
 from pbxdesk.live.client import Backoff, RelayAuthError, RelayStream, StreamState, StreamStatus
@@ -74,7 +75,7 @@ UNKNOWN_KEPT: Final = 50
 
 def last_id_key(relay_url: str) -> str:
     """Where the store keeps the last handled event id of this relay."""
-    return LAST_ID_PREFIX + relay_url.strip().rstrip("/")
+    return LAST_ID_PREFIX + bare_address(relay_url)
 
 
 class LiveService(QObject):
@@ -126,7 +127,7 @@ class LiveService(QObject):
         self._store = store
         self._messages = messages
         self._tasks = tasks
-        self.relay_url = relay_url.strip().rstrip("/")
+        self.relay_url = bare_address(relay_url)
         self._token = token
         self._region = region
         self._client_factory = client_factory
