@@ -45,7 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     child = sub.add_parser("child", help="(internal) one timed start")
     child.add_argument("mode", choices=("bare", "app"))
     child.add_argument("basedir", type=Path, nargs="?")
-    parser.add_argument("--db", type=Path, help="a call store with calls in the last 30 days (copied)")
+    parser.add_argument("--db", type=Path,
+                        help="a call store with calls in the last 30 days (copied)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--cpu", action="store_true", help="also CPU seconds to the paint")
     args = parser.parse_args(argv)
