@@ -13,7 +13,8 @@ per user or group. The waits' and talk times' percentiles stay exact, grouped
 from the calls through ``ix_calls_by_group_and_start`` / ``ix_calls_by_user_and_start``
 (each holds every column those queries read); ``CROSS JOIN`` walks the users or
 groups in order and seeks each one's calls. Over a long range the agents' median
-talk times are read in talk-time order instead (:mod:`pbxdesk.store.talktimes`).
+talk times and the groups' waits are read in their order instead
+(:mod:`pbxdesk.store.talktimes`, :mod:`pbxdesk.store.waittimes`).
 No Qt here.
 """
 
@@ -33,7 +34,7 @@ from operator import itemgetter
 from typing import Any, Final
 
 from pbxdesk.api.models import CallKind
-from pbxdesk.store import localcounts, rows, talktimes
+from pbxdesk.store import localcounts, rows, talktimes, waittimes
 from pbxdesk.store.insighttotals import (
     MAX_TALK_S,
     MAX_WAIT_US,
@@ -341,16 +342,20 @@ def per_group(conn: sqlite3.Connection, query: InsightsQuery) -> list[GroupFigur
     limit_us = max(0, query.service_level_s) * _US
     bounds = [query.start_us, query.end_us]
     totals = _ref_totals(conn, kinds, "group_ref", chosen, query.start_us, query.end_us)
+    # A long range reads the waits in wait order (nothing sorted); a short one sorts its own.
+    index, has_wait = GROUP_INDEX, _HAS_WAIT
+    if waittimes.worth_walking(conn, kinds, chosen, sum(t[1] for t in totals.values())):
+        index, has_wait = waittimes.WAIT_INDEX, waittimes.waited("c.")
     unnamed_waits: dict[int, list[tuple[int, int]]] = {}
     if chosen is None:  # group calls that named no group
         for kind, wait, times in conn.execute(
-                "SELECT c.kind, connected_us - start_us AS wait, count(*) "
-                f"FROM calls AS c INDEXED BY {GROUP_INDEX} WHERE {_in('c.kind', kinds)} "
+                f"SELECT c.kind, {waittimes.WAIT} AS wait, count(*) "
+                f"FROM calls AS c INDEXED BY {index} WHERE {_in('c.kind', kinds)} "
                 "AND c.group_ref IS NULL AND c.start_us >= ? AND c.start_us < ? "
-                f"AND {_HAS_WAIT} GROUP BY c.kind, wait", [*kinds, *bounds]):
+                f"AND {has_wait} GROUP BY c.kind, wait", [*kinds, *bounds]):
             unnamed_waits.setdefault(kind, []).append((wait, times))
-    waits = _distributions(conn, "call_groups", GROUP_INDEX, "group_ref", kinds, chosen,
-                           "c.connected_us - c.start_us", _HAS_WAIT, bounds)
+    waits = _distributions(conn, "call_groups", index, "group_ref", kinds, chosen,
+                           waittimes.WAIT, has_wait, bounds)
     figures = []
     for (kind, ref), tally in totals.items():
         calls, answered, missed, abandoned, _outbound, live, _inbound, _talk = tally

@@ -26,7 +26,7 @@ from typing import Final
 
 from pbxdesk.api.models import CallKind
 from pbxdesk.store import rows
-from pbxdesk.store.insighttotals import REF_DAYS, condition
+from pbxdesk.store.insighttotals import answered_ever, condition
 
 TALK_INDEX: Final = "ix_calls_talk_times"
 WALK_SHARE: Final = 0.25
@@ -59,11 +59,8 @@ def worth_walking(conn: sqlite3.Connection, refs: Collection[int] | None,
 
     Then :func:`medians` is quicker than sorting the range's talk times.
     """
-    among, params = _among(refs)
-    answered_ever = conn.execute(
-        f"SELECT coalesce(sum(answered), 0) FROM {REF_DAYS} WHERE kind = ?"
-        + among.replace("user_ref", "ref"), [_USER, *params]).fetchone()[0]
-    return bool(answered_ever) and answered_in_range >= WALK_SHARE * answered_ever
+    ever = answered_ever(conn, (_USER,), refs)
+    return bool(ever) and answered_in_range >= WALK_SHARE * ever
 
 
 def medians(conn: sqlite3.Connection, refs: Collection[int] | None,
