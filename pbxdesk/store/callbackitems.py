@@ -36,11 +36,11 @@ from pbxdesk.store.callbackrules import ITEM_COLUMNS
 
 
 # ?1: a JSON array of the callers to recompute.
-# The newest record of one field for the caller ``n.number`` (ties: the larger desk id),
+# The newest record of one field for the caller ``g.number`` (ties: the larger desk id),
 # looked for only where the caller has records at all (few do).
 def _record(field: str, column: str) -> str:
     return (f"CASE WHEN has_records THEN (SELECT r.{column} FROM callback_records AS r "
-            f"WHERE r.number = n.number AND r.field = '{field}' "
+            f"WHERE r.number = g.number AND r.field = '{field}' "
             "ORDER BY r.at_us DESC, r.desk DESC LIMIT 1) END")
 
 
@@ -53,86 +53,110 @@ def _answered(direction: int, what: str, number: str) -> str:
 
 
 # The caller's calls nobody answered since the shown episode began (index-only reads).
-def _tried(what: str, tail: str = "") -> str:
+def _tried(what: str, step: str, tail: str = "") -> str:
     return (f"(SELECT {what} FROM calls AS c INDEXED BY ix_callback_calls_out "
-            "WHERE c.dest_e164 = g.number AND c.direction = 2 AND c.outcome <> 1 "
-            "AND c.start_us > g.first_us AND (g.open OR c.start_us <= g.boundary)"
+            f"WHERE c.dest_e164 = {step}.number AND c.direction = 2 AND c.outcome <> 1 "
+            f"AND c.start_us > {step}.first_us AND ({step}.open OR c.start_us <= {step}.boundary)"
             f"{tail})")
 
 
+# Of the caller's attempts after the close (an episode that follows earlier ones).
+def _after(what: str) -> str:
+    return (f"(SELECT {what} FROM callback_attempts AS a WHERE a.number = b.number "
+            "AND a.start_us > b.boundary)")
+
+
 _END: Final = "c.start_us + max(c.call_duration, 0) * 1000000"
-# Three materialised steps, so each sub-select runs once per caller: the facts (the
-# newest answered call each way, the records), the episode (attempts after the close,
-# or all of them), the call-backs; then the row.
-# ?1: a JSON array of the callers to recompute.
+# Two materialised steps, so the look-ups in them run once per caller, then the row:
+# g: every attempt of each caller, summed up in one walk of the attempts' index (in
+#    caller order, so no sorting), and whether the caller has records or was ever
+#    called (most new callers have neither: their look-ups are skipped); what needs
+#    more than a sum (their vias in order, the newest number and name) is read again
+#    only for callers with more than one attempt or via;
+# f: the facts (the newest answered call each way, the newest records);
+# e: the shown episode: the attempts after the close if any, else all of them; the
+#    sums of g are it, unless the close falls between the caller's attempts (a
+#    reopened item: its episode is summed again);
+# t: the call-backs nobody answered, and who reached the caller.
+# e and t are expressions over f that SQLite inlines where they are used: measured,
+# evaluating a rare look-up twice costs less than writing every caller's row to
+# another temporary table (a look-up is skipped unless its CASE needs it).
 RECOMPUTE_SQL: Final = f"""
-WITH n AS MATERIALIZED (
-    SELECT j.number,
-           EXISTS (SELECT 1 FROM callback_records AS r WHERE r.number = j.number) AS has_records
-    FROM (SELECT DISTINCT value AS number FROM json_each(?1)) AS j
-    WHERE EXISTS (SELECT 1 FROM callback_attempts AS a WHERE a.number = j.number)
+WITH g AS MATERIALIZED (
+    SELECT a.number, count(*) AS all_attempts, min(a.start_us) AS first_all,
+           max(a.start_us) AS last_all, max(a.wait_s) AS all_wait,
+           -- a caller's only via and only number and name, if that is what they have
+           min(nullif(a.via, '')) AS via_low, max(nullif(a.via, '')) AS via_high,
+           max(a.raw_number) AS one_raw,
+           max(CASE WHEN a.caller_name <> '' THEN a.caller_name END) AS one_name,
+           EXISTS (SELECT 1 FROM callback_records AS r WHERE r.number = a.number) AS has_records,
+           EXISTS (SELECT 1 FROM calls AS c INDEXED BY ix_callback_calls_out
+                   WHERE c.dest_e164 = a.number AND c.direction = 2) AS called
+    FROM callback_attempts AS a
+    WHERE a.number IN (SELECT value FROM json_each(?1))
+    GROUP BY a.number
 ),
 f AS MATERIALIZED (
-    SELECT n.number,
-           coalesce({_answered(1, _END, "n.number")}, -1) AS in_end,
-           coalesce({_answered(2, _END, "n.number")}, -1) AS out_end,
+    SELECT g.*,
+           coalesce({_answered(1, _END, "g.number")}, -1) AS in_end,
+           CASE WHEN called THEN coalesce({_answered(2, _END, "g.number")}, -1)
+                ELSE -1 END AS out_end,
            {_record("state", "at_us")} AS state_at, {_record("state", "value")} AS state,
            {_record("state", "agent")} AS state_by,
            {_record("snooze", "at_us")} AS snooze_at, {_record("snooze", "value")} AS snooze,
            coalesce({_record("note", "value")}, '') AS note,
            {_record("claim", "at_us")} AS claim_at, {_record("claim", "value")} AS claim,
            {_record("claim", "agent")} AS claim_by, {_record("claim", "desk")} AS claim_desk
-    FROM n
+    FROM g
 ),
-b AS MATERIALIZED (
-    SELECT f.*, max(in_end, out_end) AS reach_end, boundary,
-           CASE WHEN state IN ('done', 'not_needed') THEN state_at ELSE -1 END AS manual_at,
-           EXISTS (SELECT 1 FROM callback_attempts AS a WHERE a.number = f.number
-                   AND a.start_us > boundary) AS open
-    FROM (SELECT f.*, max(in_end, out_end,
-                          CASE WHEN state IN ('done', 'not_needed') THEN state_at ELSE -1 END)
-                      AS boundary FROM f) AS f
-),
-e AS MATERIALIZED (  -- the shown episode: the attempts after the close if any, else all
+e AS NOT MATERIALIZED (
     SELECT b.*,
-           count(CASE WHEN a.start_us > low THEN 1 END) AS attempts,
-           min(CASE WHEN a.start_us > low THEN a.start_us END) AS first_us,
-           max(CASE WHEN a.start_us > low THEN a.start_us END) AS last_us,
-           max(CASE WHEN a.start_us > low THEN a.wait_s END) AS wait_s,
-           group_concat(DISTINCT CASE WHEN a.start_us > low THEN nullif(a.via, '') END) AS vias,
+           CASE WHEN whole THEN all_attempts ELSE {_after("count(*)")} END AS attempts,
+           CASE WHEN whole THEN first_all ELSE {_after("min(a.start_us)")} END AS first_us,
+           last_all AS last_us,
            -- the newest attempt's number and the newest name given (times have 16 digits
            -- until the year 2286, so the largest text is the newest)
-           max(a.start_us || char(31) || a.raw_number) AS newest_raw,
-           max(CASE WHEN a.caller_name <> '' THEN a.start_us || char(31) || a.caller_name END)
-               AS newest_name
-    FROM (SELECT b.*, CASE WHEN open THEN boundary ELSE -9 END AS low FROM b) AS b
-    JOIN callback_attempts AS a ON a.number = b.number
-    GROUP BY b.number
+           CASE WHEN all_attempts = 1 THEN one_raw ELSE
+               (SELECT a.raw_number FROM callback_attempts AS a WHERE a.number = b.number
+                ORDER BY a.start_us || char(31) || a.raw_number DESC LIMIT 1) END AS newest_raw,
+           CASE WHEN all_attempts = 1 THEN one_name ELSE
+               (SELECT a.caller_name FROM callback_attempts AS a WHERE a.number = b.number
+                AND a.caller_name <> ''
+                ORDER BY a.start_us || char(31) || a.caller_name DESC LIMIT 1) END AS newest_name,
+           CASE WHEN whole THEN all_wait ELSE {_after("max(a.wait_s)")} END AS wait_s,
+           CASE WHEN whole THEN CASE WHEN via_low IS via_high THEN via_low ELSE
+                (SELECT group_concat(DISTINCT nullif(a.via, '')) FROM callback_attempts AS a
+                 WHERE a.number = b.number) END
+                ELSE {_after("group_concat(DISTINCT nullif(a.via, ''))")} END AS vias
+    FROM (SELECT b.*, NOT open OR first_all > boundary AS whole FROM (
+        SELECT f.*, max(in_end, out_end) AS reach_end, boundary,
+               CASE WHEN state IN ('done', 'not_needed') THEN state_at ELSE -1 END AS manual_at,
+               last_all > boundary AS open
+        FROM (SELECT f.*, max(in_end, out_end,
+                              CASE WHEN state IN ('done', 'not_needed') THEN state_at ELSE -1 END)
+                          AS boundary FROM f) AS f) AS b) AS b
 ),
-t AS MATERIALIZED (
+t AS NOT MATERIALIZED (
     SELECT e.*,
-        {_tried("c.start_us || char(31) || c.user_name",
-                " ORDER BY c.start_us DESC LIMIT 1").replace("g.", "e.")} AS last_try,
+        CASE WHEN called THEN {_tried("c.start_us || char(31) || c.user_name", "e",
+                                      " ORDER BY c.start_us DESC LIMIT 1")}
+        END AS last_try,
         CASE WHEN NOT open AND manual_at <= reach_end THEN
             CASE WHEN out_end >= in_end
                  THEN {_answered(2, "c.start_us || char(31) || c.user_name", "e.number")}
                  ELSE {_answered(1, "c.start_us || char(31) || c.user_name", "e.number")}
             END END AS reached
     FROM e
-),
-u AS MATERIALIZED (
-    SELECT t.*, CASE WHEN last_try IS NULL THEN 0
-                     ELSE {_tried("count(*)").replace("g.", "t.")} END AS tries
-    FROM t
 )
 INSERT OR REPLACE INTO callback_items ({", ".join(ITEM_COLUMNS)})
 SELECT number,
-    coalesce(nullif(substr(newest_raw, instr(newest_raw, char(31)) + 1), ''), number),
-    coalesce(substr(newest_name, instr(newest_name, char(31)) + 1), ''),
-    CASE WHEN open THEN tries > 0
+    coalesce(nullif(newest_raw, ''), number),
+    coalesce(newest_name, ''),
+    CASE WHEN open THEN last_try IS NOT NULL
          WHEN manual_at > reach_end THEN CASE state WHEN 'done' THEN 3 ELSE 4 END
          ELSE 2 END,
-    attempts, first_us, last_us, replace(coalesce(vias, ''), ',', ', '), wait_s, tries,
+    attempts, first_us, last_us, replace(coalesce(vias, ''), ',', ', '), wait_s,
+    CASE WHEN last_try IS NULL THEN 0 ELSE {_tried("count(*)", "t")} END,
     coalesce(CAST(substr(last_try, 1, instr(last_try, char(31)) - 1) AS INTEGER), -1),
     coalesce(substr(last_try, instr(last_try, char(31)) + 1), ''),
     CASE WHEN open THEN -1 WHEN manual_at > reach_end THEN manual_at
@@ -146,7 +170,7 @@ SELECT number,
     CASE WHEN claim = 'calling' AND claim_at >= first_us THEN claim_at ELSE -1 END,
     CASE WHEN claim = 'calling' AND claim_at >= first_us THEN claim_by ELSE '' END,
     CASE WHEN claim = 'calling' AND claim_at >= first_us THEN claim_desk ELSE '' END
-FROM u
+FROM t
 """
 _DROP_EMPTY: Final = (
     "DELETE FROM callback_items WHERE number IN (SELECT value FROM json_each(?)) "

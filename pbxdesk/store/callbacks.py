@@ -71,20 +71,28 @@ _CALLER_KEY: Final = _number_key("caller_e164", "caller_id")
 # Withheld / anonymous: no number at all; an extension (a colleague) is not a callback.
 _IS_EXTENSION: Final = (f"(caller_id <> '' AND length(caller_id) <= {_MAX_EXTENSION_DIGITS} "
                         "AND caller_id NOT GLOB '*[^0-9]*')")
-_LEGS: Final = (
-    f"SELECT coalesce({_CALLER_KEY}, ''), caller_id, caller_name, unique_call_id, start_us, "
-    "start_us + max(call_duration, 0) * 1000000, group_name, kind, max(call_duration, 0) "
-    "FROM calls WHERE {rows} AND start_us >= ? AND direction = 1 AND " + _UNANSWERED +
+_CONTACT: Final = "CASE direction WHEN 2 THEN dest_e164 ELSE caller_e164 END"
+_LEG_KEY: Final = f"coalesce({_CALLER_KEY}, '')"
+# One pass over the rows to read. Each leg (an inbound row nobody answered, in scope)
+# comes as an attempt of its own, in the columns of ``callback_attempts`` (a caller's
+# only leg is their new attempt as it stands), then whether its caller has attempts
+# already (to merge it with). An answered call or a call-back comes when its number
+# has attempts (the rows' effect on those callers' items), with that number in the
+# last column (NULL for a leg); only E.164 numbers: the indexes that find a caller's
+# calls hold those.
+_NEW_ROWS: Final = (
+    f"SELECT {_LEG_KEY}, coalesce(caller_id, ''), coalesce(caller_name, ''), "
+    "nullif(unique_call_id, ''), start_us, start_us + max(call_duration, 0) * 1000000, "
+    "CASE WHEN kind THEN group_name ELSE '' END, kind, max(call_duration, 0), "
+    "CASE WHEN direction = 1 AND outcome <> 1 THEN EXISTS (SELECT 1 FROM callback_attempts "
+    f"AS a WHERE a.number = {_LEG_KEY}) END, "
+    f"CASE WHEN direction = 2 OR outcome = 1 THEN {_CONTACT} END "
+    "FROM calls WHERE {rows} AND start_us >= ? AND ((direction = 1 AND " + _UNANSWERED +
     f" AND NOT {_IS_EXTENSION}"
     " AND ((kind = 0 AND (? OR user_number IN (SELECT value FROM json_each(?))))"
-    " OR (kind > 0 AND (? OR group_name IN (SELECT value FROM json_each(?)))))")
-# The callers with attempts whom the rows' answered calls or call-backs may concern
-# (only E.164 numbers: the indexes that find a caller's calls hold those).
-_CONTACTED: Final = (
-    "SELECT DISTINCT number FROM ("
-    "SELECT CASE direction WHEN 2 THEN dest_e164 ELSE caller_e164 END AS number FROM calls "
-    "WHERE {rows} AND direction IN (1, 2) AND (outcome = 1 OR direction = 2) "
-    "AND start_us >= ?) WHERE number IN (SELECT number FROM callback_attempts)")
+    " OR (kind > 0 AND (? OR group_name IN (SELECT value FROM json_each(?))))))"
+    " OR (direction IN (1, 2) AND (outcome = 1 OR direction = 2)"
+    f" AND {_CONTACT} IN (SELECT number FROM callback_attempts)))")
 _RANGE: Final = "id > ? AND id <= ?"
 _DIRTY: Final = "id IN (SELECT call_id FROM callback_dirty)"
 _ATTEMPT_COLUMNS: Final = ("id, number, raw_number, caller_name, call_ref, start_us, end_us, "
@@ -230,9 +238,10 @@ class CallbackStore:
         numbers = json.dumps(["+61412345678"])
         scoped = (0, json.dumps(list(scope.extensions)), 0, json.dumps(list(scope.groups)))
         statements: dict[str, tuple[str, tuple[object, ...]]] = {
-            "legs": (_LEGS.format(rows=_RANGE), (0, 1, horizon, *scoped)),
-            "legs_dirty": (_LEGS.format(rows=_DIRTY), (horizon, *scoped)),
-            "contacted": (_CONTACTED.format(rows=_RANGE), (0, 1, horizon)),
+            # The legs and the callers contacted are read by one statement.
+            "legs": (_NEW_ROWS.format(rows=_RANGE), (0, 1, horizon, *scoped)),
+            "legs_dirty": (_NEW_ROWS.format(rows=_DIRTY), (horizon, *scoped)),
+            "contacted": (_NEW_ROWS.format(rows=_RANGE), (0, 1, horizon, *scoped)),
             "attempts_of": (f"SELECT {_ATTEMPT_COLUMNS} FROM callback_attempts "
                             "WHERE number IN (SELECT value FROM json_each(?))", (numbers,)),
             "recompute": (RECOMPUTE_SQL, (numbers,)),
@@ -297,33 +306,46 @@ def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
     if dirty:
         passes.append((_DIRTY, ()))
     for rows, bounds in passes:
-        numbers |= _take_legs(conn, rows, bounds, scope, horizon)
-        numbers.update(number for (number,) in conn.execute(
-            _CONTACTED.format(rows=rows), (*bounds, horizon)))
+        numbers |= _take_rows(conn, rows, bounds, scope, horizon)
     if dirty:
         conn.execute("DELETE FROM callback_dirty")
     _set_state(conn, "last_id", str(upper))
     return upper >= top, max(0, upper - last_id) + int(dirty), numbers
 
 
-def _take_legs(conn: sqlite3.Connection, rows: str, bounds: tuple[int, ...], scope: Scope,
+def _scoped(scope: Scope) -> tuple[object, ...]:
+    """The parameters of :data:`_NEW_ROWS` that say whose rows are legs."""
+    return (not scope.extensions, json.dumps(list(scope.extensions)), ALL_GROUPS in scope.groups,
+            json.dumps([name for name in scope.groups if name != ALL_GROUPS]))
+
+
+def _take_rows(conn: sqlite3.Connection, rows: str, bounds: tuple[int, ...], scope: Scope,
                horizon: int) -> set[str]:
-    every_user = not scope.extensions
-    every_group = ALL_GROUPS in scope.groups
-    found = conn.execute(_LEGS.format(rows=rows), (
-        *bounds, horizon, every_user, json.dumps(list(scope.extensions)), every_group,
-        json.dumps([name for name in scope.groups if name != ALL_GROUPS]))).fetchall()
-    if not found:
-        return set()
-    legs: dict[str, list[Attempt]] = defaultdict(list)
-    for number, raw, name, ref, start, end, group, kind, wait in found:
-        legs[number].append(Attempt(None, number, raw or "", name or "", ref or None, start,
-                                    end, group if kind else "", kind, wait))
-    attempts = _attempts_of(conn, legs)
-    inserts: list[tuple[object, ...]] = []
+    """Merge the rows' legs into attempts; the callers whose items the rows concern.
+
+    The callers contacted are read before this pass writes its attempts: a caller
+    who has attempts only from it is among its legs anyway.
+    """
+    legs: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    known: set[str] = set()  # callers with attempts before these rows
+    contacted: set[str] = set()
+    for row in conn.execute(_NEW_ROWS.format(rows=rows), (*bounds, horizon, *_scoped(scope))):
+        if row[10] is None:
+            legs[row[0]].append(row[:9])
+            if row[9]:
+                known.add(row[0])
+        else:
+            contacted.add(row[10])
+    if not legs:
+        return contacted
+    attempts = _attempts_of(conn, known) if known else defaultdict(list)
+    inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[object, ...]] = []
     for number, caller_legs in legs.items():
-        for attempt in merge_legs(attempts[number], caller_legs):
+        if len(caller_legs) == 1 and number not in known:
+            inserts.append(caller_legs[0])  # a first call, in one row: nothing to merge
+            continue
+        for attempt in merge_legs(attempts[number], [Attempt(None, *leg) for leg in caller_legs]):
             values = (attempt.number, attempt.raw_number, attempt.caller_name, attempt.call_ref,
                       attempt.start_us, attempt.end_us, attempt.via, attempt.via_kind,
                       attempt.wait_s)
@@ -337,7 +359,7 @@ def _take_legs(conn: sqlite3.Connection, rows: str, bounds: tuple[int, ...], sco
     conn.executemany("UPDATE callback_attempts SET number = ?, raw_number = ?, caller_name = ?, "
                      "call_ref = ?, start_us = ?, end_us = ?, via = ?, via_kind = ?, wait_s = ? "
                      "WHERE id = ?", updates)
-    return set(legs)
+    return contacted | legs.keys()
 
 
 def _attempts_of(conn: sqlite3.Connection, numbers: Iterable[str]) -> dict[str, list[Attempt]]:
