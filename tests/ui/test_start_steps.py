@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 import qasync
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
 import pbxdesk.app
@@ -135,4 +135,75 @@ def test_view_opens_on_its_tab_without_building_the_user_tab(
     assert queue.kind is CallKind.QUEUE
     assert window.lazy_tabs.built("user") is None
     assert window.focusWidget() is queue.view  # arrows and Enter work at once
+    stop(qtbot, controller)
+
+
+@pytest.fixture
+def held_store_opening(monkeypatch: pytest.MonkeyPatch
+                       ) -> Iterator[tuple[threading.Event, list[threading.Thread], list[object]]]:
+    """Hold the first step (opening the call store, as a long upgrade would) until set;
+    records the thread it ran on and the stores it opened."""
+    release = threading.Event()
+    threads: list[threading.Thread] = []
+    opened: list[object] = []
+    real_open_store = pbxdesk.app.open_store
+
+    def held(*args: object, **kwargs: object) -> object:
+        threads.append(threading.current_thread())
+        release.wait(30)
+        store = real_open_store(*args, **kwargs)  # type: ignore[arg-type]
+        opened.append(store)
+        return store
+
+    monkeypatch.setattr(pbxdesk.app, "open_store", held)
+    yield release, threads, opened
+    release.set()
+
+
+def test_the_store_opens_on_a_worker_while_the_window_keeps_answering(
+        qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths,
+        held_store_opening: tuple[threading.Event, list[threading.Thread], list[object]],
+        ) -> None:
+    release, threads, _opened = held_store_opening
+    controller = make_controller(paths, demo=True)
+    window = controller.window
+    starting = asyncio.ensure_future(controller.start())
+    qtbot.waitUntil(lambda: bool(threads), timeout=20_000)
+    # Held on the GUI thread, this wait would not return (the opening would block it).
+    assert threads[0] is not threading.main_thread()
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    qtbot.waitUntil(lambda: len(ticks) >= 3, timeout=5000)  # the loop turns meanwhile
+    timer.stop()
+    assert window.store is None
+    assert not starting.done()
+    release.set()
+    qtbot.waitUntil(lambda: window.store is not None, timeout=20_000)
+    qtbot.waitUntil(starting.done, timeout=20_000)
+    starting.result()
+    assert controller.session is not None
+    stop(qtbot, controller)
+
+
+def test_closing_while_the_store_opens_closes_it_when_it_arrives(
+        qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths,
+        held_store_opening: tuple[threading.Event, list[threading.Thread], list[object]],
+        ) -> None:
+    release, threads, opened = held_store_opening
+    controller = make_controller(paths, demo=True)
+    window = controller.window
+    starting = asyncio.ensure_future(controller.start())
+    qtbot.waitUntil(lambda: bool(threads), timeout=20_000)
+    closing = asyncio.ensure_future(controller.close_session())
+    qtbot.waitUntil(closing.done, timeout=5000)
+    release.set()
+    qtbot.waitUntil(starting.done, timeout=20_000)
+    starting.result()
+    assert len(opened) == 1
+    assert window.store is None  # never shown
+    assert controller.session is None
+    with pytest.raises(RuntimeError, match="closed"):
+        opened[0].count()  # type: ignore[attr-defined]
     stop(qtbot, controller)
