@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import pytest
 import qasync
@@ -18,6 +19,8 @@ from pbxdesk.app import Controller, Options
 from pbxdesk.external import ExternalRequest
 from pbxdesk.paths import AppPaths
 from pbxdesk.session import preload
+from pbxdesk.settings import Settings
+from pbxdesk.store import CallStore
 from pbxdesk.ui.history import HistoryTab
 from tests.ui.controller import make_controller, start, stop
 
@@ -138,39 +141,50 @@ def test_view_opens_on_its_tab_without_building_the_user_tab(
     stop(qtbot, controller)
 
 
+
+@dataclass
+class HeldOpening:
+    """The first step (opening the call store, as a long upgrade would) held until
+    ``release`` is set; the thread it ran on and the stores it opened."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+    opened: list[CallStore] = field(default_factory=list)
+
+
 @pytest.fixture
-def held_store_opening(monkeypatch: pytest.MonkeyPatch
-                       ) -> Iterator[tuple[threading.Event, list[threading.Thread], list[object]]]:
-    """Hold the first step (opening the call store, as a long upgrade would) until set;
-    records the thread it ran on and the stores it opened."""
-    release = threading.Event()
-    threads: list[threading.Thread] = []
-    opened: list[object] = []
+def held_opening(monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldOpening]:
+    held = HeldOpening()
     real_open_store = pbxdesk.app.open_store
 
-    def held(*args: object, **kwargs: object) -> object:
-        threads.append(threading.current_thread())
-        release.wait(30)
-        store = real_open_store(*args, **kwargs)  # type: ignore[arg-type]
-        opened.append(store)
+    def open_when_released(settings: Settings, paths: AppPaths) -> CallStore:
+        held.threads.append(threading.current_thread())
+        held.release.wait(30)
+        store = real_open_store(settings, paths)
+        held.opened.append(store)
         return store
 
-    monkeypatch.setattr(pbxdesk.app, "open_store", held)
-    yield release, threads, opened
-    release.set()
+    monkeypatch.setattr(pbxdesk.app, "open_store", open_when_released)
+    yield held
+    held.release.set()
+
+
+def start_opening(qtbot: QtBot, controller: Controller, held: HeldOpening
+                  ) -> asyncio.Future[None]:
+    """Start the controller; return once its store is being opened (and held)."""
+    starting = asyncio.ensure_future(controller.start())
+    qtbot.waitUntil(lambda: bool(held.threads), timeout=20_000)
+    return starting
 
 
 def test_the_store_opens_on_a_worker_while_the_window_keeps_answering(
-        qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths,
-        held_store_opening: tuple[threading.Event, list[threading.Thread], list[object]],
+        qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths, held_opening: HeldOpening,
         ) -> None:
-    release, threads, _opened = held_store_opening
     controller = make_controller(paths, demo=True)
     window = controller.window
-    starting = asyncio.ensure_future(controller.start())
-    qtbot.waitUntil(lambda: bool(threads), timeout=20_000)
-    # Held on the GUI thread, this wait would not return (the opening would block it).
-    assert threads[0] is not threading.main_thread()
+    starting = start_opening(qtbot, controller, held_opening)
+    # On the GUI thread, the held opening would have blocked that wait for its 30 s.
+    assert held_opening.threads[0] is not threading.main_thread()
     ticks: list[int] = []
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(1))
@@ -179,7 +193,7 @@ def test_the_store_opens_on_a_worker_while_the_window_keeps_answering(
     timer.stop()
     assert window.store is None
     assert not starting.done()
-    release.set()
+    held_opening.release.set()
     qtbot.waitUntil(lambda: window.store is not None, timeout=20_000)
     qtbot.waitUntil(starting.done, timeout=20_000)
     starting.result()
@@ -188,22 +202,19 @@ def test_the_store_opens_on_a_worker_while_the_window_keeps_answering(
 
 
 def test_closing_while_the_store_opens_closes_it_when_it_arrives(
-        qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths,
-        held_store_opening: tuple[threading.Event, list[threading.Thread], list[object]],
+        qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths, held_opening: HeldOpening,
         ) -> None:
-    release, threads, opened = held_store_opening
     controller = make_controller(paths, demo=True)
     window = controller.window
-    starting = asyncio.ensure_future(controller.start())
-    qtbot.waitUntil(lambda: bool(threads), timeout=20_000)
+    starting = start_opening(qtbot, controller, held_opening)
     closing = asyncio.ensure_future(controller.close_session())
     qtbot.waitUntil(closing.done, timeout=5000)
-    release.set()
+    held_opening.release.set()
     qtbot.waitUntil(starting.done, timeout=20_000)
     starting.result()
-    assert len(opened) == 1
+    assert len(held_opening.opened) == 1
     assert window.store is None  # never shown
     assert controller.session is None
     with pytest.raises(RuntimeError, match="closed"):
-        opened[0].count()  # type: ignore[attr-defined]
+        held_opening.opened[0].count()
     stop(qtbot, controller)
