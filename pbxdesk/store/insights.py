@@ -12,7 +12,10 @@ counts chosen users' or groups' calls); per queue and per agent add up UTC days
 per user or group. The waits' and talk times' percentiles stay exact, grouped
 from the calls through ``ix_calls_by_group_and_start`` / ``ix_calls_by_user_and_start``
 (each holds every column those queries read); ``CROSS JOIN`` walks the users or
-groups in order and seeks each one's calls. No Qt here.
+groups in order and seeks each one's calls. Over a long range the agents' median
+talk times and the groups' waits are read in their order instead
+(:mod:`pbxdesk.store.talktimes`, :mod:`pbxdesk.store.waittimes`).
+No Qt here.
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
@@ -24,14 +27,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import IntEnum
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, Final
 
 from pbxdesk.api.models import CallKind
-from pbxdesk.store import localcounts, rows
+from pbxdesk.store import localcounts, rows, talktimes, waittimes
 from pbxdesk.store.insighttotals import (
     MAX_TALK_S,
     MAX_WAIT_US,
@@ -44,6 +47,7 @@ from pbxdesk.store.localtime import (
     DAY_US,
     HOUR_US,
     US,
+    cell_periods,
     hour_periods,
     local_day,
     local_days,
@@ -60,6 +64,7 @@ LIVE_COLUMN: Final = "live"
 DEFAULT_SERVICE_LEVEL_S: Final = 20
 
 _US: Final = US
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _USER: Final = rows.KIND_CODES[CallKind.USER]
 _GROUP_KINDS: Final = (rows.KIND_CODES[CallKind.QUEUE], rows.KIND_CODES[CallKind.RING_GROUP])
 
@@ -227,6 +232,9 @@ class HeatMap:
     """7 × 24 cells, Monday first, every cell present."""
 
     cells: tuple[HourCell, ...]
+    periods: tuple[tuple[tuple[datetime, datetime], ...], ...] = ()
+    """Per cell, the UTC ranges whose local time is its weekday and hour (:func:`hour_periods`);
+    worked out with the counts, off the GUI thread (two years are 17,520 hours)."""
 
     def cell(self, weekday: int, hour: int) -> HourCell:
         return self.cells[weekday * 24 + hour]
@@ -292,7 +300,10 @@ def calls_per_hour(conn: sqlite3.Connection, query: InsightsQuery) -> HeatMap:
     return HeatMap(tuple(
         HourCell(weekday, hour, _tally_counts(found[weekday * 24 + hour])
                  if weekday * 24 + hour in found else Counts())
-        for weekday in range(7) for hour in range(24)))
+        for weekday in range(7) for hour in range(24)),
+        tuple(tuple((_EPOCH + timedelta(microseconds=lo), _EPOCH + timedelta(microseconds=hi))
+                    for lo, hi in cell)
+              for cell in cell_periods(query.start_us, query.end_us, query.zone)))
 
 
 def _per_ref_sql(table: str, index: str, column: str, kinds: Sequence[int],
@@ -331,16 +342,20 @@ def per_group(conn: sqlite3.Connection, query: InsightsQuery) -> list[GroupFigur
     limit_us = max(0, query.service_level_s) * _US
     bounds = [query.start_us, query.end_us]
     totals = _ref_totals(conn, kinds, "group_ref", chosen, query.start_us, query.end_us)
+    # A long range reads the waits in wait order (nothing sorted); a short one sorts its own.
+    index, has_wait = GROUP_INDEX, _HAS_WAIT
+    if waittimes.worth_walking(conn, kinds, chosen, sum(t[1] for t in totals.values())):
+        index, has_wait = waittimes.WAIT_INDEX, waittimes.waited("c.")
     unnamed_waits: dict[int, list[tuple[int, int]]] = {}
     if chosen is None:  # group calls that named no group
         for kind, wait, times in conn.execute(
-                "SELECT c.kind, connected_us - start_us AS wait, count(*) "
-                f"FROM calls AS c INDEXED BY {GROUP_INDEX} WHERE {_in('c.kind', kinds)} "
+                f"SELECT c.kind, {waittimes.WAIT} AS wait, count(*) "
+                f"FROM calls AS c INDEXED BY {index} WHERE {_in('c.kind', kinds)} "
                 "AND c.group_ref IS NULL AND c.start_us >= ? AND c.start_us < ? "
-                f"AND {_HAS_WAIT} GROUP BY c.kind, wait", [*kinds, *bounds]):
+                f"AND {has_wait} GROUP BY c.kind, wait", [*kinds, *bounds]):
             unnamed_waits.setdefault(kind, []).append((wait, times))
-    waits = _distributions(conn, "call_groups", GROUP_INDEX, "group_ref", kinds, chosen,
-                           "c.connected_us - c.start_us", _HAS_WAIT, bounds)
+    waits = _distributions(conn, "call_groups", index, "group_ref", kinds, chosen,
+                           waittimes.WAIT, has_wait, bounds)
     figures = []
     for (kind, ref), tally in totals.items():
         calls, answered, missed, abandoned, _outbound, live, _inbound, _talk = tally
@@ -419,8 +434,7 @@ def per_agent(conn: sqlite3.Connection, query: InsightsQuery) -> list[AgentFigur
               for ref, number, name in conn.execute("SELECT id, number, name FROM call_users")}
     bounds = [query.start_us, query.end_us]
     totals = _ref_totals(conn, (_USER,), "user_ref", chosen, query.start_us, query.end_us)
-    talks = _distributions(conn, "call_users", USER_INDEX, "user_ref", (_USER,), chosen,
-                           "c.conversation_duration", _HAS_TALK, bounds)
+    medians = _talk_medians(conn, chosen, bounds, sum(t[1] for t in totals.values()))
     figures = []
     for (_kind, ref), tally in totals.items():
         calls, answered, missed, _abandoned, outbound, live, inbound, talk = tally
@@ -428,9 +442,21 @@ def per_agent(conn: sqlite3.Connection, query: InsightsQuery) -> list[AgentFigur
         figures.append(AgentFigures(
             number=number, name=name, calls=calls, inbound=inbound, outbound=outbound,
             answered=answered, missed=missed, talk_total=talk or 0,
-            talk_median=percentile(talks.get(ref, []), 0.5), live=live))
+            talk_median=medians.get(ref) if ref is not None and ref in people else None,
+            live=live))
     figures.sort(key=lambda f: (-f.calls, f.label.casefold()))
     return figures
+
+
+def _talk_medians(conn: sqlite3.Connection, chosen: list[int] | None, bounds: list[int],
+                  answered: int) -> dict[int, float]:
+    """Each user's median talk time: walked in talk-time order over a long range."""
+    if talktimes.worth_walking(conn, chosen, answered):
+        return talktimes.medians(conn, chosen, bounds[0], bounds[1])
+    talks = _distributions(conn, "call_users", USER_INDEX, "user_ref", (_USER,), chosen,
+                           "c.conversation_duration", _HAS_TALK, bounds)
+    return {ref: median for ref, table in talks.items() if ref is not None
+            and (median := percentile(table, 0.5)) is not None}
 
 
 def percentile(table: Iterable[tuple[int, int]], fraction: float) -> float | None:

@@ -36,7 +36,7 @@ queries that read the calls (:mod:`pbxdesk.store.insights`). No Qt here.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, Final
 
 from pbxdesk.api.models import Outcome
@@ -265,6 +265,15 @@ def add_rows(conn: sqlite3.Connection, calls: Iterable[Sequence[Any]]) -> None:
                 f"VALUES ({', '.join('?' * len(names))}) ON CONFLICT DO UPDATE SET "
                 + ", ".join(f"{m} = {m} + excluded.{m}" for m in measures),
                 [(*key, *map(int, tally)) for key, tally in found.items()])
+
+
+def answered_ever(conn: sqlite3.Connection, kinds: Sequence[int],
+                  refs: Collection[int] | None) -> int:
+    """The answered calls of these kinds, of the references ``refs`` (None: all), ever."""
+    among = f" AND ref IN ({', '.join('?' * len(refs))})" if refs is not None else ""
+    return int(conn.execute(
+        f"SELECT coalesce(sum(answered), 0) FROM {REF_DAYS} WHERE kind IN "
+        f"({', '.join('?' * len(kinds))}){among}", [*kinds, *(refs or ())]).fetchone()[0])
 
 
 def counted(conn: sqlite3.Connection) -> int:

@@ -80,11 +80,23 @@ def buckets(start_us: int, end_us: int, zone: tzinfo | None, *,
     The same local day or hour can appear twice in a row (an hour the clocks go
     back over); callers add such buckets up by their day and hour.
     """
+    made = []
+    cuts = _cuts(start_us, end_us, zone, HOUR_US if hours else DAY_US)
+    for index, (lo, unit) in enumerate(cuts):
+        hi = cuts[index + 1][0] if index + 1 < len(cuts) else end_us
+        if hours:
+            made.append(Bucket(lo, hi, local_day(unit // 24), unit % 24))
+        else:
+            made.append(Bucket(lo, hi, local_day(unit)))
+    return made
+
+
+def _cuts(start_us: int, end_us: int, zone: tzinfo | None, size: int) -> list[tuple[int, int]]:
+    """``(utc_us, local unit number)`` where each local unit of the range begins."""
     if end_us <= start_us:
         return []
-    size = HOUR_US if hours else DAY_US
     segments = offset_segments(start_us, end_us, zone)
-    cuts: list[tuple[int, int]] = []  # (utc_us, local unit number) where a unit begins
+    cuts: list[tuple[int, int]] = []
     for index, (seg_lo, offset) in enumerate(segments):
         seg_hi = segments[index + 1][0] if index + 1 < len(segments) else end_us
         unit = (seg_lo + offset) // size
@@ -94,14 +106,7 @@ def buckets(start_us: int, end_us: int, zone: tzinfo | None, *,
         while unit * size - offset < seg_hi:
             cuts.append((unit * size - offset, unit))
             unit += 1
-    made = []
-    for index, (lo, unit) in enumerate(cuts):
-        hi = cuts[index + 1][0] if index + 1 < len(cuts) else end_us
-        if hours:
-            made.append(Bucket(lo, hi, local_day(unit // 24), unit % 24))
-        else:
-            made.append(Bucket(lo, hi, local_day(unit)))
-    return made
+    return cuts
 
 
 def local_day(day_number: int) -> date:
@@ -121,13 +126,23 @@ def hour_periods(start_us: int, end_us: int, zone: tzinfo | None, weekday: int,
     Exactly the instants Insights counts in that heat-map cell, so a history
     filtered by them lists the cell's calls. Touching ranges are joined.
     """
-    periods: list[tuple[int, int]] = []
-    for bucket in buckets(start_us, end_us, zone, hours=True):
-        if bucket.weekday != weekday or bucket.hour != hour:
-            continue
-        if periods and periods[-1][1] == bucket.lo:
-            periods[-1] = (periods[-1][0], bucket.hi)
-        else:
-            periods.append((bucket.lo, bucket.hi))
     return [(_EPOCH + timedelta(microseconds=lo), _EPOCH + timedelta(microseconds=hi))
-            for lo, hi in periods]
+            for lo, hi in cell_periods(start_us, end_us, zone)[weekday * 24 + hour]]
+
+
+def cell_periods(start_us: int, end_us: int, zone: tzinfo | None) -> list[list[tuple[int, int]]]:
+    """:func:`hour_periods` of all 7 × 24 cells (weekday × 24 + hour) at once, in µs.
+
+    One pass over the range's hours: two years are 17,520 of them.
+    """
+    cells: list[list[tuple[int, int]]] = [[] for _ in range(7 * 24)]
+    cuts = _cuts(start_us, end_us, zone, HOUR_US)
+    for index, (lo, unit) in enumerate(cuts):
+        hi = cuts[index + 1][0] if index + 1 < len(cuts) else end_us
+        day = unit // 24  # 1 January 1970 was a Thursday (weekday 3)
+        periods = cells[(day + 3) % 7 * 24 + unit % 24]
+        if periods and periods[-1][1] == lo:
+            periods[-1] = (periods[-1][0], hi)
+        else:
+            periods.append((lo, hi))
+    return cells

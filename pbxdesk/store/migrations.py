@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from pbxdesk.store import insighttotals
+from pbxdesk.store import insighttotals, talktimes, waittimes
 from pbxdesk.store.callbackschema import create_callback_tables
 from pbxdesk.store.errors import StoreTooNewError
 
@@ -330,6 +330,8 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     _compact_indexes,
     _sync_progress,
     insighttotals.create,  # Insights' running totals, filled from the calls
+    talktimes.create_index,  # Insights' median talk times over long ranges
+    waittimes.create_index,  # Insights' waits per queue and ring group over long ranges
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

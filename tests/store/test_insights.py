@@ -368,6 +368,40 @@ def test_hour_periods_hold_exactly_the_calls_of_their_cell(store: CallStore,
     assert checked > 0
 
 
+@pytest.mark.parametrize("zone", [SYDNEY, ZoneInfo("Asia/Kathmandu"),
+                                  ZoneInfo("America/St_Johns")])
+def test_the_heat_maps_periods_are_every_cells_hours_joined(zone: ZoneInfo) -> None:
+    """Worked out for all cells in one pass, the same as each cell's hours one by one."""
+    from pbxdesk.store.localtime import buckets
+
+    query = InsightsQuery(start=utc("2024-03-01T07:20:00"), end=utc("2024-04-20T13:50:00"),
+                          zone=zone)
+    conn = sqlite3.connect(":memory:")
+    try:
+        from pbxdesk.store.migrations import MIGRATIONS
+        for migration in MIGRATIONS:
+            migration(conn)
+        heat = ins.calls_per_hour(conn, query)
+    finally:
+        conn.close()
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    expected: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for bucket in buckets(query.start_us, query.end_us, zone, hours=True):
+        periods = expected.setdefault((bucket.weekday, bucket.hour), [])
+        if periods and periods[-1][1] == bucket.lo:
+            periods[-1] = (periods[-1][0], bucket.hi)
+        else:
+            periods.append((bucket.lo, bucket.hi))
+    assert len(heat.periods) == 7 * 24
+    for index, cell in enumerate(heat.cells):
+        assert list(heat.periods[index]) == [
+            (epoch + timedelta(microseconds=lo), epoch + timedelta(microseconds=hi))
+            for lo, hi in expected.get((cell.weekday, cell.hour), [])], (cell.weekday, cell.hour)
+        assert list(heat.periods[index]) == ins.hour_periods(
+            query.start_us, query.end_us, zone, cell.weekday, cell.hour)
+    assert sum(len(periods) for periods in heat.periods) >= 50 * 24 - 2
+
+
 def test_hour_periods_on_the_day_clocks_go_back() -> None:
     query = sydney_days(date(2024, 4, 7), date(2024, 4, 7))
     # 02:00–03:00 happens twice: 15:00–16:00 UTC (AEDT) and 16:00–17:00 UTC (AEST), one

@@ -174,13 +174,13 @@ def hours_view(heat: HeatMap, query: InsightsQuery) -> SectionView:
     first, last = _range_days(query)
     kind, keys = query.scope.kind, scope_keys(query)
     texts, targets = [], []
-    for cell in heat.cells:
+    for index, cell in enumerate(heat.cells):
         when = f"{WEEKDAY_NAMES[cell.weekday]} {cell.hour}:00–{cell.hour + 1}:00"
         texts.append(f"{when}: {_counts_text(cell.counts)}")
-        targets.append(CallsTarget(
-            kind, first, last, keys,
-            tuple(hour_periods(query.start_us, query.end_us, query.zone, cell.weekday,
-                               cell.hour)), when))
+        # Worked out beside the counts (a year is 8,760 hours: too many for this thread).
+        periods = heat.periods[index] if heat.periods else tuple(hour_periods(
+            query.start_us, query.end_us, query.zone, cell.weekday, cell.hour))
+        targets.append(CallsTarget(kind, first, last, keys, periods, when))
     live = sum(cell.counts.live for cell in heat.cells)
     note = (f"Darker: more calls. Busiest hour: {count_of(heat.peak, 'call')}."
             if heat.peak else "No calls in this range.")

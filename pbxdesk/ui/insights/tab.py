@@ -11,6 +11,7 @@ window, which opens the matching calls in a history tab.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any, Final
@@ -86,6 +87,10 @@ class InsightsTab(QWidget):
         self._dialogs = dialogs if dialogs is not None else DialogService()
         self.sections: dict[Section, InsightsSection] = {}
         self._pending: set[Section] = set()
+        self._arrived: deque[SectionResult] = deque()
+        self._next_timer = QTimer(self)
+        self._next_timer.setSingleShot(True)
+        self._next_timer.setInterval(0)
         self._query: InsightsQuery | None = None
         self._stale = True
         self.scope_bar = ScopeBar(today, self)
@@ -118,6 +123,7 @@ class InsightsTab(QWidget):
     def _connect_signals(self) -> None:
         self.scope_bar.sig_changed.connect(self._on_scope_bar_changed)
         self._timer.timeout.connect(self._on_timer_timeout)
+        self._next_timer.timeout.connect(self._show_next)
         self.service.sig_section_computed.connect(self._on_service_section_computed)
         self.service.sig_computed.connect(self._on_service_computed)
         self.service.sig_failed.connect(self._on_service_failed)
@@ -214,12 +220,27 @@ class InsightsTab(QWidget):
         self._stale = False
         self._query = self.current_query()
         self._pending = set(Section)
+        self._arrived.clear()  # an older request's sections, not yet shown
         self.summary.setText(f"Counting {self._range_text()} for "
                              f"{self.scope_bar.describe_scope()}…")
         self.service.request(self._query)
 
     @Slot(object)
     def _on_service_section_computed(self, result: SectionResult) -> None:
+        # One section a turn of the event loop: sections computed close together (a short
+        # range) would otherwise fill four tables and charts in one stall.
+        self._arrived.append(result)
+        self._next_timer.start()
+
+    @Slot()
+    def _show_next(self) -> None:
+        if not self._arrived:
+            return
+        self._show_section(self._arrived.popleft())
+        if self._arrived:
+            self._next_timer.start()
+
+    def _show_section(self, result: SectionResult) -> None:
         from pbxdesk.ui.insights import figures
 
         builders: dict[Section, Callable[[Any, InsightsQuery], figures.SectionView]] = {
@@ -236,10 +257,11 @@ class InsightsTab(QWidget):
 
     @Slot(int)
     def _on_service_computed(self, _number: int) -> None:
-        self._pending.clear()
+        self._pending = {result.section for result in self._arrived}
 
     @Slot(str)
     def _on_service_failed(self, text: str) -> None:
+        self._arrived.clear()
         self._pending.clear()
         self.summary.setText(f"Could not count the calls: {text}")
 

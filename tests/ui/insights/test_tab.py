@@ -242,3 +242,25 @@ def test_export_csv_and_png(qtbot: QtBot, make_insights: MakeTab, tmp_path: Path
     assert dialogs.errors
     assert "does not exist" in dialogs.errors[0]
     assert not (tmp_path / "missing-folder").exists()
+
+
+def test_sections_that_arrive_together_are_shown_one_a_turn(
+        qtbot: QtBot, make_insights: MakeTab) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from pbxdesk.services.insights import COMPUTE, SectionResult
+
+    tab = make_insights()
+    query = replace(tab.current_query(), start=tab.current_query().start + timedelta(days=1))
+    number = tab.service.newest
+    for section in Section:
+        figures = tab.store.aggregate(lambda conn, s=section: COMPUTE[s](conn, query))
+        tab.service.sig_section_computed.emit(SectionResult(number, query, section, figures, 0))
+    tab.service.sig_computed.emit(number)
+    # Nothing filled yet: each section waits for its own turn of the event loop.
+    assert date(2024, 5, 1) in per_day(tab)
+    assert tab.busy
+    settle(qtbot, tab)
+    assert list(per_day(tab)) == [date(2024, 5, 2), date(2024, 5, 3)]
+    assert [row[:3] for row in rows(tab, Section.AGENTS)] == [("Ann", "1010", 3)]
