@@ -53,11 +53,13 @@ def main() -> int:
     parser.add_argument("--commit-rows", type=int, default=10_000)
     parser.add_argument("--commits", type=int, default=5, help="commits timed per scope")
     parser.add_argument("--db", type=Path, help="database file (default: a temp dir)")
-    parser.add_argument("--keep", action="store_true", help="keep the database file")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database file this run filled (one it found is always kept)")
     parser.add_argument("--reuse", action="store_true", help="reuse --db if it is filled")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "calls.sqlite3"
+        made_here = not path.exists()  # a store someone else filled is never deleted
         filled = CallStore(path, default_region="AU")
         try:
             if not (args.reuse and filled.count() >= args.rows):
@@ -81,7 +83,7 @@ def main() -> int:
             open_view(store, now)
         finally:
             store.close()
-            if not args.keep and args.db:
+            if not args.keep and args.db and made_here:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{path}{suffix}").unlink(missing_ok=True)
     return 0
