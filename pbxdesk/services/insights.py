@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from pbxdesk.store import CallStore, StoreError
+from pbxdesk.store import CallStore, StoreError, daygroups
 from pbxdesk.store import insights as sql
 from pbxdesk.store.insights import InsightsQuery
 
@@ -39,12 +39,13 @@ class Section(Enum):
 
 
 COMPUTE: dict[Section, Callable[[sqlite3.Connection, InsightsQuery], Any]] = {
-    Section.DAYS: sql.calls_per_day,
+    Section.DAYS: daygroups.calls_per_period,
     Section.HOURS: sql.calls_per_hour,
     Section.GROUPS: sql.per_group,
     Section.AGENTS: sql.per_agent,
 }
-"""Each section's SQL: Days, HeatMap, list[GroupFigures], list[AgentFigures]."""
+"""Each section's SQL: GroupedDays (the days and their bars), HeatMap, list[GroupFigures],
+list[AgentFigures]."""
 
 
 def _reader(compute: Callable[[sqlite3.Connection, InsightsQuery], Any],

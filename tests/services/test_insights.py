@@ -9,7 +9,8 @@ from pytestqt.qtbot import QtBot
 
 from pbxdesk.services.insights import InsightsService, Section, SectionResult
 from pbxdesk.store import CallFilter, CallStore
-from pbxdesk.store.insights import Days, InsightsQuery, Scope
+from pbxdesk.store.daygroups import Grain, GroupedDays
+from pbxdesk.store.insights import InsightsQuery, Scope
 
 QUERY = InsightsQuery(start=datetime(2024, 1, 1, tzinfo=UTC),
                       end=datetime(2024, 2, 1, tzinfo=UTC), scope=Scope.USERS, zone=UTC)
@@ -34,7 +35,8 @@ def test_sections_arrive_on_the_gui_thread_computed_elsewhere(
     service.shutdown()
     assert [result.section for result in results] == list(Section)
     assert all(result.request == number for result in results)
-    assert isinstance(results[0].figures, Days)
+    assert isinstance(results[0].figures, GroupedDays)  # the days and their bars
+    assert results[0].figures.grain is Grain.DAY  # a month: a bar a day
     assert results[0].figures.total.calls == call_store.count(CallFilter(
         start=QUERY.start, end=QUERY.end, kinds=frozenset({QUERY.scope.kind})))
     assert threads

@@ -26,7 +26,7 @@ from PySide6.QtCharts import (
     QStackedBarSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QMargins, QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QMargins, QPointF, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QCursor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
@@ -84,6 +84,11 @@ class ChartView(QChartView):
         self.setMaximumHeight(420)  # one column on a narrow window: a chart, not a poster
         self._texts: Sequence[str] = ()
         self._apply_palette()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # A graphics view's hint is its scene's size, which the view itself last set: the
+        # layout would keep whatever height the chart had when its series last changed.
+        return QSize(480, 320)
 
     def _apply_palette(self) -> None:
         dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128

@@ -150,7 +150,18 @@ class InsightsSection(QWidget):
         return self._view
 
     def show_view(self, view: SectionView) -> None:
+        """The table and the chart at once (the tab spreads them over two turns)."""
+        self.show_table(view)
+        self.show_chart(view)
+
+    def show_table(self, view: SectionView) -> None:
+        """The first half of showing ``view``: its title, table and note."""
         self._view = view
+        if view.title:
+            self.title.setText(f"<b>{view.title}</b>")
+            self.setAccessibleName(view.title)
+            self.chart.setAccessibleName(f"{view.title}, chart")
+            self.table.setAccessibleName(f"{view.title}, table")
         self.model.set_table(view.table)
         self.table.resizeColumnsToContents()
         self.table.fit_height(len(view.table.rows))
@@ -160,6 +171,9 @@ class InsightsSection(QWidget):
                     "by a sync.").strip()
         self.note.setText(note)
         self.note.setVisible(bool(note))
+
+    def show_chart(self, view: SectionView) -> None:
+        """The second half: the chart's series."""
         chart = self.chart
         if isinstance(chart, DaysChart):
             chart.show_days(view.labels, view.parts, view.rates, view.texts)

@@ -88,6 +88,7 @@ class InsightsTab(QWidget):
         self.sections: dict[Section, InsightsSection] = {}
         self._pending: set[Section] = set()
         self._arrived: deque[SectionResult] = deque()
+        self._charts_due: deque[tuple[Section, Callable[[], None]]] = deque()
         self._next_timer = QTimer(self)
         self._next_timer.setSingleShot(True)
         self._next_timer.setInterval(0)
@@ -227,17 +228,22 @@ class InsightsTab(QWidget):
 
     @Slot(object)
     def _on_service_section_computed(self, result: SectionResult) -> None:
-        # One section a turn of the event loop: sections computed close together (a short
-        # range) would otherwise fill four tables and charts in one stall.
+        # One step a turn of the event loop: a section's table, then its chart. Sections
+        # computed close together (a short range) would otherwise fill four tables and
+        # charts in one stall.
         self._arrived.append(result)
         self._next_timer.start()
 
     @Slot()
     def _show_next(self) -> None:
-        if not self._arrived:
-            return
-        self._show_section(self._arrived.popleft())
-        if self._arrived:
+        if self._charts_due:
+            section, show_chart = self._charts_due.popleft()
+            show_chart()
+            if not any(due == section for due, _ in self._charts_due):
+                self._pending.discard(section)
+        elif self._arrived:
+            self._show_section(self._arrived.popleft())
+        if self._charts_due or self._arrived:
             self._next_timer.start()
 
     def _show_section(self, result: SectionResult) -> None:
@@ -250,14 +256,15 @@ class InsightsTab(QWidget):
         if section is None:
             return
         view = builders[result.section](result.figures, result.query)
-        section.show_view(view)
-        self._pending.discard(result.section)
+        section.show_table(view)
+        self._charts_due.append((result.section, lambda: section.show_chart(view)))
         if result.section is Section.DAYS:
             self._show_summary(result)
 
     @Slot(int)
     def _on_service_computed(self, _number: int) -> None:
-        self._pending = {result.section for result in self._arrived}
+        self._pending = ({result.section for result in self._arrived}
+                         | {section for section, _ in self._charts_due})
 
     @Slot(str)
     def _on_service_failed(self, text: str) -> None:

@@ -40,6 +40,7 @@ class Kind(Enum):
     RATE = "rate"          # a fraction: "16.7 %" on screen, 0.1667 in the CSV
     SECONDS = "seconds"    # "1:05" on screen, 65 in the CSV
     DATE = "date"          # the locale's date on screen, YYYY-MM-DD in the CSV
+    MONTH = "month"        # "March 2025" on screen, 2025-03 in the CSV
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,8 @@ def display_text(value: Value, kind: Kind, locale: QLocale) -> str:
         return duration_text(value)
     if kind is Kind.DATE and isinstance(value, date):
         return locale.toString(qdate(value), QLocale.FormatType.ShortFormat)
+    if kind is Kind.MONTH and isinstance(value, date):
+        return locale.toString(qdate(value), "MMMM yyyy")
     return str(value)
 
 
@@ -99,6 +102,8 @@ def csv_text(value: Value, kind: Kind) -> str:
         return f"{float(value):.4f}"
     if kind is Kind.SECONDS and isinstance(value, float):
         return f"{value:.1f}"
+    if kind is Kind.MONTH and isinstance(value, date):
+        return f"{value:%Y-%m}"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, int | float):
@@ -132,7 +137,7 @@ class FigureTableModel(QAbstractTableModel):
         if role in {Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole}:
             return display_text(value, column.kind, QLocale())
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            if column.kind is Kind.TEXT or column.kind is Kind.DATE:
+            if column.kind in {Kind.TEXT, Kind.DATE, Kind.MONTH}:
                 return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
