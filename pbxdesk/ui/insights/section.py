@@ -110,6 +110,10 @@ class InsightsSection(QWidget):
         chart.setToolTip("")
         self.note = QLabel(self)
         self.note.setWordWrap(True)
+        # Room for two lines from the start: a note that grows a line moves every section
+        # under it, and each chart moved is painted again.
+        self.note.setMinimumHeight(2 * self.note.fontMetrics().lineSpacing())
+        self.note.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.model = FigureTableModel(self)
         self.table = FigureTableView(f"{title}, table", self)
         self.table.setModel(self.model)
@@ -169,8 +173,7 @@ class InsightsSection(QWidget):
         if view.live:
             note = (f"{note} Includes {count_of(view.live, 'live call')} not yet confirmed "
                     "by a sync.").strip()
-        self.note.setText(note)
-        self.note.setVisible(bool(note))
+        self.note.setText(note)  # shown even when empty: the layout stays put
 
     def show_chart(self, view: SectionView) -> None:
         """The second half: the chart's series."""
