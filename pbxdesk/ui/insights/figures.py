@@ -8,13 +8,15 @@ numbers. A target says which calls a click opens in the history
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from PySide6.QtCore import QLocale
 
 from pbxdesk.api.models import CallKind
+from pbxdesk.services.insights import Section
 from pbxdesk.store.daygroups import (
     MONTHS_AFTER_DAYS,
     WEEKS_AFTER_DAYS,
@@ -44,6 +46,7 @@ from pbxdesk.ui.insights.table import (
     display_text,
     duration_text,
     qdate,
+    with_shown_text,
 )
 
 MAX_BARS = 12
@@ -329,3 +332,15 @@ def _agent_key(agent: AgentFigures) -> frozenset[Hashable]:
     if agent.name:
         return frozenset({(USER_NAME, agent.name)})
     return frozenset()
+
+
+VIEWS: dict[Section, Callable[[Any, InsightsQuery], SectionView]] = {
+    Section.DAYS: days_view, Section.HOURS: hours_view, Section.GROUPS: groups_view,
+    Section.AGENTS: agents_view}
+
+
+def present(section: Section, figures: Any, query: InsightsQuery) -> SectionView:
+    """A section's view with its table's texts, ready to show: what the service's worker
+    works out beside the figures (no widgets are touched)."""
+    view = VIEWS[section](figures, query)
+    return replace(view, table=with_shown_text(view.table))

@@ -14,7 +14,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from datetime import date, tzinfo
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QLocale, QTimer, Signal, Slot
 from PySide6.QtGui import QResizeEvent, QShowEvent
@@ -81,6 +81,7 @@ class InsightsTab(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Insights")
         self.service = service
+        service.paced = True  # see InsightsService: no computing while a section fills
         self.store = store
         self.zone = zone
         self.service_level_s = service_level_s
@@ -141,7 +142,10 @@ class InsightsTab(QWidget):
     def _build_sections(self) -> None:
         # Imported here: Qt Charts takes ~20 ms to load, which the app's start need not pay.
         from pbxdesk.ui.insights.charts import DaysChart, HeatChart, RankChart
+        from pbxdesk.ui.insights.figures import present
         from pbxdesk.ui.insights.section import InsightsSection
+
+        self.service.present = present  # the views' texts on the worker, beside the figures
 
         charts = {Section.DAYS: DaysChart, Section.HOURS: HeatChart,
                   Section.GROUPS: RankChart, Section.AGENTS: RankChart}
@@ -245,17 +249,17 @@ class InsightsTab(QWidget):
             self._show_section(self._arrived.popleft())
         if self._charts_due or self._arrived:
             self._next_timer.start()
+        else:
+            self.service.resume()
 
     def _show_section(self, result: SectionResult) -> None:
         from pbxdesk.ui.insights import figures
 
-        builders: dict[Section, Callable[[Any, InsightsQuery], figures.SectionView]] = {
-            Section.DAYS: figures.days_view, Section.HOURS: figures.hours_view,
-                    Section.GROUPS: figures.groups_view, Section.AGENTS: figures.agents_view}
         section = self.sections.get(result.section)
         if section is None:
             return
-        view = builders[result.section](result.figures, result.query)
+        view = result.view if isinstance(result.view, figures.SectionView) else (
+            figures.present(result.section, result.figures, result.query))
         section.show_table(view)
         self._charts_due.append((result.section, lambda: section.show_chart(view)))
         if result.section is Section.DAYS:
@@ -268,6 +272,7 @@ class InsightsTab(QWidget):
 
     @Slot(str)
     def _on_service_failed(self, text: str) -> None:
+        self.service.resume()
         self._arrived.clear()
         self._pending.clear()
         self.summary.setText(f"Could not count the calls: {text}")
