@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.services.insights import InsightsService, Section, SectionResult
@@ -56,3 +57,25 @@ def test_only_the_newest_request_is_delivered(qtbot: QtBot, call_store: CallStor
     assert {result.request for result in results} == {newer}
     assert older != newer
     assert not service.busy
+
+
+def test_a_paced_worker_computes_the_next_section_once_the_view_resumes(
+        qtbot: QtBot, call_store: CallStore, call_factory: object,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pbxdesk.services import insights as module
+
+    monkeypatch.setattr(module, "PACE_TIMEOUT_S", 30.0)  # only resume() moves it on
+    call_store.upsert(call_factory.calls(200))  # type: ignore[attr-defined]
+    service = InsightsService(call_store)
+    service.paced = True
+    results: list[SectionResult] = []
+    service.sig_section_computed.connect(results.append)
+    service.request(QUERY)
+    qtbot.waitUntil(lambda: len(results) == 1, timeout=10_000)
+    qtbot.wait(300)
+    assert len(results) == 1  # waiting for the view to show the first section
+    for count in range(2, len(Section) + 1):
+        service.resume()
+        qtbot.waitUntil(lambda n=count: len(results) == n, timeout=10_000)
+    assert [result.section for result in results] == list(Section)
+    service.shutdown()  # returns at once: a waiting worker is let go
