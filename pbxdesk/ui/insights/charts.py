@@ -154,8 +154,8 @@ def unique_labels(labels: Sequence[str]) -> list[str]:
 class DaysChart(ChartView):
     """Calls per day stacked by outcome, the missed rate as a line on a 0–100 % axis.
 
-    As :class:`RankChart`, the series and axes stay; an update replaces their values
-    in one call each.
+    As :class:`RankChart`, the series and axes stay while the same outcomes are shown;
+    an update replaces their values in one call each.
     """
 
     SMOOTH = True
@@ -175,15 +175,16 @@ class DaysChart(ChartView):
 
     def show_days(self, labels: Sequence[str], parts: Sequence[BarSet],
                   rates: Sequence[float | None], texts: Sequence[str]) -> None:
-        if self._series is None or self._line is None:
-            self._build()
+        if self._series is None or self._line is None or list(self._sets) != [
+                part.category for part in parts]:
+            self._build([part.category for part in parts])
         series, line, x_axis, y_axis = self._series, self._line, self._x_axis, self._y_axis
         assert series is not None
         assert line is not None
         assert x_axis is not None
         assert y_axis is not None
         self._texts = texts
-        _fill_sets(self.chart(), series, self._sets, parts, len(labels))
+        _fill_sets(self._sets, parts)
         line.setPointsVisible(len(labels) <= 62)
         line.replace([QPointF(index, rate * 100) for index, rate in enumerate(rates)
                       if rate is not None])
@@ -195,12 +196,12 @@ class DaysChart(ChartView):
         totals = [sum(part.values[i] for part in parts) for i in range(len(labels))]
         y_axis.setRange(0, nice_top(max(totals, default=0)))
 
-    def _build(self) -> None:
+    def _build(self, categories: Sequence[Category]) -> None:
         self.clear()
         chart = self.chart()
         series = QStackedBarSeries()
         series.setBarWidth(0.8)
-        self._sets = _add_sets(series)
+        self._sets = _add_sets(series, categories)
         series.hovered.connect(self._on_series_hovered)
         series.clicked.connect(self._on_series_clicked)
         chart.addSeries(series)
@@ -239,10 +240,11 @@ class DaysChart(ChartView):
         self.sig_activated.emit(index)
 
 
-def _add_sets(series: QAbstractBarSeries) -> dict[Category, QBarSet]:
-    """A bar set per outcome, each kept for good (one not shown holds zeros)."""
+def _add_sets(series: QAbstractBarSeries,
+              categories: Sequence[Category]) -> dict[Category, QBarSet]:
+    """A bar set per outcome shown, kept while the same outcomes are shown."""
     sets = {}
-    for category in Category:
+    for category in categories:
         bar_set = QBarSet(CATEGORY_NAMES[category])
         bar_set.setColor(COLORS[category])
         bar_set.setBorderColor(COLORS[category])
@@ -251,16 +253,12 @@ def _add_sets(series: QAbstractBarSeries) -> dict[Category, QBarSet]:
     return sets
 
 
-def _fill_sets(chart: QChart, series: QAbstractBarSeries, sets: dict[Category, QBarSet],
-               parts: Sequence[BarSet], count: int) -> None:
-    """Each set's values replaced in one call; outcomes not in ``parts`` out of the legend."""
-    given = {part.category: part.values for part in parts}
-    for category, bar_set in sets.items():
+def _fill_sets(sets: dict[Category, QBarSet], parts: Sequence[BarSet]) -> None:
+    """Each set's values replaced in one call."""
+    for part in parts:
+        bar_set = sets[part.category]
         bar_set.remove(0, bar_set.count())
-        bar_set.append([float(value) for value in given.get(category, [0] * count)])
-    for marker, category in zip(chart.legend().markers(series), sets, strict=False):
-        if marker.isVisible() != (category in given):  # each change lays the legend out
-            marker.setVisible(category in given)
+        bar_set.append([float(value) for value in part.values])
 
 
 def _thinned(labels: Sequence[str], room: int = 8) -> list[tuple[int, str]]:
@@ -356,9 +354,10 @@ class HeatChart(ChartView):
 class RankChart(ChartView):
     """Horizontal stacked bars, one per queue or agent, the first on top.
 
-    The series, its bar sets (one per outcome, those not shown hold zeros and leave
-    the legend) and the axes are kept from one update to the next: only their values
-    and labels change, which Qt Charts lays out in less time than a new series.
+    The series, its bar sets and the axes are kept from one update to the next while
+    the same outcomes are shown: only their values and labels change, which Qt Charts
+    lays out in less time than a new series. (A hidden legend marker would keep its
+    room, so other outcomes make a new series.)
     """
 
     _count = 0
@@ -377,8 +376,9 @@ class RankChart(ChartView):
     def show_bars(self, labels: Sequence[str], parts: Sequence[BarSet],
                   texts: Sequence[str]) -> None:
         count = len(labels)
-        if self._series is None or self._y_axis is None or self._x_axis is None:
-            self._build()
+        if self._series is None or self._y_axis is None or self._x_axis is None or list(
+                self._sets) != [part.category for part in parts]:
+            self._build([part.category for part in parts])
         assert self._series is not None
         assert self._y_axis is not None
         assert self._x_axis is not None
@@ -386,18 +386,18 @@ class RankChart(ChartView):
         width = 0.7 * min(1.0, count / 6)  # one agent: a bar, not a wall
         if self._series.barWidth() != width:
             self._series.setBarWidth(width)
-        _fill_sets(self.chart(), self._series, self._sets,
-                   [BarSet(part.category, list(reversed(part.values))) for part in parts], count)
+        _fill_sets(self._sets,
+                   [BarSet(part.category, list(reversed(part.values))) for part in parts])
         self._y_axis.setCategories(list(reversed(unique_labels(labels))))
         totals = [sum(part.values[i] for part in parts) for i in range(count)]
         self._x_axis.setRange(0, nice_top(max(totals, default=0)))
         self._count = count
 
-    def _build(self) -> None:
+    def _build(self, categories: Sequence[Category]) -> None:
         self.clear()
         chart = self.chart()
         series = QHorizontalStackedBarSeries()
-        self._sets = _add_sets(series)
+        self._sets = _add_sets(series, categories)
         series.hovered.connect(self._on_series_hovered)
         series.clicked.connect(self._on_series_clicked)
         chart.addSeries(series)
