@@ -355,9 +355,8 @@ class RankChart(ChartView):
     """Horizontal stacked bars, one per queue or agent, the first on top.
 
     The series, its bar sets and the axes are kept from one update to the next while
-    the same outcomes are shown: only their values and labels change, which Qt Charts
-    lays out in less time than a new series. (A hidden legend marker would keep its
-    room, so other outcomes make a new series.)
+    the same outcomes and names are shown (a new range of the same queues or agents):
+    only their values change, which Qt Charts lays out in less time than a new chart.
     """
 
     _count = 0
@@ -376,9 +375,13 @@ class RankChart(ChartView):
     def show_bars(self, labels: Sequence[str], parts: Sequence[BarSet],
                   texts: Sequence[str]) -> None:
         count = len(labels)
+        categories = list(reversed(unique_labels(labels)))
         if self._series is None or self._y_axis is None or self._x_axis is None or list(
-                self._sets) != [part.category for part in parts]:
-            self._build([part.category for part in parts])
+                self._sets) != [part.category for part in parts] or (
+                self._y_axis.categories() != categories):
+            # Qt Charts leaves an axis' old labels drawn when its categories change, or
+            # when it is swapped: other names make a new chart.
+            self._build([part.category for part in parts], categories)
         assert self._series is not None
         assert self._y_axis is not None
         assert self._x_axis is not None
@@ -388,12 +391,11 @@ class RankChart(ChartView):
             self._series.setBarWidth(width)
         _fill_sets(self._sets,
                    [BarSet(part.category, list(reversed(part.values))) for part in parts])
-        self._y_axis.setCategories(list(reversed(unique_labels(labels))))
         totals = [sum(part.values[i] for part in parts) for i in range(count)]
         self._x_axis.setRange(0, nice_top(max(totals, default=0)))
         self._count = count
 
-    def _build(self, categories: Sequence[Category]) -> None:
+    def _build(self, categories: Sequence[Category], labels: list[str]) -> None:
         self.clear()
         chart = self.chart()
         series = QHorizontalStackedBarSeries()
@@ -402,6 +404,7 @@ class RankChart(ChartView):
         series.clicked.connect(self._on_series_clicked)
         chart.addSeries(series)
         y_axis = QBarCategoryAxis()
+        y_axis.append(labels)
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(y_axis)
         x_axis = _value_axis(0, "Calls")
