@@ -201,10 +201,15 @@ class Controller(QObject):
         self._openings += 1
         opening = self._openings
         try:
-            store = open_store(settings, self._paths_for(settings))
+            # On a worker: an upgrade adds indexes, a damaged total is rebuilt (seconds
+            # at a million calls) and the window must keep painting meanwhile.
+            store = await asyncio.to_thread(open_store, settings, self._paths_for(settings))
         except StoreError as error:
             self.messages.post(Message(str(error), Severity.ERROR, Remedy.OPEN_SETTINGS,
                                        source="app"))
+            return
+        if opening != self._openings:  # closed or reopened meanwhile
+            store.close()
             return
         self._shown_store = store
         view, self._first_view = self._first_view, None

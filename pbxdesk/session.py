@@ -6,9 +6,10 @@ account: switching accounts (or to the demo) closes one session and opens
 another, so calls of different PBXs never mix.
 
 Opening takes two steps so the window paints the stored calls first: the store
-(:func:`open_store`, cheap), then, after the first paint, the client, sync and
-calls (:meth:`Session.connect`), whose modules (httpx, the sync engine) are
-loaded off the GUI thread by :func:`preload`.
+(:func:`open_store`, on a worker thread: cheap, unless an upgrade or a repair
+runs), then, after the first paint, the client, sync and calls
+(:meth:`Session.connect`), whose modules (httpx, the sync engine) are loaded
+off the GUI thread by :func:`preload`.
 """
 
 from __future__ import annotations

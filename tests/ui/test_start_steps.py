@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import pytest
 import qasync
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
 import pbxdesk.app
@@ -18,6 +19,8 @@ from pbxdesk.app import Controller, Options
 from pbxdesk.external import ExternalRequest
 from pbxdesk.paths import AppPaths
 from pbxdesk.session import preload
+from pbxdesk.settings import Settings
+from pbxdesk.store import CallStore
 from pbxdesk.ui.history import HistoryTab
 from tests.ui.controller import make_controller, start, stop
 
@@ -135,4 +138,83 @@ def test_view_opens_on_its_tab_without_building_the_user_tab(
     assert queue.kind is CallKind.QUEUE
     assert window.lazy_tabs.built("user") is None
     assert window.focusWidget() is queue.view  # arrows and Enter work at once
+    stop(qtbot, controller)
+
+
+
+@dataclass
+class HeldOpening:
+    """The first step (opening the call store, as a long upgrade would) held until
+    ``release`` is set; the thread it ran on and the stores it opened."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+    opened: list[CallStore] = field(default_factory=list)
+
+
+@pytest.fixture
+def held_opening(monkeypatch: pytest.MonkeyPatch) -> Iterator[HeldOpening]:
+    held = HeldOpening()
+    real_open_store = pbxdesk.app.open_store
+
+    def open_when_released(settings: Settings, paths: AppPaths) -> CallStore:
+        held.threads.append(threading.current_thread())
+        held.release.wait(30)
+        store = real_open_store(settings, paths)
+        held.opened.append(store)
+        return store
+
+    monkeypatch.setattr(pbxdesk.app, "open_store", open_when_released)
+    yield held
+    held.release.set()
+
+
+def start_opening(qtbot: QtBot, controller: Controller, held: HeldOpening
+                  ) -> asyncio.Future[None]:
+    """Start the controller; return once its store is being opened (and held)."""
+    starting = asyncio.ensure_future(controller.start())
+    qtbot.waitUntil(lambda: bool(held.threads), timeout=20_000)
+    return starting
+
+
+def test_the_store_opens_on_a_worker_while_the_window_keeps_answering(
+        qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths, held_opening: HeldOpening,
+        ) -> None:
+    controller = make_controller(paths, demo=True)
+    window = controller.window
+    starting = start_opening(qtbot, controller, held_opening)
+    # On the GUI thread, the held opening would have blocked that wait for its 30 s.
+    assert held_opening.threads[0] is not threading.main_thread()
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(10)
+    qtbot.waitUntil(lambda: len(ticks) >= 3, timeout=5000)  # the loop turns meanwhile
+    timer.stop()
+    assert window.store is None
+    assert not starting.done()
+    held_opening.release.set()
+    qtbot.waitUntil(lambda: window.store is not None, timeout=20_000)
+    qtbot.waitUntil(starting.done, timeout=20_000)
+    starting.result()
+    assert controller.session is not None
+    stop(qtbot, controller)
+
+
+def test_closing_while_the_store_opens_closes_it_when_it_arrives(
+        qtbot: QtBot, qloop: qasync.QEventLoop, paths: AppPaths, held_opening: HeldOpening,
+        ) -> None:
+    controller = make_controller(paths, demo=True)
+    window = controller.window
+    starting = start_opening(qtbot, controller, held_opening)
+    closing = asyncio.ensure_future(controller.close_session())
+    qtbot.waitUntil(closing.done, timeout=5000)
+    held_opening.release.set()
+    qtbot.waitUntil(starting.done, timeout=20_000)
+    starting.result()
+    assert len(held_opening.opened) == 1
+    assert window.store is None  # never shown
+    assert controller.session is None
+    with pytest.raises(RuntimeError, match="closed"):
+        held_opening.opened[0].count()
     stop(qtbot, controller)
