@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCharts import (
+    QAbstractBarSeries,
     QBarCategoryAxis,
     QBarSet,
     QCategoryAxis,
@@ -47,6 +48,7 @@ HEAT_SHADES = ("#eef1f5", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 """Shade 0 is an hour without calls; 1–5 split the busiest hour's count in fifths."""
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAX_LABEL = 28
+CHART_HEIGHT = 320
 _INVISIBLE = "\u200b"
 
 
@@ -70,6 +72,7 @@ class ChartView(QChartView):
     """The numbers of the bar or cell under the pointer; "" when it leaves."""
     sig_activated = Signal(int)
     """A bar or cell was clicked: its row in the section's table."""
+    SMOOTH = False
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         chart = QChart()
@@ -78,10 +81,13 @@ class ChartView(QChartView):
         chart.setMargins(QMargins(4, 4, 4, 4))
         chart.setBackgroundRoundness(0)
         super().__init__(chart, parent)
-        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # Smoothed edges for the missed-rate line only: bars and cells are upright
+        # rectangles, which paint in half the time without (text stays smooth).
+        self.setRenderHint(QPainter.RenderHint.Antialiasing, self.SMOOTH)
         self.setAccessibleName(name)
-        self.setMinimumHeight(240)
-        self.setMaximumHeight(420)  # one column on a narrow window: a chart, not a poster
+        # One height whatever the window: a chart that the layout resizes (a note that wraps
+        # onto a second line, a table that grows) is laid out again by Qt Charts, 10-50 ms.
+        self.setFixedHeight(CHART_HEIGHT)
         self._texts: Sequence[str] = ()
         self._apply_palette()
 
@@ -146,21 +152,56 @@ def unique_labels(labels: Sequence[str]) -> list[str]:
 
 
 class DaysChart(ChartView):
-    """Calls per day stacked by outcome, the missed rate as a line on a 0–100 % axis."""
+    """Calls per day stacked by outcome, the missed rate as a line on a 0–100 % axis.
+
+    As :class:`RankChart`, the series and axes stay while the same outcomes are shown;
+    an update replaces their values in one call each.
+    """
+
+    SMOOTH = True
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(name, parent)
+        self._series: QStackedBarSeries | None = None
+        self._sets: dict[Category, QBarSet] = {}
+        self._line: QLineSeries | None = None
+        self._x_axis: QCategoryAxis | None = None
+        self._y_axis: QValueAxis | None = None
+
+    def clear(self) -> None:
+        super().clear()
+        self._series, self._sets, self._line = None, {}, None
+        self._x_axis, self._y_axis = None, None
 
     def show_days(self, labels: Sequence[str], parts: Sequence[BarSet],
                   rates: Sequence[float | None], texts: Sequence[str]) -> None:
-        self.clear()
+        if self._series is None or self._line is None or list(self._sets) != [
+                part.category for part in parts]:
+            self._build([part.category for part in parts])
+        series, line, x_axis, y_axis = self._series, self._line, self._x_axis, self._y_axis
+        assert series is not None
+        assert line is not None
+        assert x_axis is not None
+        assert y_axis is not None
         self._texts = texts
+        _fill_sets(self._sets, parts)
+        line.setPointsVisible(len(labels) <= 62)
+        line.replace([QPointF(index, rate * 100) for index, rate in enumerate(rates)
+                      if rate is not None])
+        for label in x_axis.categoriesLabels():
+            x_axis.remove(label)
+        x_axis.setRange(-0.5, max(0.5, len(labels) - 0.5))
+        for index, label in _thinned(labels):
+            x_axis.append(label, index)
+        totals = [sum(part.values[i] for part in parts) for i in range(len(labels))]
+        y_axis.setRange(0, nice_top(max(totals, default=0)))
+
+    def _build(self, categories: Sequence[Category]) -> None:
+        self.clear()
         chart = self.chart()
         series = QStackedBarSeries()
         series.setBarWidth(0.8)
-        for part in parts:
-            bar_set = QBarSet(CATEGORY_NAMES[part.category])
-            bar_set.setColor(COLORS[part.category])
-            bar_set.setBorderColor(COLORS[part.category])
-            bar_set.append([float(value) for value in part.values])
-            series.append(bar_set)
+        self._sets = _add_sets(series, categories)
         series.hovered.connect(self._on_series_hovered)
         series.clicked.connect(self._on_series_clicked)
         chart.addSeries(series)
@@ -169,24 +210,16 @@ class DaysChart(ChartView):
         pen = QPen(RATE_COLOR)
         pen.setWidthF(2)
         line.setPen(pen)
-        line.setPointsVisible(len(labels) <= 62)
-        for index, rate in enumerate(rates):
-            if rate is not None:
-                line.append(QPointF(index, rate * 100))
         chart.addSeries(line)
         # A value axis with labels where they fit: a bar axis would give every day a label
         # only as wide as its bar (elided to "…" on a month).
         x_axis = QCategoryAxis()
-        x_axis.setRange(-0.5, max(0.5, len(labels) - 0.5))
         x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
         x_axis.setGridLineVisible(False)
-        for index, label in _thinned(labels):
-            x_axis.append(label, index)
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(x_axis)
         line.attachAxis(x_axis)
-        totals = [sum(part.values[i] for part in parts) for i in range(len(labels))]
-        y_axis = _value_axis(max(totals, default=0), "Calls")
+        y_axis = _value_axis(0, "Calls")
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(y_axis)
         rate_axis = QValueAxis()
@@ -196,6 +229,7 @@ class DaysChart(ChartView):
         rate_axis.setTitleText("Missed rate")
         chart.addAxis(rate_axis, Qt.AlignmentFlag.AlignRight)
         line.attachAxis(rate_axis)
+        self._series, self._line, self._x_axis, self._y_axis = series, line, x_axis, y_axis
 
     @Slot(bool, int, QBarSet)
     def _on_series_hovered(self, status: bool, index: int, _bar_set: QBarSet) -> None:
@@ -204,6 +238,27 @@ class DaysChart(ChartView):
     @Slot(int, QBarSet)
     def _on_series_clicked(self, index: int, _bar_set: QBarSet) -> None:
         self.sig_activated.emit(index)
+
+
+def _add_sets(series: QAbstractBarSeries,
+              categories: Sequence[Category]) -> dict[Category, QBarSet]:
+    """A bar set per outcome shown, kept while the same outcomes are shown."""
+    sets = {}
+    for category in categories:
+        bar_set = QBarSet(CATEGORY_NAMES[category])
+        bar_set.setColor(COLORS[category])
+        bar_set.setBorderColor(COLORS[category])
+        series.append(bar_set)
+        sets[category] = bar_set
+    return sets
+
+
+def _fill_sets(sets: dict[Category, QBarSet], parts: Sequence[BarSet]) -> None:
+    """Each set's values replaced in one call."""
+    for part in parts:
+        bar_set = sets[part.category]
+        bar_set.remove(0, bar_set.count())
+        bar_set.append([float(value) for value in part.values])
 
 
 def _thinned(labels: Sequence[str], room: int = 8) -> list[tuple[int, str]]:
@@ -222,11 +277,25 @@ class HeatChart(ChartView):
         self._series: list[QScatterSeries] = []
 
     def show_cells(self, counts: Sequence[int], texts: Sequence[str]) -> None:
-        """``counts[weekday * 24 + hour]``; ``texts`` the same way."""
-        self.clear()
+        """``counts[weekday * 24 + hour]``; ``texts`` the same way.
+
+        The shades' series and the axes are made once; an update replaces each shade's
+        points in one call (a new set of series costs Qt Charts a layout, 10-40 ms)."""
+        if not self._series:
+            self._build()
         self._texts = texts
-        chart = self.chart()
         peak = max(counts, default=0)
+        points: list[list[QPointF]] = [[] for _ in HEAT_SHADES]
+        for index, count in enumerate(counts):
+            weekday, hour = divmod(index, 24)
+            shade = 0 if count <= 0 or peak <= 0 else 1 + min(4, (count * 5 - 1) // peak)
+            points[shade].append(QPointF(hour, 6 - weekday))
+        for series, shade_points in zip(self._series, points, strict=True):
+            series.replace(shade_points)
+
+    def _build(self) -> None:
+        self.clear()
+        chart = self.chart()
         self._series = []
         for shade, color in enumerate(HEAT_SHADES):
             series = QScatterSeries()
@@ -237,10 +306,6 @@ class HeatChart(ChartView):
             series.hovered.connect(self._on_series_hovered)
             series.clicked.connect(self._on_series_clicked)
             self._series.append(series)
-        for index, count in enumerate(counts):
-            weekday, hour = divmod(index, 24)
-            shade = 0 if count <= 0 or peak <= 0 else 1 + min(4, (count * 5 - 1) // peak)
-            self._series[shade].append(QPointF(hour, 6 - weekday))
         x_axis = QCategoryAxis()
         x_axis.setRange(-0.5, 23.5)
         x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
@@ -287,36 +352,65 @@ class HeatChart(ChartView):
 
 
 class RankChart(ChartView):
-    """Horizontal stacked bars, one per queue or agent, the first on top."""
+    """Horizontal stacked bars, one per queue or agent, the first on top.
+
+    The series, its bar sets and the axes are kept from one update to the next while
+    the same outcomes and names are shown (a new range of the same queues or agents):
+    only their values change, which Qt Charts lays out in less time than a new chart.
+    """
 
     _count = 0
 
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(name, parent)
+        self._series: QHorizontalStackedBarSeries | None = None
+        self._sets: dict[Category, QBarSet] = {}
+        self._y_axis: QBarCategoryAxis | None = None
+        self._x_axis: QValueAxis | None = None
+
+    def clear(self) -> None:
+        super().clear()
+        self._series, self._sets, self._y_axis, self._x_axis = None, {}, None, None
+
     def show_bars(self, labels: Sequence[str], parts: Sequence[BarSet],
                   texts: Sequence[str]) -> None:
-        self.clear()
-        self._texts = texts
-        chart = self.chart()
         count = len(labels)
+        categories = list(reversed(unique_labels(labels)))
+        if self._series is None or self._y_axis is None or self._x_axis is None or list(
+                self._sets) != [part.category for part in parts] or (
+                self._y_axis.categories() != categories):
+            # Qt Charts leaves an axis' old labels drawn when its categories change, or
+            # when it is swapped: other names make a new chart.
+            self._build([part.category for part in parts], categories)
+        assert self._series is not None
+        assert self._y_axis is not None
+        assert self._x_axis is not None
+        self._texts = texts
+        width = 0.7 * min(1.0, count / 6)  # one agent: a bar, not a wall
+        if self._series.barWidth() != width:
+            self._series.setBarWidth(width)
+        _fill_sets(self._sets,
+                   [BarSet(part.category, list(reversed(part.values))) for part in parts])
+        totals = [sum(part.values[i] for part in parts) for i in range(count)]
+        self._x_axis.setRange(0, nice_top(max(totals, default=0)))
+        self._count = count
+
+    def _build(self, categories: Sequence[Category], labels: list[str]) -> None:
+        self.clear()
+        chart = self.chart()
         series = QHorizontalStackedBarSeries()
-        series.setBarWidth(0.7 * min(1.0, count / 6))  # one agent: a bar, not a wall
-        for part in parts:
-            bar_set = QBarSet(CATEGORY_NAMES[part.category])
-            bar_set.setColor(COLORS[part.category])
-            bar_set.setBorderColor(COLORS[part.category])
-            bar_set.append([float(value) for value in reversed(part.values)])
-            series.append(bar_set)
+        self._sets = _add_sets(series, categories)
         series.hovered.connect(self._on_series_hovered)
         series.clicked.connect(self._on_series_clicked)
         chart.addSeries(series)
         y_axis = QBarCategoryAxis()
-        y_axis.append(list(reversed(unique_labels(labels))))
+        y_axis.append(labels)
         chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(y_axis)
-        totals = [sum(part.values[i] for part in parts) for i in range(count)]
-        x_axis = _value_axis(max(totals, default=0), "Calls")
+        x_axis = _value_axis(0, "Calls")
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(x_axis)
-        self._count = count
+        self._series, self._y_axis, self._x_axis = series, y_axis, x_axis
 
     def _row(self, index: int) -> int:
         return self._count - 1 - index  # bars are listed bottom-up

@@ -8,18 +8,26 @@ numbers. A target says which calls a click opens in the history
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from PySide6.QtCore import QLocale
 
 from pbxdesk.api.models import CallKind
+from pbxdesk.services.insights import Section
+from pbxdesk.store.daygroups import (
+    MONTHS_AFTER_DAYS,
+    WEEKS_AFTER_DAYS,
+    Grain,
+    GroupedDays,
+    PeriodCounts,
+)
 from pbxdesk.store.insights import (
     AgentFigures,
     Category,
     Counts,
-    Days,
     GroupFigures,
     HeatMap,
     InsightsQuery,
@@ -38,6 +46,7 @@ from pbxdesk.ui.insights.table import (
     display_text,
     duration_text,
     qdate,
+    with_shown_text,
 )
 
 MAX_BARS = 12
@@ -69,6 +78,8 @@ class SectionView:
     targets: tuple[CallsTarget, ...] = ()
     note: str = ""
     live: int = 0
+    title: str = ""
+    """The section's title when it depends on the figures ("Calls per week")."""
 
 
 def _count(number: int) -> str:
@@ -129,10 +140,24 @@ def _present_parts(counts: Sequence[Counts]) -> tuple[BarSet, ...]:
     return tuple(parts)
 
 
-def days_view(days: Days, query: InsightsQuery) -> SectionView:
+_GRAIN_COLUMNS = {Grain.DAY: ("Day", Kind.DATE, "day"),
+                  Grain.WEEK: ("Week of", Kind.DATE, "week_of"),
+                  Grain.MONTH: ("Month", Kind.MONTH, "month")}
+_GRAIN_NOTES = {
+    Grain.WEEK: (f"By week (Monday to Sunday): the range is longer than {WEEKS_AFTER_DAYS} "
+                 "days. A partial first or last week counts only its days in the range."),
+    Grain.MONTH: (f"By month: the range is longer than {MONTHS_AFTER_DAYS} days. A partial "
+                  "first or last month counts only its days in the range."),
+}
+
+
+def days_view(grouped: GroupedDays, query: InsightsQuery) -> SectionView:
+    """Calls per day, or per week or month over a long range (see :mod:`daygroups`)."""
     locale = QLocale()
-    live = days.total.live
-    columns = (Column("Day", Kind.DATE, words.LOCAL_TIME, "day"),
+    live = grouped.total.live
+    grain = grouped.grain
+    title, first_kind, csv_name = _GRAIN_COLUMNS[grain]
+    columns = (Column(title, first_kind, words.LOCAL_TIME, csv_name),
                Column("Calls", Kind.COUNT, "", "calls"),
                Column("Answered", Kind.COUNT, words.ANSWERED, "answered"),
                Column("Missed", Kind.COUNT, words.MISSED, "missed"),
@@ -140,20 +165,46 @@ def days_view(days: Days, query: InsightsQuery) -> SectionView:
                Column("Other", Kind.COUNT, words.OTHER, "other"),
                Column("Missed rate", Kind.RATE, words.MISSED_RATE, "missed_rate"),
                *_live_column(live))
-    rows = tuple((item.day, item.counts.calls, item.counts.answered, item.counts.missed,
+    periods = grouped.periods
+    rows = tuple((item.start, item.counts.calls, item.counts.answered, item.counts.missed,
                   item.counts.abandoned, item.counts.other, item.counts.missed_rate,
-                  *((item.counts.live,) if live else ())) for item in days.days)
+                  *((item.counts.live,) if live else ())) for item in periods)
     kind = query.scope.kind
     keys = scope_keys(query)
-    labels = tuple(locale.toString(qdate(item.day), "d MMM") for item in days.days)
-    texts = tuple(f"{locale.toString(qdate(item.day), QLocale.FormatType.LongFormat)}: "
-                  f"{_counts_text(item.counts)}" for item in days.days)
-    targets = tuple(CallsTarget(kind, item.day, item.day, keys) for item in days.days)
-    counts = [item.counts for item in days.days]
+    label_format = "MMM yyyy" if grain is Grain.MONTH else "d MMM"
+    labels = tuple(locale.toString(qdate(item.start), label_format) for item in periods)
+    texts = tuple(f"{_period_text(item, grain, locale)}: {_counts_text(item.counts)}"
+                  for item in periods)
+    targets = tuple(CallsTarget(kind, item.first, item.last, keys) for item in periods)
+    counts = [item.counts for item in periods]
+    note = _total_note(grouped.total)
+    if grain in _GRAIN_NOTES and grouped.total.calls:
+        note = f"{_GRAIN_NOTES[grain]} {note}"
     return SectionView(FigureTable(columns, rows), labels=labels,
                        parts=_present_parts(counts),
                        rates=tuple(c.missed_rate for c in counts), texts=texts,
-                       targets=targets, note=_total_note(days.total), live=live)
+                       targets=targets, note=note, live=live,
+                       title=f"Calls per {grain.value}")
+
+
+def _period_text(item: PeriodCounts, grain: Grain, locale: QLocale) -> str:
+    """"Thursday, 2 May 2024", "Week of Monday, 3 March 2025", "March 2025", with the
+    days in the range when a week or month is cut by its edge."""
+    long = QLocale.FormatType.LongFormat
+    if grain is Grain.DAY:
+        return locale.toString(qdate(item.start), long)
+    if grain is Grain.WEEK:
+        text, full_last = (f"Week of {locale.toString(qdate(item.start), long)}",
+                           item.start + timedelta(days=6))
+    else:
+        text = locale.toString(qdate(item.start), "MMMM yyyy")
+        following = (item.start + timedelta(days=32)).replace(day=1)
+        full_last = following - timedelta(days=1)
+    if item.first != item.start or item.last != full_last:
+        short = QLocale.FormatType.ShortFormat
+        text += (f" (only {locale.toString(qdate(item.first), short)} to "
+                 f"{locale.toString(qdate(item.last), short)} in the range)")
+    return text
 
 
 def _total_note(total: Counts) -> str:
@@ -281,3 +332,15 @@ def _agent_key(agent: AgentFigures) -> frozenset[Hashable]:
     if agent.name:
         return frozenset({(USER_NAME, agent.name)})
     return frozenset()
+
+
+VIEWS: dict[Section, Callable[[Any, InsightsQuery], SectionView]] = {
+    Section.DAYS: days_view, Section.HOURS: hours_view, Section.GROUPS: groups_view,
+    Section.AGENTS: agents_view}
+
+
+def present(section: Section, figures: Any, query: InsightsQuery) -> SectionView:
+    """A section's view with its table's texts, ready to show: what the service's worker
+    works out beside the figures (no widgets are touched)."""
+    view = VIEWS[section](figures, query)
+    return replace(view, table=with_shown_text(view.table))

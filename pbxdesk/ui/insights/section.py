@@ -31,10 +31,12 @@ from pbxdesk.ui.dialogs import DialogService
 from pbxdesk.ui.history.csvfile import describe_failure
 from pbxdesk.ui.insights.charts import ChartView, DaysChart, HeatChart, RankChart
 from pbxdesk.ui.insights.figures import CallsTarget, SectionView, count_of
-from pbxdesk.ui.insights.table import FigureTableModel, write_table_csv
+from pbxdesk.ui.insights.table import FigureTable, FigureTableModel, write_table_csv
 
 log = logging.getLogger("pbxdesk.ui")
 TABLE_ROWS_SHOWN = 8
+CELL_PADDING = 12
+"""Room either side of a cell's text (the style's margins and the focus frame)."""
 
 
 class FigureTableView(QTableView):
@@ -64,6 +66,25 @@ class FigureTableView(QTableView):
                   + shown * self.verticalHeader().defaultSectionSize() + 2 * self.frameWidth()
                   + (self.horizontalScrollBar().sizeHint().height()))
         self.setFixedHeight(height)
+
+    def fit_columns(self, table: FigureTable) -> None:
+        """Each column as wide as its title or its longest text.
+
+        Measured from the texts worked out with the figures, not with
+        ``resizeColumnsToContents``, which asks the model for every cell's text, font
+        and alignment: hundreds of calls into Python on the GUI thread.
+        """
+        if not table.shown:
+            self.resizeColumnsToContents()
+            return
+        header = self.horizontalHeader()
+        metrics = self.fontMetrics()
+        for column in range(len(table.columns)):
+            longest = max((row[column] for row in table.shown), key=len, default="")
+            width = max(header.sectionSizeFromContents(column).width(),
+                        metrics.horizontalAdvance(longest) + CELL_PADDING)
+            if header.sectionSize(column) != width:
+                header.resizeSection(column, width)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         if event.key() in {Qt.Key.Key_Return, Qt.Key.Key_Enter} and self.currentIndex().isValid():
@@ -110,6 +131,10 @@ class InsightsSection(QWidget):
         chart.setToolTip("")
         self.note = QLabel(self)
         self.note.setWordWrap(True)
+        # Room for two lines from the start: a note that grows a line moves every section
+        # under it, and each chart moved is painted again.
+        self.note.setMinimumHeight(2 * self.note.fontMetrics().lineSpacing())
+        self.note.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.model = FigureTableModel(self)
         self.table = FigureTableView(f"{title}, table", self)
         self.table.setModel(self.model)
@@ -150,16 +175,30 @@ class InsightsSection(QWidget):
         return self._view
 
     def show_view(self, view: SectionView) -> None:
+        """The table and the chart at once (the tab spreads them over two turns)."""
+        self.show_table(view)
+        self.show_chart(view)
+
+    def show_table(self, view: SectionView) -> None:
+        """The first half of showing ``view``: its title, table and note."""
         self._view = view
+        if view.title:
+            self.title.setText(f"<b>{view.title}</b>")
+            self.setAccessibleName(view.title)
+            self.chart.setAccessibleName(f"{view.title}, chart")
+            self.table.setAccessibleName(f"{view.title}, table")
         self.model.set_table(view.table)
-        self.table.resizeColumnsToContents()
-        self.table.fit_height(len(view.table.rows))
+        self.table.fit_columns(view.table)
+        # The table keeps its height (TABLE_ROWS_SHOWN rows) whatever the rows: a section
+        # that changes height moves the ones under it, and the whole tab is painted again.
         note = view.note
         if view.live:
             note = (f"{note} Includes {count_of(view.live, 'live call')} not yet confirmed "
                     "by a sync.").strip()
-        self.note.setText(note)
-        self.note.setVisible(bool(note))
+        self.note.setText(note)  # shown even when empty: the layout stays put
+
+    def show_chart(self, view: SectionView) -> None:
+        """The second half: the chart's series."""
         chart = self.chart
         if isinstance(chart, DaysChart):
             chart.show_days(view.labels, view.parts, view.rates, view.texts)

@@ -14,7 +14,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from datetime import date, tzinfo
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QLocale, QTimer, Signal, Slot
 from PySide6.QtGui import QResizeEvent, QShowEvent
@@ -81,6 +81,7 @@ class InsightsTab(QWidget):
         super().__init__(parent)
         self.setAccessibleName("Insights")
         self.service = service
+        service.paced = True  # see InsightsService: no computing while a section fills
         self.store = store
         self.zone = zone
         self.service_level_s = service_level_s
@@ -88,6 +89,7 @@ class InsightsTab(QWidget):
         self.sections: dict[Section, InsightsSection] = {}
         self._pending: set[Section] = set()
         self._arrived: deque[SectionResult] = deque()
+        self._charts_due: deque[tuple[Section, Callable[[], None]]] = deque()
         self._next_timer = QTimer(self)
         self._next_timer.setSingleShot(True)
         self._next_timer.setInterval(0)
@@ -140,7 +142,10 @@ class InsightsTab(QWidget):
     def _build_sections(self) -> None:
         # Imported here: Qt Charts takes ~20 ms to load, which the app's start need not pay.
         from pbxdesk.ui.insights.charts import DaysChart, HeatChart, RankChart
+        from pbxdesk.ui.insights.figures import present
         from pbxdesk.ui.insights.section import InsightsSection
+
+        self.service.present = present  # the views' texts on the worker, beside the figures
 
         charts = {Section.DAYS: DaysChart, Section.HOURS: HeatChart,
                   Section.GROUPS: RankChart, Section.AGENTS: RankChart}
@@ -227,40 +232,47 @@ class InsightsTab(QWidget):
 
     @Slot(object)
     def _on_service_section_computed(self, result: SectionResult) -> None:
-        # One section a turn of the event loop: sections computed close together (a short
-        # range) would otherwise fill four tables and charts in one stall.
+        # One step a turn of the event loop: a section's table, then its chart. Sections
+        # computed close together (a short range) would otherwise fill four tables and
+        # charts in one stall.
         self._arrived.append(result)
         self._next_timer.start()
 
     @Slot()
     def _show_next(self) -> None:
-        if not self._arrived:
-            return
-        self._show_section(self._arrived.popleft())
-        if self._arrived:
+        if self._charts_due:
+            section, show_chart = self._charts_due.popleft()
+            show_chart()
+            if not any(due == section for due, _ in self._charts_due):
+                self._pending.discard(section)
+        elif self._arrived:
+            self._show_section(self._arrived.popleft())
+        if self._charts_due or self._arrived:
             self._next_timer.start()
+        else:
+            self.service.resume()
 
     def _show_section(self, result: SectionResult) -> None:
         from pbxdesk.ui.insights import figures
 
-        builders: dict[Section, Callable[[Any, InsightsQuery], figures.SectionView]] = {
-            Section.DAYS: figures.days_view, Section.HOURS: figures.hours_view,
-                    Section.GROUPS: figures.groups_view, Section.AGENTS: figures.agents_view}
         section = self.sections.get(result.section)
         if section is None:
             return
-        view = builders[result.section](result.figures, result.query)
-        section.show_view(view)
-        self._pending.discard(result.section)
+        view = result.view if isinstance(result.view, figures.SectionView) else (
+            figures.present(result.section, result.figures, result.query))
+        section.show_table(view)
+        self._charts_due.append((result.section, lambda: section.show_chart(view)))
         if result.section is Section.DAYS:
             self._show_summary(result)
 
     @Slot(int)
     def _on_service_computed(self, _number: int) -> None:
-        self._pending = {result.section for result in self._arrived}
+        self._pending = ({result.section for result in self._arrived}
+                         | {section for section, _ in self._charts_due})
 
     @Slot(str)
     def _on_service_failed(self, text: str) -> None:
+        self.service.resume()
         self._arrived.clear()
         self._pending.clear()
         self.summary.setText(f"Could not count the calls: {text}")

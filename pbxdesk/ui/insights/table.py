@@ -10,7 +10,7 @@ prefixed with an apostrophe, the file appearing only when complete).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -40,6 +40,7 @@ class Kind(Enum):
     RATE = "rate"          # a fraction: "16.7 %" on screen, 0.1667 in the CSV
     SECONDS = "seconds"    # "1:05" on screen, 65 in the CSV
     DATE = "date"          # the locale's date on screen, YYYY-MM-DD in the CSV
+    MONTH = "month"        # "March 2025" on screen, 2025-03 in the CSV
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,18 @@ class FigureTable:
     rows: tuple[tuple[Value, ...], ...] = ()
     targets: tuple[Any, ...] = field(default=(), compare=False)
     """Per row, what a double-click on it opens (see the tab); may be empty."""
+    shown: tuple[tuple[str, ...], ...] = field(default=(), compare=False)
+    """The rows as the locale shows them (:func:`with_shown_text`), worked out beside the
+    figures: a table's paint then asks Python for stored strings only."""
+
+
+def with_shown_text(table: FigureTable, locale: QLocale | None = None) -> FigureTable:
+    """``table`` with :attr:`FigureTable.shown` filled in."""
+    locale = locale or QLocale()
+    kinds = [column.kind for column in table.columns]
+    shown = tuple(tuple(display_text(value, kind, locale) for value, kind in zip(
+        row, kinds, strict=True)) for row in table.rows)
+    return replace(table, shown=shown)
 
 
 def duration_text(seconds: float | None) -> str:
@@ -89,6 +102,8 @@ def display_text(value: Value, kind: Kind, locale: QLocale) -> str:
         return duration_text(value)
     if kind is Kind.DATE and isinstance(value, date):
         return locale.toString(qdate(value), QLocale.FormatType.ShortFormat)
+    if kind is Kind.MONTH and isinstance(value, date):
+        return locale.toString(qdate(value), "MMMM yyyy")
     return str(value)
 
 
@@ -99,11 +114,22 @@ def csv_text(value: Value, kind: Kind) -> str:
         return f"{float(value):.4f}"
     if kind is Kind.SECONDS and isinstance(value, float):
         return f"{value:.1f}"
+    if kind is Kind.MONTH and isinstance(value, date):
+        return f"{value:%Y-%m}"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, int | float):
         return str(value)
     return excel_text(value)
+
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
+_USER = Qt.ItemDataRole.UserRole
+_ROLES_ANSWERED = frozenset({_DISPLAY, Qt.ItemDataRole.AccessibleTextRole, _ALIGNMENT, _USER})
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LEFT_KINDS = frozenset({Kind.TEXT, Kind.DATE, Kind.MONTH})
 
 
 class FigureTableModel(QAbstractTableModel):
@@ -125,19 +151,22 @@ class FigureTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.table.columns)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.table.rows):
+        # Asked ~8 times per cell on every paint (a heat-map table is 182 cells): the roles
+        # not answered leave first, the texts are the ones worked out with the figures.
+        if role not in _ROLES_ANSWERED or not index.isValid():
             return None
-        column = self.table.columns[index.column()]
-        value = self.table.rows[index.row()][index.column()]
-        if role in {Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole}:
-            return display_text(value, column.kind, QLocale())
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if column.kind is Kind.TEXT or column.kind is Kind.DATE:
-                return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.UserRole:
+        row, column = index.row(), index.column()
+        if row >= len(self.table.rows):
+            return None
+        if role == _ALIGNMENT:
+            kind = self.table.columns[column].kind
+            return _LEFT if kind in _LEFT_KINDS else _RIGHT
+        value = self.table.rows[row][column]
+        if role == _USER:
             return value
-        return None
+        if self.table.shown:
+            return self.table.shown[row][column]
+        return display_text(value, self.table.columns[column].kind, QLocale())
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
