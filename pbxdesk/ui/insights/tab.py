@@ -41,6 +41,8 @@ REQUEST_DELAY_MS: Final = 150
 """Choices made in a quick row (ticking three users) ask once."""
 TWO_COLUMNS_FROM: Final = 1400
 """From this width the sections sit two by two."""
+STEP_WAIT_MS: Final = 8
+"""Between two steps of filling (a table, a chart): room for the last one's layout and paint."""
 SECTION_TITLES: Final = {
     Section.DAYS: ("Calls per day", words.tip(words.ANSWERED, words.MISSED, words.ABANDONED,
                                               words.OTHER, words.MISSED_RATE,
@@ -236,7 +238,8 @@ class InsightsTab(QWidget):
         # computed close together (a short range) would otherwise fill four tables and
         # charts in one stall.
         self._arrived.append(result)
-        self._next_timer.start()
+        if not self._next_timer.isActive():
+            self._next_timer.start(0)
 
     @Slot()
     def _show_next(self) -> None:
@@ -248,7 +251,9 @@ class InsightsTab(QWidget):
         elif self._arrived:
             self._show_section(self._arrived.popleft())
         if self._charts_due or self._arrived:
-            self._next_timer.start()
+            # A frame's wait: the paint (and a chart's layout) of this step in a turn of its own,
+            # not added to the next step's.
+            self._next_timer.start(STEP_WAIT_MS)
         else:
             self.service.resume()
 
