@@ -250,12 +250,16 @@ class InsightsTab(QWidget):
                 self._pending.discard(section)
         elif self._arrived:
             self._show_section(self._arrived.popleft())
-        if self._charts_due or self._arrived:
-            # A frame's wait: the paint (and a chart's layout) of this step in a turn of its own,
-            # not added to the next step's.
-            self._next_timer.start(STEP_WAIT_MS)
         else:
+            # The last step's layout and paint are done: the worker computes the next
+            # section. Resumed earlier, its Python would share the GIL with that paint (the
+            # table model's data(), every virtual of a widget made in Python), and a paint
+            # made to wait for the GIL stalls the loop.
             self.service.resume()
+            return
+        # A wait after each step: its paint (and a chart's layout) in turns of their own,
+        # not added to the next step's.
+        self._next_timer.start(STEP_WAIT_MS)
 
     def _show_section(self, result: SectionResult) -> None:
         from pbxdesk.ui.insights import figures

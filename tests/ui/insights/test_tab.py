@@ -264,3 +264,29 @@ def test_sections_that_arrive_together_are_shown_one_a_turn(
     settle(qtbot, tab)
     assert list(per_day(tab)) == [date(2024, 5, 2), date(2024, 5, 3)]
     assert [row[:3] for row in rows(tab, Section.AGENTS)] == [("Ann", "1010", 3)]
+
+
+def test_the_worker_computes_on_only_after_a_wait_past_the_last_step(
+        qtbot: QtBot, make_insights: MakeTab, monkeypatch: Any) -> None:
+    """The next section's Python must not share the GIL with the paint of the last step."""
+    from pbxdesk.services.insights import COMPUTE, SectionResult
+    from pbxdesk.ui.insights.tab import STEP_WAIT_MS
+
+    tab = make_insights()
+    resumed: list[str] = []
+    monkeypatch.setattr(tab.service, "resume", lambda: resumed.append("resumed"))
+    query = tab.current_query()
+    figures = tab.store.aggregate(lambda conn: COMPUTE[Section.AGENTS](conn, query))
+    tab.service.sig_section_computed.emit(
+        SectionResult(tab.service.newest, query, Section.AGENTS, figures, 0))
+    tab._next_timer.stop()  # turn by turn, by hand
+    tab._show_next()        # the table
+    assert tab._next_timer.isActive()
+    assert tab._next_timer.interval() == STEP_WAIT_MS
+    tab._show_next()        # the chart
+    assert not resumed      # its layout and paint still to come
+    assert tab._next_timer.isActive()
+    assert tab._next_timer.interval() == STEP_WAIT_MS
+    qtbot.waitUntil(lambda: bool(resumed), timeout=2000)
+    assert resumed == ["resumed"]
+    assert not tab._next_timer.isActive()
