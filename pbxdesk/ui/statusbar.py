@@ -25,6 +25,9 @@ from pbxdesk.api.models import CallKind
 if TYPE_CHECKING:  # the sync engine loads after the first paint
     from pbxdesk.sync.engine import SyncResult
 
+_MESSAGE_GAP = 12
+"""Pixels kept between a passing message and the first permanent label (its margins)."""
+
 KIND_LABELS = {CallKind.USER: "user calls", CallKind.QUEUE: "queue calls",
                CallKind.RING_GROUP: "ring group calls"}
 
@@ -119,6 +122,20 @@ class SyncStatusBar(QStatusBar):
         self.busy.hide()
         self.cancel.hide()
         self.set_last_synced(None)
+
+    def showMessage(self, text: str, timeout: int | None = 0) -> None:  # noqa: N802 - Qt's name
+        """A passing message, shortened with "…" to the room left of the permanent labels.
+
+        QStatusBar cuts a long one off mid-word where "Last synced" begins ("… tried
+        twice, (02Last synced"): at 960 px most callback notices are that long.
+        """
+        room = min((label.geometry().left() for label in self._permanent_labels()
+                    if label.isVisible()), default=self.width()) - _MESSAGE_GAP
+        shown = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, max(room, 0))
+        super().showMessage(shown, timeout or 0)
+
+    def _permanent_labels(self) -> tuple[QLabel, ...]:
+        return (self.synced_label, self.budget_label, self.live_label)
 
     @Slot()
     def on_sync_started(self) -> None:

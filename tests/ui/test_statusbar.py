@@ -51,3 +51,24 @@ def test_a_finished_sync_counts_its_calls_in_words_that_fit(qtbot: QtBot) -> Non
                            (2, "Sync complete: 2 new calls")):
         bar.on_sync_finished(SimpleNamespace(inserted=inserted, finished_at=datetime.now()))
         assert bar.progress_label.text() == text
+
+
+def test_a_long_passing_message_ends_with_an_ellipsis_before_the_permanent_labels(
+        qtbot: QtBot) -> None:
+    bar = SyncStatusBar()
+    qtbot.addWidget(bar)
+    bar.resize(600, 30)
+    bar.show()
+    bar.set_last_synced(datetime.now().astimezone())
+    bar.on_budget_changed(96, 100, None)
+    bar.set_live_status("Live", "")
+    qtbot.waitUntil(lambda: bar.synced_label.geometry().left() > 0, timeout=2000)
+    bar.showMessage("Short note", 5000)
+    assert bar.currentMessage() == "Short note"
+    long = ("43 callbacks waiting: 0433 811 753 (Siobhan Kaur) tried once, Withheld or "
+            "anonymous callers tried twice, 0422 865 044 (Olivia Papadopoulos) tried once")
+    bar.showMessage(long, 5000)
+    shown = bar.currentMessage()
+    assert shown.endswith("…")
+    assert long.startswith(shown[:-1])
+    assert bar.fontMetrics().horizontalAdvance(shown) < bar.synced_label.geometry().left()
