@@ -40,11 +40,14 @@ from pbxdesk.ui.callbacks.model import CallbacksModel, Show
 from pbxdesk.ui.callbacks.showbar import ShowBar
 from pbxdesk.ui.callbacks.table import CallbacksTable
 from pbxdesk.ui.dialogs import DialogService
+from pbxdesk.ui.flowlayout import FlowLayout
 from pbxdesk.ui.history.csvfile import CsvFlavour
 from pbxdesk.ui.history.tab import EXPORT_TYPE_KEY, EXPORT_TYPES
 
 TICK_MS: Final = 30_000
 SEARCH_DELAY_MS: Final = 150
+SEARCH_MIN_WIDTH: Final = 180
+"""Room for "Search number or name" and a few digits typed."""
 EMPTY_TEXTS: Final = {
     Show.TO_DO: "Nobody is waiting for a call back.",
     Show.SNOOZED: "No snoozed callbacks.",
@@ -104,6 +107,7 @@ class CallbacksTab(QWidget):
         self.search.setPlaceholderText("Search number or name")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search callbacks")
+        self.search.setMinimumWidth(SEARCH_MIN_WIDTH)
         self.search.setMaximumWidth(360)
         self.export_button.setText("Export CSV…")
         self.export_button.setAccessibleName("Export callbacks as CSV")
@@ -133,12 +137,13 @@ class CallbacksTab(QWidget):
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._tick.setInterval(TICK_MS)
         self._tick.start()
-        top = QHBoxLayout()
-        top.addWidget(self.search, 1)
-        top.addSpacing(12)
-        top.addWidget(self.show_bar)
-        top.addStretch(1)
-        top.addWidget(self.export_button)
+        # Wraps onto a second row when narrow (960 px beside the dial pad) instead of
+        # squeezing the search field to a few letters.
+        top = QWidget(self)
+        top_flow = FlowLayout(top, spacing=8)
+        top_flow.add_widget(self.search, stretch=1)
+        top_flow.add_widget(self.show_bar)
+        top_flow.add_widget(self.export_button)
         buttons = QHBoxLayout()
         for button in (self.call_button, self.done_button, self.snooze_button,
                        self.not_needed_button, self.note_button, self.reopen_button):
@@ -146,7 +151,7 @@ class CallbacksTab(QWidget):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addLayout(top)
+        layout.addWidget(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.detail)
         layout.addLayout(buttons)

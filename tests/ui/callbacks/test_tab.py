@@ -6,12 +6,14 @@ import csv
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.services.callbacktexts import ShownState, shown_state
 from pbxdesk.store.callbackrules import WITHHELD, ItemState
 from pbxdesk.ui.callbacks.model import COLUMNS, Column, Show
+from pbxdesk.ui.callbacks.tab import SEARCH_MIN_WIDTH
 from pbxdesk.ui.history.csvfile import CsvFlavour
 from pbxdesk.ui.history.tab import EXPORT_TYPES
 from tests.fixtures.callbacks import BOB_E164, JANE_E164
@@ -224,3 +226,23 @@ def test_everything_has_a_name_for_screen_readers(tab_env: TabEnv) -> None:
     assert model.data(model.index(0, COLUMNS.index(Column.STATE)),
                       Qt.ItemDataRole.AccessibleTextRole) == "State: Open"
     assert tab.detail.text().startswith("(03) 9876 5001 called at ")
+
+
+def test_half_a_screen_wraps_the_top_row_and_keeps_the_search_usable(
+        qtbot: QtBot, tab_env: TabEnv) -> None:
+    tab = tab_env.tab
+
+    def place(widget: QWidget) -> QRect:
+        return QRect(widget.mapTo(tab, QPoint(0, 0)), widget.size())
+
+    tab.resize(620, 600)  # the tab's share of a 960 px window with the dial pad open
+    tab.show()
+    qtbot.waitUntil(lambda: tab.search.width() >= SEARCH_MIN_WIDTH, timeout=2000)
+    search, show_bar, export = (place(w) for w in (tab.search, tab.show_bar,
+                                                   tab.export_button))
+    assert show_bar.left() > search.right()  # the states follow the search on its row
+    assert export.top() > search.bottom()  # Export went to a second row
+    assert export.right() < tab.width()
+    tab.resize(1300, 600)  # wide: one row again
+    qtbot.waitUntil(lambda: place(tab.export_button).top() < place(tab.search).bottom(),
+                    timeout=2000)
