@@ -7,7 +7,10 @@ it adds the unanswered inbound calls in scope (merged into attempts), then
 recomputes the items of just the callers concerned: those with new attempts,
 and those with attempts whom a new row answered or called back (whether a
 caller was reached or tried is read from ``calls`` through the worklist's own
-indexes, so the order the rows arrive in does not matter). Rows older than
+indexes, so the order the rows arrive in does not matter). A marked row that
+changed direction or numbers may have left callers too (an inbound missed call
+re-reported as outbound leaves no attempt): its former callers, kept by a second
+trigger, have their attempts merged again from their rows. Rows older than
 the scope's horizon are ignored, and attempts that age past it are pruned, so
 the worklist stays the size of the horizon, not of the history. Work on a
 worker thread; the view reads :meth:`CallbackStore.items`.
@@ -163,8 +166,9 @@ class CallbackStore:
                     _clear_derived(conn)
                     _set_state(conn, "scope", scope.key())
                     rebuilt = True
-                done, read, numbers, firsts, written = _read_new_calls(conn, scope, now_us)
-                pruned = _prune(conn, scope, now_us)
+                done, read, numbers, firsts, written, moved = _read_new_calls(conn, scope,
+                                                                              now_us)
+                pruned = _prune(conn, scope, now_us) | moved
                 changed += written + recompute(conn, numbers, pruned)
                 rows += read
                 touched |= numbers | firsts | pruned
@@ -257,6 +261,11 @@ class CallbackStore:
             "recompute": (RECOMPUTE_SQL, (numbers,)),
             "prune_attempts": ("DELETE FROM callback_attempts WHERE start_us < ?", (horizon,)),
         }
+        # A changed row's former callers' legs, read again (E.164 numbers, then the rest).
+        for name, (rows, bounds) in zip(("legs_moved", "legs_moved_other"),
+                                        _legs_of(["+61412345678"], ["12345678901", ""], 1),
+                                        strict=True):
+            statements[name] = (_NEW_ROWS.format(rows=rows), (*bounds, horizon, *scoped))
         conn = self._conn()
         return {name: "\n".join(str(row[-1]) for row in conn.execute(
                     f"EXPLAIN QUERY PLAN {sql}", params))
@@ -296,19 +305,21 @@ def _set_state(conn: sqlite3.Connection, key: str, value: str) -> None:
 
 
 def _clear_derived(conn: sqlite3.Connection) -> None:
-    for table in ("callback_attempts", "callback_items", "callback_dirty"):
+    for table in ("callback_attempts", "callback_items", "callback_dirty", "callback_moved"):
         conn.execute(f"DELETE FROM {table}")
     conn.execute("DELETE FROM callback_state WHERE key IN ('last_id', 'pruned_us')")
 
 
 def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
-                    now_us: int) -> tuple[bool, int, set[str], set[str], int]:
+                    now_us: int) -> tuple[bool, int, set[str], set[str], int, set[str]]:
     """Read the next chunk of new rows and every dirty row.
 
     Returns (all read, rows read, the callers whose items are still to
-    recompute, the first callers whose items are written already, and how many
-    rows that wrote). A first call's item written by one pass is written again
-    by the recompute when a later pass (the dirty rows) concerns the caller too.
+    recompute, the first callers whose items are written already, how many
+    rows that wrote, and the callers a dirty row belonged to before it changed
+    direction or numbers: their attempts are derived again, and they lose
+    their item if none are left). A first call's item written by one pass is
+    written again by the recompute when a later pass concerns the caller too.
     """
     last_id = int(_state(conn, "last_id") or 0)
     top = int(conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0])
@@ -323,15 +334,71 @@ def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
         passes.append((_RANGE, (last_id, upper)))
     if dirty:
         passes.append((_DIRTY, ()))
+    moved: set[str] = set()
     for rows, bounds in passes:
-        concerned, plain = _take_rows(conn, rows, bounds, scope, horizon)
-        numbers |= concerned
-        firsts |= plain.keys()
-        written += first_call_items(conn, plain.values())
+        if rows == _DIRTY:  # after the new rows' pass, so their legs are derived again too
+            moved = _moved_callers(conn)
+            passes_again = _forget_attempts(conn, moved, upper)
+        else:
+            passes_again = []
+        for again_rows, again_bounds in [*passes_again, (rows, bounds)]:
+            concerned, plain = _take_rows(conn, again_rows, again_bounds, scope, horizon)
+            numbers |= concerned
+            firsts |= plain.keys()
+            written += first_call_items(conn, plain.values())
     if dirty:
         conn.execute("DELETE FROM callback_dirty")
     _set_state(conn, "last_id", str(upper))
-    return upper >= top, max(0, upper - last_id) + int(dirty), numbers, firsts, written
+    return (upper >= top, max(0, upper - last_id) + int(dirty), numbers, firsts, written,
+            moved)
+
+
+# The callers a changed row belonged to as it was read: its leg's caller, and the
+# number it answered or tried (see callbackschema.MOVED_ROWS).
+_MOVED_CALLERS: Final = (
+    f"SELECT CASE WHEN direction = 1 AND NOT {_IS_EXTENSION} THEN {_LEG_KEY} END "
+    f"FROM callback_moved UNION SELECT {_CONTACT} FROM callback_moved")
+
+
+def _moved_callers(conn: sqlite3.Connection) -> set[str]:
+    """The callers changed rows belonged to before (rare: the table is mostly empty)."""
+    numbers = {number for (number,) in conn.execute(_MOVED_CALLERS) if number is not None}
+    conn.execute("DELETE FROM callback_moved")
+    return numbers
+
+
+def _forget_attempts(conn: sqlite3.Connection, numbers: set[str],
+                     upper: int) -> list[tuple[str, tuple[Any, ...]]]:
+    """Drop these callers' attempts; the passes that derive them again from ``calls``.
+
+    An attempt does not say which rows it came from, so a caller who lost a leg
+    has theirs merged again from their legs as stored now (those read so far:
+    ids up to ``upper``).
+    """
+    if not numbers:
+        return []
+    conn.execute("DELETE FROM callback_attempts WHERE number IN (SELECT value FROM json_each(?))",
+                 (json.dumps(sorted(numbers)),))
+    return _legs_of(sorted(number for number in numbers if number.startswith("+")),
+                    sorted(number for number in numbers if not number.startswith("+")), upper)
+
+
+def _legs_of(e164: list[str], other: list[str],
+             upper: int) -> list[tuple[str, tuple[Any, ...]]]:
+    """The rows conditions (for :data:`_NEW_ROWS`) that read these callers' legs again.
+
+    E.164 callers through their partial index; the rest (other digits, withheld)
+    over the horizon's rows by kind and time (``+id``: not a walk of every rowid).
+    """
+    passes: list[tuple[str, tuple[Any, ...]]] = []
+    if e164:
+        passes.append(("direction = 1 AND caller_e164 IN (SELECT value FROM json_each(?)) "
+                       "AND id <= ?", (json.dumps(e164), upper)))
+    if other:
+        passes.append((f"direction = 1 AND caller_e164 IS NULL AND {_LEG_KEY} IN "
+                       "(SELECT value FROM json_each(?)) AND kind IN (0, 1, 2) AND +id <= ?",
+                       (json.dumps(other), upper)))
+    return passes
 
 
 def _scoped(scope: Scope) -> tuple[object, ...]:
@@ -340,7 +407,7 @@ def _scoped(scope: Scope) -> tuple[object, ...]:
             json.dumps([name for name in scope.groups if name != ALL_GROUPS]))
 
 
-def _take_rows(conn: sqlite3.Connection, rows: str, bounds: tuple[int, ...], scope: Scope,
+def _take_rows(conn: sqlite3.Connection, rows: str, bounds: tuple[Any, ...], scope: Scope,
                horizon: int) -> tuple[set[str], dict[str, tuple[Any, ...]]]:
     """Merge the rows' legs into attempts; the callers whose items the rows concern.
 

@@ -19,6 +19,8 @@ Tables (derived ones can always be rebuilt from ``calls``; records cannot):
   they were read (filled by a trigger); read by the next update.
 * ``callback_state`` — the update's bookkeeping (the last call id read, the
   scope the derived tables were built for).
+* ``callback_moved`` (a later migration, :data:`MOVED_ROWS`) — a changed row's
+  direction and numbers as they were, for the callers it no longer belongs to.
 
 And two partial indexes on ``calls``: every call with one number, inbound by
 the caller, outbound by the destination, in time order. They answer "was this
@@ -108,4 +110,32 @@ CALLBACK_TABLES: Final = (
 def create_callback_tables(conn: sqlite3.Connection) -> None:
     """The migration: empty tables; the first update fills them from ``calls``."""
     for statement in CALLBACK_TABLES:
+        conn.execute(statement)
+
+
+# A later migration. A row that changes direction or numbers leaves the callers it
+# belonged to before (its attempt, or its answer or try): ``callback_dirty`` holds
+# only its id, so its numbers as they were are kept here for the next update.
+MOVED_ROWS: Final = (
+    """CREATE TABLE IF NOT EXISTS callback_moved (
+        call_id INTEGER PRIMARY KEY,
+        direction INTEGER NOT NULL,
+        caller_id TEXT,
+        caller_e164 TEXT,
+        dest_e164 TEXT
+    )""",
+    # The first values a row had since the last update are the ones read then (OR IGNORE).
+    "CREATE TRIGGER IF NOT EXISTS callback_calls_moved AFTER UPDATE OF kind, direction, "
+    "caller_id, caller_e164, dest_e164 ON calls WHEN old.kind IS NOT new.kind "
+    "OR old.direction IS NOT new.direction OR old.caller_id IS NOT new.caller_id "
+    "OR old.caller_e164 IS NOT new.caller_e164 OR old.dest_e164 IS NOT new.dest_e164 "
+    "BEGIN INSERT OR IGNORE INTO callback_moved "
+    "(call_id, direction, caller_id, caller_e164, dest_e164) "
+    "VALUES (old.id, old.direction, old.caller_id, old.caller_e164, old.dest_e164); END",
+)
+
+
+def create_moved_rows(conn: sqlite3.Connection) -> None:
+    """The migration: where changed rows were before (see :data:`MOVED_ROWS`)."""
+    for statement in MOVED_ROWS:
         conn.execute(statement)

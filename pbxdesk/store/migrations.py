@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Final
 
 from pbxdesk.store import insighttotals, talktimes, waittimes
-from pbxdesk.store.callbackschema import create_callback_tables
+from pbxdesk.store.callbackschema import create_callback_tables, create_moved_rows
 from pbxdesk.store.errors import StoreTooNewError
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -332,6 +332,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     insighttotals.create,  # Insights' running totals, filled from the calls
     talktimes.create_index,  # Insights' median talk times over long ranges
     waittimes.create_index,  # Insights' waits per queue and ring group over long ranges
+    create_moved_rows,  # Callbacks: the callers a row belonged to before it changed
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

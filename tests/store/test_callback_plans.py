@@ -17,7 +17,7 @@ import pytest
 
 from pbxdesk.store import CallStore
 from pbxdesk.store.callbacks import ALL_GROUPS, Scope
-from pbxdesk.store.callbackschema import create_callback_tables
+from pbxdesk.store.callbackschema import create_callback_tables, create_moved_rows
 from pbxdesk.store.migrations import MIGRATIONS, migrate
 from pbxdesk.store.rows import to_micros
 from tests.fixtures.store import CallFactory
@@ -60,6 +60,11 @@ def test_every_statement_walks_an_index_never_a_whole_table(call_store: CallStor
         in plans["recompute"]
     assert "SEARCH r USING PRIMARY KEY (number=? AND field=?)" in plans["recompute"]  # records
     assert plans["prune_attempts"] == "SCAN callback_attempts"
+    # A changed row's former callers: their own rows, or the horizon's (never all calls).
+    assert "SEARCH calls USING INDEX ix_callback_calls_in (caller_e164=? AND start_us>?)" \
+        in plans["legs_moved"]
+    assert re.search(r"SEARCH calls USING .*INDEX \w+ \(kind=\? AND start_us>\?\)",
+                     plans["legs_moved_other"])
 
 
 def test_the_migration_stands_on_its_own_and_may_run_again(tmp_path: Path) -> None:
@@ -71,6 +76,17 @@ def test_the_migration_stands_on_its_own_and_may_run_again(tmp_path: Path) -> No
     names = {name for (name,) in conn.execute("SELECT name FROM sqlite_schema")}
     conn.close()
     assert {"callback_items", "callback_records", "callback_calls_au"} <= names
+
+
+def test_the_moved_rows_migration_stands_on_its_own_and_may_run_again(tmp_path: Path) -> None:
+    path = tmp_path / "calls.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, path, MIGRATIONS[:1])
+    create_moved_rows(conn)
+    create_moved_rows(conn)
+    names = {name for (name,) in conn.execute("SELECT name FROM sqlite_schema")}
+    conn.close()
+    assert {"callback_moved", "callback_calls_moved"} <= names
 
 
 def test_the_first_update_builds_the_worklist_from_calls_stored_before(tmp_path: Path) -> None:
