@@ -239,7 +239,9 @@ class Controller(QObject):
         self.desktop.session_opened(self.session)
         self.live.session_opened(self.session, self.relay_token(settings))
         if self.demo is not None and settings.base_url == self.demo.base_url:
-            self._play_demo_team(self.session)
+            from pbxdesk.services.demoteam import play_demo_team
+
+            play_demo_team(self.demo, self.session)
 
     def _paths_for(self, settings: Settings) -> AppPaths:
         """Where the account's calls are stored: a throw-away folder for the demo's from
@@ -255,31 +257,6 @@ class Controller(QObject):
         paths = AppPaths.under(Path(self._demo_dir.name))
         paths.ensure()
         return paths
-
-    def _play_demo_team(self, session: Session) -> None:
-        """After the demo's first sync, teammates' records arrive as a relay would bring them
-        (on the first worklist read after it, when the list holds what the sync brought)."""
-        from pbxdesk.demo import team_records
-        from pbxdesk.services.worklist import Worklist
-
-        demo = self.demo
-        if demo is None:
-            return
-        callbacks = session.callbacks
-        names = [user.name for user in demo.sandbox.account.users[1:3]]
-
-        def synced(_result: object) -> None:
-            session.sync.sig_sync_finished.disconnect(synced)
-            callbacks.sig_worklist_changed.connect(arrive)
-            callbacks.request_update()
-
-        def arrive(worklist: object) -> None:
-            if not isinstance(worklist, Worklist) or not worklist.waiting():
-                return
-            callbacks.sig_worklist_changed.disconnect(arrive)
-            callbacks.receive(team_records(worklist.waiting(), callbacks.now_us(), names))
-
-        session.sync.sig_sync_finished.connect(synced)
 
     async def close_session(self) -> None:
         self._openings += 1  # an opening still on its way stops
