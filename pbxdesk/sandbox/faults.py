@@ -198,6 +198,8 @@ class FaultMiddleware:
                 captured.append(message)
             await self._app(scope, receive, capture)
         if fault.kind is FaultKind.DROP:
+            if not fault.after_processing:
+                await _read_body(receive)
             await _drop(scope, f"dropped the connection ({endpoint})")
         elif fault.kind is FaultKind.TRUNCATE:
             await _send_truncated(scope, send, captured)
@@ -207,6 +209,16 @@ class FaultMiddleware:
             status = fault.status or 503
             await _send(send, status, "application/json",
                         error_body(status, "The service is temporarily unavailable"))
+
+
+async def _read_body(receive: Receive) -> None:
+    # Closing a socket that still holds unread request bytes makes the kernel
+    # send a reset, which the client sees as "connection reset" rather than the
+    # "disconnected without a response" of a service that read and hung up.
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 async def _send(send: Send, status: int, content_type: str, body: bytes) -> None:
