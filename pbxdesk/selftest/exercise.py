@@ -14,7 +14,6 @@ import asyncio
 import time
 
 import keyring
-from PySide6.QtWidgets import QApplication
 
 from pbxdesk.api.models import CallKind
 from pbxdesk.demo import DemoPbx
@@ -29,6 +28,7 @@ from pbxdesk.settings import Settings
 from pbxdesk.store.insights import Scope
 from pbxdesk.tasks import TaskKeeper
 from pbxdesk.ui.mainwindow import MainWindow
+from pbxdesk.ui.posted import deliver_posted_events
 
 DEMO_CALLS = 2000
 DEMO_DAYS = 14
@@ -115,7 +115,7 @@ class Exercise:
                                         ) from None
             if model.rowCount() == 0 or model.call_at(0) is None:
                 raise SelfTestError("window", "the user-calls tab shows no rows")
-            QApplication.processEvents()  # pending layout and paint events
+            deliver_posted_events()  # pending layouts; not processEvents (see ui.posted)
             if window.grab().isNull():
                 raise SelfTestError("window", "the window rendered to an empty picture")
 
@@ -136,7 +136,7 @@ class Exercise:
             counted = sum(row[1] for row in days.model.table.rows if isinstance(row[1], int))
             if counted == 0 or not days.chart.chart().series():
                 raise SelfTestError("insights", "the calls-per-day chart shows no calls")
-            QApplication.processEvents()
+            deliver_posted_events()
             if days.chart.grab().isNull():
                 raise SelfTestError("insights", "the chart rendered to an empty picture")
 

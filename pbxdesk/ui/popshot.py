@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Final
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication
 
+from pbxdesk.ui.posted import deliver_posted_events
 from pbxdesk.ui.screenpop import CallCard, PopCard, PopStack
 
 log = logging.getLogger("pbxdesk.ui")
@@ -69,7 +69,7 @@ class PopScreenshotTaker(QObject):
         card = self._card
         if self._finished or card is None:
             return
-        QApplication.processEvents()
+        deliver_posted_events()
         saved = False
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QMainWindow
 
 from pbxdesk.services.sync import SyncService
+from pbxdesk.ui.posted import deliver_posted_events
 
 log = logging.getLogger("pbxdesk.ui")
 PAINT_DELAY_MS = 400
@@ -76,7 +77,7 @@ class ScreenshotTaker(QObject):
             return
         self._taken = True
         self._timeout.stop()
-        QApplication.processEvents()
+        deliver_posted_events()
         pixmap = self._window.grab()
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
