@@ -23,19 +23,19 @@ import pytest
 
 from pbxdesk.api.models import CallKind, GroupCall, UserCall
 from pbxdesk.store import CallStore
-from pbxdesk.store.callbackrules import ITEM_COLUMNS, ItemState
+from pbxdesk.store.callbackrules import ItemState
 from pbxdesk.store.callbacks import Scope
 from pbxdesk.store.callbackschema import watch_leg_changes
 from pbxdesk.store.connection import write_transaction
 from pbxdesk.store.migrations import MIGRATIONS, migrate
 from pbxdesk.store.rows import AnyCall, to_micros
 from tests.fixtures.store import EPOCH, CallFactory
+from tests.store.callbackrebuild import rebuilt_items, stored_items
 
 SPAN = timedelta(days=5)
 NOW = EPOCH + SPAN
 # Two of three users, one queue and one ring group of two each; three days of five.
 SCOPE = Scope(("1000", "1001"), ("Queue Sales", "RG Reception"), days=3)
-_QUOTED = ", ".join(f"quote({column})" for column in ITEM_COLUMNS)
 _NO_ANSWER_STATUSES = ("no_agents", "exited")  # outcome 0, yet nobody answered
 _OTHER_GROUP = {"Queue Sales": "Queue support", "Queue support": "Queue Sales",
                 "RG Reception": "RG warehouse", "RG warehouse": "RG Reception"}
@@ -142,18 +142,11 @@ def _calls(seed: int) -> list[AnyCall]:
 
 
 def _items(conn: sqlite3.Connection) -> list[tuple[str, ...]]:
-    return conn.execute(f"SELECT {_QUOTED} FROM callback_items ORDER BY number").fetchall()
+    return stored_items(conn)
 
 
 def _rebuilt(store: CallStore, copy: Path) -> list[tuple[str, ...]]:
-    """The items a rebuild from the same calls computes (in a copy of the store)."""
-    target = sqlite3.connect(copy)
-    store.callbacks._conn().backup(target)
-    target.close()
-    with CallStore(copy, default_region="AU") as rebuilt:
-        rebuilt.callbacks.update(replace(SCOPE, days=SCOPE.days + 1), to_micros(NOW))
-        assert rebuilt.callbacks.update(SCOPE, to_micros(NOW)).rebuilt
-        return _items(rebuilt.callbacks._conn())
+    return rebuilt_items(store, copy, SCOPE, to_micros(NOW))
 
 
 def _changed_after_update(store: CallStore, tmp_path: Path, seed: int,
