@@ -13,14 +13,19 @@ ring group; my extension with one queue) commits batches of new calls and
 times ``CallbackStore.update`` after each: the work a sync commit causes.
 Then times opening the view: reading the worklist (the service's worker
 thread) and building and painting the Callbacks tab from it (the GUI thread).
-Updates report wall and CPU time: on a shared machine the CPU time of this
-process says more than the clock. Everything after the fill runs on a copy of
-the database, so every run starts from the same million calls.
+Updates run as in the app: on a worker thread with its own connection
+(whose page cache starts cold after another connection's commit), automatic
+garbage collection off; ``--same-thread`` runs them on the committing thread
+instead, for comparison. Updates report wall and CPU time (of the thread
+that ran them): on a shared machine the CPU time says more than the clock.
+Everything after the fill runs on a copy of the database, so every run starts
+from the same million calls.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import shutil
 import statistics
@@ -28,8 +33,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +44,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from pbxdesk.store import CallStore  # noqa: E402
 from pbxdesk.store.callbackrules import ItemRow  # noqa: E402
-from pbxdesk.store.callbacks import ALL_GROUPS, Scope  # noqa: E402
+from pbxdesk.store.callbacks import ALL_GROUPS, Scope, UpdateResult  # noqa: E402
 from pbxdesk.store.rows import to_micros  # noqa: E402
 from tests.fixtures.store import EPOCH, CallFactory  # noqa: E402
 
@@ -56,6 +62,9 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true",
                         help="keep the database file this run filled (one it found is always kept)")
     parser.add_argument("--reuse", action="store_true", help="reuse --db if it is filled")
+    parser.add_argument("--same-thread", action="store_true",
+                        help="update on the thread that committed (its connection's cache is "
+                             "warm), not on a worker of its own as the app does")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "calls.sqlite3"
@@ -75,10 +84,23 @@ def main() -> int:
             narrow = Scope((ME,), ("Queue Sales",), days=7)
             first_build(store, wide)
             now = NOW
-            for seed, (name, scope) in enumerate((("my calls + every queue and ring group", wide),
-                                                  ("my calls + one queue", narrow))):
-                now = commits(store, scope, name, args.commits, args.commit_rows, now,
-                              seed=1000 + 100 * seed)
+            # As the app: the update on a worker thread with its own connection
+            # (services/callbacks.py), automatic garbage collection off (ui/collector.py).
+            worker = None if args.same_thread else ThreadPoolExecutor(1)
+            print("Updates run on " + ("the committing thread" if worker is None else
+                                       "a worker thread of their own, as in the app"))
+            gc.disable()
+            try:
+                for seed, (name, scope) in enumerate((
+                        ("my calls + every queue and ring group", wide),
+                        ("my calls + one queue", narrow))):
+                    now = commits(store, scope, name, args.commits, args.commit_rows, now,
+                                  seed=1000 + 100 * seed, worker=worker)
+            finally:
+                gc.enable()
+                if worker is not None:
+                    worker.submit(store.release_thread).result()
+                    worker.shutdown()
             store.callbacks.update(wide, to_micros(now))
             open_view(store, now)
         finally:
@@ -117,10 +139,17 @@ def first_build(store: CallStore, scope: Scope) -> None:
           f"{sum(item.state.waiting for item in items):,} waiting")
 
 
+def _timed_update(store: CallStore, scope: Scope, now_us: int) -> tuple[UpdateResult, float, float]:
+    """One update, as the app runs it: wall and this thread's CPU time."""
+    started, used = time.perf_counter(), time.thread_time()
+    result = store.callbacks.update(scope, now_us)
+    return result, time.perf_counter() - started, time.thread_time() - used
+
+
 def commits(store: CallStore, scope: Scope, name: str, count: int, size: int,
-            now: object, *, seed: int) -> object:
+            now: datetime, *, seed: int, worker: ThreadPoolExecutor | None) -> datetime:
     """``count`` commits of ``size`` new calls from one day after ``now``; the day's end."""
-    day_end = now + timedelta(days=1)  # type: ignore[operator]
+    day_end = now + timedelta(days=1)
     from pbxdesk.services.worklist import build, refreshed
 
     # The scope's rebuild and the hour's prune happen here, untimed: timed below alone.
@@ -135,18 +164,22 @@ def commits(store: CallStore, scope: Scope, name: str, count: int, size: int,
     changed: list[int] = []
     for round_ in range(count):
         factory = CallFactory(seed=seed + round_, users=60, queues=6, ring_groups=4,
-                              callers=200_000, start=now, span=timedelta(days=1))  # type: ignore[arg-type]
+                              callers=200_000, start=now, span=timedelta(days=1))
         # New ids: the factory numbers its calls from the same start every time.
         batch = [call if call.unique_call_id is None else
                  replace(call, unique_call_id=f"9{seed + round_}{call.unique_call_id}")
                  for call in factory.calls(size)]
+        gc.collect()  # untimed, as the app's collector does between events
         started = time.perf_counter()
         store.upsert(batch)
         upserts.append(time.perf_counter() - started)
-        started, used = time.perf_counter(), time.process_time()
-        result = store.callbacks.update(scope, to_micros(day_end))
-        updates.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - used)
+        if worker is None:
+            result, wall, used = _timed_update(store, scope, to_micros(day_end))
+        else:
+            result, wall, used = worker.submit(_timed_update, store, scope,
+                                               to_micros(day_end)).result()
+        updates.append(wall)
+        cpu.append(used)
         changed.append(result.items_changed)
         started = time.perf_counter()
         reading = refreshed(reading, result.numbers, store.callbacks.items_of(result.numbers),
@@ -167,7 +200,7 @@ def commits(store: CallStore, scope: Scope, name: str, count: int, size: int,
     return day_end + timedelta(days=1)
 
 
-def open_view(store: CallStore, now: object) -> None:
+def open_view(store: CallStore, now: datetime) -> None:
     """The view as the app has it: a tab beside another, built when the account opens."""
     from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
 
@@ -179,7 +212,7 @@ def open_view(store: CallStore, now: object) -> None:
 
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
-    now_us = to_micros(now)  # type: ignore[arg-type]
+    now_us = to_micros(now)
     service = CallbacksService(store, MessageBridge(), TaskKeeper(),
                                scope=Scope((ME,), (ALL_GROUPS,)), extension=ME,
                                clock=lambda: now_us / 1e6)
