@@ -7,10 +7,11 @@ it adds the unanswered inbound calls in scope (merged into attempts), then
 recomputes the items of just the callers concerned: those with new attempts,
 and those with attempts whom a new row answered or called back (whether a
 caller was reached or tried is read from ``calls`` through the worklist's own
-indexes, so the order the rows arrive in does not matter). A marked row that
-changed direction or numbers may have left callers too (an inbound missed call
-re-reported as outbound leaves no attempt): its former callers, kept by a second
-trigger, have their attempts merged again from their rows. Rows older than
+indexes, so the order the rows arrive in does not matter). A marked row may
+have left callers too (an inbound missed call re-reported as outbound, or as
+answered after all, leaves no attempt; one moved out of the horizon or scope,
+or with a shorter ring, leaves a smaller one): its former callers, kept by a
+second trigger, have their attempts merged again from their rows. Rows older than
 the scope's horizon are ignored, and attempts that age past it are pruned, so
 the worklist stays the size of the horizon, not of the history. Work on a
 worker thread; the view reads :meth:`CallbackStore.items`.
@@ -317,8 +318,8 @@ def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
     Returns (all read, rows read, the callers whose items are still to
     recompute, the first callers whose items are written already, how many
     rows that wrote, and the callers a dirty row belonged to before it changed
-    direction or numbers: their attempts are derived again, and they lose
-    their item if none are left). A first call's item written by one pass is
+    (see callbackschema.LEG_CHANGES): their attempts are derived again, and
+    they lose their item if none are left). A first call's item written by one pass is
     written again by the recompute when a later pass concerns the caller too.
     """
     last_id = int(_state(conn, "last_id") or 0)
@@ -354,7 +355,7 @@ def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
 
 
 # The callers a changed row belonged to as it was read: its leg's caller, and the
-# number it answered or tried (see callbackschema.MOVED_ROWS).
+# number it answered or tried (see callbackschema.MOVED_ROWS and LEG_CHANGES).
 _MOVED_CALLERS: Final = (
     f"SELECT CASE WHEN direction = 1 AND NOT {_IS_EXTENSION} THEN {_LEG_KEY} END "
     f"FROM callback_moved UNION SELECT {_CONTACT} FROM callback_moved")

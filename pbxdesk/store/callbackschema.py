@@ -20,7 +20,9 @@ Tables (derived ones can always be rebuilt from ``calls``; records cannot):
 * ``callback_state`` — the update's bookkeeping (the last call id read, the
   scope the derived tables were built for).
 * ``callback_moved`` (a later migration, :data:`MOVED_ROWS`) — a changed row's
-  direction and numbers as they were, for the callers it no longer belongs to.
+  direction and numbers as they were, for the callers it no longer belongs to
+  (or belongs to differently: a leg answered after all, moved in time or
+  scope, rung longer; the triggers as :data:`LEG_CHANGES` made them again).
 
 And two partial indexes on ``calls``: every call with one number, inbound by
 the caller, outbound by the destination, in time order. They answer "was this
@@ -138,4 +140,64 @@ MOVED_ROWS: Final = (
 def create_moved_rows(conn: sqlite3.Connection) -> None:
     """The migration: where changed rows were before (see :data:`MOVED_ROWS`)."""
     for statement in MOVED_ROWS:
+        conn.execute(statement)
+
+
+# A later migration. A row may also stop being a leg (or start being one) without
+# changing direction or numbers: re-reported as answered after all, or as missed; a
+# voicemail type or a no-agents status that comes or goes (the outcome code stays 0);
+# a start time moved across the horizon; another user or group (out of scope); or
+# stay a leg with other values (a longer ring, a name: an attempt only grows when a
+# leg is merged again). Both triggers are made again: a change of type, status,
+# duration, name or call id marks the row too, and a row that was a leg as read
+# (inbound, nobody answered; whether in scope and horizon is the update's to say),
+# or an inbound answer that is none any more, keeps its former numbers in
+# ``callback_moved`` so that its callers' attempts are derived again. The triggers
+# run only for rows an UPDATE names these columns of (the writer names only changed
+# ones): inserts, the bulk of every commit, never see them.
+LEG_CHANGES: Final = (
+    """CREATE TABLE IF NOT EXISTS callback_dirty (
+        call_id INTEGER PRIMARY KEY
+    )""",
+    """CREATE TABLE IF NOT EXISTS callback_moved (
+        call_id INTEGER PRIMARY KEY,
+        direction INTEGER NOT NULL,
+        caller_id TEXT,
+        caller_e164 TEXT,
+        dest_e164 TEXT
+    )""",
+    "DROP TRIGGER IF EXISTS callback_calls_au",
+    "CREATE TRIGGER callback_calls_au AFTER UPDATE OF kind, direction, outcome, type, status, "
+    "caller_id, caller_e164, dest_e164, start_us, user_number, group_name, call_duration, "
+    "caller_name, unique_call_id ON calls "
+    "BEGIN INSERT OR IGNORE INTO callback_dirty (call_id) VALUES (new.id); END",
+    "DROP TRIGGER IF EXISTS callback_calls_moved",
+    "CREATE TRIGGER callback_calls_moved AFTER UPDATE OF kind, direction, outcome, type, "
+    "status, caller_id, caller_e164, dest_e164, start_us, user_number, group_name, "
+    "call_duration, caller_name, unique_call_id ON calls WHEN "
+    # another direction or other numbers (as before)
+    "old.kind IS NOT new.kind OR old.direction IS NOT new.direction "
+    "OR old.caller_id IS NOT new.caller_id OR old.caller_e164 IS NOT new.caller_e164 "
+    "OR old.dest_e164 IS NOT new.dest_e164 "
+    # an inbound answer no more (it reached its caller)
+    "OR (old.direction = 1 AND old.outcome = 1 AND new.outcome IS NOT 1) "
+    # a leg as read (the update's rule for nobody answered, on the old values) changed
+    "OR (old.direction = 1 AND (old.outcome IN (2, 3, 4, 5) OR (old.outcome = 0 "
+    "AND (lower(old.type) LIKE '%voicemail%' "
+    "OR lower(old.status) IN ('no_agents', 'exited', 'noanswer', 'no_answer')))) "
+    "AND (old.outcome IS NOT new.outcome OR old.type IS NOT new.type "
+    "OR old.status IS NOT new.status OR old.start_us IS NOT new.start_us "
+    "OR old.user_number IS NOT new.user_number OR old.group_name IS NOT new.group_name "
+    "OR old.call_duration IS NOT new.call_duration OR old.caller_name IS NOT new.caller_name "
+    "OR old.unique_call_id IS NOT new.unique_call_id)) "
+    # The first values a row had since the last update are the ones read then (OR IGNORE).
+    "BEGIN INSERT OR IGNORE INTO callback_moved "
+    "(call_id, direction, caller_id, caller_e164, dest_e164) "
+    "VALUES (old.id, old.direction, old.caller_id, old.caller_e164, old.dest_e164); END",
+)
+
+
+def watch_leg_changes(conn: sqlite3.Connection) -> None:
+    """The migration: rows that stop or start being legs (see :data:`LEG_CHANGES`)."""
+    for statement in LEG_CHANGES:
         conn.execute(statement)

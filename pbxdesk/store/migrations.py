@@ -24,7 +24,11 @@ from pathlib import Path
 from typing import Final
 
 from pbxdesk.store import insighttotals, talktimes, waittimes
-from pbxdesk.store.callbackschema import create_callback_tables, create_moved_rows
+from pbxdesk.store.callbackschema import (
+    create_callback_tables,
+    create_moved_rows,
+    watch_leg_changes,
+)
 from pbxdesk.store.errors import StoreTooNewError
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -333,6 +337,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     talktimes.create_index,  # Insights' median talk times over long ranges
     waittimes.create_index,  # Insights' waits per queue and ring group over long ranges
     create_moved_rows,  # Callbacks: the callers a row belonged to before it changed
+    watch_leg_changes,  # Callbacks: rows answered after all, moved in time or scope, too
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

@@ -18,15 +18,15 @@ import pytest
 
 from pbxdesk.api.models import UserCall
 from pbxdesk.store import CallStore
-from pbxdesk.store.callbackrules import ITEM_COLUMNS, ItemState
+from pbxdesk.store.callbackrules import ItemState
 from pbxdesk.store.callbacks import ALL_GROUPS, Scope
 from pbxdesk.store.rows import AnyCall, to_micros
 from tests.fixtures.store import EPOCH, CallFactory
+from tests.store.callbackrebuild import rebuilt_items, stored_items
 
 SPAN = timedelta(days=5)
 NOW = EPOCH + SPAN
 SCOPE = Scope(("1000", "1001", "1002"), (ALL_GROUPS,), days=10)
-_QUOTED = ", ".join(f"quote({column})" for column in ITEM_COLUMNS)
 _TURNED = {"user_inbound_missed": "user_outbound_answered",
            "user_inbound_answered": "user_outbound_missed",
            "user_outbound_answered": "user_inbound_missed",
@@ -41,18 +41,11 @@ def _turned(call: UserCall) -> UserCall:
 
 
 def _items(conn: sqlite3.Connection) -> list[tuple[str, ...]]:
-    return conn.execute(f"SELECT {_QUOTED} FROM callback_items ORDER BY number").fetchall()
+    return stored_items(conn)
 
 
 def _rebuilt(store: CallStore, copy: Path) -> list[tuple[str, ...]]:
-    """The items a rebuild from the same calls computes (in a copy of the store)."""
-    target = sqlite3.connect(copy)
-    store.callbacks._conn().backup(target)
-    target.close()
-    with CallStore(copy, default_region="AU") as rebuilt:
-        rebuilt.callbacks.update(replace(SCOPE, days=SCOPE.days + 1), to_micros(NOW))
-        assert rebuilt.callbacks.update(SCOPE, to_micros(NOW)).rebuilt
-        return _items(rebuilt.callbacks._conn())
+    return rebuilt_items(store, copy, SCOPE, to_micros(NOW))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])

@@ -17,7 +17,11 @@ import pytest
 
 from pbxdesk.store import CallStore
 from pbxdesk.store.callbacks import ALL_GROUPS, Scope
-from pbxdesk.store.callbackschema import create_callback_tables, create_moved_rows
+from pbxdesk.store.callbackschema import (
+    create_callback_tables,
+    create_moved_rows,
+    watch_leg_changes,
+)
 from pbxdesk.store.migrations import MIGRATIONS, migrate
 from pbxdesk.store.rows import to_micros
 from tests.fixtures.store import CallFactory
@@ -87,6 +91,25 @@ def test_the_moved_rows_migration_stands_on_its_own_and_may_run_again(tmp_path: 
     names = {name for (name,) in conn.execute("SELECT name FROM sqlite_schema")}
     conn.close()
     assert {"callback_moved", "callback_calls_moved"} <= names
+
+
+def test_the_leg_changes_migration_stands_on_its_own_and_may_run_again(tmp_path: Path) -> None:
+    path = tmp_path / "calls.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, path, MIGRATIONS[:1])
+    watch_leg_changes(conn)
+    watch_leg_changes(conn)
+    # The migrations it replaces the triggers of, run after it (another order of
+    # migrations at a merge), leave its triggers be.
+    create_callback_tables(conn)
+    create_moved_rows(conn)
+    triggers = dict(conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' "
+                                 "AND name LIKE 'callback_%'").fetchall())
+    names = {name for (name,) in conn.execute("SELECT name FROM sqlite_schema")}
+    conn.close()
+    assert {"callback_dirty", "callback_moved"} <= names
+    assert set(triggers) == {"callback_calls_au", "callback_calls_moved"}
+    assert all("status" in sql and "call_duration" in sql for sql in triggers.values())
 
 
 def test_the_first_update_builds_the_worklist_from_calls_stored_before(tmp_path: Path) -> None:
