@@ -91,7 +91,7 @@ class RecordSharing:
         """Every unshared record, oldest first, until the transport takes no more."""
         try:
             while not self._closed:
-                pending = await self._in_worker(self._store.callbacks.unshared_records)
+                pending = await self._in_worker(self._store.callback_records.unshared_records)
                 if not pending or not await self._share(pending):
                     return
         except StoreError as error:
@@ -101,7 +101,7 @@ class RecordSharing:
         """Offer records to the transport, mark those it took; True when it took all."""
         taken = list(await self._transport.publish(records))
         if taken:
-            await self._in_worker(self._store.callbacks.mark_shared, taken)
+            await self._in_worker(self._store.callback_records.mark_shared, taken)
         return len(taken) == len(records)
 
     async def take(self, records: Sequence[CallbackRecord],
@@ -111,7 +111,7 @@ class RecordSharing:
             return False
         batch = list(records)
         try:
-            await self._in_worker(self._store.callbacks.add_records, batch, True, cursor)
+            await self._in_worker(self._store.callback_records.add_records, batch, True, cursor)
             worklist = (await self._in_worker(
                 self._read_some, {record.number for record in batch}, self.now_us())
                 if batch else None)
@@ -140,7 +140,7 @@ class RecordSharing:
     def _relabel(self, old: str, new: str) -> None:
         """(Worker thread) the desk id kept, and the records signed with the old one."""
         self._store.values.set(DESK_KEY, new)
-        self._store.callbacks.relabel_desk(old, new)
+        self._store.callback_records.relabel_desk(old, new)
 
     async def stored_value(self, key: str) -> Any:
         try:

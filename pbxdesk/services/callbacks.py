@@ -9,8 +9,9 @@ worklist is read there too and handed to the GUI thread as a
 
 What the agent does (Done, Snooze, Not needed, a note, calling back) becomes
 a :class:`~pbxdesk.store.callbackrules.CallbackRecord` stamped with the time
-and who did it (this desk's id and the agent's name), kept in the store and
-offered to the :class:`~pbxdesk.services.callbackshare.RecordTransport`
+and who did it (this desk's id and the agent's name), kept in the store
+(:class:`~pbxdesk.store.callbackrecords.CallbackRecords`) and offered to the
+:class:`~pbxdesk.services.callbackshare.RecordTransport`
 (set with :meth:`CallbacksService.set_transport`; the service is the
 transport's :class:`~pbxdesk.services.callbackshare.RecordPeer`).
 """
@@ -333,7 +334,7 @@ class CallbacksService(QObject, RecordSharing):
 
     async def _keep(self, records: list[CallbackRecord], *, share: bool) -> None:
         try:
-            await self._in_worker(self._store.callbacks.add_records, records, not share)
+            await self._in_worker(self._store.callback_records.add_records, records, not share)
             numbers = {record.number for record in records}
             worklist = await self._in_worker(self._read_some, numbers, self.now_us())
         except StoreError as error:

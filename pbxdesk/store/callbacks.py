@@ -20,9 +20,9 @@ When the scope changes (my extension, the queues and ring groups chosen, the
 days kept) the derived tables are emptied and rebuilt from the calls in
 chunks of :data:`CHUNK_ROWS` ids, each its own short transaction so the sync
 is never held up for long. Records (what agents did) are never derived: they
-survive rebuilds, and :meth:`CallbackStore.add_records` merges records from
-any desk (last writer per number and field wins, see
-:mod:`pbxdesk.store.callbackrules`). No Qt here.
+survive rebuilds, and live in :mod:`pbxdesk.store.callbackrecords`
+(:class:`~pbxdesk.store.callbackrecords.CallbackRecords`), which merges
+records from any desk. No Qt here.
 """
 
 # SQL here is assembled from constant identifiers and '?' placeholders only; every
@@ -48,7 +48,6 @@ from pbxdesk.store.callbackitems import (
 from pbxdesk.store.callbackrules import (
     ITEM_COLUMNS,
     Attempt,
-    CallbackRecord,
     ItemRow,
     ItemState,
     merge_legs,
@@ -147,7 +146,7 @@ class UpdateResult:
 
 
 class CallbackStore:
-    """The worklist's tables; each thread uses its own connection (the store's rule)."""
+    """The worklist's derived tables and items; each thread uses its own connection."""
 
     def __init__(self, connections: ConnectionPerThread) -> None:
         self._conn = connections.conn
@@ -175,70 +174,6 @@ class CallbackStore:
                 touched |= numbers | firsts | pruned
             if done:
                 return UpdateResult(rows, changed, rebuilt, frozenset(touched))
-
-    @guarded
-    def add_records(self, records: Iterable[CallbackRecord], shared: bool = False,
-                    meta: tuple[str, Any] | None = None) -> int:
-        """Keep records (from this desk or others) and recompute their items.
-
-        Returns how many records were new. ``shared``: they came from (or went
-        out through) a transport already. ``meta`` (key, JSON value) is written
-        in the same transaction (a transport's cursor: where it read up to).
-        """
-        batch = list(records)
-        with write_transaction(self._conn()) as conn:
-            before = conn.total_changes
-            conn.executemany(
-                "INSERT OR IGNORE INTO callback_records "
-                "(number, field, at_us, desk, agent, value, shared) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(r.number, r.field, r.at_us, r.desk, r.agent, r.value, int(shared))
-                 for r in batch])
-            added = conn.total_changes - before
-            recompute(conn, {record.number for record in batch})
-            if meta is not None:
-                conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
-                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                             (meta[0], json.dumps(meta[1])))
-        return added
-
-    @guarded
-    def relabel_desk(self, old: str, new: str) -> set[str]:
-        """This desk's records signed ``old`` are signed ``new`` now, and unshared.
-
-        For a desk that learns the id a relay knows it by: from then on its own
-        records and the copies the relay sends back are the same rows, and a
-        new relay gets them all. Returns the callers whose items were recomputed.
-        """
-        with write_transaction(self._conn()) as conn:
-            numbers = {number for (number,) in conn.execute(
-                "SELECT DISTINCT number FROM callback_records WHERE desk = ?", (old,))}
-            # A copy already back from the relay is the same record: the original replaces it.
-            conn.execute("UPDATE OR REPLACE callback_records SET desk = ?, shared = 0 "
-                         "WHERE desk = ?", (new, old))
-            recompute(conn, numbers)
-        return numbers
-
-    @guarded
-    def unshared_records(self, limit: int = 1000) -> list[CallbackRecord]:
-        """Records no transport has taken yet, oldest first (to send on reconnect)."""
-        return [CallbackRecord(*row) for row in self._conn().execute(
-            "SELECT number, field, value, at_us, desk, agent FROM callback_records "
-            "WHERE shared = 0 ORDER BY at_us LIMIT ?", (limit,))]
-
-    @guarded
-    def mark_shared(self, records: Iterable[CallbackRecord]) -> None:
-        with write_transaction(self._conn()) as conn:
-            conn.executemany(
-                "UPDATE callback_records SET shared = 1 "
-                "WHERE number = ? AND field = ? AND at_us = ? AND desk = ?",
-                [(r.number, r.field, r.at_us, r.desk) for r in records])
-
-    @guarded
-    def records(self, number: str) -> list[CallbackRecord]:
-        """Every record kept for one caller, oldest first."""
-        return [CallbackRecord(*row) for row in self._conn().execute(
-            "SELECT number, field, value, at_us, desk, agent FROM callback_records "
-            "WHERE number = ? ORDER BY at_us, desk", (number,))]
 
     # -- reading -------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from pbxdesk.store import (
     writer,
 )
 from pbxdesk.store.bookkeeping import KeyValues, RecentDials, SyncLedger
+from pbxdesk.store.callbackrecords import CallbackRecords
 from pbxdesk.store.callbacks import CallbackStore
 from pbxdesk.store.connection import ConnectionPerThread, write_transaction
 from pbxdesk.store.errors import guarded, translate
@@ -75,6 +76,7 @@ class CallStore:
         values: :class:`KeyValues`, small JSON values kept with the data.
         recent_dials: :class:`RecentDials`, the dial pad's history.
         callbacks: :class:`CallbackStore`, the missed-call worklist.
+        callback_records: :class:`CallbackRecords`, what agents did to its items.
     """
 
     def __init__(self, path: Path, *, default_region: str | None = None) -> None:
@@ -87,6 +89,7 @@ class CallStore:
         self.values = KeyValues(self._connections)
         self.recent_dials = RecentDials(self._connections)
         self.callbacks = CallbackStore(self._connections)
+        self.callback_records = CallbackRecords(self._connections)
 
     @guarded
     def _check_day_counts(self) -> None:

@@ -108,7 +108,7 @@ class TeamDesk:
 
     def records(self) -> set[tuple[str, str, int, str]]:
         return {(r.field, r.value, r.at_us, r.desk)
-                for r in self.line.store.callbacks.records(JANE_E164)}
+                for r in self.line.store.callback_records.records(JANE_E164)}
 
 
 MakeDesk = Callable[..., TeamDesk]
@@ -164,7 +164,7 @@ def test_a_claim_on_one_desk_shows_on_the_other(qtbot: QtBot, team: MakeDesk,
     mia.callbacks.set_note(JANE_E164, "Asked for the manager")
     mia.settled(qtbot)
     assert isinstance(mia.callbacks.transport, LocalTransport)
-    assert len(mia.line.store.callbacks.unshared_records()) == 1
+    assert len(mia.line.store.callback_records.unshared_records()) == 1
     mia.connect(qtbot)
     ana.connect(qtbot)
     mia.wait_ready(qtbot)
@@ -180,8 +180,8 @@ def test_a_claim_on_one_desk_shows_on_the_other(qtbot: QtBot, team: MakeDesk,
     # Every record went out once and is marked so; the copies that came back are the
     # same records (no second row), and Ana's desk never sent Mia's records on.
     mia.settled(qtbot)
-    assert mia.line.store.callbacks.unshared_records() == []
-    assert ana.line.store.callbacks.unshared_records() == []
+    assert mia.line.store.callback_records.unshared_records() == []
+    assert ana.line.store.callback_records.unshared_records() == []
     assert mia.records() == ana.records()
     assert len(mia.records()) == 2
     assert {desk for *_, desk in ana.records()} == {mia.callbacks.desk}
@@ -224,7 +224,7 @@ def test_both_change_a_field_offline_and_the_last_writer_wins_everywhere(
     ana.settled(qtbot)
     qtbot.waitUntil(lambda: mia.records() == ana.records(), timeout=10_000)
     assert len(mia.records()) == 3
-    assert mia.line.store.callbacks.unshared_records() == []
+    assert mia.line.store.callback_records.unshared_records() == []
 
 
 def test_a_relay_that_goes_away_and_comes_back_merges_what_both_did(
@@ -251,7 +251,7 @@ def test_a_relay_that_goes_away_and_comes_back_merges_what_both_did(
         ana.callbacks.claim(JANE_E164)  # both dial Jane while the relay is down
         for desk in (mia, ana):
             desk.settled(qtbot)
-            assert len(desk.line.store.callbacks.unshared_records()) >= 1
+            assert len(desk.line.store.callback_records.unshared_records()) >= 1
         again = RelayServer(folder, port=port, config=FAST_CONFIG)
         again.start()
         for desk in (mia, ana):
@@ -276,10 +276,10 @@ def test_a_desk_cannot_sign_for_another(qtbot: QtBot, team: MakeDesk,
     # A tampered store on Ana's desk holds a record "by Mia" that was never shared.
     forged = CallbackRecord(JANE_E164, "state", "not_needed", ana.callbacks.now_us() - 10,
                             mia.callbacks.desk, ME_NAME)
-    ana.line.store.callbacks.add_records([forged])
+    ana.line.store.callback_records.add_records([forged])
     ana.callbacks.share_pending()
     qtbot.waitUntil(lambda: mia.item().state is ItemState.NOT_NEEDED, timeout=10_000)
-    (kept,) = [r for r in mia.line.store.callbacks.records(JANE_E164) if r.field == "state"]
+    (kept,) = [r for r in mia.line.store.callback_records.records(JANE_E164) if r.field == "state"]
     assert (kept.desk, kept.agent) == (ana.callbacks.desk, ANA_NAME)
     assert mia.item().closed_by == ANA_NAME
 

@@ -140,12 +140,12 @@ def test_actions_become_signed_records_and_new_callers_are_announced(
     bob = service.worklist.by_number[BOB_E164]
     assert claim_text(bob, service.now_us(), service.who.desk, str) == \
         "You are calling back (just now)"
-    records = line.store.callbacks.records(JANE_E164)
+    records = line.store.callback_records.records(JANE_E164)
     assert {(r.field, r.value, r.desk, r.agent) for r in records} == {
         ("state", "not_needed", service.who.desk, "Mia Chen"),  # the history names ext 1001
         ("note", "Spam", service.who.desk, "Mia Chen")}
     assert len({r.at_us for r in records}) == 1  # one action, one moment
-    assert len(line.store.callbacks.unshared_records()) == 3  # no relay: kept for one
+    assert len(line.store.callback_records.unshared_records()) == 3  # no relay: kept for one
     # Read in parts after each change, the list is the one stored.
     assert dict(service.worklist.by_number) == {
         item.number: item for item in line.store.callbacks.items()}
@@ -167,7 +167,7 @@ def test_notes_are_kept_as_any_relay_takes_them(
     service.mark_not_needed(JANE_E164, " \x1b\x7f\x00 ")  # nothing left of it: no note record
     qtbot.waitUntil(lambda: service.worklist.by_number[JANE_E164].state
                     is ItemState.NOT_NEEDED, timeout=5000)
-    records = line.store.callbacks.records(JANE_E164)
+    records = line.store.callback_records.records(JANE_E164)
     assert [r.value for r in records if r.field == "note"] == [note]
     assert [r.value for r in records if r.field == "state"] == ["not_needed"]
     assert note_text("Wrong number: " + "\u2028ok\ud800") == "Wrong number: \u2028ok"

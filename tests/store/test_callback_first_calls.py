@@ -119,7 +119,7 @@ def test_items_written_from_a_first_call_equal_the_rules_statements(
         if step and rnd.random() < 0.5:
             # Records, also for callers with no attempts yet (a first call then needs the rules).
             numbers = [call.caller_e164 for call in batch if call.caller_e164]
-            call_store.callbacks.add_records(_records(rnd, [*numbers, ""], at_us))
+            call_store.callback_records.add_records(_records(rnd, [*numbers, ""], at_us))
         conn.set_trace_callback(statements.append)
         call_store.callbacks.update(SCOPE, to_micros(NOW))
         conn.set_trace_callback(None)

@@ -56,12 +56,12 @@ async def test_two_desks_exchanging_records_see_the_same_worklist(make_line: Mak
               CallbackRecord(BOB_E164, Field.NOTE, "Spam?", at + 10, "desk-b", BEN_NAME),
               CallbackRecord(BOB_E164, Field.STATE, StateValue.NOT_NEEDED, at + 20, "desk-b",
                              BEN_NAME)]
-    first.store.callbacks.add_records(desk_a)
-    second.store.callbacks.add_records(desk_b)
+    first.store.callback_records.add_records(desk_a)
+    second.store.callback_records.add_records(desk_b)
     # They reconnect: each gets the other's records, one of them twice and backwards.
-    assert second.store.callbacks.add_records(list(reversed(desk_a))) == 2
-    assert first.store.callbacks.add_records(desk_b) == 3
-    assert first.store.callbacks.add_records(desk_b[:1]) == 0  # already kept
+    assert second.store.callback_records.add_records(list(reversed(desk_a))) == 2
+    assert first.store.callback_records.add_records(desk_b) == 3
+    assert first.store.callback_records.add_records(desk_b[:1]) == 0  # already kept
 
     mine, theirs = first.store.callbacks.items(), second.store.callbacks.items()
     assert sorted(mine, key=lambda item: item.number) == sorted(
@@ -72,7 +72,7 @@ async def test_two_desks_exchanging_records_see_the_same_worklist(make_line: Mak
     assert (bob.state, bob.closed_by) == (ItemState.NOT_NEEDED, BEN_NAME)
     assert bob.note == "Rang the wrong office"  # A's note came last
     # Every record is kept, with its time and who: the history of the item.
-    assert [(r.field, r.agent) for r in first.store.callbacks.records(BOB_E164)] == [
+    assert [(r.field, r.agent) for r in first.store.callback_records.records(BOB_E164)] == [
         ("note", BEN_NAME), ("state", BEN_NAME), ("note", ANA_NAME)]
 
 
@@ -83,11 +83,11 @@ async def test_records_wait_unshared_until_a_transport_takes_them(make_line: Mak
     await line.synced()
     mine = [CallbackRecord(JANE_E164, Field.CLAIM, "calling", 10 + i, "desk-a", ANA_NAME)
             for i in range(3)]
-    line.store.callbacks.add_records(mine)
-    line.store.callbacks.add_records(
+    line.store.callback_records.add_records(mine)
+    line.store.callback_records.add_records(
         [CallbackRecord(JANE_E164, Field.NOTE, "x", 99, "desk-b", BEN_NAME)], shared=True)
-    assert line.store.callbacks.unshared_records() == mine  # oldest first, not B's
-    line.store.callbacks.mark_shared(mine[:2])
-    assert line.store.callbacks.unshared_records() == mine[2:]
-    assert list(itertools.chain(line.store.callbacks.records(JANE_E164))) == [*mine, *[
+    assert line.store.callback_records.unshared_records() == mine  # oldest first, not B's
+    line.store.callback_records.mark_shared(mine[:2])
+    assert line.store.callback_records.unshared_records() == mine[2:]
+    assert list(itertools.chain(line.store.callback_records.records(JANE_E164))) == [*mine, *[
         CallbackRecord(JANE_E164, Field.NOTE, "x", 99, "desk-b", BEN_NAME)]]

@@ -138,7 +138,8 @@ async def test_a_new_missed_call_reopens_a_done_item(make_line: MakeLine) -> Non
     line.missed(JANE, minutes_ago=80)
     await line.synced()
     done_at = to_micros(line.at(40))
-    line.store.callbacks.add_records([record(JANE_E164, Field.STATE, StateValue.DONE, done_at)])
+    line.store.callback_records.add_records(
+        [record(JANE_E164, Field.STATE, StateValue.DONE, done_at)])
     jane = line.store.callbacks.item(JANE_E164)
     assert jane is not None
     assert (jane.state, jane.attempts, jane.closed_by) == (ItemState.DONE, 2, ANA_NAME)
@@ -151,11 +152,11 @@ async def test_a_new_missed_call_reopens_a_done_item(make_line: MakeLine) -> Non
     assert jane.first_us == to_micros(line.at(15))
     assert jane.closed_us == -1
     # Undoing a manual Done brings the old episode back too.
-    line.store.callbacks.add_records([record(JANE_E164, Field.STATE, StateValue.NOT_NEEDED,
-                                             to_micros(line.at(5)))])
+    line.store.callback_records.add_records([record(JANE_E164, Field.STATE, StateValue.NOT_NEEDED,
+                                                   to_micros(line.at(5)))])
     assert line.store.callbacks.item(JANE_E164).state is ItemState.NOT_NEEDED  # type: ignore[union-attr]
-    line.store.callbacks.add_records([record(JANE_E164, Field.STATE, StateValue.OPEN,
-                                             to_micros(line.at(4)))])
+    line.store.callback_records.add_records([record(JANE_E164, Field.STATE, StateValue.OPEN,
+                                                   to_micros(line.at(4)))])
     reopened = line.store.callbacks.item(JANE_E164)
     assert reopened is not None
     assert (reopened.state, reopened.attempts) == (ItemState.OPEN, 3)
@@ -188,7 +189,7 @@ async def test_items_and_states_survive_a_restart_and_a_rebuild(make_line: MakeL
     line.called_back(BOB, minutes_ago=30, answered=False)
     await line.synced()
     at = to_micros(line.at(10))
-    line.store.callbacks.add_records([
+    line.store.callback_records.add_records([
         record(JANE_E164, Field.STATE, StateValue.DONE, at),
         record("+61400000009", Field.SNOOZE, str(at + 3_600_000_000), at),
         record("+61400000009", Field.NOTE, "Call after lunch", at)])

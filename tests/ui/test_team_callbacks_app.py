@@ -50,7 +50,7 @@ def test_the_demo_desk_shares_its_callbacks_through_its_relay(qtbot: QtBot,
 
     callbacks.claim(number)
     qtbot.waitUntil(lambda: callbacks.idle
-                    and not session.store.callbacks.unshared_records(), timeout=10_000)
+                    and not session.store.callback_records.unshared_records(), timeout=10_000)
     kept = httpx.get(f"{demo.relay.base_url}/callbacks/records", timeout=10,
                      headers={"Authorization": f"Bearer {demo.relay_token}"}).json()
     assert [(item["number"], item["field"], item["desk"]) for item in kept["records"]
@@ -66,4 +66,4 @@ def test_the_demo_desk_shares_its_callbacks_through_its_relay(qtbot: QtBot,
     qtbot.waitUntil(lambda: callbacks.idle
                     and callbacks.worklist.by_number[number].note == "Called from the car park",
                     timeout=10_000)
-    assert [r.field for r in session.store.callbacks.unshared_records()] == ["note"]
+    assert [r.field for r in session.store.callback_records.unshared_records()] == ["note"]

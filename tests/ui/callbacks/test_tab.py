@@ -109,7 +109,7 @@ def test_s_snoozes_n_notes_delete_says_not_needed(qtbot: QtBot, tab_env: TabEnv)
     select(tab_env, JANE_E164)
     press(qtbot, tab_env, Qt.Key.Key_Delete)
     assert tab_env.dialogs.asked[-1].startswith("not_needed:")
-    assert tab_env.line.store.callbacks.records(JANE_E164) == []
+    assert tab_env.line.store.callback_records.records(JANE_E164) == []
 
 
 def test_enter_calls_back_through_the_pad_and_claims_the_item(qtbot: QtBot,
