@@ -150,6 +150,7 @@ def commits(store: CallStore, scope: Scope, name: str, count: int, size: int,
             now: datetime, *, seed: int, worker: ThreadPoolExecutor | None) -> datetime:
     """``count`` commits of ``size`` new calls from one day after ``now``; the day's end."""
     day_end = now + timedelta(days=1)
+    from pbxdesk.services.worklist import Worklist as Reading
     from pbxdesk.services.worklist import build, refreshed
 
     # The scope's rebuild and the hour's prune happen here, untimed: timed below alone.
@@ -173,18 +174,22 @@ def commits(store: CallStore, scope: Scope, name: str, count: int, size: int,
         started = time.perf_counter()
         store.upsert(batch)
         upserts.append(time.perf_counter() - started)
-        if worker is None:
+        def update_and_read(last: Reading) -> tuple[UpdateResult, float, float, Reading, float]:
+            # What the service's worker does after a commit (CallbacksService._update_and_read).
             result, wall, used = _timed_update(store, scope, to_micros(day_end))
+            started = time.perf_counter()
+            reading = refreshed(last, result.numbers, store.callbacks.items_of(result.numbers),
+                                to_micros(day_end))
+            return result, wall, used, reading, time.perf_counter() - started
+
+        if worker is None:
+            result, wall, used, reading, read = update_and_read(reading)
         else:
-            result, wall, used = worker.submit(_timed_update, store, scope,
-                                               to_micros(day_end)).result()
+            result, wall, used, reading, read = worker.submit(update_and_read, reading).result()
         updates.append(wall)
         cpu.append(used)
         changed.append(result.items_changed)
-        started = time.perf_counter()
-        reading = refreshed(reading, result.numbers, store.callbacks.items_of(result.numbers),
-                            to_micros(day_end))
-        readings.append(time.perf_counter() - started)
+        readings.append(read)
     print(f"  update: median {statistics.median(updates) * 1000:.1f} ms, "
           f"best {min(updates) * 1000:.1f} ms, worst {max(updates) * 1000:.1f} ms "
           f"(CPU: median {statistics.median(cpu) * 1000:.1f} ms, best {min(cpu) * 1000:.1f} ms); "
