@@ -10,7 +10,7 @@
   any order to the same result.
 * :class:`ItemState` and :class:`ItemRow` are an item as stored. The rules
   that decide an item's state run in SQL over many callers at once
-  (:mod:`pbxdesk.store.callbacks` states them).
+  (:mod:`pbxdesk.store.callbackitems` states them).
 
 No Qt, no I/O.
 """

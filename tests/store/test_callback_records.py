@@ -1,7 +1,7 @@
 """Records from several desks: last writer per caller and field wins, in any order.
 
-The relay that will carry records between desks is not built yet; these tests
-merge two desks' records the way it will, by handing each store the other's.
+Without a relay in the way (tests/live/test_team_callbacks.py has one), these
+tests merge two desks' records as it does, by handing each store the other's.
 """
 
 from __future__ import annotations
