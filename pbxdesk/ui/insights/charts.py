@@ -49,6 +49,8 @@ HEAT_SHADES = ("#eef1f5", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAX_LABEL = 28
 CHART_HEIGHT = 320
+RANK_CHROME = 110
+"""A rank chart's height besides its bars: the legend, the value axis, the margins."""
 _INVISIBLE = "\u200b"
 
 
@@ -423,6 +425,11 @@ class RankChart(ChartView):
 
     def _build(self, categories: Sequence[Category], labels: list[str]) -> None:
         self.clear()
+        # A row per name well taller than its text: in the one fixed height, from ten
+        # names or so on, Qt Charts drew them as "…" (still so in rows 6 px taller
+        # than the text, not at 10). Set here only, where the chart is new anyway.
+        self.setFixedHeight(max(CHART_HEIGHT, RANK_CHROME
+                                + len(labels) * (self.fontMetrics().lineSpacing() + 10)))
         chart = self.chart()
         series = QHorizontalStackedBarSeries()
         self._sets = _add_sets(series, categories)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCharts import QAbstractBarSeries, QBarCategoryAxis, QChart
+from PySide6.QtGui import QFontMetricsF
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.store.insights import Category
@@ -94,3 +95,21 @@ def test_rank_chart_shows_exactly_the_new_names_after_a_scope_change(qtbot: QtBo
     assert shown_sets(chart.chart()) == expected([ANS], 2, reverse=True)
     assert legend_labels(chart.chart()) == ["Answered"]
     assert chart.hover_text(1) == "x"
+
+
+def test_rank_chart_gives_every_name_a_row_of_text(qtbot: QtBot) -> None:
+    # In one fixed height, names from about the tenth on were drawn as "…".
+    chart = RankChart("agents")
+    qtbot.addWidget(chart)
+    chart.show()
+    chart.show_bars(["Sales", "Support"], parts([ANS], 2), ["x"] * 2)
+    few = chart.height()
+    agents = [f"Agent {n}" for n in range(30)]
+    chart.show_bars(agents, parts([ANS, MIS], 30), ["x"] * 30)
+    qtbot.waitUntil(lambda: chart.chart().plotArea().height() > few)
+    [axis] = [axis for axis in chart.chart().axes() if isinstance(axis, QBarCategoryAxis)]
+    row = chart.chart().plotArea().height() / len(agents)
+    # Qt Charts draws a name as "…" in a row 6 px taller than its text, not at 10.
+    assert row >= QFontMetricsF(axis.labelsFont()).height() + 10
+    chart.show_bars(["Sales", "Support"], parts([ANS], 2), ["x"] * 2)
+    assert chart.height() == few  # back to the usual height with few names
