@@ -8,7 +8,8 @@ from pytestqt.qtbot import QtBot
 from pbxdesk.sandbox.server import SandboxServer
 from pbxdesk.services.calls import CallState
 from pbxdesk.services.calltrack import MAY_HAVE_PLACED_TEXT
-from pbxdesk.ui.dialpad.pad import CALL_TEXT, NO_EXTENSION_TEXT
+from pbxdesk.ui.dialpad.pad import NO_EXTENSION_TEXT
+from pbxdesk.ui.dialpad.padview import CALL_TEXT
 from tests.services.helpers import MOBILE, wait_settled
 from tests.ui.dialpad.conftest import MakePad, env_of
 from tests.ui.dialpad.helpers import click, key, type_text
