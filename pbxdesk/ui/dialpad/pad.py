@@ -32,13 +32,14 @@ from pbxdesk.phone import (
     warm_up,
 )
 from pbxdesk.services.callerids import account_numbers
-from pbxdesk.services.calls import CallAttempt, CallService
+from pbxdesk.services.calls import CallService
 from pbxdesk.services.extensions import account_extensions
 from pbxdesk.store import CallStore, RecentDial, StoreError
+from pbxdesk.ui.dialpad.callfollow import CallFollower
 from pbxdesk.ui.dialpad.choicebar import BOTH_READINGS
 from pbxdesk.ui.dialpad.padview import CALL_TEXT, PadView
 from pbxdesk.ui.dialpad.preview import preview_of
-from pbxdesk.ui.dialpad.status import RefusalWatch, set_icon
+from pbxdesk.ui.dialpad.status import set_icon
 from pbxdesk.ui.dialpad.style import STYLE
 
 log = logging.getLogger("pbxdesk.ui")
@@ -74,23 +75,20 @@ class DialPad(PadView):
         self._region = default_region
         self._my_extension = my_extension.strip()
         self._default_caller_id = default_caller_id.strip()
-        self._shown_attempt = 0
         self._choices_overridden = False  # see choose()
-        self._last_request: tuple[DialTarget, str] | None = None  # (target, extension)
         self._extensions: frozenset[str] = frozenset()  # the account's, see reload_choices()
         self._notice = ""  # said in the preview line while the field stays empty
         self.confirm_before_dialling = True
         self._build(self._region, self.store.values)
-        self.refusal = RefusalWatch(self.status, self._refusal_now, self._show_current_call,
-                                    self)
+        self.follower = CallFollower(service, self.status, self.user_picker.user_number, self)
+        self.refusal = self.follower.refusal
         self._connect_signals()
         self.setStyleSheet(STYLE)
         self._warm_up()
         self.reload_choices()
         self._reload_recent()
         self._on_number_changed()
-        if service.current is not None:
-            self._on_service_call_state_changed(service.current)
+        self.follower.show_call_under_way()
 
     def _connect_signals(self) -> None:
         self.number.textChanged.connect(self._on_number_changed)
@@ -104,8 +102,6 @@ class DialPad(PadView):
         self.redial_button.clicked.connect(self._on_redial_clicked)
         self.clear_button.clicked.connect(self._on_clear_clicked)
         self.recent.sig_redial_requested.connect(self._on_recent_redial_requested)
-        self.service.sig_call_state_changed.connect(self._on_service_call_state_changed)
-        self.service.sig_call_refused.connect(self._on_service_call_refused)
         self.service.sig_recent_changed.connect(self._reload_recent)
 
     # -- public ------------------------------------------------------------------------
@@ -287,7 +283,7 @@ class DialPad(PadView):
                 target, functools.partial(self._call, target, premium_confirmed=True))
             return
         self.choice_bar.dismiss()
-        self._last_request = (target, self.user_picker.user_number())
+        self.follower.last_request = (target, self.user_picker.user_number())
         self.service.place_call(target, user_number=self.user_picker.user_number() or None,
                                 caller_id=self.caller_picker.caller_id(),
                                 premium_confirmed=premium_confirmed)
@@ -333,33 +329,6 @@ class DialPad(PadView):
     @Slot(str)
     def _on_hint_link_activated(self, _link: str) -> None:
         self.sig_settings_requested.emit()
-
-    @Slot(object)
-    def _on_service_call_state_changed(self, attempt: CallAttempt) -> None:
-        if attempt.attempt_id < self._shown_attempt:
-            return  # an older call moved on; the newest one stays shown
-        self._shown_attempt = attempt.attempt_id
-        self.refusal.stop()  # a call's own news replaces a refusal
-        self.status.show_status(attempt.display, attempt.text, attempt.state)
-
-    @Slot(str)
-    def _on_service_call_refused(self, reason: str) -> None:
-        # The reason names the number itself; the request may not have come from the field.
-        self.refusal.show(reason)
-
-    def _refusal_now(self) -> str | None:
-        """Why the last call asked for would still be refused (None: it would not)."""
-        if self._last_request is None:
-            return None
-        target, user = self._last_request
-        return self.service.refusal(target, self.user_picker.user_number() or user)
-
-    def _show_current_call(self) -> None:
-        current = self.service.current
-        if current is not None:
-            self.status.show_status(current.display, current.text, current.state)
-        else:
-            self.status.hide()
 
     @Slot()
     def _reload_recent(self) -> None:
