@@ -55,10 +55,12 @@ class DialPad(PadView):
     Signals:
         sig_settings_requested(): the "open Settings" link (no extension set).
 
-    Attributes:
+    Attributes (the controls are :class:`PadView`'s):
         confirm_before_dialling: when True (the default), a redial or a
             :meth:`set_number` with ``dial=True`` fills the field and waits for
             Call; when False it calls at once.
+        follower, refusal: what keeps :attr:`status` on the newest call, and its
+            watch on a refusal shown.
     """
 
     sig_settings_requested = Signal()
