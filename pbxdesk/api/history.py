@@ -111,7 +111,7 @@ class HistoryScan:
         self._checkpoint = self._plan.to_json()
         # Resumed: the rows of the last pages read before the stop are known (read
         # again, they are repeats, not news for the plan's density).
-        self._seen: set[str] = self._plan.evidence.keys() if self.resumed else set()
+        self._seen: set[str] = self._plan.evidence.read_keys() if self.resumed else set()
         self._pages = self._run()
 
     def __aiter__(self) -> HistoryScan:

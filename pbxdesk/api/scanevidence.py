@@ -45,7 +45,7 @@ class Evidence:
             self._pages[:older] = [page for page in self._pages[:older]
                                    if any(key in pinned for key in page[0])]
 
-    def keys(self) -> set[str]:
+    def read_keys(self) -> set[str]:
         return {key for keys, _ in self._pages for key in keys}
 
     def times(self) -> list[list[float]]:

@@ -41,15 +41,17 @@ class FlakyNetwork(httpx.ASGITransport):
     that request reaches the PBX (it counts) but its answer is lost, and later ones
     never leave the machine."""
 
-    def __init__(self, app: Any, drop_after: int | None = None) -> None:
+    def __init__(self, app: Any, drop_after: int | None, log: list[str]) -> None:
         super().__init__(app=app)
         self.drop_after = drop_after
         self.sent = 0
+        self.log = log
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.drop_after is not None and self.sent > self.drop_after:
             raise httpx.ConnectError("network is unreachable", request=request)
         self.sent += 1
+        self.log.append(f"{request.url.path}?{request.url.query.decode()}")
         response = await super().handle_async_request(request)
         if self.drop_after is not None and self.sent > self.drop_after:
             raise httpx.ReadError("connection reset by peer", request=request)
@@ -82,14 +84,14 @@ async def start_app() -> AsyncIterator[Start]:
     running: list[App] = []
 
     def start(sandbox: Sandbox, path: Path, *, budget: int = 10_000,
-              drop_after: int | None = None) -> App:
+              drop_after: int | None = None, log: list[str] | None = None) -> App:
         async def no_wait(_seconds: float) -> None:
             return None
 
         client = PbxClient(
             ClientSettings(base_url="http://127.0.0.1:1", api_key=sandbox.api_key,
                            default_region="AU", **SMALL),
-            transport=FlakyNetwork(sandbox.app, drop_after),
+            transport=FlakyNetwork(sandbox.app, drop_after, [] if log is None else log),
             budget=RequestBudget(limit=budget), sleep=no_wait)
         store = CallStore(path, default_region="AU")
         app = App(SyncEngine(client, store, sync_days=45,
@@ -111,13 +113,16 @@ def still_sandbox(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
 @dataclass(slots=True)
 class Reference:
     requests: int
+    sent: list[str]
+    """Each request, in the order sent."""
     keys: dict[CallKind, set[str]]
     first_page: dict[CallKind, int]
     """The number (from 1) of each kind's first request in the uninterrupted sync."""
 
 
 async def uninterrupted(sandbox: Sandbox, path: Path, start: Start) -> Reference:
-    app = start(sandbox, path)
+    sent: list[str] = []
+    app = start(sandbox, path, log=sent)
     result = await app.engine.sync()
     keys = {kind: stored_keys(app.store, kind) for kind in ALL_KINDS}
     await app.close()
@@ -130,7 +135,7 @@ async def uninterrupted(sandbox: Sandbox, path: Path, start: Start) -> Reference
     requests = sandbox.request_count
     assert requests == before
     sandbox.reset()
-    return Reference(requests, keys, first_page)
+    return Reference(requests, sent, keys, first_page)
 
 
 def stop_points(reference: Reference, *, every_kind: bool) -> list[tuple[int, bool]]:
@@ -148,29 +153,30 @@ def stop_points(reference: Reference, *, every_kind: bool) -> list[tuple[int, bo
 
 async def interrupted_then_resumed(sandbox: Sandbox, path: Path, start: Start, stop: int, *,
                                    network: bool, monkeypatch: pytest.MonkeyPatch
-                                   ) -> tuple[int, dict[CallKind, set[str]]]:
+                                   ) -> tuple[list[str], dict[CallKind, set[str]]]:
     """A first sync stopped after ``stop`` requests (budget spent, or network dropped
     with the answer to the last one lost), then the app restarted on the same store.
     The stopped run keeps only what it saved with its pages (as if it was killed)."""
+    sent: list[str] = []
     if network:
-        app = start(sandbox, path, drop_after=stop - 1)
+        app = start(sandbox, path, drop_after=stop - 1, log=sent)
     else:
-        app = start(sandbox, path, budget=stop)
+        app = start(sandbox, path, budget=stop, log=sent)
     with monkeypatch.context() as killed:
         killed.setattr(app.engine, "save_traits", lambda: None)
         with pytest.raises(BudgetExhaustedError if not network else PbxError):
             await app.engine.sync()
     assert sandbox.request_count == stop
     await app.close()
-    app = start(sandbox, path)
+    app = start(sandbox, path, log=sent)
     await app.engine.sync()
     keys = {kind: stored_keys(app.store, kind) for kind in ALL_KINDS}
     for kind in ALL_KINDS:
         assert app.store.sync.checkpoints.of(kind) == []
     await app.close()
-    requests = sandbox.request_count
+    assert len(sent) == sandbox.request_count
     sandbox.reset()
-    return requests, keys
+    return sent, keys
 
 
 @pytest.mark.slow
@@ -190,12 +196,18 @@ async def test_a_resumed_first_sync_reads_nothing_again(
     lost = 1 if network else 0
     extra: dict[int, int] = {}
     for stop, inside in points:
-        requests, keys = await interrupted_then_resumed(
+        sent, keys = await interrupted_then_resumed(
             still_sandbox, tmp_path / f"stop-{stop}.sqlite3", start_app, stop,
             network=network, monkeypatch=monkeypatch)
         # (a) every call stored, none twice (keys are the store's primary key).
         assert keys == reference.keys, f"stop after request {stop}"
-        extra[stop] = requests - reference.requests
+        extra[stop] = len(sent) - reference.requests
+        if inside:
+            # Not one page read again: the requests are the uninterrupted sync's, in its
+            # order (the one whose answer was lost sent twice).
+            again = [stop - 1] if network else []
+            assert [request for index, request in enumerate(sent)
+                    if index not in again] == reference.sent, stop
         # (b) Inside the probes every row read so far is in the saved state, so the
         # resumed plan is the uninterrupted one: not one request more than was lost.
         # Past them, the state keeps the rows of the last pages and of those the plan
@@ -218,3 +230,53 @@ async def test_what_the_server_showed_is_saved_with_every_page(
     learnt = app.client.traits.to_json()
     assert learnt != ServerTraits().to_json()  # the first windows did show something
     assert app.store.values.get(TRAITS_KEY) == learnt
+
+
+OLD_KEYS = {"version", "kind", "first", "last", "names", "since", "phase", "cursor", "above",
+            "floor", "floor_next", "crowded", "segment", "density", "sent", "incomplete"}
+"""The keys of a scan state saved by the version before the evidence was kept."""
+
+
+def old_shape(state: dict[str, Any]) -> dict[str, Any]:
+    old = {key: value for key, value in state.items() if key in OLD_KEYS}
+    old["density"] = {key: value for key, value in state["density"].items() if key != "names"}
+    return old
+
+
+def damaged_evidence(state: dict[str, Any]) -> dict[str, Any]:
+    return {**state, "segment_rows": "many", "density": {**state["density"], "names": [1]},
+            "evidence": [{"keys": [1, None], "at": [float("nan")]}, "x"]}
+
+
+def damaged_state(state: dict[str, Any]) -> dict[str, Any]:
+    return {**state, "segment": {"role": 7}, "density": "dense", "evidence": {"keys": 1}}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("change", "used"), [(old_shape, True), (damaged_evidence, True),
+                                              (damaged_state, False)],
+                         ids=["old-shape", "damaged-evidence", "damaged-state"])
+async def test_an_old_or_damaged_state_resumes_without_losing_a_call(
+        still_sandbox: Sandbox, start_app: Start, tmp_path: Path,
+        change: Callable[[dict[str, Any]], dict[str, Any]], used: bool) -> None:
+    """A state saved by the previous version is used (without the evidence: a few
+    requests more, as before); damaged evidence is left out; a damaged state means a
+    fresh start of that scan. Never a crash, never a call lost."""
+    path = tmp_path / "calls.sqlite3"
+    before: list[str] = []
+    app = start_app(still_sandbox, path, budget=3, log=before)  # inside the probes
+    with pytest.raises(BudgetExhaustedError):
+        await app.engine.sync()
+    [saved] = app.store.sync.checkpoints.of(CallKind.USER)
+    assert set(saved.state) > OLD_KEYS  # the new shape only adds keys
+    app.store.sync.checkpoints.save(CallKind.USER, saved.start, saved.end,
+                                    change(saved.state), app.engine.now())
+    await app.close()
+    after: list[str] = []
+    app = start_app(still_sandbox, path, log=after)
+    await app.engine.sync()
+    for kind in ALL_KINDS:
+        assert stored_keys(app.store, kind) == truth_keys(still_sandbox, kind)
+        assert app.store.sync.checkpoints.of(kind) == []
+    # Used, the scan goes on after the three pages read; else it reads them again.
+    assert (set(before) & set(after) == set()) is used
