@@ -9,18 +9,18 @@ and :meth:`attach_session`.
 An account shows in two steps: :meth:`MainWindow.show_store` paints its stored
 calls, :meth:`MainWindow.attach_session` then adds the dial pad, the sync and
 the Callbacks worklist. Each tab is built when it is first shown or asked for
-(:mod:`pbxdesk.ui.lazytabs`), so a start builds one history table, not five tabs.
+(:mod:`pbxdesk.ui.lazytabs`), so a start builds one history table, not five tabs;
+:mod:`pbxdesk.ui.accounttabs` builds them and keeps them current.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QMainWindow,
@@ -35,12 +35,12 @@ from pbxdesk.paths import AppPaths
 from pbxdesk.services.messages import MessageBridge, Remedy
 from pbxdesk.settings import Settings
 from pbxdesk.store import CallStore
+from pbxdesk.ui.accounttabs import TAB_TITLES, AccountTabs
 from pbxdesk.ui.banner import Banner
 from pbxdesk.ui.helpmenu import HelpActions
 from pbxdesk.ui.history import HistoryTab
 from pbxdesk.ui.history.dates import DatePreset
 from pbxdesk.ui.icons import action_icon
-from pbxdesk.ui.lazytabs import BuiltOnAccess, LazyTabs
 from pbxdesk.ui.menus import add_toolbar, fill_menu_bar
 from pbxdesk.ui.paddock import DialPadDock
 from pbxdesk.ui.statusbar import SyncStatusBar
@@ -52,14 +52,6 @@ if TYPE_CHECKING:  # built when first shown: imported then (Insights brings Qt C
     from pbxdesk.ui.callbacks import CallbacksTab
     from pbxdesk.ui.dialpad import DialPad
     from pbxdesk.ui.insights import InsightsTab
-    from pbxdesk.ui.insights.figures import CallsTarget
-
-TAB_TITLES = {CallKind.USER: "&User calls", CallKind.QUEUE: "&Queue calls",
-              CallKind.RING_GROUP: "&Ring group calls"}
-VIEW_KINDS = {"user": CallKind.USER, "queue": CallKind.QUEUE, "ringgroup": CallKind.RING_GROUP}
-"""``--view`` names of the history tabs; ``insights`` is the Insights tab (see :meth:`views`)."""
-VIEW_NAMES = (*VIEW_KINDS, "callbacks", "insights")
-"""Every tab's ``--view`` name, in tab order."""
 # Qt reads Ctrl as ⌘ on macOS, where ⌘M minimises the window: there it is ⌃M (Meta).
 MISSED_SHORTCUT = "Meta+M" if sys.platform == "darwin" else "Ctrl+M"
 
@@ -67,10 +59,6 @@ MISSED_SHORTCUT = "Meta+M" if sys.platform == "darwin" else "Ctrl+M"
 def missed_shortcut_text() -> str:
     """The Show missed calls shortcut as this platform writes it ("Ctrl+M", "⌃M")."""
     return QKeySequence(MISSED_SHORTCUT).toString(QKeySequence.SequenceFormat.NativeText)
-
-
-# Sync pages arrive quickly; re-reading the views once per burst is enough.
-RELOAD_COALESCE_MS = 300
 
 
 class MainWindow(QMainWindow):
@@ -123,14 +111,16 @@ class MainWindow(QMainWindow):
         self.session: Session | None = None
         # The account's stored calls, shown before its session is connected.
         self.store: CallStore | None = None
-        self._tab_settings: Settings | None = None
         self.banner = Banner(self)
         self.welcome = WelcomePage(self)
         self.tabs = QTabWidget(self)
         # Each tab is built when first shown (or asked for): see show_store.
-        self.lazy_tabs = LazyTabs(self.tabs)
-        self.tabs_by_kind = BuiltOnAccess(self.lazy_tabs, {kind: name for name, kind
-                                                           in VIEW_KINDS.items()}, HistoryTab)
+        self.account_tabs = AccountTabs(self.tabs, self,
+                                        call_back=self._on_tab_call_back_requested,
+                                        status_message=self._on_tab_status_message,
+                                        backfill=self.sig_backfill_requested)
+        self.lazy_tabs = self.account_tabs.lazy_tabs
+        self.tabs_by_kind = self.account_tabs.tabs_by_kind
         self.tabs.setAccessibleName("Call histories")
         self.tabs.tabBar().setAccessibleName("Call history tabs")
         self.tabs.setDocumentMode(True)
@@ -150,9 +140,6 @@ class MainWindow(QMainWindow):
         self.pad_dock = DialPadDock(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.pad_dock)
         self.pad_dock.hide()  # until an account is connected
-        self._reload_timer = QTimer(self)
-        self._reload_timer.setSingleShot(True)
-        self._reload_timer.setInterval(RELOAD_COALESCE_MS)
         self._create_actions()
         self._connect_signals()
         self.show_welcome()
@@ -250,7 +237,6 @@ class MainWindow(QMainWindow):
         self.banner.sig_remedy_requested.connect(self._on_banner_remedy_requested)
         self._messages.sig_message_posted.connect(self.banner.show_message)
         self._messages.sig_message_cleared.connect(self.banner.clear_source)
-        self._reload_timer.timeout.connect(self._on_reload_timer_timeout)
 
     # -- sessions ------------------------------------------------------------------------
 
@@ -268,14 +254,7 @@ class MainWindow(QMainWindow):
         self.detach_session()
         focused = self.focusWidget()
         self.store = store
-        self._tab_settings = settings
-        for name, kind in VIEW_KINDS.items():
-            self.lazy_tabs.add(name, TAB_TITLES[kind], partial(self._make_history_tab, kind))
-        self.lazy_tabs.add("callbacks", "Call&backs", self._make_callbacks_tab)
-        self.lazy_tabs.add("insights", "&Insights", self._make_insights)
-        if view is not None and view in VIEW_NAMES:
-            self.tabs.setCurrentIndex(VIEW_NAMES.index(view))
-        self.lazy_tabs.build_current()
+        self.account_tabs.show(store, settings, view)
         self.setWindowTitle(f"pbxdesk — {settings.base_url}")
         self.stack.setCurrentWidget(self.tabs)
         for made in self._store_actions():
@@ -291,7 +270,6 @@ class MainWindow(QMainWindow):
         as they are when :meth:`show_store` showed its store already)."""
         if self.store is not session.store or self.session is not None:
             self.show_store(session.store, session.settings)
-        self._tab_settings = session.settings
         self.session = session
         sync = session.sync
         sync.sig_sync_started.connect(self.status.on_sync_started)
@@ -299,12 +277,9 @@ class MainWindow(QMainWindow):
         sync.sig_sync_finished.connect(self.status.on_sync_finished)
         sync.sig_sync_failed.connect(self.status.on_sync_failed)
         sync.sig_budget_changed.connect(self.status.on_budget_changed)
-        sync.sig_calls_changed.connect(self._on_session_calls_changed)
+        self.account_tabs.attach(session)
         sync.sig_sync_finished.connect(self._on_sync_finished)
         sync.sig_refresh_skipped.connect(self._on_tab_status_message)
-        for tab in self.tabs_by_kind.built():
-            sync.sig_incomplete_changed.connect(tab.incomplete.refresh)
-        session.calls.sig_calls_changed.connect(self._on_session_calls_changed)
         self.status.sig_cancel_requested.connect(sync.cancel)
         self.status.set_connected(True)
         self.status.set_last_synced(sync.last_synced)
@@ -313,46 +288,6 @@ class MainWindow(QMainWindow):
         for made in self._session_actions():
             made.setEnabled(True)
         self.lazy_tabs.build_current()  # Callbacks waited for the session
-
-    def _make_history_tab(self, kind: CallKind) -> HistoryTab | None:
-        if self.store is None or self._tab_settings is None:
-            return None
-        tab = HistoryTab(kind, self.store, default_region=self._tab_settings.default_region,
-                         parent=self.tabs)
-        tab.sig_call_back_requested.connect(self._on_tab_call_back_requested)
-        tab.sig_backfill_requested.connect(
-            lambda start, end, k=kind: self.sig_backfill_requested.emit(start, end, (k,)))
-        tab.sig_status_message.connect(self._on_tab_status_message)
-        if self.session is not None:
-            self.session.sync.sig_incomplete_changed.connect(tab.incomplete.refresh)
-        return tab
-
-    def _make_callbacks_tab(self) -> CallbacksTab | None:
-        if self.session is None:  # its worklist is the session's: the placeholder waits
-            return None
-        from pbxdesk.ui.callbacks import CallbacksTab
-
-        tab = CallbacksTab(self.session.callbacks,
-                           default_region=self.session.settings.default_region,
-                           parent=self.tabs)
-        tab.sig_call_back_requested.connect(self._on_tab_call_back_requested)
-        tab.sig_status_message.connect(self._on_tab_status_message)
-        return tab
-
-    def _make_insights(self) -> InsightsTab | None:
-        if self.store is None or self._tab_settings is None:
-            return None
-        from pbxdesk.services.insights import InsightsService
-        from pbxdesk.ui.insights import InsightsTab
-
-        settings = self._tab_settings
-        tab = InsightsTab(InsightsService(self.store), self.store,
-                          my_extension=settings.my_extension,
-                          service_level_s=settings.service_level_seconds,
-                          parent=self.tabs)
-        tab.sig_calls_requested.connect(self._on_insights_calls_requested)
-        tab.sig_status_message.connect(self._on_tab_status_message)
-        return tab
 
     @property
     def callbacks_tab(self) -> CallbacksTab | None:
@@ -371,18 +306,11 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             with contextlib.suppress(RuntimeError, TypeError):
                 self.status.sig_cancel_requested.disconnect(self.session.sync.cancel)
-            self.session.sync.sig_calls_changed.disconnect(self._on_session_calls_changed)
             self.session.sync.sig_sync_finished.disconnect(self._on_sync_finished)
-            self.session.calls.sig_calls_changed.disconnect(self._on_session_calls_changed)
-        self._reload_timer.stop()
-        insights = self.lazy_tabs.built("insights")
-        if insights is not None:
-            insights.shutdown()  # type: ignore[attr-defined]  # it reads the store, closing next
         self.pad_dock.detach()
-        self.lazy_tabs.clear()
+        self.account_tabs.clear()
         self.session = None
         self.store = None
-        self._tab_settings = None
         self.banner.dismiss()
         self.setWindowTitle("pbxdesk")
         self.show_welcome()  # until another account is attached (it may fail to open)
@@ -458,12 +386,7 @@ class MainWindow(QMainWindow):
 
     def view_busy(self) -> bool:
         """True while the shown tab is still computing what it shows (Insights, Callbacks)."""
-        shown = self.tabs.currentWidget()
-        callbacks = self._built_callbacks_tab()
-        if callbacks is not None and shown is callbacks:
-            return not callbacks.service.idle
-        insights = self._built_insights()
-        return insights is not None and shown is insights and insights.busy
+        return self.account_tabs.busy()
 
     def show_callbacks(self, number: str | None = None) -> None:
         """The Callbacks tab, with the item of ``number`` selected when given."""
@@ -493,22 +416,12 @@ class MainWindow(QMainWindow):
 
     def apply_settings(self, settings: Settings) -> None:
         """Settings the window and the dial pad use, applied without reconnecting."""
-        if self._tab_settings is not None:  # tabs built later start with these
-            self._tab_settings = settings
-        for tab in self.tabs_by_kind.built():
-            tab.set_default_region(settings.default_region)
-        callbacks = self._built_callbacks_tab()
-        if callbacks is not None:
-            callbacks.set_default_region(settings.default_region)
-        insights = self._built_insights()
-        if insights is not None:
-            insights.set_service_level(settings.service_level_seconds)
-            insights.set_my_extension(settings.my_extension)
+        self.account_tabs.apply_settings(settings)
         self.pad_dock.apply_settings(settings)
 
     def current_tab(self) -> HistoryTab | None:
-        widget = self.tabs.currentWidget()
-        return widget if isinstance(widget, HistoryTab) else None
+        """The shown history tab (None when another tab is shown)."""
+        return self.account_tabs.current_history()
 
     # -- slots ---------------------------------------------------------------------------
 
@@ -538,49 +451,16 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(index)
 
     @Slot()
-    def _on_session_calls_changed(self) -> None:
-        if not self._reload_timer.isActive():
-            self._reload_timer.start()
-
-    @Slot()
-    def _on_reload_timer_timeout(self) -> None:
-        for tab in self.tabs_by_kind.built():  # the others read the store when built
-            tab.reload()
-        insights = self._built_insights()
-        if insights is not None:
-            insights.reload()
-
-    @Slot(object)
-    def _on_insights_calls_requested(self, target: CallsTarget) -> None:
-        tab = self.tabs_by_kind.get(target.kind)
-        if tab is None:
-            return
-        self.tabs.setCurrentWidget(tab)
-        tab.show_calls(target.first, target.last, target.keys, target.periods,
-                       target.periods_label)
-
-    @Slot()
     def _on_export_triggered(self) -> None:
-        tab = self.current_tab() or self._current_callbacks_tab()
+        tab = self.account_tabs.current_list()
         if tab is not None:
             tab.export_csv()
 
     @Slot()
     def _on_search_triggered(self) -> None:
-        tab = self.current_tab() or self._current_callbacks_tab()
+        tab = self.account_tabs.current_list()
         if tab is not None:
             tab.focus_search()
-
-    def _current_callbacks_tab(self) -> CallbacksTab | None:
-        callbacks = self._built_callbacks_tab()
-        return callbacks if callbacks is not None and self.tabs.currentWidget() is callbacks \
-            else None
-
-    def _built_callbacks_tab(self) -> CallbacksTab | None:
-        return self.lazy_tabs.built("callbacks")  # type: ignore[return-value]
-
-    def _built_insights(self) -> InsightsTab | None:
-        return self.lazy_tabs.built("insights")  # type: ignore[return-value]
 
     @Slot(str)
     def _on_tab_status_message(self, text: str) -> None:
