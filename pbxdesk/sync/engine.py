@@ -286,7 +286,8 @@ class SyncEngine:
             self.store.values.set(BUDGET_KEY, budget)
             self.store.values.set(TRAITS_KEY, traits)
         except Exception as exc:  # both are a courtesy, as in save_budget
-            log.warning("Could not save the request budget: %s", exc)
+            log.warning("Could not save the request budget or what was learnt of the PBX: "
+                        "%s", exc)
         return stored
 
     def _known_names(self, kind: CallKind) -> list[str]:
