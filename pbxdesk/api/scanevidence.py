@@ -7,23 +7,24 @@ cuts). Without them, a scan resumed after a stop in its first pages (the look
 at the range's two ends) sized its windows from a different density and
 learnt the server's dates later: up to four more requests on a first sync.
 
-Keeping every row read would make each saved state as large as the history,
-so only the rows of the last :data:`PAGES` pages are kept (the range's look is
-at most four pages, so a stop inside it loses nothing), and those of the pages
-that hold a row the plan goes on from (the top of the next window, a crowded
-day's known ends): rows are read again, and start times compared, next to
-those. No I/O here.
+Only the rows of a scan's first :data:`PAGES` pages are kept (the range's look
+is at most four pages, and the windows sized from it follow: a stop there cost
+up to four requests; measured after them, at most one); after them the evidence
+is dropped for good. Kept further, every page's saved state would carry
+megabytes of keys (10,000-row pages) to save no request. No I/O here.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pbxdesk.api.scansweep import RowInfo
 
-PAGES = 4
+PAGES = 8
+CLOSED = "closed"
+"""What a state saves once the first pages are past (no evidence kept any more)."""
 
 
 _Page = tuple[tuple[str, ...], tuple[float | None, ...]]
@@ -33,17 +34,19 @@ class Evidence:
     """Keys and start times (epoch seconds, None where a row has none) of the rows of
     pages read, each page in the server's order (see the module docstring)."""
 
-    def __init__(self, pages: Iterable[_Page] = ()) -> None:
-        self._pages: list[_Page] = list(pages)
+    def __init__(self, pages: Iterable[_Page] = (), *, closed: bool = False) -> None:
+        self._pages: list[_Page] = [] if closed else list(pages)
+        self._closed = closed
 
-    def add(self, rows: Sequence[RowInfo], pinned: Collection[str]) -> None:
-        """Keep the page of ``rows``, and forget pages older than the last :data:`PAGES`
-        that hold none of the ``pinned`` keys."""
+    def add(self, rows: Sequence[RowInfo]) -> None:
+        """Keep the page of ``rows`` if it is one of the scan's first :data:`PAGES`;
+        past them, forget every page (see the module docstring)."""
+        if self._closed:
+            return
         self._pages.append((tuple(row.key for row in rows), tuple(row.at for row in rows)))
-        older = len(self._pages) - PAGES
-        if older > 0:
-            self._pages[:older] = [page for page in self._pages[:older]
-                                   if any(key in pinned for key in page[0])]
+        if len(self._pages) > PAGES:
+            self._pages.clear()
+            self._closed = True
 
     def read_keys(self) -> set[str]:
         return {key for keys, _ in self._pages for key in keys}
@@ -56,17 +59,21 @@ class Evidence:
         """The keys of the page read last."""
         return frozenset(self._pages[-1][0]) if self._pages else frozenset()
 
-    def to_json(self) -> list[dict[str, Any]]:
+    def to_json(self) -> list[dict[str, Any]] | str:
+        if self._closed:
+            return CLOSED
         return [{"keys": list(keys), "at": list(times)} for keys, times in self._pages]
 
     @classmethod
     def from_json(cls, value: Any) -> Evidence:
         """The evidence of a :meth:`to_json`; none (nothing lost but requests) when
         ``value`` is missing (a state saved before it was kept) or damaged."""
+        if value == CLOSED:
+            return cls(closed=True)
         if not isinstance(value, list):
             return cls()
         pages = []
-        for page in value[-2 * PAGES:]:
+        for page in value[-PAGES:]:
             if not isinstance(page, dict):
                 return cls()
             keys, times = page.get("keys"), page.get("at")

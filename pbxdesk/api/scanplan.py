@@ -242,13 +242,7 @@ class ScanPlan:
         if outcome is not None:
             self.segment = None
             self._finish(segment, outcome)
-        self.evidence.add(rows, self._marks())
-
-    def _marks(self) -> set[str]:
-        """Keys of the rows the plan goes on from (their pages are kept as evidence)."""
-        crowded = self.crowded
-        marks = [self.above, self.floor] + ([crowded.top, crowded.bottom] if crowded else [])
-        return {mark.key for mark in marks if mark is not None and mark.key}
+        self.evidence.add(rows)
 
     def _no_oldest_first(self) -> None:
         if self.traits.oldest_first is not False:

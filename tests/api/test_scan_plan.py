@@ -9,7 +9,7 @@ import pytest
 
 from pbxdesk.api.models import CallKind
 from pbxdesk.api.scanestimate import Density, pack_cheapest, pack_names
-from pbxdesk.api.scanevidence import PAGES, Evidence
+from pbxdesk.api.scanevidence import CLOSED, PAGES, Evidence
 from pbxdesk.api.scanmodel import HOUR, ServerTraits, midnight
 from pbxdesk.api.scanplan import ScanPlan
 from pbxdesk.api.scansweep import RowInfo
@@ -124,16 +124,23 @@ def _page(number: int) -> list[RowInfo]:
     return [RowInfo(1000.0 * number + row, f"{number}-{row}", None) for row in range(3)]
 
 
-def test_evidence_keeps_the_last_pages_and_those_of_the_rows_the_plan_goes_on_from() -> None:
+def test_evidence_keeps_the_first_pages_only_then_nothing_for_good() -> None:
     evidence = Evidence()
-    for number in range(PAGES + 3):
-        evidence.add(_page(number), pinned={"1-2"})
-    kept = {key.split("-")[0] for key in evidence.read_keys()}
-    assert kept == {"1"} | {str(n) for n in range(3, PAGES + 3)}
-    assert evidence.last_keys() == {f"{PAGES + 2}-{row}" for row in range(3)}
+    for number in range(PAGES):
+        evidence.add(_page(number))
+    assert {key.split("-")[0] for key in evidence.read_keys()} == {str(n) for n in range(PAGES)}
+    assert evidence.last_keys() == {f"{PAGES - 1}-{row}" for row in range(3)}
     again = Evidence.from_json(json.loads(json.dumps(evidence.to_json())))
     assert again.read_keys() == evidence.read_keys()
     assert again.times() == evidence.times()
+    # Past the first pages a saved state carries no keys (they would be megabytes).
+    evidence.add(_page(PAGES))
+    assert evidence.read_keys() == set()
+    assert evidence.to_json() == CLOSED
+    closed = Evidence.from_json(json.loads(json.dumps(evidence.to_json())))
+    closed.add(_page(PAGES + 1))  # a resumed scan does not start keeping again
+    assert closed.read_keys() == set()
+    assert closed.to_json() == CLOSED
 
 
 @pytest.mark.parametrize("junk", [None, "x", [1], [{"keys": ["a"], "at": []}],
