@@ -4,9 +4,9 @@ The engine saves :func:`plan_to_json` with every page it stores; a restart
 hands it to :func:`restore_plan`, which takes it only for the same kind, days,
 names and ``since`` (anything else, damaged state included, is refused and
 the scan starts afresh). What only helps the plan decide well is kept for
-the last pages read (:mod:`pbxdesk.api.scanevidence`): their keys and start
-times, so a resumed scan neither counts those rows twice nor learns the
-server's dates again. A state saved before the evidence was kept (or with
+the scan's first pages (:mod:`pbxdesk.api.scanevidence`): their keys and
+start times, so a scan resumed there neither counts those rows twice nor
+learns the server's dates again. A state saved before the evidence was kept (or with
 damaged evidence) is taken without it: nothing is lost, but the resumed scan
 may send a page or two more.
 """
@@ -76,7 +76,7 @@ def restore_plan(plan: ScanPlan, value: Any) -> bool:
 
 
 def _restore_evidence(plan: ScanPlan, value: dict[str, Any]) -> None:
-    """What the last pages showed (missing or damaged: nothing, as before it was kept)."""
+    """What the first pages showed (missing or damaged: nothing, as before it was kept)."""
     evidence = Evidence.from_json(value.get("evidence"))
     plan.evidence = evidence
     for times in evidence.times():
