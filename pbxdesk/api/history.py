@@ -16,7 +16,9 @@ only waits. New calls arriving during a scan shift later offsets: that repeats
 rows but never skips one, and each row's key is yielded once, so every call
 that existed when the scan started (and was not deleted during it) is
 yielded exactly once. A scan can be resumed after a crash from
-:meth:`HistoryScan.checkpoint`.
+:meth:`HistoryScan.checkpoint`; the rows of its first pages are then known
+again (a row read before the stop and again after it is yielded twice only
+when it lies further on).
 """
 
 from __future__ import annotations
@@ -107,7 +109,9 @@ class HistoryScan:
                               since=None if since is None else epoch_seconds(since))
         self.resumed = resume is not None and self._plan.restore(resume)
         self._checkpoint = self._plan.to_json()
-        self._seen: set[str] = set()
+        # Resumed: the rows of the scan's first pages are known (read again, they
+        # are repeats, not news for the plan's density).
+        self._seen: set[str] = self._plan.evidence.read_keys() if self.resumed else set()
         self._pages = self._run()
 
     def __aiter__(self) -> HistoryScan:

@@ -140,7 +140,7 @@ class Density:
         return {"day_rows": {d.isoformat(): n for d, n in self.day_rows.items()},
                 "complete": sorted(d.isoformat() for d in self.complete),
                 "recent_rate": self.recent_rate, "trend": self.trend,
-                "rates": [list(rate) for rate in self.rates]}
+                "rates": [list(rate) for rate in self.rates], "names": dict(self.names)}
 
     @classmethod
     def from_json(cls, value: Any) -> Density:
@@ -159,6 +159,12 @@ class Density:
             density.trend = float(trend) if isinstance(trend, int | float) else 1.0
         except (TypeError, ValueError):
             return cls()
+        try:
+            # Who took the calls read (how a crowded day is split); not in older states.
+            density.names.update({str(name): int(count) for name, count
+                                  in dict(value.get("names") or {}).items()})
+        except (TypeError, ValueError):
+            density.names.clear()
         if density.day_rows:
             density.newest_day = max(density.day_rows)
             density.oldest_day = min(density.day_rows)

@@ -32,6 +32,7 @@ from typing import Any
 
 from pbxdesk.api.scancrowd import ENDS, PART, Crowded, finish_crowded_segment, plan_crowded
 from pbxdesk.api.scanestimate import Density, SeenTimes
+from pbxdesk.api.scanevidence import Evidence
 from pbxdesk.api.scanlearn import learn_from_answer
 from pbxdesk.api.scanmodel import IncompleteDay, Mark, PageRequest, ServerTraits
 from pbxdesk.api.scanstate import plan_to_json, restore_plan
@@ -89,10 +90,11 @@ class ScanPlan:
         self.density = Density()
         self.incomplete: dict[date, IncompleteDay] = {}
         self.sent = 0
-        # Memory only (evidence, not state): every start time read, and how many
-        # rows the current segment's newest-first sweeps read.
-        self._seen_times = SeenTimes()
-        self._segment_rows = 0
+        # Evidence, not state: every start time read, and how many rows the current
+        # segment's newest-first sweeps read. Only the last pages' rows are saved.
+        self.seen_times = SeenTimes()
+        self.segment_rows = 0
+        self.evidence = Evidence()
 
     # -- what to send ------------------------------------------------------------------
 
@@ -106,7 +108,7 @@ class ScanPlan:
             if self.phase == DONE:
                 return None
             self.segment = self._plan()
-            self._segment_rows = 0
+            self.segment_rows = 0
         self.sent += 1
         if self.sent > self._most_requests():
             self._give_up()
@@ -223,10 +225,10 @@ class ScanPlan:
         self.density.count([self.traits.server_day(row.at) for row in fresh if row.at],
                            [row.name or "" for row in fresh])
         if request.newest_first:
-            self._segment_rows += len(rows)
-        learn_from_answer(self.traits, self.density, self._seen_times, segment, request,
+            self.segment_rows += len(rows)
+        learn_from_answer(self.traits, self.density, self.seen_times, segment, request,
                           rows, seen, self.limit)
-        self._seen_times.add(row.at for row in fresh if row.at is not None)
+        self.seen_times.add(row.at for row in fresh if row.at is not None)
         sweep = segment.current
         sweep.absorb(rows, received, limit=self.limit, max_offset=self.max_offset, seen=seen,
                      strict_names=set(segment.names) if segment.strict else ())
@@ -240,6 +242,7 @@ class ScanPlan:
         if outcome is not None:
             self.segment = None
             self._finish(segment, outcome)
+        self.evidence.add(rows)
 
     def _no_oldest_first(self) -> None:
         if self.traits.oldest_first is not False:
@@ -256,7 +259,7 @@ class ScanPlan:
             return
         span = newest.at - top.at
         if span > 0:
-            self.density.recent_rate = self._segment_rows / span
+            self.density.recent_rate = self.segment_rows / span
         segment.then.append(False)
 
     # -- what a finished segment means -----------------------------------------------------

@@ -260,7 +260,7 @@ class SyncEngine:
                 result.requests = requests_before + scan.report.requests
                 writing = asyncio.ensure_future(self._run_in_writer(
                     self._store_page, kind, page.rows, period, scan.checkpoint(),
-                    self.client.budget.snapshot()))
+                    self.client.budget.snapshot(), self.client.traits.to_json()))
             await written()
         finally:
             try:
@@ -273,17 +273,21 @@ class SyncEngine:
 
     def _store_page(self, kind: CallKind, rows: tuple[AnyCall, ...],
                     period: tuple[datetime, datetime] | None, state: Any,
-                    budget: dict[str, Any]) -> UpsertResult:
-        """(writer thread) One page, then where the scan stands after it, and the requests
-        sent so far: a process killed mid-sync must not forget them (after a restart the
-        budget would allow more than the PBX does, and its 429 would hit the calls)."""
+                    budget: dict[str, Any], traits: dict[str, Any]) -> UpsertResult:
+        """(writer thread) One page, then where the scan stands after it, the requests
+        sent so far and what the answers showed of the server: a process killed mid-sync
+        must not forget them (after a restart the budget would allow more than the PBX
+        does, and its 429 would hit the calls; the scan would learn the server's dates
+        again, page by page)."""
         stored = self.store.upsert(rows) if rows else UpsertResult()
         if period is not None:
             self.store.sync.checkpoints.save(kind, period[0], period[1], state, self.now())
         try:
             self.store.values.set(BUDGET_KEY, budget)
-        except Exception as exc:  # the budget is a courtesy, as in save_budget
-            log.warning("Could not save the request budget: %s", exc)
+            self.store.values.set(TRAITS_KEY, traits)
+        except Exception as exc:  # both are a courtesy, as in save_budget
+            log.warning("Could not save the request budget or what was learnt of the PBX: "
+                        "%s", exc)
         return stored
 
     def _known_names(self, kind: CallKind) -> list[str]:

@@ -9,8 +9,10 @@ import pytest
 
 from pbxdesk.api.models import CallKind
 from pbxdesk.api.scanestimate import Density, pack_cheapest, pack_names
+from pbxdesk.api.scanevidence import CLOSED, PAGES, Evidence
 from pbxdesk.api.scanmodel import HOUR, ServerTraits, midnight
 from pbxdesk.api.scanplan import ScanPlan
+from pbxdesk.api.scansweep import RowInfo
 from tests.api.test_history_scan import FROM, TO, USERS, crowded_month, small_client
 from tests.fixtures.api import MakeClient
 
@@ -116,3 +118,44 @@ def test_an_empty_range_plans_nothing() -> None:
     plan = ScanPlan("user", TO, FROM, limit=20, max_offset=19, traits=ServerTraits())
     assert plan.finished
     assert plan.next_request() is None
+
+
+def _page(number: int) -> list[RowInfo]:
+    return [RowInfo(1000.0 * number + row, f"{number}-{row}", None) for row in range(3)]
+
+
+def test_evidence_keeps_the_first_pages_only_then_nothing_for_good() -> None:
+    evidence = Evidence()
+    for number in range(PAGES):
+        evidence.add(_page(number))
+    assert {key.split("-")[0] for key in evidence.read_keys()} == {str(n) for n in range(PAGES)}
+    assert evidence.last_keys() == {f"{PAGES - 1}-{row}" for row in range(3)}
+    again = Evidence.from_json(json.loads(json.dumps(evidence.to_json())))
+    assert again.read_keys() == evidence.read_keys()
+    assert again.times() == evidence.times()
+    # Past the first pages a saved state carries no keys (they would be megabytes).
+    evidence.add(_page(PAGES))
+    assert evidence.read_keys() == set()
+    assert evidence.to_json() == CLOSED
+    closed = Evidence.from_json(json.loads(json.dumps(evidence.to_json())))
+    closed.add(_page(PAGES + 1))  # a resumed scan does not start keeping again
+    assert closed.read_keys() == set()
+    assert closed.to_json() == CLOSED
+
+
+@pytest.mark.parametrize("junk", [None, "x", [1], [{"keys": ["a"], "at": []}],
+                                  [{"keys": [1], "at": [1.0]}], [{"keys": ["a"], "at": [True]}],
+                                  [{"keys": ["a"], "at": [float("inf")]}], [{"at": [1.0]}]])
+def test_missing_or_damaged_evidence_is_none(junk: object) -> None:
+    assert Evidence.from_json(junk).read_keys() == set()
+
+
+def test_density_without_names_or_with_damaged_ones_keeps_the_rest() -> None:
+    density = Density()
+    density.count([date(2024, 5, 1)], ["1001"])
+    saved = density.to_json()
+    assert Density.from_json(saved).names == {"1001": 1}
+    for names in (None, [1], {"1001": "many"}):
+        restored = Density.from_json({**saved, "names": names})
+        assert not restored.names
+        assert restored.day_rows == density.day_rows

@@ -111,8 +111,8 @@ async def test_spent_budget_stops_without_sending_and_resumes_where_it_stopped(
     needed = sandbox.request_count
     sandbox.reset()
     clock = FakeClock()
-    # Ten: past the first look at the range's two ends (four pages here), which is read
-    # again after a stop inside it - the plan's checkpoints begin after it.
+    # Ten: past the first look at the range's two ends (four pages here); stops inside
+    # it are tested in test_resume_first_sync.
     budget = RequestBudget(limit=10, window=900, clock=clock)
     engine = make_engine(sandbox, budget=budget, **SMALL)
     with pytest.raises(BudgetExhaustedError, match="budget of 10 requests per 15") as caught:
@@ -130,8 +130,8 @@ async def test_spent_budget_stops_without_sending_and_resumes_where_it_stopped(
     for kind in ALL_KINDS:
         assert stored_keys(engine.store, kind) == truth_keys(sandbox, kind)
         assert engine.store.sync.checkpoints.of(kind) == []
-    # It went on where it stopped: what was left, and at most two pages more (what a
-    # restart does not keep: the evidence of the dates it had read).
+    # It went on where it stopped: what was left, and at most two pages more (one
+    # measured: the clocks run on here, and the resumed sync also reads what they left).
     assert sandbox.request_count <= needed + 2
 
 
