@@ -37,6 +37,19 @@ from __future__ import annotations
 import sqlite3
 from typing import Final
 
+# Two tables made by their first migration and again by a later one that relies on
+# them (each migration stands alone: their order may differ between builds).
+_DIRTY_TABLE: Final = """CREATE TABLE IF NOT EXISTS callback_dirty (
+        call_id INTEGER PRIMARY KEY
+    )"""
+_MOVED_TABLE: Final = """CREATE TABLE IF NOT EXISTS callback_moved (
+        call_id INTEGER PRIMARY KEY,
+        direction INTEGER NOT NULL,
+        caller_id TEXT,
+        caller_e164 TEXT,
+        dest_e164 TEXT
+    )"""
+
 CALLBACK_TABLES: Final = (
     """CREATE TABLE IF NOT EXISTS callback_attempts (
         id INTEGER PRIMARY KEY,
@@ -94,9 +107,7 @@ CALLBACK_TABLES: Final = (
     ) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS ix_callback_records_unshared ON callback_records (shared) "
     "WHERE shared = 0",
-    """CREATE TABLE IF NOT EXISTS callback_dirty (
-        call_id INTEGER PRIMARY KEY
-    )""",
+    _DIRTY_TABLE,
     """CREATE TABLE IF NOT EXISTS callback_state (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
@@ -119,13 +130,7 @@ def create_callback_tables(conn: sqlite3.Connection) -> None:
 # belonged to before (its attempt, or its answer or try): ``callback_dirty`` holds
 # only its id, so its numbers as they were are kept here for the next update.
 MOVED_ROWS: Final = (
-    """CREATE TABLE IF NOT EXISTS callback_moved (
-        call_id INTEGER PRIMARY KEY,
-        direction INTEGER NOT NULL,
-        caller_id TEXT,
-        caller_e164 TEXT,
-        dest_e164 TEXT
-    )""",
+    _MOVED_TABLE,
     # The first values a row had since the last update are the ones read then (OR IGNORE).
     "CREATE TRIGGER IF NOT EXISTS callback_calls_moved AFTER UPDATE OF kind, direction, "
     "caller_id, caller_e164, dest_e164 ON calls WHEN old.kind IS NOT new.kind "
@@ -156,16 +161,8 @@ def create_moved_rows(conn: sqlite3.Connection) -> None:
 # run only for rows an UPDATE names these columns of (the writer names only changed
 # ones): inserts, the bulk of every commit, never see them.
 LEG_CHANGES: Final = (
-    """CREATE TABLE IF NOT EXISTS callback_dirty (
-        call_id INTEGER PRIMARY KEY
-    )""",
-    """CREATE TABLE IF NOT EXISTS callback_moved (
-        call_id INTEGER PRIMARY KEY,
-        direction INTEGER NOT NULL,
-        caller_id TEXT,
-        caller_e164 TEXT,
-        dest_e164 TEXT
-    )""",
+    _DIRTY_TABLE,
+    _MOVED_TABLE,
     "DROP TRIGGER IF EXISTS callback_calls_au",
     "CREATE TRIGGER callback_calls_au AFTER UPDATE OF kind, direction, outcome, type, status, "
     "caller_id, caller_e164, dest_e164, start_us, user_number, group_name, call_duration, "
