@@ -163,6 +163,14 @@ def commits(store: CallStore, scope: Scope, name: str, count: int, size: int,
     cpu: list[float] = []
     upserts: list[float] = []
     changed: list[int] = []
+    def update_and_read(last: Reading) -> tuple[UpdateResult, float, float, Reading, float]:
+        # What the service's worker does after a commit (CallbacksService._update_and_read).
+        result, wall, used = _timed_update(store, scope, to_micros(day_end))
+        started = time.perf_counter()
+        reading = refreshed(last, result.numbers, store.callbacks.items_of(result.numbers),
+                            to_micros(day_end))
+        return result, wall, used, reading, time.perf_counter() - started
+
     for round_ in range(count):
         factory = CallFactory(seed=seed + round_, users=60, queues=6, ring_groups=4,
                               callers=200_000, start=now, span=timedelta(days=1))
@@ -174,14 +182,6 @@ def commits(store: CallStore, scope: Scope, name: str, count: int, size: int,
         started = time.perf_counter()
         store.upsert(batch)
         upserts.append(time.perf_counter() - started)
-        def update_and_read(last: Reading) -> tuple[UpdateResult, float, float, Reading, float]:
-            # What the service's worker does after a commit (CallbacksService._update_and_read).
-            result, wall, used = _timed_update(store, scope, to_micros(day_end))
-            started = time.perf_counter()
-            reading = refreshed(last, result.numbers, store.callbacks.items_of(result.numbers),
-                                to_micros(day_end))
-            return result, wall, used, reading, time.perf_counter() - started
-
         if worker is None:
             result, wall, used, reading, read = update_and_read(reading)
         else:
