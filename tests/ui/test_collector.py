@@ -74,3 +74,86 @@ def test_stop_gives_collection_back(running: GuiThreadCollector) -> None:
     running.stop()
     assert gc.isenabled()
     assert not running.running
+
+
+@pytest.fixture
+def checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[GuiThreadCollector]:
+    """A collector whose checks the test makes itself, at the times it chooses."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    gc.collect()
+    made = GuiThreadCollector()
+    yield made
+    if was_enabled:
+        gc.enable()
+
+
+def fill_young() -> list[list[object]]:
+    """Past the young generation's threshold, well below YOUNG_MAX."""
+    return [[] for _ in range(gc.get_threshold()[0] + 100)]
+
+
+def make_garbage(*, old: bool = False) -> weakref.ref[Cycle]:
+    """A cycle holding a QObject, young or (promoted by a young collection) older."""
+    cycle = Cycle()
+    alive = weakref.ref(cycle)
+    if old:
+        gc.collect(0)
+    del cycle
+    return alive
+
+
+def test_a_collection_waits_while_many_young_objects_live(checked: GuiThreadCollector) -> None:
+    alive = make_garbage()
+    page = [[] for _ in range(2 * collector.YOUNG_MAX)]  # a sync page, being parsed
+    assert checked.check(1000.0) is None
+    assert alive() is not None
+    del page  # dies by reference counting: the young generation is small again
+    young = fill_young()  # and full
+    assert checked.check(1000.1) == 0
+    assert alive() is None
+    del young
+
+
+def test_the_young_generation_waits_a_few_seconds_at_most(checked: GuiThreadCollector) -> None:
+    alive = make_garbage()
+    kept = [[] for _ in range(2 * collector.YOUNG_MAX)]  # not a page: it lives on
+    assert checked.check(1000.0) is None
+    assert checked.check(1000.0 + collector.WAIT_MAX_S / 2) is None
+    assert checked.check(1000.0 + collector.WAIT_MAX_S) == 0
+    assert alive() is None
+    del kept
+
+
+def test_an_older_generation_waits_for_the_end_of_a_sync(checked: GuiThreadCollector,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(collector, "OLDER_MAX", 0)  # counted, it is never cheap here
+    alive = make_garbage(old=True)
+    page = [[] for _ in range(2 * collector.YOUNG_MAX)]
+    assert checked.check(1000.0) is None  # a sync is on
+    del page
+    for _ in range(gc.get_threshold()[1]):
+        gc.collect(0)  # the young generation has been collected often enough
+    young = fill_young()
+    assert checked.check(1000.1) == 0  # only the young one, while busy
+    assert alive() is not None
+    del young
+    young = fill_young()
+    assert checked.check(1000.0 + collector.BUSY_S) == 1  # no wait for BUSY_S: no sync
+    assert alive() is None
+    del young
+
+
+def test_an_older_generation_is_collected_during_a_sync_when_it_is_small(
+        checked: GuiThreadCollector, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(collector, "OLDER_MAX", 10 * collector.YOUNG_MAX)
+    alive = make_garbage(old=True)
+    page = [[] for _ in range(2 * collector.YOUNG_MAX)]
+    assert checked.check(1000.0) is None
+    del page
+    for _ in range(gc.get_threshold()[1]):
+        gc.collect(0)
+    young = fill_young()
+    assert checked.check(1000.1 + collector.PROBE_EVERY_S) == 1
+    assert alive() is None
+    del young
