@@ -284,8 +284,9 @@ class DesktopIntegration(QObject):
 
     @Slot(object)
     def _on_callbacks_changed(self, worklist: object) -> None:
-        if isinstance(worklist, Worklist) and self.session is not None:
-            self.tray.set_callback_count(len(worklist.waiting(self.session.callbacks.now_us())))
+        if isinstance(worklist, Worklist):
+            # As read (a snooze that ends later brings a new reading): ready made, no walk.
+            self.tray.set_callback_count(len(worklist.waiting_then))
 
     @Slot(object)
     def _on_callbacks_arrived(self, waiting: object) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from pbxdesk.services.callbackshare import LocalTransport, RecordTransport
-from pbxdesk.services.worklist import Worklist
+from pbxdesk.services.worklist import Published, Worklist
 from pbxdesk.store import CallStore, StoreError
 from pbxdesk.store.callbackrules import CallbackRecord
 
@@ -55,7 +55,10 @@ class RecordSharing:
     def _start(self, job: Callable[[], Coroutine[Any, Any, None]], name: str) -> None:
         raise NotImplementedError
 
-    def _publish(self, worklist: Worklist) -> None:
+    def _ready(self, read: Callable[..., Worklist], *args: Any) -> Published:
+        raise NotImplementedError
+
+    def _publish(self, published: Published) -> None:
         raise NotImplementedError
 
     def _report(self, error: StoreError) -> None:
@@ -112,14 +115,14 @@ class RecordSharing:
         batch = list(records)
         try:
             await self._in_worker(self._store.callback_records.add_records, batch, True, cursor)
-            worklist = (await self._in_worker(
-                self._read_some, {record.number for record in batch}, self.now_us())
-                if batch else None)
+            published = (await self._in_worker(
+                self._ready, self._read_some, {record.number for record in batch},
+                self.now_us()) if batch else None)
         except StoreError as error:
             self._report(error)
             return False
-        if worklist is not None:
-            self._publish(worklist)
+        if published is not None:
+            self._publish(published)
         return True
 
     async def adopt_desk(self, desk: str) -> None:
@@ -131,11 +134,11 @@ class RecordSharing:
         log.info("Callbacks: this desk is %s on the relay", desk)
         try:
             await self._in_worker(self._relabel, old, desk)
-            worklist = await self._in_worker(self._read, self.now_us())
+            published = await self._in_worker(self._ready, self._read, self.now_us())
         except StoreError as error:
             self._report(error)
             return
-        self._publish(worklist)
+        self._publish(published)
 
     def _relabel(self, old: str, new: str) -> None:
         """(Worker thread) the desk id kept, and the records signed with the old one."""

@@ -5,7 +5,9 @@ asks for an update; updates run one at a time on the service's own worker
 thread (:meth:`CallbackStore.update` reads only what is new) and requests
 that arrive meanwhile fold into one more run. After each run the whole
 worklist is read there too and handed to the GUI thread as a
-:class:`Worklist`, so opening or re-sorting the view never touches SQLite.
+:class:`Worklist`, with the callers to announce worked out there as well
+(:class:`Published`): neither the view, the tray nor the notifications
+touch SQLite or walk the items on the GUI thread.
 
 What the agent does (Done, Snooze, Not needed, a note, calling back) becomes
 a :class:`~pbxdesk.store.callbackrules.CallbackRecord` stamped with the time
@@ -34,13 +36,14 @@ from pbxdesk.relay.records import MAX_VALUE_CHARS, NOT_TEXT
 from pbxdesk.services.callbackpeer import DESK_KEY, RecordSharing, Who
 from pbxdesk.services.callbackshare import LocalTransport, RecordTransport
 from pbxdesk.services.messages import Message, MessageBridge, Severity
-from pbxdesk.services.worklist import Worklist, build, refreshed
+from pbxdesk.services.worklist import Published, Worklist, build, refreshed
 from pbxdesk.settings import Settings
 from pbxdesk.store import CallStore, StoreError
 from pbxdesk.store.callbackrules import (
     CLAIM_CALLING,
     CallbackRecord,
     Field,
+    ItemRow,
     StateValue,
 )
 from pbxdesk.store.callbacks import ALL_GROUPS, Scope
@@ -193,11 +196,12 @@ class CallbacksService(QObject, RecordSharing):
             self._again = False
             scope, now_us = self._scope, self.now_us()
             try:
-                worklist = await self._in_worker(self._update_and_read, scope, now_us)
+                published = await self._in_worker(self._ready, self._update_and_read, scope,
+                                                  now_us)
             except StoreError as error:
                 self._report(error)
                 return
-            self._publish(worklist)
+            self._publish(published)
             if not self._again or self._closed:
                 return
 
@@ -222,46 +226,47 @@ class CallbacksService(QObject, RecordSharing):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._worker, function, *args)
 
-    def _publish(self, worklist: Worklist) -> None:
-        self.worklist = worklist
-        self._messages.clear(SOURCE)
-        self._schedule_wake(worklist)
-        self.sig_worklist_changed.emit(worklist)
-        self._notify_new(worklist)
+    def _ready(self, read: Callable[..., Worklist], *args: Any) -> Published:
+        """(Worker thread) a reading by ``read(*args)``, with the callers to announce."""
+        worklist = read(*args)
+        return Published(worklist, tuple(self._news(worklist)))
 
-    def _notify_new(self, worklist: Worklist) -> None:
-        """Tell about callers whose newest attempt is newer than the last one told about.
+    def _news(self, worklist: Worklist) -> list[ItemRow]:
+        """(Worker thread) callers whose newest attempt is newer than the last one told
+        about: those first (they are named), then the others waiting (counted).
 
         The first time ever, "told" starts now: history from before is not news.
         """
-        now = self.now_us()
-        waiting = worklist.waiting(now)
+        waiting = worklist.waiting()
         try:
             told = self._store.values.get(NOTIFIED_KEY)
             if not isinstance(told, int):
-                told = now
+                told = worklist.now_us
                 self._store.values.set(NOTIFIED_KEY, told)
             fresh = [item for item in waiting if item.last_us > told]
             if fresh:
                 self._store.values.set(NOTIFIED_KEY, max(item.last_us for item in fresh))
         except StoreError as error:
             log.warning("Could not remember which callbacks were announced: %s", error)
-            return
-        if fresh:
-            # The new callers first (they are named), then the rest (counted).
-            named = {item.number for item in fresh}
-            self.sig_callbacks_arrived.emit(
-                fresh + [item for item in waiting if item.number not in named])
+            return []
+        named = {item.number for item in fresh}
+        return fresh + [item for item in waiting if item.number not in named] if fresh else []
+
+    def _publish(self, published: Published) -> None:
+        self.worklist = published.worklist
+        self._messages.clear(SOURCE)
+        self._schedule_wake(published.worklist)
+        self.sig_worklist_changed.emit(published.worklist)
+        if published.arrived:
+            self.sig_callbacks_arrived.emit(list(published.arrived))
 
     def _schedule_wake(self, worklist: Worklist) -> None:
         """A snoozed item comes back at its time: re-publish then (no store change needed)."""
-        now = self.now_us()
-        later = [item.snooze_until_us for item in worklist.items
-                 if item.state.waiting and item.snooze_until_us > now]
-        if later:
-            self._wake.start(max(1000, min((min(later) - now) // 1000 + 500, 2**31 - 1)))
-        else:
+        if worklist.wake_us < 0:
             self._wake.stop()
+            return
+        wait_ms = (worklist.wake_us - self.now_us()) // 1000 + 500
+        self._wake.start(max(1000, min(wait_ms, 2**31 - 1)))
 
     @Slot()
     def _on_wake_timer_timeout(self) -> None:
@@ -269,7 +274,7 @@ class CallbacksService(QObject, RecordSharing):
 
     async def _wake_up(self) -> None:
         """A snooze ended: the same items, their states at the new time."""
-        self._publish(await self._in_worker(self._rebuild, self.now_us()))
+        self._publish(await self._in_worker(self._ready, self._rebuild, self.now_us()))
 
     def _rebuild(self, now_us: int) -> Worklist:
         """(Worker thread) the last reading's items at another time."""
@@ -336,11 +341,12 @@ class CallbacksService(QObject, RecordSharing):
         try:
             await self._in_worker(self._store.callback_records.add_records, records, not share)
             numbers = {record.number for record in records}
-            worklist = await self._in_worker(self._read_some, numbers, self.now_us())
+            published = await self._in_worker(self._ready, self._read_some, numbers,
+                                              self.now_us())
         except StoreError as error:
             self._report(error)
             return
-        self._publish(worklist)  # the agent sees it at once; the relay may take a moment
+        self._publish(published)  # the agent sees it at once; the relay may take a moment
         if share:
             try:
                 await self._share(records)

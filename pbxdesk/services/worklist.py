@@ -3,9 +3,11 @@
 A :class:`Worklist` holds every item by number, each item's state at the
 moment it was read (snoozing depends on the clock), and the items in the
 default order (what to call back first: waiting oldest first, withheld last,
-then snoozed, then closed). Built off the GUI thread by :func:`build`, so the
-view only filters a ready list. :func:`refreshed` makes the next reading from
-the last one and the items an update changed, instead of reading them all.
+then snoozed, then closed), and what the GUI thread asks of every reading
+(the callers waiting, oldest first; when the next snooze ends). Built off the
+GUI thread by :func:`build`, so neither the view nor the tray walks the items.
+:func:`refreshed` makes the next reading from the last one and the items an
+update changed, instead of reading them all.
 No Qt here.
 """
 
@@ -33,6 +35,10 @@ class Worklist:
         desk: this desk's id (to say "You" for its claims).
         by_number: the items by caller.
         states: each caller's state at ``now_us``.
+        waiting_then: the items waiting at ``now_us`` (Open or Tried, not
+            snoozed), oldest first.
+        wake_us: when the first snooze of a waiting item ends after ``now_us``
+            (-1: none), when the states change by the clock alone.
     """
 
     items: tuple[ItemRow, ...] = ()
@@ -40,14 +46,34 @@ class Worklist:
     desk: str = ""
     by_number: Mapping[str, ItemRow] = field(default_factory=dict, compare=False)
     states: Mapping[str, ShownState] = field(default_factory=dict, compare=False)
+    waiting_then: tuple[ItemRow, ...] = field(default=(), compare=False)
+    wake_us: int = field(default=-1, compare=False)
 
     def waiting(self, now_us: int | None = None) -> list[ItemRow]:
-        """Open and Tried items not snoozed at ``now_us`` (default: when read), oldest first."""
+        """Open and Tried items not snoozed at ``now_us`` (default: when read), oldest first.
+
+        At the reading's own time this is ready made; at another it walks every item
+        (not on the GUI thread with thousands of them).
+        """
         if now_us is None or now_us == self.now_us:
-            found = [item for item in self.items if self.states[item.number].waiting]
-        else:
-            found = [item for item in self.items if shown_state(item, now_us).waiting]
+            return list(self.waiting_then)
+        found = [item for item in self.items if shown_state(item, now_us).waiting]
         return sorted(found, key=lambda item: item.first_us)
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A reading as the service hands it to the GUI thread, with the news in it.
+
+    Attributes:
+        worklist: the reading.
+        arrived: callers newly waiting since the last announcement, to tell the
+            agent about (the new ones first, then the others waiting); empty
+            when there is nothing new.
+    """
+
+    worklist: Worklist
+    arrived: tuple[ItemRow, ...] = ()
 
 
 def build(by_number: Mapping[str, ItemRow], now_us: int, desk: str) -> Worklist:
@@ -55,7 +81,12 @@ def build(by_number: Mapping[str, ItemRow], now_us: int, desk: str) -> Worklist:
     states = {number: shown_state(item, now_us) for number, item in by_number.items()}
     ordered = sorted(by_number.values(), key=lambda item: (
         STATE_RANK[states[item.number]], item.number == WITHHELD, item.first_us, item.number))
-    return Worklist(tuple(ordered), now_us, desk, by_number, states)
+    waiting = sorted((item for item in ordered if states[item.number].waiting),
+                     key=lambda item: item.first_us)
+    wakes = [item.snooze_until_us for item in by_number.values()
+             if item.state.waiting and item.snooze_until_us > now_us]
+    return Worklist(tuple(ordered), now_us, desk, by_number, states, tuple(waiting),
+                    min(wakes, default=-1))
 
 
 def refreshed(last: Worklist, changed: Iterable[str], found: Iterable[ItemRow],

@@ -30,6 +30,7 @@ and a kill mid-sync leaves the store consistent. No Qt here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -165,7 +166,8 @@ class SyncEngine:
                     kind_result = result.kinds.setdefault(kind, KindResult(kind))
                     upper = self.now() if end is None else min(end, self.now())
                     await self._resume_scans(kind, start, upper, kind_result, progress)
-                    for gap_start, gap_end in self.store.sync.gaps(kind, start, upper):
+                    gaps = await self._run_in_writer(self.store.sync.gaps, kind, start, upper)
+                    for gap_start, gap_end in gaps:
                         await self._fetch_period(kind, gap_start, gap_end, kind_result,
                                                  progress)
                     if end is None:
@@ -174,8 +176,7 @@ class SyncEngine:
                 if end is None:
                     await self._retry_incomplete(kinds, result, progress)
         finally:
-            self.save_budget()
-            self.save_traits()
+            await self._save_learnt()
         result.finished_at = self.now()
         log.info("Sync finished: %d new, %d updated, %d requests", result.inserted,
                  result.updated, result.requests)
@@ -336,6 +337,16 @@ class SyncEngine:
         if snapshot is not None:
             self.client.budget.restore(snapshot)
         self.client.traits.restore(traits)
+
+    async def _save_learnt(self) -> None:
+        """The budget and the server's traits, saved by the writer thread: on the event
+        loop's (the GUI's) a write would wait for any other writer's transaction."""
+        with contextlib.suppress(RuntimeError):  # the writer is shut down: close() saves
+            await self._run_in_writer(self._save_budget_and_traits)
+
+    def _save_budget_and_traits(self) -> None:
+        self.save_budget()
+        self.save_traits()
 
     def save_budget(self) -> None:
         try:

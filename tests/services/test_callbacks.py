@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import qasync
 from pytestqt.qtbot import QtBot
 
-from pbxdesk.services.callbacks import NOTE_MAX_CHARS, CallbacksService, note_text, scope_for
+from pbxdesk.services import worklist as worklist_module
+from pbxdesk.services.callbacks import (
+    NOTE_MAX_CHARS,
+    NOTIFIED_KEY,
+    CallbacksService,
+    note_text,
+    scope_for,
+)
 from pbxdesk.services.callbacktexts import ShownState, claim_text, shown_state
 from pbxdesk.services.messages import MessageBridge
 from pbxdesk.services.worklist import Worklist
 from pbxdesk.settings import Settings
+from pbxdesk.store.bookkeeping import KeyValues
 from pbxdesk.store.callbackrules import ItemState
 from pbxdesk.store.callbacks import ALL_GROUPS, Scope
 from pbxdesk.tasks import TaskKeeper
@@ -110,6 +120,46 @@ def test_a_new_call_after_a_snooze_wakes_it_at_once(
     service.request_update()
     qtbot.waitUntil(lambda: service.worklist.by_number[JANE_E164].attempts == 2, timeout=5000)
     assert [item.number for item in service.worklist.waiting()] == [JANE_E164]
+
+
+def test_publishing_leaves_the_store_and_the_items_to_the_worker_thread(
+        qtbot: QtBot, make_line: MakeLine, service_for: type[CallbacksService],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # What is announced is remembered in the store, and who waits is worked out over
+    # every item: on the GUI thread, both froze the window (a write waits for the sync's).
+    line = make_line()
+    line.missed(JANE, minutes_ago=60)
+    service, clock = synced_service(qtbot, line, service_for)
+    on_gui: list[str] = []
+
+    def watched(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if threading.current_thread() is threading.main_thread():
+                on_gui.append(name)
+            return function(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(KeyValues, "get", watched("values.get", KeyValues.get))
+    monkeypatch.setattr(KeyValues, "set", watched("values.set", KeyValues.set))
+    monkeypatch.setattr(worklist_module, "shown_state",
+                        watched("shown_state", worklist_module.shown_state))
+    arrived: list[object] = []
+    service.sig_callbacks_arrived.connect(arrived.append)
+    service.request_update()
+    settled(qtbot, service)
+    line.missed(BOB, minutes_ago=-2, caller_name="Bob Stone")
+    clock.now += 180
+    run(qtbot, line.sync())
+    service.request_update()
+    qtbot.waitUntil(lambda: bool(arrived), timeout=5000)
+    service.snooze(BOB_E164, line.now + timedelta(hours=1))
+    qtbot.waitUntil(lambda: service.worklist.wake_us > 0, timeout=5000)
+    settled(qtbot, service)
+
+    assert [item.number for item in arrived[0]] == [BOB_E164, JANE_E164]  # type: ignore[attr-defined]
+    assert service.store.values.get(NOTIFIED_KEY) > 0
+    assert on_gui == ["values.get"]  # only this test's own look just above
+    assert 3_000_000 <= service._wake.remainingTime() <= 3_601_000
 
 
 def test_actions_become_signed_records_and_new_callers_are_announced(

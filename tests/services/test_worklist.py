@@ -41,3 +41,19 @@ def test_the_next_reading_replaces_adds_and_drops_only_what_changed() -> None:
     assert dict(after.by_number) == {"+61400000001": done, "+61400000003": new}
     assert after.states["+61400000001"] is ShownState.DONE
     assert first.by_number.keys() == {"+61400000001", "+61400000002"}  # left as it was
+
+
+def test_a_reading_has_its_waiting_callers_and_its_next_wake_ready_made() -> None:
+    items = [item("+61400000001", 10), item("+61400000002", 300),
+             item("+61400000003", 20, snooze_until_us=NOW + 9_000_000),
+             item("+61400000004", 30, ItemState.TRIED, snooze_until_us=NOW + 5_000_000),
+             item("+61400000005", 40, ItemState.DONE, snooze_until_us=NOW + 1_000_000),
+             item("+61400000006", 50, snooze_until_us=NOW - 1)]
+    reading = build({i.number: i for i in items}, NOW, "desk")
+    # The first snooze to end of a waiting item (a closed item's snooze wakes nothing).
+    assert reading.wake_us == NOW + 5_000_000
+    assert [i.number for i in reading.waiting_then] == [
+        "+61400000002", "+61400000006", "+61400000001"]
+    assert reading.waiting() == list(reading.waiting_then)
+    calm = build({i.number: i for i in items[:2]}, NOW, "desk")
+    assert calm.wake_us == -1
