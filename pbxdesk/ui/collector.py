@@ -25,7 +25,9 @@ moment when it is cheap:
   ``gc.get_count()``, which costs nothing): the page's objects die by reference
   counting a moment later, and do not reach an older generation either. More
   than half of the checks during that sync found such a moment; one waits at
-  most :data:`WAIT_MAX_S`, then collects whatever the size.
+  most :data:`WAIT_MAX_S`, then collects whatever the size (once at the start
+  of that sync: 35,000–80,000 objects, 35–88 ms, rows and caches that live on
+  and grew for 5 s without a quiet moment; nothing cheaper walks them).
 - an older generation while the young ones have not been waited for during
   :data:`BUSY_S` (no sync is on), or when counting its objects
   (``gc.get_objects``, about 50 ns each, once a second at most) finds at most
