@@ -7,7 +7,8 @@ closed dialog in a reference cycle, a finished request's timer), Qt destroys
 them on that thread, which warns "Timers cannot be stopped from another thread"
 at best and crashes at worst. So automatic collection is switched off while the
 app runs, and a timer on the GUI thread collects instead, checking 50 times a
-second, generation by generation as Python would (the young one when it has
+second while the app is busy (ten times when it is not: an idle app should not
+wake often), generation by generation as Python would (the young one when it has
 filled up, an older one when the younger has been collected often enough,
 everything at most once a minute).
 
@@ -48,6 +49,8 @@ from typing import Final
 from PySide6.QtCore import QObject, QTimer, Slot
 
 CHECK_MS: Final = 20
+"""Between checks while busy (a collection waited during the last :data:`BUSY_S`)."""
+IDLE_CHECK_MS: Final = 100
 FULL_EVERY_S: Final = 60.0
 YOUNG_MAX: Final = 1500
 """Young objects (``gc.get_count()[0]``) above which a collection waits: about 5 ms."""
@@ -72,7 +75,7 @@ class GuiThreadCollector(QObject):
         self._older_due = [0.0, 0.0, 0.0]  # per generation, when it first waited (0: not)
         self._last_probe = 0.0
         self._timer = QTimer(self)
-        self._timer.setInterval(CHECK_MS)
+        self._timer.setInterval(IDLE_CHECK_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
 
     @property
@@ -95,7 +98,14 @@ class GuiThreadCollector(QObject):
 
     @Slot()
     def _on_timer_timeout(self) -> None:
-        self.check(time.monotonic())
+        now = time.monotonic()
+        self.check(now)
+        # Cheap moments come and go quickly during a sync: look for them more often then.
+        self._timer.setInterval(CHECK_MS if self.busy(now) else IDLE_CHECK_MS)
+
+    def busy(self, now: float) -> bool:
+        """True while a collection waited for a cheap moment during the last BUSY_S."""
+        return now - self._last_wait < BUSY_S
 
     def check(self, now: float) -> int | None:
         """Collect the generation that is due, if it is cheap now; which one, or None."""
@@ -116,7 +126,7 @@ class GuiThreadCollector(QObject):
             generation += 1
         if generation == 2 and now - self._last_full < FULL_EVERY_S:
             generation = 1
-        if generation > 0 and now - self._last_wait < BUSY_S:
+        if generation > 0 and self.busy(now):
             generation = self._cheap_while_busy(generation, now)
         if generation == 2:
             self._last_full = now

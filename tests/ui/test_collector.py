@@ -28,6 +28,7 @@ class Cycle:
 @pytest.fixture
 def running(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> Iterator[GuiThreadCollector]:
     monkeypatch.setattr(collector, "CHECK_MS", 20)
+    monkeypatch.setattr(collector, "IDLE_CHECK_MS", 20)
     # Python's default, as the app finds it (the suite keeps it off: tests/fixtures/garbage.py).
     was_enabled = gc.isenabled()
     gc.enable()
@@ -157,3 +158,23 @@ def test_an_older_generation_is_collected_during_a_sync_when_it_is_small(
     assert checked.check(1000.1 + collector.PROBE_EVERY_S) == 1
     assert alive() is None
     del young
+
+
+def test_the_timer_checks_often_only_while_busy(qtbot: QtBot,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    was_enabled = gc.isenabled()
+    made = GuiThreadCollector()
+    made.start()
+    try:
+        assert made._timer.interval() == collector.IDLE_CHECK_MS  # an idle app wakes seldom
+        page = [[] for _ in range(2 * collector.YOUNG_MAX)]  # a sync's page, being parsed
+        qtbot.waitUntil(lambda: made._timer.interval() == collector.CHECK_MS, timeout=2000)
+        del page
+        # BUSY_S after the last wait, the checks slow down again.
+        monkeypatch.setattr(collector, "BUSY_S", 0.0)
+        qtbot.waitUntil(lambda: made._timer.interval() == collector.IDLE_CHECK_MS,
+                        timeout=2000)
+    finally:
+        made.stop()
+        if not was_enabled:
+            gc.disable()
