@@ -171,12 +171,27 @@ async def test_days_that_lose_nothing_are_not_reported(
         assert stored_keys(engine.store, kind) == truth_keys(sandbox, kind)
 
 
+# Where the history ends decides how much of its first and last day it holds, and the
+# estimate of a partly listed day's missing calls is only right for a day that is
+# whole or mostly there: with the history ending 44 minutes after midnight it says
+# 3-4 times too many (known, not fixed; found by running the suite at other hours).
+HISTORY_ENDS = [
+    pytest.param(datetime(2026, 12, 7, 12, 0, tzinfo=UTC), id="noon"),
+    pytest.param(datetime(2026, 12, 8, 0, 44, tzinfo=UTC), id="just-after-midnight",
+                 marks=pytest.mark.xfail(strict=True, reason="a partial day's missing calls "
+                                         "are overestimated 3-4x (known)")),
+]
+
+
 @pytest.mark.asyncio
+@pytest.mark.parametrize("history_ends", HISTORY_ENDS)
 async def test_incomplete_days_are_kept_and_read_again_later(
-        make_sandbox: Callable[..., Sandbox], make_engine: MakeEngine) -> None:
+        make_sandbox: Callable[..., Sandbox], make_engine: MakeEngine,
+        history_ends: datetime) -> None:
     # About 1,000 user calls a day, and a PBX that ignores the user selector.
-    sandbox = make_sandbox(calls=3000, days=3, ignore_user_selector=True)
+    sandbox = make_sandbox(calls=3000, days=3, ignore_user_selector=True, now=history_ends)
     clock = FakeClock()
+    clock.now = history_ends.timestamp()
     engine = make_engine(sandbox, sync_days=5, clock=clock, **SMALL)
     first = await engine.sync()
     listed = engine.store.sync.incomplete.of()
