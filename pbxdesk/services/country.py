@@ -14,6 +14,7 @@ calls is not a first sync.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -89,6 +90,7 @@ class CountryAdvisor(QObject):
         self._messages = messages
         self._current = current_region
         self.suggested: str | None = None
+        self._looking: asyncio.Future[list[CallerIdChoice]] | None = None
         try:
             self._waiting = store.date_range() is None  # an empty store: the first sync is next
         except StoreError as error:
@@ -102,12 +104,21 @@ class CountryAdvisor(QObject):
 
     @Slot(object)
     def on_sync_finished(self, _result: object = None) -> None:
-        """After a sync: look at the account's numbers once they are there."""
-        if not self._waiting:
+        """After a sync: look at the account's numbers once they are there (read on a
+        worker thread: a few thousand calls, tens of ms on the GUI thread)."""
+        if not self._waiting or self._looking is not None:
+            return
+        self._looking = asyncio.get_running_loop().run_in_executor(
+            None, account_numbers, self._store, self._current)
+        self._looking.add_done_callback(self._on_numbers_read)
+
+    def _on_numbers_read(self, looking: asyncio.Future[list[CallerIdChoice]]) -> None:
+        self._looking = None
+        if looking.cancelled() or not self._waiting:
             return
         try:
-            numbers = account_numbers(self._store, self._current)
-        except StoreError as error:
+            numbers = looking.result()
+        except (StoreError, RuntimeError) as error:  # RuntimeError: the store closed
             log.warning("Could not read the account's numbers: %s", error)
             return
         if not numbers:

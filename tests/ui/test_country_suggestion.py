@@ -7,7 +7,10 @@ en_US locale makes it on a first run.
 from __future__ import annotations
 
 import asyncio
+import threading
+from pathlib import Path
 
+import pytest
 import qasync
 from pytestqt.qtbot import QtBot
 
@@ -15,8 +18,10 @@ from pbxdesk.app import Controller
 from pbxdesk.paths import AppPaths
 from pbxdesk.phone import DialTarget
 from pbxdesk.services.callerids import CallerIdChoice
-from pbxdesk.services.country import SOURCE, account_region, suggested_region
-from pbxdesk.services.messages import Remedy
+from pbxdesk.services.country import SOURCE, CountryAdvisor, account_region, suggested_region
+from pbxdesk.services.messages import MessageBridge, Remedy
+from pbxdesk.store import CallStore
+from tests.services.helpers import run
 from tests.ui.controller import make_controller, small_demo, stop
 
 
@@ -88,10 +93,37 @@ def test_no_suggestion_when_the_country_already_fits(
         session = controller.session
         assert session is not None
         qtbot.waitUntil(lambda: session.sync.last_result is not None, timeout=20_000)
-        assert controller.country is not None
-        assert not controller.country.waiting
-        assert controller.country.suggested is None
+        country = controller.country
+        assert country is not None
+        qtbot.waitUntil(lambda: not country.waiting, timeout=5000)  # read off the GUI thread
+        assert country.suggested is None
         message = controller.window.banner.message
         assert message is None or message.source != SOURCE
     finally:
         stop(qtbot, controller)
+
+
+def test_the_accounts_numbers_are_read_off_the_gui_thread(
+        qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Read on the GUI thread after the first sync, they froze the window for tens of ms.
+    readers: list[bool] = []
+
+    def numbers(store: CallStore, region: str) -> list[CallerIdChoice]:
+        readers.append(threading.current_thread() is threading.main_thread())
+        return [choice("+61290000000", uses=5)]
+
+    monkeypatch.setattr("pbxdesk.services.country.account_numbers", numbers)
+    messages = MessageBridge()
+    with CallStore(tmp_path / "calls.sqlite3", default_region="US") as store:
+        advisor = CountryAdvisor(store, messages, "US")
+        assert advisor.waiting  # an empty store: the first sync is next
+
+        async def after_the_first_sync() -> None:
+            advisor.on_sync_finished()
+            advisor.on_sync_finished()  # a second sync meanwhile does not read again
+
+        run(qtbot, after_the_first_sync())
+        qtbot.waitUntil(lambda: not advisor.waiting, timeout=5000)
+    assert readers == [False]
+    assert advisor.suggested == "AU"
