@@ -21,6 +21,7 @@ from pbxdesk.api.parse import parse_row
 from pbxdesk.sandbox import Sandbox
 from pbxdesk.sandbox.server import SandboxServer
 from tests.fixtures.api import MakeClient
+from tests.fixtures.sandbox import ESTIMATED_HISTORY_ENDS
 
 pytestmark = pytest.mark.asyncio
 MakeSandbox = Callable[..., Sandbox]
@@ -109,13 +110,7 @@ async def test_crowded_days_split_by_users_and_queues(make_sandbox: MakeSandbox,
     assert client.traits.inclusive is True
 
 
-@pytest.mark.parametrize("history_ends", [
-    pytest.param(datetime(2026, 12, 7, 12, 0, tzinfo=UTC), id="noon"),
-    # A partial day's missing calls are overestimated 3-4x (see test_engine's HISTORY_ENDS).
-    pytest.param(datetime(2026, 12, 8, 0, 44, tzinfo=UTC), id="just-after-midnight",
-                 marks=pytest.mark.xfail(strict=True, reason="a partial day's missing calls "
-                                         "are overestimated 3-4x (known)")),
-])
+@pytest.mark.parametrize("history_ends", ESTIMATED_HISTORY_ENDS)
 async def test_a_server_ignoring_the_user_selector_gets_an_honest_list(
         make_sandbox: MakeSandbox, make_client: MakeClient, history_ends: datetime) -> None:
     # The history ends at a fixed time: with the real one the outcome changed by the hour.

@@ -27,6 +27,7 @@ from pbxdesk.sandbox import Sandbox
 from pbxdesk.store import ALL_CALLS, CallFilter, CallStore
 from pbxdesk.store.writer import UpsertResult
 from pbxdesk.sync.engine import ALL_KINDS, BUDGET_KEY, SyncEngine
+from tests.fixtures.sandbox import ESTIMATED_HISTORY_ENDS
 
 MakeEngine = Callable[..., SyncEngine]
 SMALL = {"max_offset": 99, "max_limit": 100}
@@ -171,20 +172,8 @@ async def test_days_that_lose_nothing_are_not_reported(
         assert stored_keys(engine.store, kind) == truth_keys(sandbox, kind)
 
 
-# Where the history ends decides how much of its first and last day it holds, and the
-# estimate of a partly listed day's missing calls is only right for a day that is
-# whole or mostly there: with the history ending 44 minutes after midnight it says
-# 3-4 times too many (known, not fixed; found by running the suite at other hours).
-HISTORY_ENDS = [
-    pytest.param(datetime(2026, 12, 7, 12, 0, tzinfo=UTC), id="noon"),
-    pytest.param(datetime(2026, 12, 8, 0, 44, tzinfo=UTC), id="just-after-midnight",
-                 marks=pytest.mark.xfail(strict=True, reason="a partial day's missing calls "
-                                         "are overestimated 3-4x (known)")),
-]
-
-
 @pytest.mark.asyncio
-@pytest.mark.parametrize("history_ends", HISTORY_ENDS)
+@pytest.mark.parametrize("history_ends", ESTIMATED_HISTORY_ENDS)
 async def test_incomplete_days_are_kept_and_read_again_later(
         make_sandbox: Callable[..., Sandbox], make_engine: MakeEngine,
         history_ends: datetime) -> None:
