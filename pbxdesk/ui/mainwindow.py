@@ -444,7 +444,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_sync_finished(self, _result: object) -> None:
         if self.pad is not None:  # users and account numbers may be new
-            self.pad.reload_choices()
+            self.pad.reload_choices_soon()
 
     def _show_tab(self, index: int) -> None:
         if index < self.tabs.count():

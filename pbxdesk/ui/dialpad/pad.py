@@ -13,12 +13,14 @@ and never calls a premium-rate number without a second yes.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import threading
 from collections.abc import Sequence
 from typing import Final
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QWidget
@@ -31,10 +33,10 @@ from pbxdesk.phone import (
     parse_dial_input,
     warm_up,
 )
-from pbxdesk.services.callerids import account_numbers
+from pbxdesk.services.callerids import CallerIdChoice, account_numbers
 from pbxdesk.services.calls import CallService
 from pbxdesk.services.extensions import account_extensions
-from pbxdesk.store import CallStore, RecentDial, StoreError
+from pbxdesk.store import CallStore, RecentDial, StoreError, UserInfo
 from pbxdesk.ui.dialpad.callfollow import CallFollower
 from pbxdesk.ui.dialpad.choicebar import BOTH_READINGS
 from pbxdesk.ui.dialpad.padview import CALL_TEXT, PadView
@@ -79,6 +81,8 @@ class DialPad(PadView):
         self._default_caller_id = default_caller_id.strip()
         self._choices_overridden = False  # see choose()
         self._extensions: frozenset[str] = frozenset()  # the account's, see reload_choices()
+        self._reading: asyncio.Future[tuple[list[UserInfo], list[CallerIdChoice]]] | None = None
+        self._read_again = False
         self._notice = ""  # said in the preview line while the field stays empty
         self.confirm_before_dialling = True
         self._build(self._region, self.store.values)
@@ -185,13 +189,43 @@ class DialPad(PadView):
         self.reload_choices()
 
     def reload_choices(self) -> None:
-        """Refill the user and caller-ID lists from the store (after a sync)."""
+        """Refill the user and caller-ID lists from the store, now (a setting changed)."""
+        self._fill_choices(*self._read_choices(self._region))
+
+    def reload_choices_soon(self) -> None:
+        """Refill them after a sync: read on a worker thread (the account's numbers are a
+        read of a few thousand calls, 20-30 ms that froze the window after every sync)."""
+        if self._reading is not None:
+            self._read_again = True
+            return
+        self._read_again = False
         try:
-            users = self.store.users()
-            numbers = account_numbers(self.store, self._region)
-        except StoreError as error:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop runs (a script, a test): read them now
+            self.reload_choices()
+            return
+        self._reading = loop.run_in_executor(None, self._read_choices, self._region)
+        self._reading.add_done_callback(self._on_choices_read)
+
+    def _on_choices_read(self, reading: asyncio.Future[tuple[list[UserInfo], list[CallerIdChoice]]],
+                         ) -> None:
+        self._reading = None
+        if reading.cancelled() or not shiboken6.isValid(self):
+            return  # the pad went with its session meanwhile
+        if self._read_again:
+            self.reload_choices_soon()
+            return
+        self._fill_choices(*reading.result())
+
+    def _read_choices(self, region: str) -> tuple[list[UserInfo], list[CallerIdChoice]]:
+        """(Any thread) the users and the account's numbers; none if the store fails."""
+        try:
+            return self.store.users(), account_numbers(self.store, region)
+        except (StoreError, RuntimeError) as error:  # RuntimeError: the store closed
             log.warning("Dial pad: could not read users and numbers from the store: %s", error)
-            users, numbers = [], []
+            return [], []
+
+    def _fill_choices(self, users: list[UserInfo], numbers: list[CallerIdChoice]) -> None:
         self._extensions = account_extensions(users, self._my_extension)
         self.user_picker.populate(self._my_extension, users)
         self.caller_picker.populate(self._default_caller_id, numbers, self._region)

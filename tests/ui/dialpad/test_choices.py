@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from pbxdesk.api.models import CallKind
 from pbxdesk.phone import format_for_display, normalize_api_number
+from pbxdesk.services.callerids import CallerIdChoice, account_numbers
+from pbxdesk.store import CallStore
 from pbxdesk.ui.dialpad.choices import PBX_DEFAULT
-from tests.services.helpers import REGION
+from tests.services.helpers import REGION, run
 from tests.ui.dialpad.conftest import MakePad, env_of, fill_store
 
 OUTBOUND_TYPES = {"user_outbound_answered", "user_outbound_missed"}
@@ -90,3 +94,31 @@ def test_default_caller_id_not_in_history_is_sent_in_the_apis_form(
     pad = make_pad(default_caller_id="02 9000 0000")
     assert pad.caller_picker.choices() == [(PBX_DEFAULT, None),
                                            ("(02) 9000 0000 (your default)", "61290000000")]
+
+
+def test_after_a_sync_the_choices_are_read_off_the_gui_thread(
+        qtbot: QtBot, make_pad: MakePad, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Read on the GUI thread after every sync, they froze the window for 20-30 ms.
+    pad = make_pad()
+    env = env_of(pad)
+    fill_store(qtbot, env)
+    readers: list[bool] = []
+
+    def numbers(store: CallStore, region: str) -> list[CallerIdChoice]:
+        readers.append(threading.current_thread() is threading.main_thread())
+        return account_numbers(store, region)
+
+    monkeypatch.setattr("pbxdesk.ui.dialpad.pad.account_numbers", numbers)
+
+    async def two_syncs_end() -> None:
+        pad.reload_choices_soon()
+        pad.reload_choices_soon()  # while the first read runs: read once more after it
+
+    run(qtbot, two_syncs_end())
+    qtbot.waitUntil(lambda: len(readers) == 2 and pad._reading is None, timeout=5000)
+    assert readers == [False, False]
+    offered = {normalize_api_number(value, REGION) for _label, value
+               in pad.caller_picker.choices()[1:]}
+    rows = [*env.sandbox.rows(CallKind.USER), *env.sandbox.rows(CallKind.QUEUE),
+            *env.sandbox.rows(CallKind.RING_GROUP)]
+    assert offered == truth_account_numbers(rows)
