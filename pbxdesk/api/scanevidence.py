@@ -11,12 +11,23 @@ Only the rows of a scan's first :data:`PAGES` pages are kept (the range's look
 is at most four pages, and the windows sized from it follow: a stop there cost
 up to four requests; measured after them, at most one); after them the evidence
 is dropped for good. Kept further, every page's saved state would carry
-megabytes of keys (10,000-row pages) to save no request. No I/O here.
+megabytes of keys (10,000-row pages) to save no request.
+
+Each page's saved form is made once, when it is read: its keys joined into one
+string and its start times packed as 8-byte floats in base64. Saved as lists,
+the eighth page's state took 60-80 ms of ``json.dumps`` (a C call that holds
+the GIL: the window froze meanwhile), re-encoding every float of every page
+each time; a few big strings copy in a few milliseconds, and the times come
+back bit for bit. States saved as lists (an older pbxdesk) are read too.
+No I/O here.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
+import struct
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -28,6 +39,9 @@ CLOSED = "closed"
 
 
 _Page = tuple[tuple[str, ...], tuple[float | None, ...]]
+_SEPARATOR = "\x1f"
+"""Between a page's keys in its saved form (a page with a key holding one is saved as a
+list)."""
 
 
 class Evidence:
@@ -36,6 +50,7 @@ class Evidence:
 
     def __init__(self, pages: Iterable[_Page] = (), *, closed: bool = False) -> None:
         self._pages: list[_Page] = [] if closed else list(pages)
+        self._saved = [_saved_page(keys, times) for keys, times in self._pages]
         self._closed = closed
 
     def add(self, rows: Sequence[RowInfo]) -> None:
@@ -43,9 +58,12 @@ class Evidence:
         past them, forget every page (see the module docstring)."""
         if self._closed:
             return
-        self._pages.append((tuple(row.key for row in rows), tuple(row.at for row in rows)))
+        page = (tuple(row.key for row in rows), tuple(row.at for row in rows))
+        self._pages.append(page)
+        self._saved.append(_saved_page(*page))
         if len(self._pages) > PAGES:
             self._pages.clear()
+            self._saved.clear()
             self._closed = True
 
     def read_keys(self) -> set[str]:
@@ -62,7 +80,7 @@ class Evidence:
     def to_json(self) -> list[dict[str, Any]] | str:
         if self._closed:
             return CLOSED
-        return [{"keys": list(keys), "at": list(times)} for keys, times in self._pages]
+        return list(self._saved)
 
     @classmethod
     def from_json(cls, value: Any) -> Evidence:
@@ -73,16 +91,45 @@ class Evidence:
         if not isinstance(value, list):
             return cls()
         pages = []
-        for page in value[-PAGES:]:
-            if not isinstance(page, dict):
+        for saved in value[-PAGES:]:
+            page = _read_page(saved) if isinstance(saved, dict) else None
+            if page is None:
                 return cls()
-            keys, times = page.get("keys"), page.get("at")
-            if (not isinstance(keys, list) or not isinstance(times, list)
-                    or len(keys) != len(times)
-                    or not all(isinstance(key, str) for key in keys)
-                    or not all(at is None or (isinstance(at, int | float) and not isinstance(
-                        at, bool) and math.isfinite(at)) for at in times)):
-                return cls()
-            pages.append((tuple(keys), tuple(None if at is None else float(at)
-                                             for at in times)))
+            pages.append(page)
         return cls(pages)
+
+
+def _saved_page(keys: tuple[str, ...], times: tuple[float | None, ...]) -> dict[str, Any]:
+    """A page as saved: keys joined, times packed (None as NaN); see the module docstring."""
+    joined = _SEPARATOR.join(keys)
+    packed = struct.pack(f"<{len(times)}d", *(math.nan if at is None else at for at in times))
+    return {"keys": joined if keys and joined.count(_SEPARATOR) == len(keys) - 1
+            else list(keys),
+            "at64": base64.b64encode(packed).decode("ascii")}
+
+
+def _read_page(saved: dict[Any, Any]) -> _Page | None:
+    """A saved page (either form), or None if it is damaged."""
+    keys = saved.get("keys")
+    if isinstance(keys, str):
+        keys = keys.split(_SEPARATOR)
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        return None
+    times = _unpacked(saved["at64"]) if "at64" in saved else saved.get("at")
+    if (not isinstance(times, list) or len(keys) != len(times)
+            or not all(at is None or (isinstance(at, int | float) and not isinstance(
+                at, bool) and math.isfinite(at)) for at in times)):
+        return None
+    return tuple(keys), tuple(None if at is None else float(at) for at in times)
+
+
+def _unpacked(packed: object) -> list[float | None] | None:
+    if not isinstance(packed, str):
+        return None
+    try:
+        raw = base64.b64decode(packed, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) % 8:
+        return None
+    return [None if math.isnan(at) else at for at in struct.unpack(f"<{len(raw) // 8}d", raw)]
