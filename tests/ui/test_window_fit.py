@@ -186,9 +186,10 @@ def test_name_columns_take_the_free_width_and_elide_at_word_ends(
     assert index.data(Qt.ItemDataRole.ToolTipRole) == full
 
 
-def test_the_ring_phones_of_list_shows_whole_names(demo_controller: Controller) -> None:
+def test_the_ring_phones_of_list_shows_whole_names(qtbot: QtBot,
+                                                  demo_controller: Controller) -> None:
     picker = pad_of(demo_controller).user_picker
-    assert picker.count() > 3
+    qtbot.waitUntil(lambda: picker.count() > 3, timeout=5000)  # read after the sync, off the GUI
     widest = max(picker.fontMetrics().horizontalAdvance(picker.itemText(index))
                  for index in range(picker.count()))
     assert picker.view().minimumWidth() >= widest
