@@ -30,6 +30,7 @@ from pbxdesk.api.scanmodel import ServerTraits
 from pbxdesk.sandbox import Sandbox
 from pbxdesk.store import CallStore
 from pbxdesk.sync.engine import ALL_KINDS, TRAITS_KEY, SyncEngine
+from tests.fixtures.sandbox import FIXED_NOON
 from tests.sync.test_engine import stored_keys, truth_keys
 
 SMALL = {"max_offset": 99, "max_limit": 100}
@@ -110,7 +111,7 @@ async def start_app() -> AsyncIterator[Start]:
 # windows and so what a stop past the kept evidence costs (with the real time, the
 # test's outcome changed by the hour). Two ends: past the evidence, one costs a page
 # after stops 9 and 10, the other two after stop 20.
-HISTORY_ENDS = (datetime(2026, 12, 7, 12, 0, tzinfo=UTC),
+HISTORY_ENDS = (FIXED_NOON,
                 datetime(2026, 12, 7, 19, 28, tzinfo=UTC))
 
 
