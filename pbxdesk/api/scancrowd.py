@@ -107,12 +107,14 @@ class Crowded:
 
 def plan_crowded(plan: ScanPlan, crowded: Crowded) -> Segment | None:
     """The next query for the crowded day, or None once it is read (or given up)."""
-    if not crowded.stage:
-        crowded.stage = _first_stage(plan, crowded)
     to_date = crowded.day + _ONE_DAY if plan.traits.inclusive is False else crowded.day
+    if not crowded.stage:
+        crowded.stage = _first_stage(plan, crowded, to_date)
     if crowded.stage == PROBE:
+        # The same query the day is read by: only that one shows whether it reaches the
+        # known rows (with an exclusive to_date, [day, day] is empty whatever they are).
         crowded.probes += 1
-        return plan.new_segment(PROBE, crowded.day, crowded.day, crowded.day,
+        return plan.new_segment(PROBE, crowded.day, crowded.day, to_date,
                                 [Sweep(newest=True, bound=crowded.top)], max_pages=1)
     if crowded.stage == LOOK:
         return plan.new_segment(LOOK, crowded.day, crowded.day, to_date, [Sweep(newest=True)],
@@ -135,11 +137,12 @@ def plan_crowded(plan: ScanPlan, crowded: Crowded) -> Segment | None:
     return None
 
 
-def _first_stage(plan: ScanPlan, crowded: Crowded) -> str:
+def _first_stage(plan: ScanPlan, crowded: Crowded, to_date: date) -> str:
     if crowded.top is not None:
         # Unless what is known of the server's dates says so, make sure the day's
-        # query reaches the known rows (else rows between would be lost).
-        reaches = midnight(crowded.day) + plan.traits.cut_low > crowded.top.at
+        # query reaches the known rows (else rows between would be lost). Its cut lies
+        # after to_date's midnight (UTC) plus cut_low.
+        reaches = midnight(to_date) + plan.traits.cut_low > crowded.top.at
         return "plan" if reaches or crowded.probes >= MAX_PROBES else PROBE
     return "plan" if crowded.bottom is not None else LOOK
 
@@ -256,6 +259,13 @@ def _finish_probe(plan: ScanPlan, crowded: Crowded, segment: Segment, outcome: s
     assert crowded.top is not None
     if outcome == COMPLETE and segment.current.outcome == EXHAUSTED:
         crowded.stage = "closing"  # the day's rows fitted on that one page
+        return
+    if outcome == "gap" and segment.to_date == segment.from_date and \
+            plan.traits.inclusive is False:
+        # Asked for [day, day] before to_date was known to be exclusive (this answer may
+        # have shown it): empty whatever the day holds, so it says nothing of where the
+        # day ends. Probe again with the day's real query.
+        crowded.stage = ""
         return
     if outcome == "gap":
         # The day ends before the known rows: they lie in a later day of the server.
