@@ -129,11 +129,15 @@ class ContactBound:
 
 def _fold_into(minutes: array.array[int], mask: int, contacts: Iterable[tuple[Any, Any]]
                ) -> None:
+    # A writer's batch is thousands of contacts: the usual case inline, not a call each.
+    top = _LATEST * _MINUTE_US
     for number, end_us in contacts:
         if number is None:
             continue
+        if type(end_us) is int and 0 < end_us < top:
+            value = -(-end_us // _MINUTE_US)
+        else:
+            value = _minute_after(end_us)
         bucket = hash(number) & mask
-        value = _minute_after(end_us)
         if value > minutes[bucket]:
             minutes[bucket] = value
-

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Final
@@ -132,7 +132,7 @@ def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]],
         terms.write(conn, written, _NAME, _NUMBERS)
         live.confirm(conn, batch)  # rows a live relay event stored are now confirmed
     if contacts is not None:  # committed: the rows are there for anyone to read
-        found = [*_contacts_of(row[1:] for row in inserts), *_contacts_of(written)]
+        found = [*_contacts_of(inserts, 1), *_contacts_of(written)]
         # A number that is not text is stored as SQLite makes it: leave those rows
         # for the worklist to read as stored.
         whole = inserts and all(type(number) is str for number, _ in found)
@@ -145,21 +145,24 @@ def _top_id(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0])
 
 
-def _contacts_of(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, int | None]]:
+def _contacts_of(rows: list[tuple[Any, ...]], at: int = 0) -> list[tuple[Any, int | None]]:
     """Each row's (number, end in µs) if it is a contact (an answered inbound call or
-    any outbound one; see :mod:`pbxdesk.store.contactbound`); rows as :data:`_COLUMNS`."""
-    for row in rows:
-        direction = row[_AT_DIRECTION]
-        if direction == 2:
-            number = row[_AT_DEST_E164]
-        elif direction == 1 and row[_AT_OUTCOME] == 1:
-            number = row[_AT_CALLER_E164]
-        else:
-            continue
-        start, duration = row[_AT_START], row[_AT_DURATION]
-        if number is not None:  # a damaged time: None, which the bound counts as latest
-            yield number, (start + max(duration, 0) * 1_000_000
-                           if type(start) is int and type(duration) is int else None)
+    any outbound one; see :mod:`pbxdesk.store.contactbound`); rows as :data:`_COLUMNS`
+    from position ``at`` (1 for an insert's, which has the key first)."""
+    direction, outcome = _AT_DIRECTION + at, _AT_OUTCOME + at
+    caller, dest = _AT_CALLER_E164 + at, _AT_DEST_E164 + at
+    start, duration = _AT_START + at, _AT_DURATION + at
+    contacts = [row for row in rows
+                if row[direction] == 2 or (row[direction] == 1 and row[outcome] == 1)]
+    numbers = [row[dest] if row[direction] == 2 else row[caller] for row in contacts]
+    try:  # a sync's batch of thousands: in one comprehension
+        ends: list[int | None] = [row[start] + max(row[duration], 0) * 1_000_000
+                                  for row in contacts]
+    except TypeError:  # a damaged time: None, which the bound counts as the latest
+        ends = [row[start] + max(row[duration], 0) * 1_000_000
+                if type(row[start]) is int and type(row[duration]) is int else None
+                for row in contacts]
+    return [pair for pair in zip(numbers, ends, strict=True) if pair[0] is not None]
 
 
 def _day_key(values: tuple[Any, ...]) -> daycounts.DayKey:
