@@ -172,13 +172,19 @@ class CallbackStore:
     # -- deriving ------------------------------------------------------------------------
 
     @guarded
+    def prepare(self) -> None:
+        """Read the contact bound from the store if it is not (once a session, or when
+        the store outgrew it); :meth:`update` does it first otherwise."""
+        if not self.contacts.ready:
+            self.contacts.build(self._conn())
+
+    @guarded
     def update(self, scope: Scope, now_us: int) -> UpdateResult:
         """Bring the worklist up to date with the calls stored since the last update."""
         rows = changed = 0
         rebuilt = False
         touched: set[str] = set()
-        if not self.contacts.ready:  # once a session, or when the store outgrew it
-            self.contacts.build(self._conn())
+        self.prepare()
         while True:
             with write_transaction(self._conn()) as conn:
                 if _state(conn, "scope") != scope.key():
