@@ -73,6 +73,7 @@ class ContactBound:
         # (buckets, mask), swapped as one so a reader never pairs a table with another's mask
         self._table: tuple[array.array[int], int] = (array.array("I"), 0)
         self._folds = 0  # contacts folded since the table was sized
+        self._limit = 0  # ... until it is read again, larger
         self.folded_to = -1
         """Every row with an id up to this is folded in; -1: the table is not read yet."""
 
@@ -80,7 +81,7 @@ class ContactBound:
     def ready(self) -> bool:
         """Read from the store, and not too full for its size."""
         with self._lock:
-            return self.folded_to >= 0 and self._folds <= len(self._table[0]) // 2
+            return self.folded_to >= 0 and self._folds <= self._limit
 
     @property
     def buckets(self) -> int:
@@ -94,28 +95,29 @@ class ContactBound:
             conn.execute("BEGIN")
         try:
             top = int(conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0])
-            contacts = [row for sql in CONTACT_SOURCES for row in conn.execute(sql)]
+            # Two buckets a call at least (a third of calls are contacts, typically):
+            # sized before reading, so the rows stream into it, never all in a list.
+            size = min(_MAX_BUCKETS, max(_MIN_BUCKETS, 1 << (2 * top).bit_length()))
+            minutes = array.array("I", bytes(4 * size))
+            read = sum(_fold_into(minutes, size - 1, conn.execute(sql))
+                       for sql in CONTACT_SOURCES)
         finally:
             if owner and conn.in_transaction:
                 conn.execute("COMMIT")
-        # Room for the store to double before the table is read again.
-        size = min(_MAX_BUCKETS, max(_MIN_BUCKETS, 1 << (4 * len(contacts)).bit_length()))
-        minutes = array.array("I", bytes(4 * size))
-        _fold_into(minutes, size - 1, contacts)
         with self._lock:
-            self._table, self._folds = (minutes, size - 1), len(contacts)
+            self._table, self._folds = (minutes, size - 1), read
+            # Read again once the contacts have doubled, or fill half the table.
+            self._limit = max(2 * read, size // 2)
             self.folded_to = top
 
     def fold(self, contacts: Iterable[tuple[Any, Any]], *, ids: tuple[int, int] | None = None
              ) -> None:
         """Fold in contacts (number, end in µs); ``ids``: (after, last) — the rows
         with ids after the first up to the last are all in ``contacts``."""
-        contacts = list(contacts)
         with self._lock:
             if self.folded_to < 0:
                 return  # read from the store when it is first needed
-            _fold_into(*self._table, contacts)
-            self._folds += len(contacts)
+            self._folds += _fold_into(*self._table, contacts)
             if ids is not None and ids[0] <= self.folded_to:
                 self.folded_to = max(self.folded_to, ids[1])
 
@@ -128,10 +130,13 @@ class ContactBound:
 
 
 def _fold_into(minutes: array.array[int], mask: int, contacts: Iterable[tuple[Any, Any]]
-               ) -> None:
+               ) -> int:
+    """Fold the contacts in; how many there were."""
     # A writer's batch is thousands of contacts: the usual case inline, not a call each.
     top = _LATEST * _MINUTE_US
+    count = 0
     for number, end_us in contacts:
+        count += 1
         if number is None:
             continue
         if type(end_us) is int and 0 < end_us < top:
@@ -141,3 +146,4 @@ def _fold_into(minutes: array.array[int], mask: int, contacts: Iterable[tuple[An
         bucket = hash(number) & mask
         if value > minutes[bucket]:
             minutes[bucket] = value
+    return count
