@@ -174,22 +174,6 @@ FROM t
 """
 
 
-def plain_first_call(number: str, start_us: str) -> str:
-    """SQL, true when a caller's item would follow from this one leg alone.
-
-    For a caller with no attempts yet whose only leg this is (the caller's
-    checks): no records, never called by us, and no answered call of theirs
-    ended at or after the leg began. The rules statement then finds the item
-    Open, with this leg as its whole episode (:func:`first_call_items`).
-    ``number`` and ``start_us`` are SQL over the outer row, qualified so that
-    they do not name the inner ``calls AS c``.
-    """
-    return (f"(NOT EXISTS (SELECT 1 FROM callback_records AS r WHERE r.number = {number}) "
-            "AND NOT EXISTS (SELECT 1 FROM calls AS c INDEXED BY ix_callback_calls_out "
-            f"WHERE c.dest_e164 = {number} AND c.direction = 2) "
-            f"AND {start_us} > coalesce({_answered(1, _END, number)}, -1))")
-
-
 # The item RECOMPUTE_SQL writes for such a caller (an Open item, one attempt).
 _FIRST_CALL_ITEMS: Final = (
     f"INSERT OR REPLACE INTO callback_items ({', '.join(ITEM_COLUMNS)}) VALUES "
@@ -198,7 +182,11 @@ _FIRST_CALL_ITEMS: Final = (
 
 def first_call_items(conn: sqlite3.Connection,
                      legs: Iterable[Sequence[Any]]) -> int:
-    """Write the items of callers whose one leg passed :func:`plain_first_call`.
+    """Write the items of callers whose one leg makes their item by itself.
+
+    A caller with no attempts before, no records, and nobody who answered or
+    called them since the leg began: the rules statement would find the item
+    Open, with this leg as its whole episode.
 
     ``legs``: rows in the columns of ``callback_attempts`` without the id
     (number, raw number, name, call ref, start, end, via, via kind, wait).

@@ -16,6 +16,13 @@ the scope's horizon are ignored, and attempts that age past it are pruned, so
 the worklist stays the size of the horizon, not of the history. Work on a
 worker thread; the view reads :meth:`CallbackStore.items`.
 
+Most callers of a commit are new to the worklist, and most of those need no
+rules at all: their one leg is their item. Whether anybody answered or called
+them since it began is asked of the store's :class:`ContactBound` in memory
+(not of ``calls``' indexes, whose leaves each commit leaves cold); where it
+says "perhaps", the rules statement decides. The first update of a session
+reads the bound (under a second at a million calls).
+
 When the scope changes (my extension, the queues and ring groups chosen, the
 days kept) the derived tables are emptied and rebuilt from the calls in
 chunks of :data:`CHUNK_ROWS` ids, each its own short transaction so the sync
@@ -39,12 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from pbxdesk.store.callbackitems import (
-    RECOMPUTE_SQL,
-    first_call_items,
-    plain_first_call,
-    recompute,
-)
+from pbxdesk.store.callbackitems import RECOMPUTE_SQL, first_call_items, recompute
 from pbxdesk.store.callbackrules import (
     ITEM_COLUMNS,
     Attempt,
@@ -53,6 +55,7 @@ from pbxdesk.store.callbackrules import (
     merge_legs,
 )
 from pbxdesk.store.connection import ConnectionPerThread, write_transaction
+from pbxdesk.store.contactbound import CONTACT_SOURCES, ContactBound
 from pbxdesk.store.errors import guarded
 
 CHUNK_ROWS: Final = 50_000
@@ -81,33 +84,43 @@ _IS_EXTENSION: Final = (f"(caller_id <> '' AND length(caller_id) <= {_MAX_EXTENS
                         "AND caller_id NOT GLOB '*[^0-9]*')")
 _CONTACT: Final = "CASE direction WHEN 2 THEN dest_e164 ELSE caller_e164 END"
 _LEG_KEY: Final = f"coalesce({_CALLER_KEY}, '')"
-_OUTER_LEG_KEY: Final = f"coalesce({_number_key('calls.caller_e164', 'calls.caller_id')}, '')"
 _KNOWN: Final = 1  # the leg's caller has attempts already
-_PLAIN: Final = 2  # a first call whose item follows from the leg alone (plain_first_call)
+_UNTOUCHED: Final = 2  # nor records: a first call if nobody reached them since (the bound says)
+_CONTACT_ROW: Final = "direction IN (1, 2) AND (outcome = 1 OR direction = 2)"
 # One pass over the rows to read. Each leg (an inbound row nobody answered, in scope)
 # comes as an attempt of its own, in the columns of ``callback_attempts`` (a caller's
 # only leg is their new attempt as it stands), then whether its caller has attempts
-# already (to merge it with) or, if not, whether the leg alone makes the item (a
-# plain first call: most callers of a commit). An answered call or a call-back comes
-# when its number has attempts (the rows' effect on those callers' items), with that
-# number in the last column (NULL for a leg); only E.164 numbers: the indexes that
-# find a caller's calls hold those.
+# already (to merge it with) or, if not, records. A contact (an answered call or a
+# call-back; only E.164 numbers, as the indexes that find a caller's calls hold) comes
+# with its number in column 10 (NULL for a leg) when it concerns a caller with attempts
+# (column 11: the rows' effect on those callers' items), or when the contact bound has
+# not folded its row in yet (column 12; see pbxdesk.store.contactbound; such rows from
+# before the horizon are read apart, _OLD_CONTACTS). ?1 the horizon, ?2-?5 the scope
+# (_scoped), ?6 the bound's ``folded_to``; the rows' own condition may use ?7 and ?8.
 _NEW_ROWS: Final = (
     f"SELECT {_LEG_KEY}, coalesce(caller_id, ''), coalesce(caller_name, ''), "
     "nullif(unique_call_id, ''), start_us, start_us + max(call_duration, 0) * 1000000, "
     "CASE WHEN kind THEN group_name ELSE '' END, kind, max(call_duration, 0), "
     "CASE WHEN direction = 1 AND outcome <> 1 THEN CASE WHEN EXISTS (SELECT 1 "
     f"FROM callback_attempts AS a WHERE a.number = {_LEG_KEY}) THEN {_KNOWN} "
-    f"WHEN {plain_first_call(_OUTER_LEG_KEY, 'calls.start_us')} THEN {_PLAIN} ELSE 0 END END, "
-    f"CASE WHEN direction = 2 OR outcome = 1 THEN {_CONTACT} END "
-    "FROM calls WHERE {rows} AND start_us >= ? AND ((direction = 1 AND " + _UNANSWERED +
+    f"WHEN EXISTS (SELECT 1 FROM callback_records AS r WHERE r.number = {_LEG_KEY}) THEN 0 "
+    f"ELSE {_UNTOUCHED} END END, "
+    f"CASE WHEN {_CONTACT_ROW} THEN {_CONTACT} END, "
+    f"CASE WHEN {_CONTACT_ROW} THEN {_CONTACT} IN (SELECT number FROM callback_attempts) END, "
+    "id > ?6 "
+    "FROM calls WHERE {rows} AND start_us >= ?1 AND ((direction = 1 AND " + _UNANSWERED +
     f" AND NOT {_IS_EXTENSION}"
-    " AND ((kind = 0 AND (? OR user_number IN (SELECT value FROM json_each(?))))"
-    " OR (kind > 0 AND (? OR group_name IN (SELECT value FROM json_each(?))))))"
-    " OR (direction IN (1, 2) AND (outcome = 1 OR direction = 2)"
-    f" AND {_CONTACT} IN (SELECT number FROM callback_attempts)))")
-_RANGE: Final = "id > ? AND id <= ?"
+    " AND ((kind = 0 AND (?2 OR user_number IN (SELECT value FROM json_each(?3))))"
+    " OR (kind > 0 AND (?4 OR group_name IN (SELECT value FROM json_each(?5))))))"
+    f" OR ({_CONTACT_ROW} AND ({_CONTACT} IN (SELECT number FROM callback_attempts)"
+    f" OR (id > ?6 AND {_CONTACT} IS NOT NULL))))")
+_RANGE: Final = "id > ?7 AND id <= ?8"
+_BETWEEN: Final = "id > ? AND id <= ?"
+_OLD_CONTACTS: Final = "id > ? AND id <= ? AND start_us < ?"  # (_NEW_ROWS leaves them out)
 _DIRTY: Final = "id IN (SELECT call_id FROM callback_dirty)"
+# Contacts of some rows (see _NEW_ROWS), for the contact bound.
+_CONTACTS_OF: Final = (f"SELECT {_CONTACT}, start_us + max(call_duration, 0) * 1000000 "
+                       f"FROM calls WHERE {{rows}} AND {_CONTACT_ROW} AND {_CONTACT} IS NOT NULL")
 _ATTEMPT_COLUMNS: Final = ("id, number, raw_number, caller_name, call_ref, start_us, end_us, "
                            "via, via_kind, wait_s")
 
@@ -148,11 +161,22 @@ class UpdateResult:
 class CallbackStore:
     """The worklist's derived tables and items; each thread uses its own connection."""
 
-    def __init__(self, connections: ConnectionPerThread) -> None:
+    def __init__(self, connections: ConnectionPerThread,
+                 contacts: ContactBound | None = None) -> None:
+        """``contacts``: the bound the store's writer folds its batches into, if any."""
         self._conn = connections.conn
         self.path: Path = connections.path
+        self.contacts = ContactBound() if contacts is None else contacts
+        """When contact with each number last ended, at the latest (see contactbound)."""
 
     # -- deriving ------------------------------------------------------------------------
+
+    @guarded
+    def prepare(self) -> None:
+        """Read the contact bound from the store if it is not (once a session, or when
+        the store outgrew it); :meth:`update` does it first otherwise."""
+        if not self.contacts.ready:
+            self.contacts.build(self._conn())
 
     @guarded
     def update(self, scope: Scope, now_us: int) -> UpdateResult:
@@ -160,14 +184,15 @@ class CallbackStore:
         rows = changed = 0
         rebuilt = False
         touched: set[str] = set()
+        self.prepare()
         while True:
             with write_transaction(self._conn()) as conn:
                 if _state(conn, "scope") != scope.key():
                     _clear_derived(conn)
                     _set_state(conn, "scope", scope.key())
                     rebuilt = True
-                done, read, numbers, firsts, written, moved = _read_new_calls(conn, scope,
-                                                                              now_us)
+                done, read, numbers, firsts, written, moved = _read_new_calls(
+                    conn, scope, now_us, self.contacts)
                 pruned = _prune(conn, scope, now_us) | moved
                 changed += written + recompute(conn, numbers, pruned)
                 rows += read
@@ -184,24 +209,30 @@ class CallbackStore:
         For the tests that keep them index walks (rowid ranges of ``calls``,
         this module's own indexes), whatever becomes of ``calls``' indexes.
         """
-        horizon = scope.horizon_us(now_us)
         numbers = json.dumps(["+61412345678"])
-        scoped = (0, json.dumps(list(scope.extensions)), 0, json.dumps(list(scope.groups)))
+        scoped = (scope.horizon_us(now_us), 0, json.dumps(list(scope.extensions)), 0,
+                  json.dumps(list(scope.groups)), 0)
         statements: dict[str, tuple[str, tuple[object, ...]]] = {
             # The legs and the callers contacted are read by one statement.
-            "legs": (_NEW_ROWS.format(rows=_RANGE), (0, 1, horizon, *scoped)),
-            "legs_dirty": (_NEW_ROWS.format(rows=_DIRTY), (horizon, *scoped)),
-            "contacted": (_NEW_ROWS.format(rows=_RANGE), (0, 1, horizon, *scoped)),
+            "legs": (_NEW_ROWS.format(rows=_RANGE), (*scoped, 0, 1)),
+            "legs_dirty": (_NEW_ROWS.format(rows=_DIRTY), scoped),
+            "contacted": (_NEW_ROWS.format(rows=_RANGE), (*scoped, 0, 1)),
+            "contacts_dirty": (_CONTACTS_OF.format(rows=_DIRTY), ()),
+            "contacts_between": (_CONTACTS_OF.format(rows=_BETWEEN), (0, 1)),
+            "contacts_old": (_CONTACTS_OF.format(rows=_OLD_CONTACTS), (0, 1, scoped[0])),
+            "bound_in": (CONTACT_SOURCES[0], ()),
+            "bound_out": (CONTACT_SOURCES[1], ()),
             "attempts_of": (f"SELECT {_ATTEMPT_COLUMNS} FROM callback_attempts "
                             "WHERE number IN (SELECT value FROM json_each(?))", (numbers,)),
             "recompute": (RECOMPUTE_SQL, (numbers,)),
-            "prune_attempts": ("DELETE FROM callback_attempts WHERE start_us < ?", (horizon,)),
+            "prune_attempts": ("DELETE FROM callback_attempts WHERE start_us < ?",
+                               (scoped[0],)),
         }
         # A changed row's former callers' legs, read again (E.164 numbers, then the rest).
         for name, (rows, bounds) in zip(("legs_moved", "legs_moved_other"),
                                         _legs_of(["+61412345678"], ["12345678901", ""], 1),
                                         strict=True):
-            statements[name] = (_NEW_ROWS.format(rows=rows), (*bounds, horizon, *scoped))
+            statements[name] = (_NEW_ROWS.format(rows=rows), (*scoped, *bounds))
         conn = self._conn()
         return {name: "\n".join(str(row[-1]) for row in conn.execute(
                     f"EXPLAIN QUERY PLAN {sql}", params))
@@ -246,8 +277,8 @@ def _clear_derived(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM callback_state WHERE key IN ('last_id', 'pruned_us')")
 
 
-def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
-                    now_us: int) -> tuple[bool, int, set[str], set[str], int, set[str]]:
+def _read_new_calls(conn: sqlite3.Connection, scope: Scope, now_us: int,
+                    contacts: ContactBound) -> tuple[bool, int, set[str], set[str], int, set[str]]:
     """Read the next chunk of new rows and every dirty row.
 
     Returns (all read, rows read, the callers whose items are still to
@@ -265,12 +296,16 @@ def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
     firsts: set[str] = set()
     written = 0
     dirty = conn.execute("SELECT count(*) FROM callback_dirty").fetchone()[0]
+    _fold_missing(conn, contacts, last_id, dirty)
     passes: list[tuple[str, tuple[int, ...]]] = []
     if upper > last_id:
         passes.append((_RANGE, (last_id, upper)))
     if dirty:
         passes.append((_DIRTY, ()))
     moved: set[str] = set()
+    if upper > max(last_id, contacts.folded_to):  # rows the writer did not fold in
+        contacts.fold(conn.execute(_CONTACTS_OF.format(rows=_OLD_CONTACTS), (
+            max(last_id, contacts.folded_to), upper, horizon)))
     for rows, bounds in passes:
         if rows == _DIRTY:  # after the new rows' pass, so their legs are derived again too
             moved = _moved_callers(conn)
@@ -278,7 +313,8 @@ def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
         else:
             passes_again = []
         for again_rows, again_bounds in [*passes_again, (rows, bounds)]:
-            concerned, plain = _take_rows(conn, again_rows, again_bounds, scope, horizon)
+            concerned, plain = _take_rows(conn, again_rows, again_bounds, scope, horizon,
+                                          contacts)
             numbers |= concerned
             firsts |= plain.keys()
             written += first_call_items(conn, plain.values())
@@ -287,6 +323,23 @@ def _read_new_calls(conn: sqlite3.Connection, scope: Scope,
     _set_state(conn, "last_id", str(upper))
     return (upper >= top, max(0, upper - last_id) + int(dirty), numbers, firsts, written,
             moved)
+
+
+def _fold_missing(conn: sqlite3.Connection, contacts: ContactBound, last_id: int,
+                  dirty: int) -> None:
+    """Fold into the bound what it may lack before this update's rows are read.
+
+    The rows changed since they were read (their contacts may be new: an
+    answer that came later), and, should the bound lag behind the rows read
+    before (another store object's updates), those rows: each row read is
+    then folded in before any leg is judged by the bound.
+    """
+    if dirty:
+        contacts.fold(conn.execute(_CONTACTS_OF.format(rows=_DIRTY)))
+    folded = contacts.folded_to
+    if folded < last_id:
+        contacts.fold(conn.execute(_CONTACTS_OF.format(rows=_BETWEEN), (folded, last_id)),
+                      ids=(folded, last_id))
 
 
 # The callers a changed row belonged to as it was read: its leg's caller, and the
@@ -328,11 +381,11 @@ def _legs_of(e164: list[str], other: list[str],
     """
     passes: list[tuple[str, tuple[Any, ...]]] = []
     if e164:
-        passes.append(("direction = 1 AND caller_e164 IN (SELECT value FROM json_each(?)) "
-                       "AND id <= ?", (json.dumps(e164), upper)))
+        passes.append(("direction = 1 AND caller_e164 IN (SELECT value FROM json_each(?7)) "
+                       "AND id <= ?8", (json.dumps(e164), upper)))
     if other:
         passes.append((f"direction = 1 AND caller_e164 IS NULL AND {_LEG_KEY} IN "
-                       "(SELECT value FROM json_each(?)) AND kind IN (0, 1, 2) AND +id <= ?",
+                       "(SELECT value FROM json_each(?7)) AND kind IN (0, 1, 2) AND +id <= ?8",
                        (json.dumps(other), upper)))
     return passes
 
@@ -344,27 +397,38 @@ def _scoped(scope: Scope) -> tuple[object, ...]:
 
 
 def _take_rows(conn: sqlite3.Connection, rows: str, bounds: tuple[Any, ...], scope: Scope,
-               horizon: int) -> tuple[set[str], dict[str, tuple[Any, ...]]]:
+               horizon: int, contacts: ContactBound
+               ) -> tuple[set[str], dict[str, tuple[Any, ...]]]:
     """Merge the rows' legs into attempts; the callers whose items the rows concern.
 
     Returns the callers whose items need the rules statement, and apart from
-    them the plain first calls (their one leg by caller): their items follow
-    from the leg. The callers contacted are read before this pass writes its
-    attempts: a caller who has attempts only from it is among its legs anyway.
+    them the plain first calls (their one leg by caller): a caller with no
+    attempts, no records and one leg here, whom nobody reached or called
+    since it began (the contact bound, once the rows' own contacts are in
+    it): their items follow from the leg. The callers contacted are read
+    before this pass writes its attempts: a caller who has attempts only from
+    it is among its legs anyway.
     """
     legs: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     known: set[str] = set()  # callers with attempts before these rows
-    plain_legs: set[str] = set()  # callers with a leg that passed plain_first_call
+    untouched: set[str] = set()  # callers with a leg, no attempts and no records
     contacted: set[str] = set()
-    for row in conn.execute(_NEW_ROWS.format(rows=rows), (*bounds, horizon, *_scoped(scope))):
+    unfolded: list[tuple[str, int]] = []
+    params = (horizon, *_scoped(scope), contacts.folded_to, *bounds)
+    for row in conn.execute(_NEW_ROWS.format(rows=rows), params):
         if row[10] is None:
             legs[row[0]].append(row[:9])
             if row[9] == _KNOWN:
                 known.add(row[0])
-            elif row[9] == _PLAIN:
-                plain_legs.add(row[0])
-        else:
+            elif row[9] == _UNTOUCHED:
+                untouched.add(row[0])
+            continue
+        if row[11]:
             contacted.add(row[10])
+        if row[12]:
+            unfolded.append((row[10], row[5]))
+    # This pass's contacts first: a leg may be answered by a row read with it.
+    contacts.fold(unfolded, ids=(bounds[0], bounds[1]) if rows == _RANGE else None)
     if not legs:
         return contacted, {}
     plain: dict[str, tuple[Any, ...]] = {}
@@ -373,9 +437,11 @@ def _take_rows(conn: sqlite3.Connection, rows: str, bounds: tuple[Any, ...], sco
     updates: list[tuple[object, ...]] = []
     for number, caller_legs in legs.items():
         if len(caller_legs) == 1 and number not in known:
-            inserts.append(caller_legs[0])  # a first call, in one row: nothing to merge
-            if number in plain_legs and number not in contacted:
-                plain[number] = caller_legs[0]
+            leg = caller_legs[0]
+            inserts.append(leg)  # a first call, in one row: nothing to merge
+            if (number in untouched and number not in contacted
+                    and contacts.quiet_since(number, leg[4])):
+                plain[number] = leg
             continue
         for attempt in merge_legs(attempts[number], [Attempt(None, *leg) for leg in caller_legs]):
             values = (attempt.number, attempt.raw_number, attempt.caller_name, attempt.call_ref,

@@ -37,6 +37,7 @@ from pbxdesk.store.bookkeeping import KeyValues, RecentDials, SyncLedger
 from pbxdesk.store.callbackrecords import CallbackRecords
 from pbxdesk.store.callbacks import CallbackStore
 from pbxdesk.store.connection import ConnectionPerThread, write_transaction
+from pbxdesk.store.contactbound import ContactBound
 from pbxdesk.store.errors import guarded, translate
 from pbxdesk.store.filters import ALL_CALLS, NEWEST_FIRST, CallFilter, Sort, SortColumn
 from pbxdesk.store.writer import UpsertResult
@@ -88,7 +89,9 @@ class CallStore:
         self.sync = SyncLedger(self._connections)
         self.values = KeyValues(self._connections)
         self.recent_dials = RecentDials(self._connections)
-        self.callbacks = CallbackStore(self._connections)
+        # What the writer folds each batch's contacts into, for the worklist's update.
+        self._contacts = ContactBound()
+        self.callbacks = CallbackStore(self._connections, self._contacts)
         self.callback_records = CallbackRecords(self._connections)
 
     @guarded
@@ -132,7 +135,7 @@ class CallStore:
     @guarded
     def upsert(self, calls: Iterable[AnyCall]) -> UpsertResult:
         """Insert new calls and update known ones by key, all in one transaction."""
-        return writer.upsert(self._connections.session().writing(), calls)
+        return writer.upsert(self._connections.session().writing(), calls, self._contacts)
 
     @guarded
     def store_live(self, calls: Iterable[AnyCall], *,

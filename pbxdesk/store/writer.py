@@ -32,6 +32,7 @@ from typing import Any, Final
 from pbxdesk.api.models import AnyCall, CallKind
 from pbxdesk.store import daycounts, indexes, insighttotals, live, rows, terms
 from pbxdesk.store.connection import write_transaction
+from pbxdesk.store.contactbound import ContactBound
 
 log = logging.getLogger("pbxdesk.store")
 
@@ -50,6 +51,8 @@ _AT_GROUP_REF, _AT_KIND, _AT_DIRECTION, _AT_OUTCOME, _AT_START, _NAME = (
 _TOTALS_OF: Final = itemgetter(*(1 + _COLUMNS.index(name) for name in insighttotals.ROW_COLUMNS))
 _NUMBERS: Final = ((_COLUMNS.index("caller_id"), _COLUMNS.index("caller_e164")),
                    (_COLUMNS.index("dest_number"), _COLUMNS.index("dest_e164")))
+_AT_CALLER_E164, _AT_DEST_E164, _AT_DURATION = (
+    _COLUMNS.index(name) for name in ("caller_e164", "dest_e164", "call_duration"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,25 +68,31 @@ class UpsertResult:
                             self.unchanged + other.unchanged)
 
 
-def upsert(conn: sqlite3.Connection, calls: Iterable[AnyCall]) -> UpsertResult:
-    """Insert or update ``calls`` by :attr:`CallRow.key` in one transaction."""
+def upsert(conn: sqlite3.Connection, calls: Iterable[AnyCall],
+           contacts: ContactBound | None = None) -> UpsertResult:
+    """Insert or update ``calls`` by :attr:`CallRow.key` in one transaction.
+
+    ``contacts``: a bound to fold the batch's contacts into once it is committed
+    (so the callbacks worklist need not read them again).
+    """
     batch: dict[str, tuple[Any, ...]] = {}
     for call in calls:
         batch[call.key] = rows.encode(call)
     if not batch:
         return UpsertResult()
     try:
-        return _write(conn, batch)
+        return _write(conn, batch, contacts)
     except UnicodeEncodeError:
         # A lone surrogate (e.g. from a "\ud800" JSON escape) cannot be stored as
         # UTF-8. The batch was rolled back; store it again with U+FFFD in its place.
         log.warning("Replaced characters that cannot be stored in %d call rows", len(batch))
         clean = {rows.storable(key): tuple(rows.storable(v) if isinstance(v, str) else v
                                            for v in values) for key, values in batch.items()}
-        return _write(conn, clean)
+        return _write(conn, clean, contacts)
 
 
-def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> UpsertResult:
+def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]],
+           contacts: ContactBound | None) -> UpsertResult:
     with write_transaction(conn):
         users, groups = _references(conn, batch.values())
         stored = _stored(conn, list(batch))
@@ -109,8 +118,11 @@ def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> Upser
             else:
                 unchanged += 1
         indexes.outgrown(conn, len(inserts))
+        ids = (0, 0)  # the ids the inserts took: after the first, up to the last
         if inserts:
+            ids = (_top_id(conn), 0)
             conn.executemany(_INSERT, inserts)
+            ids = (ids[0], _top_id(conn))
             insighttotals.add_rows(conn, map(_TOTALS_OF, inserts))
         for changed, params in updates.items():
             assignments = ", ".join(f"{_COLUMNS[i]} = ?" for i in changed)
@@ -119,8 +131,38 @@ def _write(conn: sqlite3.Connection, batch: dict[str, tuple[Any, ...]]) -> Upser
         daycounts.write(conn, Counter(_day_key(row[1:]) for row in inserts))
         terms.write(conn, written, _NAME, _NUMBERS)
         live.confirm(conn, batch)  # rows a live relay event stored are now confirmed
+    if contacts is not None:  # committed: the rows are there for anyone to read
+        found = [*_contacts_of(inserts, 1), *_contacts_of(written)]
+        # A number that is not text is stored as SQLite makes it: leave those rows
+        # for the worklist to read as stored.
+        whole = inserts and all(type(number) is str for number, _ in found)
+        contacts.fold(found, ids=ids if whole else None)
     return UpsertResult(inserted=len(inserts), updated=sum(map(len, updates.values())),
                         unchanged=unchanged)
+
+
+def _top_id(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT coalesce(max(id), 0) FROM calls").fetchone()[0])
+
+
+def _contacts_of(rows: list[tuple[Any, ...]], at: int = 0) -> list[tuple[Any, int | None]]:
+    """Each row's (number, end in µs) if it is a contact (an answered inbound call or
+    any outbound one; see :mod:`pbxdesk.store.contactbound`); rows as :data:`_COLUMNS`
+    from position ``at`` (1 for an insert's, which has the key first)."""
+    direction, outcome = _AT_DIRECTION + at, _AT_OUTCOME + at
+    caller, dest = _AT_CALLER_E164 + at, _AT_DEST_E164 + at
+    start, duration = _AT_START + at, _AT_DURATION + at
+    contacts = [row for row in rows
+                if row[direction] == 2 or (row[direction] == 1 and row[outcome] == 1)]
+    numbers = [row[dest] if row[direction] == 2 else row[caller] for row in contacts]
+    try:  # a sync's batch of thousands: in one comprehension
+        ends: list[int | None] = [row[start] + max(row[duration], 0) * 1_000_000
+                                  for row in contacts]
+    except TypeError:  # a damaged time: None, which the bound counts as the latest
+        ends = [row[start] + max(row[duration], 0) * 1_000_000
+                if type(row[start]) is int and type(row[duration]) is int else None
+                for row in contacts]
+    return [pair for pair in zip(numbers, ends, strict=True) if pair[0] is not None]
 
 
 def _day_key(values: tuple[Any, ...]) -> daycounts.DayKey:

@@ -1,13 +1,14 @@
 """A first call's item written straight from its leg equals what the rules statement writes.
 
 :meth:`CallbackStore.update` writes the item of a caller with no attempts yet,
-whose one new leg needs nothing else (no records, never called by us, not
-answered since), without the rules statement. Here varied calls (a few
-callers calling often: withheld, extensions, long digits, names given or not,
-vias with commas, answered calls and call-backs in the same commit, records
-before and after a caller's first call: done, not needed, reopened, snoozed,
-claimed, noted) are committed in batches; after each update every item must
-be, value and type, what the rules statement writes for all the callers at once.
+whose one new leg needs nothing else (no records; nobody answered or called
+them since it began, as the contact bound tells), without the rules
+statement. Here varied calls (a few callers calling often: withheld,
+extensions, long digits, names given or not, vias with commas, answered calls
+and call-backs in the same commit, records before and after a caller's first
+call: done, not needed, reopened, snoozed, claimed, noted) are committed in
+batches; after each update every item must be, value and type, what the rules
+statement writes for all the callers at once.
 """
 
 from __future__ import annotations
@@ -103,10 +104,15 @@ def _by_the_rules(conn: sqlite3.Connection) -> list[tuple[str, ...]]:
         conn.execute("ROLLBACK")
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize(("seed", "elsewhere"),
+                         [(1, False), (2, False), (3, False), (4, False), (5, False), (6, False),
+                          (7, True), (8, True)])
 def test_items_written_from_a_first_call_equal_the_rules_statements(
-        call_store: CallStore, seed: int) -> None:
+        call_store: CallStore, seed: int, elsewhere: bool) -> None:
+    """``elsewhere``: every other commit by another store object on the file, whose
+    writes the worklist's contact bound is not told of (it reads those rows itself)."""
     rnd = random.Random(seed)
+    other = CallStore(call_store.path) if elsewhere else call_store
     conn = call_store.callbacks._conn()  # the update's own connection (this thread's)
     statements: list[str] = []  # what the updates ran
     batches = _batches(seed)
@@ -114,7 +120,7 @@ def test_items_written_from_a_first_call_equal_the_rules_statements(
     for step, batch in enumerate(batches):
         if step > 1 and rnd.random() < 0.5:  # rows read before that changed since (dirty)
             batch = batch + [_flipped(call) for call in rnd.sample(batches[step - 1], 5)]
-        call_store.upsert(batch)
+        (other if step % 2 else call_store).upsert(batch)
         at_us = to_micros(EPOCH) + span_us * (step + 1) // len(batches)
         if step and rnd.random() < 0.5:
             # Records, also for callers with no attempts yet (a first call then needs the rules).
@@ -131,3 +137,5 @@ def test_items_written_from_a_first_call_equal_the_rules_statements(
                            and "VALUES" in sql)
     assert written_straight > 0  # the shortcut was taken ...
     assert any(sql.lstrip().startswith("WITH g AS") for sql in statements)  # ... and the rules
+    if elsewhere:
+        other.close()
