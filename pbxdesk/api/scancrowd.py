@@ -20,19 +20,20 @@ A crowded day goes through these stages (:attr:`Crowded.stage`):
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pbxdesk.api.scanestimate import pack_cheapest, pack_names
-from pbxdesk.api.scanmodel import Mark, midnight
+from pbxdesk.api.scanmodel import DAY, Mark, midnight
 from pbxdesk.api.scansweep import (
     COMPLETE,
     EXHAUSTED,
     FOREIGN,
     OVERFLOW,
     REVERSED,
+    RowInfo,
     Segment,
     Sweep,
 )
@@ -77,6 +78,9 @@ class Crowded:
     carry: Sweep | None = None
     """A sweep of the whole day to go on with (the look page, or a group whose names
     the server ignored)."""
+    reached_floor: bool = False
+    """A query of the day held a row at or below the plan's floor: the day's start is
+    below it, so nothing lies between the two (see :func:`reaches_floor`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"day": self.day.isoformat(),
@@ -88,7 +92,8 @@ class Crowded:
                 "share_done": self.share_done, "missing": self.missing,
                 "reason": self.reason, "tried_groups": self.tried_groups,
                 "shares": self.shares, "overflowed": self.overflowed,
-                "carry": self.carry.to_json() if self.carry else None}
+                "carry": self.carry.to_json() if self.carry else None,
+                "reached_floor": self.reached_floor}
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> Crowded:
@@ -102,17 +107,20 @@ class Crowded:
                    tried_groups=bool(value["tried_groups"]),
                    shares={str(k): float(v) for k, v in dict(value["shares"]).items()},
                    overflowed=[str(name) for name in value["overflowed"]],
-                   carry=Sweep.from_json(value["carry"]) if value["carry"] else None)
+                   carry=Sweep.from_json(value["carry"]) if value["carry"] else None,
+                   reached_floor=value.get("reached_floor") is True)
 
 
 def plan_crowded(plan: ScanPlan, crowded: Crowded) -> Segment | None:
     """The next query for the crowded day, or None once it is read (or given up)."""
+    to_date = day_query_to(plan, crowded.day)
     if not crowded.stage:
-        crowded.stage = _first_stage(plan, crowded)
-    to_date = crowded.day + _ONE_DAY if plan.traits.inclusive is False else crowded.day
+        crowded.stage = _first_stage(plan, crowded, to_date)
     if crowded.stage == PROBE:
+        # The same query the day is read by: only that one shows whether it reaches the
+        # known rows (with an exclusive to_date, [day, day] is empty whatever they are).
         crowded.probes += 1
-        return plan.new_segment(PROBE, crowded.day, crowded.day, crowded.day,
+        return plan.new_segment(PROBE, crowded.day, crowded.day, to_date,
                                 [Sweep(newest=True, bound=crowded.top)], max_pages=1)
     if crowded.stage == LOOK:
         return plan.new_segment(LOOK, crowded.day, crowded.day, to_date, [Sweep(newest=True)],
@@ -135,11 +143,44 @@ def plan_crowded(plan: ScanPlan, crowded: Crowded) -> Segment | None:
     return None
 
 
-def _first_stage(plan: ScanPlan, crowded: Crowded) -> str:
+def day_query_to(plan: ScanPlan, day: date) -> date:
+    """The ``to_date`` of a query of ``day`` alone (``day`` itself while unknown)."""
+    return day + _ONE_DAY if plan.traits.inclusive is False else day
+
+
+def note_rows(plan: ScanPlan, crowded: Crowded, rows: Sequence[RowInfo]) -> None:
+    """Rows of a query of the crowded day: do they show it reaches the plan's floor?"""
+    floor = plan.floor
+    if floor is not None and not crowded.reached_floor and any(
+            row.key == floor.key or (row.at is not None and row.at <= floor.at)
+            for row in rows):
+        crowded.reached_floor = True
+
+
+def reaches_floor(plan: ScanPlan, crowded: Crowded) -> bool:
+    """Whether the crowded day's query begins at or below the plan's floor.
+
+    Where the server's day begins is only estimated: a floor estimated to lie in the
+    day may lie in the day before, and then the rows between it and the day's start
+    are in neither. Shown by a row of the day at or below the floor, or by what is
+    known of the cut once ``to_date`` is known to be inclusive or not (the day then
+    begins by ``to_date``'s midnight + ``cut_high`` - a day).
+    """
+    floor = plan.floor
+    if floor is None or crowded.reached_floor:
+        return True
+    if plan.traits.inclusive is None:
+        return False  # [day, day] may be empty: the cut says nothing of where it begins
+    to_date = day_query_to(plan, crowded.day)
+    return midnight(to_date) + plan.traits.cut_high - DAY <= floor.at
+
+
+def _first_stage(plan: ScanPlan, crowded: Crowded, to_date: date) -> str:
     if crowded.top is not None:
         # Unless what is known of the server's dates says so, make sure the day's
-        # query reaches the known rows (else rows between would be lost).
-        reaches = midnight(crowded.day) + plan.traits.cut_low > crowded.top.at
+        # query reaches the known rows (else rows between would be lost). Its cut lies
+        # after to_date's midnight (UTC) plus cut_low.
+        reaches = midnight(to_date) + plan.traits.cut_low > crowded.top.at
         return "plan" if reaches or crowded.probes >= MAX_PROBES else PROBE
     return "plan" if crowded.bottom is not None else LOOK
 
@@ -257,11 +298,18 @@ def _finish_probe(plan: ScanPlan, crowded: Crowded, segment: Segment, outcome: s
     if outcome == COMPLETE and segment.current.outcome == EXHAUSTED:
         crowded.stage = "closing"  # the day's rows fitted on that one page
         return
+    if outcome == "gap" and segment.to_date == segment.from_date and \
+            plan.traits.inclusive is False:
+        # Asked for [day, day] before to_date was known to be exclusive (this answer may
+        # have shown it): empty whatever the day holds, so it says nothing of where the
+        # day ends. Probe again with the day's real query.
+        crowded.stage = ""
+        return
     if outcome == "gap":
         # The day ends before the known rows: they lie in a later day of the server.
         crowded.day = min(max(plan.traits.server_day(crowded.top.at),
                               crowded.day + _ONE_DAY), plan.last)
-        crowded.stage = ""
+        crowded.stage, crowded.reached_floor = "", False
         return
     crowded.stage = "plan"
 
@@ -365,4 +413,4 @@ def close(plan: ScanPlan, crowded: Crowded) -> None:
         crowded.reason = crowded.reason or "some of its calls carry no name to select them by"
     if crowded.missing > 0:
         plan.record(crowded.day, round(crowded.missing), crowded.reason or _TOO_MANY)
-    plan.left_crowded_day(crowded.day)
+    plan.left_crowded_day(crowded.day, reached_floor=reaches_floor(plan, crowded))

@@ -1,9 +1,10 @@
 """What each answer teaches a scan about the server's dates and the account's density.
 
 * Where ``to_date`` cuts: the first row of a newest-first answer is the newest
-  row before the cut, so the cut lies after it and no later than the next row
-  read after it (:meth:`ServerTraits.learn_cut`). A first row outside the known
-  region a window had to begin in puts the cut below that region.
+  row before the cut, so the cut lies after it and (when the query selected no
+  names of its own) no later than the next row read after it
+  (:meth:`ServerTraits.learn_cut`). A first row outside the known region a
+  window had to begin in puts the cut below that region.
 * Whether ``to_date`` is inclusive: a one-day query (``from_date == to_date``)
   that returns rows proves it; one that returns nothing, for a day rows were
   read in wherever an inclusive cut could be, proves the opposite.
@@ -37,9 +38,12 @@ def learn_from_answer(traits: ServerTraits, density: Density, seen_times: SeenTi
         return
     first = timed[0] if timed else None
     if first is not None:
-        traits.learn_cut(request.to_date, first, seen_times.next_after(first))
+        # Asked for some names only, the next row read after the first may be of
+        # another name: before the cut as well. Only a query of every name puts it after.
+        after = None if segment.strict else seen_times.next_after(first)
+        traits.learn_cut(request.to_date, first, after)
     bound = segment.current.bound
-    if bound is not None and not segment.current.pages and not (
+    if bound is not None and not segment.strict and not segment.current.pages and not (
             rows and (rows[0].key == bound.key or rows[0].key in seen
                       or (first is not None and first > bound.at))):
         traits.learn_cut(request.to_date, None, bound.at)  # the cut is below it

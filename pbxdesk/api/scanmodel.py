@@ -22,10 +22,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ZONE_WEST = -12 * HOUR
 ZONE_EAST = 14 * HOUR
 # cutoff(to_date) - to_date 00:00 UTC, in seconds: exclusive to_date gives -zone
-# (-14 h … +12 h), inclusive gives 24 h - zone (+10 h … +36 h).
-_INCLUSIVE_ABOVE = 24 * HOUR - ZONE_EAST   # 10 h: above, only an inclusive to_date fits
-_EXCLUSIVE_BELOW = -ZONE_WEST              # 12 h: below, only an exclusive one
-INCLUSIVE_CUT = (float(_INCLUSIVE_ABOVE), float(24 * HOUR - ZONE_WEST))
+# (-14 h … +12 h), inclusive gives 24 h - zone (+10 h … +36 h). Between 10 h and 12 h
+# both fit (an exclusive UTC-11 server cuts where an inclusive UTC+13 one does).
+_INCLUSIVE_ABOVE = -ZONE_WEST              # 12 h: above, only an inclusive to_date fits
+_EXCLUSIVE_BELOW = 24 * HOUR - ZONE_EAST   # 10 h: below, only an exclusive one
+INCLUSIVE_CUT = (float(24 * HOUR - ZONE_EAST), float(24 * HOUR - ZONE_WEST))
 """Where an inclusive to_date can cut (seconds after its day's midnight UTC)."""
 
 
@@ -126,7 +127,8 @@ class ServerTraits:
     @property
     def inclusive(self) -> bool | None:
         """Whether ``to_date`` includes its own day; None while it is not known."""
-        if self.one_day_rows or self.cut_low > _INCLUSIVE_ABOVE:
+        # The cut lies in (cut_low, cut_high].
+        if self.one_day_rows or self.cut_low >= _INCLUSIVE_ABOVE:
             return True
         if self.one_day_empty or self.cut_high < _EXCLUSIVE_BELOW:
             return False

@@ -30,7 +30,14 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from pbxdesk.api.scancrowd import ENDS, PART, Crowded, finish_crowded_segment, plan_crowded
+from pbxdesk.api.scancrowd import (
+    ENDS,
+    PART,
+    Crowded,
+    finish_crowded_segment,
+    note_rows,
+    plan_crowded,
+)
 from pbxdesk.api.scanestimate import Density, SeenTimes
 from pbxdesk.api.scanevidence import Evidence
 from pbxdesk.api.scanlearn import learn_from_answer
@@ -232,8 +239,10 @@ class ScanPlan:
         sweep = segment.current
         sweep.absorb(rows, received, limit=self.limit, max_offset=self.max_offset, seen=seen,
                      strict_names=set(segment.names) if segment.strict else ())
-        if self.crowded is not None and segment.role in (PART, ENDS):
-            self.crowded.fetched += len(fresh)
+        if self.crowded is not None and segment.role not in (RANGE, WINDOW):
+            note_rows(self, self.crowded, rows)
+            if segment.role in (PART, ENDS):
+                self.crowded.fetched += len(fresh)
         if sweep.outcome == REVERSED:
             self._no_oldest_first()
         if segment.role == RANGE and sweep.outcome == CAPPED and sweep.newest:
@@ -338,8 +347,8 @@ class ScanPlan:
         if self.floor is not None and any(
                 sweep.newest and sweep.outcome == "met" and sweep.stop == self.floor
                 for sweep in segment.sweeps):
-            assert self.floor_next is not None
-            self.cursor, self.floor, self.floor_next, self.above = self.floor_next, None, None, None
+            self.cursor = self._below_floor()
+            self.floor, self.floor_next, self.above = None, None, None
             return
         if self.traits.inclusive is None:
             # Whether to_date is inclusive is still unknown: overlap a day, and let the
@@ -367,16 +376,26 @@ class ScanPlan:
         names.update(dict.fromkeys(name for name in self.density.names if name))
         return list(names)
 
-    def left_crowded_day(self, day: date) -> None:
-        """The crowded ``day`` is done: walk on below it."""
+    def left_crowded_day(self, day: date, *, reached_floor: bool) -> None:
+        """The crowded ``day`` is done: walk on below it (past the floor, if the day's
+        query was shown to reach down to it; else the day below, down to the floor)."""
         self.crowded = None
         self.density.mark_complete(day, day)
         self.above = None
-        if self.floor is not None and self.traits.server_day(self.floor.at) >= day:
-            assert self.floor_next is not None
-            self.cursor, self.floor, self.floor_next = self.floor_next, None, None
+        if (self.floor is not None and reached_floor
+                and self.traits.server_day(self.floor.at) >= day):
+            self.cursor, self.floor, self.floor_next = self._below_floor(), None, None
         else:
             self.cursor = day - _ONE_DAY
+
+    def _below_floor(self) -> date:
+        """Where the walk goes on past the floor: the day under the one its window began
+        on; while it is unknown whether to_date is inclusive, that day itself (a window
+        ending there may end a day early): read again rather than skipped."""
+        assert self.floor_next is not None
+        if self.traits.inclusive is None and self.floor_next >= self.first:
+            return self.floor_next + _ONE_DAY
+        return self.floor_next
 
     def record(self, day: date, missing: int, reason: str) -> None:
         earlier = self.incomplete.get(day)

@@ -113,9 +113,14 @@ class Sweep:
         if not rows:
             return False
         first = rows[0]
-        if first.key == self.bound.key or first.key in seen:
+        if first.key == self.bound.key:
             return True
-        return first.at is not None and self._beyond(self.bound.at, first.mark())
+        # A row read before is not enough: rows below the bound may have been read by
+        # another sweep (a window's oldest end) with unread ones between them and it.
+        if first.at is None:
+            return first.key in seen
+        return self._beyond(self.bound.at, first.mark()) or (
+            first.at == self.bound.at and first.key in seen)
 
     def _continues(self, first: RowInfo) -> bool:
         if first.key in self.previous_keys or (self.last and first.key == self.last.key):

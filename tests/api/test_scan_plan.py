@@ -43,6 +43,18 @@ def test_an_exclusive_to_date_in_sydney_is_recognised() -> None:
     assert traits.query_to(DAY) == DAY + timedelta(days=1)
 
 
+@pytest.mark.parametrize(("cut_hours", "inclusive"), [(9.5, False), (10.5, None), (11.5, None),
+                                                     (12.5, True)])
+def test_a_cut_both_rules_fit_leaves_to_date_unknown(cut_hours: float,
+                                                     inclusive: bool | None) -> None:
+    # Exclusive cuts lie from -14 h to +12 h (UTC+14 to UTC-12), inclusive ones from
+    # +10 h to +36 h: an exclusive UTC-11 server cuts where an inclusive UTC+13 one does.
+    traits = ServerTraits()
+    cut = midnight(DAY) + cut_hours * HOUR
+    traits.learn_cut(DAY, cut - 30, cut + 30)
+    assert traits.inclusive is inclusive
+
+
 def test_a_one_day_answer_proves_an_inclusive_to_date() -> None:
     traits = ServerTraits(one_day_rows=True)
     assert traits.inclusive is True
