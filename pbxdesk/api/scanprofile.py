@@ -29,14 +29,18 @@ from pbxdesk.api.scanestimate import SeenTimes
 from pbxdesk.api.scanmodel import HOUR
 
 _HOURS = 24
-_ROUNDS = 30
+MOST_ROUNDS = 200
+SETTLED = 1e-3
+"""How little the fit's hour shares may still move between rounds when it stops."""
+LEARN_AROUND = 7 * 86_400
+"""How far from the stretch estimated the profile is learnt (a week either side: every
+weekday's hours, and a fit of two weeks' cells stays within a few milliseconds)."""
 MIN_ROWS = 50
 """Rows read in full below which the profile is too thin to trust."""
 POOL_BELOW = 30
 """An hour of the day with fewer rows than this takes in its neighbours (1:2:1)."""
 
 Cells = dict[int, float]  # epoch hour -> seconds covered (or rows read in them)
-_Key = Callable[[int], int]
 
 
 def rows_between(rates: Iterable[tuple[float, float, float]], seen: SeenTimes,
@@ -50,7 +54,7 @@ def rows_between(rates: Iterable[tuple[float, float, float]], seen: SeenTimes,
     """
     if high <= low:
         return None
-    cover, rows = _cells(_covered(rates, seen), seen)
+    cover, rows = _cells(_covered(rates, seen, low - LEARN_AROUND, high + LEARN_AROUND), seen)
     if sum(rows.values()) < MIN_ROWS:
         return None
     start = _quietest_hour(cover, rows)
@@ -69,9 +73,10 @@ def rows_between(rates: Iterable[tuple[float, float, float]], seen: SeenTimes,
     return total
 
 
-def _covered(rates: Iterable[tuple[float, float, float]],
-             seen: SeenTimes) -> list[tuple[float, float]]:
-    """The stretches every row of which was read, merged.
+def _covered(rates: Iterable[tuple[float, float, float]], seen: SeenTimes,
+             earliest: float, latest: float) -> list[tuple[float, float]]:
+    """The stretches every row of which was read, merged, within ``earliest`` to
+    ``latest``.
 
     A page counts only if the rows seen within it are at least as many as it held:
     a resumed scan knows its pages' spans but not every row it read in them.
@@ -80,7 +85,8 @@ def _covered(rates: Iterable[tuple[float, float, float]],
                    if newest > oldest and seen.count_between(oldest, newest)
                    >= round(rate * (newest - oldest)))
     merged: list[tuple[float, float]] = []
-    for oldest, newest in spans:
+    for oldest, newest in ((max(oldest, earliest), min(newest, latest)) for oldest, newest
+                           in spans if newest > earliest and oldest < latest):
         if merged and oldest <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], newest))
         else:
@@ -117,37 +123,44 @@ def _quietest_hour(cover: Cells, rows: Cells) -> int:
 
 
 def _fit(cover: Cells, rows: Cells, start: int) -> tuple[dict[int, float], dict[int, float]]:
-    """``shape`` per hour of the day and ``level`` per day (counted from ``start``)."""
-    def day(cell: int) -> int:
-        return (cell - start) // _HOURS
+    """``shape`` per hour of the day and ``level`` per day (counted from ``start``),
+    fitted until neither moves by more than :data:`SETTLED` (or :data:`MOST_ROUNDS`)."""
+    cells = [((cell - start) // _HOURS, _hour(cell), seconds) for cell, seconds in cover.items()]
+    day_rows: dict[int, float] = defaultdict(float)
+    hour_rows: dict[int, float] = defaultdict(float)
+    for cell, count in rows.items():
+        day_rows[(cell - start) // _HOURS] += count
+        hour_rows[_hour(cell)] += count
+    shape = dict.fromkeys((hour for _, hour, _ in cells), 1.0)
+    level = dict.fromkeys((day for day, _, _ in cells), 1.0)
+    for _ in range(MOST_ROUNDS):
+        day_weight = dict.fromkeys(level, 0.0)
+        for day, hour, seconds in cells:
+            day_weight[day] += shape[hour] * seconds
+        level = _ratios(day_rows, day_weight)
+        hour_weight = dict.fromkeys(shape, 0.0)
+        for day, hour, seconds in cells:
+            hour_weight[hour] += level[day] * seconds
+        shape, before = _ratios(hour_rows, hour_weight), shape
+        if all(abs(shape[hour] - old) <= SETTLED * max(shape[hour], old)
+               for hour, old in before.items()):
+            break
+    return _pooled(shape, rows, cover, lambda cell: level[(cell - start) // _HOURS]), level
 
-    shape = dict.fromkeys({_hour(cell) for cell in cover}, 1.0)
-    level: dict[int, float] = {}
-    for _ in range(_ROUNDS):
-        level = _ratio(rows, cover, day, _hour, shape)
-        shape = _ratio(rows, cover, _hour, day, level)
-    return _pooled(shape, rows, cover, day, level), level
+
+def _ratios(found: dict[int, float], weights: dict[int, float]) -> dict[int, float]:
+    """Per group: its rows over its weighted seconds (0 where nothing was expected)."""
+    return {key: found.get(key, 0.0) / weight if weight > 0 else 0.0
+            for key, weight in weights.items()}
 
 
-def _ratio(rows: Cells, cover: Cells, group: _Key, other: _Key,
-           factors: dict[int, float]) -> dict[int, float]:
-    """Per group: its rows over its covered seconds weighted by the other factor."""
-    found: dict[int, float] = defaultdict(float)
-    weights: dict[int, float] = defaultdict(float)
-    for cell, seconds in cover.items():
-        found[group(cell)] += rows.get(cell, 0.0)
-        weights[group(cell)] += factors[other(cell)] * seconds
-    # A group whose weight is nil read no rows where the other factor expects any: 0.
-    return {key: found[key] / weights[key] if weights[key] > 0 else 0.0 for key in weights}
-
-
-def _pooled(shape: dict[int, float], rows: Cells, cover: Cells, day: _Key,
-            level: dict[int, float]) -> dict[int, float]:
+def _pooled(shape: dict[int, float], rows: Cells, cover: Cells,
+            level: Callable[[int], float]) -> dict[int, float]:
     """The shape, with each thinly read hour pooled with its neighbours (where read)."""
     rows_per_hour = _by_hour(rows)
     weights: dict[int, float] = defaultdict(float)
     for cell, seconds in cover.items():
-        weights[_hour(cell)] += level[day(cell)] * seconds
+        weights[_hour(cell)] += level(cell) * seconds
     pooled = dict(shape)
     for hour in shape:
         if rows_per_hour.get(hour, 0.0) >= POOL_BELOW:
