@@ -192,6 +192,14 @@ class CallbacksService(QObject, RecordSharing):
         self._task = self._tasks.spawn(self._update_loop(), name="callbacks-update")
 
     async def _update_loop(self) -> None:
+        if not self._reading.now_us:  # the first update since the service started
+            try:
+                stored = await self._in_worker(self._stored_first, self._scope, self.now_us())
+            except StoreError as error:
+                self._report(error)
+                return
+            if stored is not None:
+                self._publish(Published(stored))  # news only from the update's reading
         while True:
             self._again = False
             scope, now_us = self._scope, self.now_us()
@@ -204,6 +212,15 @@ class CallbacksService(QObject, RecordSharing):
             self._publish(published)
             if not self._again or self._closed:
                 return
+
+    def _stored_first(self, scope: Scope, now_us: int) -> Worklist | None:
+        """(Worker thread) the items as stored, when the first update will be slow to
+        come: it reads the store's contact bound first (up to a second at a million
+        calls). None when the update comes soon or will rebuild the items anyway."""
+        callbacks = self._store.callbacks
+        if callbacks.contacts.ready or not callbacks.built_for(scope):
+            return None
+        return self._read(now_us)
 
     def _update_and_read(self, scope: Scope, now_us: int) -> Worklist:
         """(Worker thread) the update, then the worklist: the items it changed read

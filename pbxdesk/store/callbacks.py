@@ -203,6 +203,11 @@ class CallbackStore:
     # -- reading -------------------------------------------------------------------------
 
     @guarded
+    def built_for(self, scope: Scope) -> bool:
+        """Whether the items stored are ``scope``'s (else the next update rebuilds them)."""
+        return _state(self._conn(), "scope") == scope.key()
+
+    @guarded
     def query_plans(self, scope: Scope, now_us: int) -> dict[str, str]:
         """SQLite's plan for each statement an update or a read relies on, by name.
 

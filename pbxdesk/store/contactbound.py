@@ -121,10 +121,13 @@ class ContactBound:
             if ids is not None and ids[0] <= self.folded_to:
                 self.folded_to = max(self.folded_to, ids[1])
 
-    def quiet_since(self, number: str, start_us: int) -> bool:
-        """Certainly no contact with ``number`` ended at or after ``start_us``."""
+    def quiet_since(self, number: object, start_us: object) -> bool:
+        """Certainly no contact with ``number`` ended at or after ``start_us``.
+
+        A start that is not a number (a damaged row) is never certain.
+        """
         minutes, mask = self._table
-        if not minutes:
+        if not minutes or not isinstance(start_us, int | float) or isinstance(start_us, bool):
             return False
         return start_us > minutes[hash(number) & mask] * _MINUTE_US
 

@@ -23,9 +23,11 @@ from pbxdesk.services.callbacktexts import ShownState, claim_text, shown_state
 from pbxdesk.services.messages import MessageBridge
 from pbxdesk.services.worklist import Worklist
 from pbxdesk.settings import Settings
+from pbxdesk.store import CallStore
 from pbxdesk.store.bookkeeping import KeyValues
 from pbxdesk.store.callbackrules import ItemState
 from pbxdesk.store.callbacks import ALL_GROUPS, Scope
+from pbxdesk.store.contactbound import ContactBound
 from pbxdesk.tasks import TaskKeeper
 from tests.fixtures.callbacks import BOB, BOB_E164, JANE, JANE_E164, ME, SCOPE, Line, MakeLine
 from tests.services.helpers import run
@@ -234,3 +236,43 @@ def test_a_new_scope_rebuilds_the_worklist(
     service.set_scope(Scope((), (), 7))
     qtbot.waitUntil(lambda: set(service.worklist.by_number) == {JANE_E164, BOB_E164},
                     timeout=5000)
+
+
+def test_a_new_session_shows_the_stored_items_before_its_first_update(
+        qtbot: QtBot, make_line: MakeLine, service_for: type[CallbacksService],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    line = make_line()
+    line.missed(JANE, minutes_ago=30)
+    first, clock = synced_service(qtbot, line, service_for)
+    first.request_update()
+    assert [item.number for item in settled(qtbot, first).waiting()] == [JANE_E164]
+
+    # Another session on the file: its first update must read the contact bound,
+    # held up here as it would be at a million calls.
+    gate = threading.Event()
+    build = ContactBound.build
+
+    def slow_build(bound: ContactBound, conn: Any) -> None:
+        gate.wait(10)
+        build(bound, conn)
+
+    monkeypatch.setattr(ContactBound, "build", slow_build)
+    store = CallStore(line.store.path)
+    errors: list[BaseException] = []
+    service = CallbacksService(store, MessageBridge(), TaskKeeper(on_error=errors.append),
+                               scope=SCOPE, extension=ME, clock=clock)
+    arrived: list[object] = []
+    service.sig_callbacks_arrived.connect(arrived.append)
+    try:
+        service.request_update()
+        qtbot.waitUntil(lambda: JANE_E164 in service.worklist.by_number, timeout=5000)
+        assert not service.idle  # the update is still waiting for the bound
+        gate.set()
+        assert [item.number for item in settled(qtbot, service).waiting()] == [JANE_E164]
+        assert store.callbacks.contacts.ready
+        assert arrived == []  # announced by the first session already: not again
+    finally:
+        gate.set()
+        run(qtbot, service.shutdown())
+        store.close()
+    assert errors == []

@@ -74,6 +74,14 @@ def test_a_damaged_end_is_the_latest_possible(tmp_path: Path) -> None:
         assert not bound.quiet_since(number, far)
 
 
+def test_a_damaged_start_is_never_certain(tmp_path: Path) -> None:
+    bound = _empty_bound(tmp_path)
+    later = to_micros(NOW)
+    assert bound.quiet_since(JANE_E164, later)
+    for start in ("yesterday", b"\x01", None):
+        assert not bound.quiet_since(JANE_E164, start)  # the rules decide: no TypeError
+
+
 def test_rows_count_as_folded_only_in_an_unbroken_run(tmp_path: Path) -> None:
     unread = ContactBound()
     unread.fold([(JANE_E164, 1)], ids=(0, 10))  # not read from the store yet: ignored
@@ -138,3 +146,15 @@ def test_a_store_that_outgrows_the_bound_reads_it_again_larger(call_store: CallS
     assert bound.ready
     assert bound.buckets > small
     assert bound.folded_to == call_store.count()
+
+
+def test_a_damaged_start_in_the_store_does_not_stop_the_update(call_store: CallStore) -> None:
+    factory = CallFactory(seed=8)
+    call_store.callbacks.update(SCOPE, to_micros(NOW))
+    call_store.upsert([_call(factory, "user_inbound_missed", NOW - timedelta(hours=1), 20)])
+    conn = sqlite3.connect(call_store.path, isolation_level=None)
+    conn.execute("UPDATE calls SET start_us = 'not a time'")  # as a damaged file might hold
+    conn.close()
+    result = call_store.callbacks.update(SCOPE, to_micros(NOW))  # no TypeError
+    assert result.numbers == {JANE_E164}
+    assert call_store.callbacks.item(JANE_E164) is not None  # kept, for the rules to judge
