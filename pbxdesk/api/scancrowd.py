@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from pbxdesk.api.scanestimate import pack_cheapest, pack_names
 from pbxdesk.api.scanmodel import DAY, Mark, midnight
+from pbxdesk.api.scanprofile import rows_between
 from pbxdesk.api.scansweep import (
     COMPLETE,
     EXHAUSTED,
@@ -137,7 +138,7 @@ def plan_crowded(plan: ScanPlan, crowded: Crowded) -> Segment | None:
         ends = _ends(plan, crowded)
         if ends is not None:
             return plan.new_segment(ENDS, crowded.day, crowded.day, to_date, *ends)
-        crowded.missing = max(1.0, _between(plan, crowded.bottom, crowded.top, crowded.rest))
+        crowded.missing = max(1.0, _unread(plan, crowded.bottom, crowded.top, crowded.rest))
         crowded.reason = crowded.reason or _TOO_MANY
     close(plan, crowded)
     return None
@@ -330,7 +331,7 @@ def _finish_ends(plan: ScanPlan, crowded: Crowded, segment: Segment, outcome: st
         # The day was larger than it looked: the middle in groups after all.
         crowded.stage = "plan"
         return
-    crowded.missing = max(1.0, _between(plan, low, high, crowded.rest))
+    crowded.missing = max(1.0, _unread(plan, low, high, crowded.rest))
     crowded.reason = crowded.reason or _TOO_MANY
 
 
@@ -365,7 +366,7 @@ def _finish_group(plan: ScanPlan, crowded: Crowded, segment: Segment, outcome: s
         day_start = Mark(midnight(crowded.day) - plan.traits.zone_shift, "")
         low = _nearest([segment.frontier(newest=False), crowded.bottom, day_start], max)
         high = _nearest([segment.frontier(newest=True), crowded.top], min)
-        crowded.missing += max(1.0, _between(plan, low, high, crowded.rest) * share)
+        crowded.missing += max(1.0, _unread(plan, low, high, crowded.rest) * share)
         if outcome == OVERFLOW:
             crowded.overflowed.extend(segment.names)
             names = crowded.overflowed
@@ -398,11 +399,24 @@ def _nearest(marks: list[Mark | None], pick: Callable[..., Mark]) -> Mark | None
 
 
 def _between(plan: ScanPlan, low: Mark | None, high: Mark | None, fallback: float) -> float:
-    """About how many rows lie between two marks (at the density read next to them)."""
+    """About how many rows lie between two marks, at the busiest density read next to
+    them: for planning what to read, where too many costs a request and too few a
+    group that overflows (:func:`_unread` is the better guess of what a day lacks)."""
     if low is None or high is None or high.at <= low.at:
         return fallback
     rate = plan.density.rate_between(low.at, high.at)
     return fallback if rate is None else (high.at - low.at) * rate
+
+
+def _unread(plan: ScanPlan, low: Mark | None, high: Mark | None, fallback: float) -> float:
+    """About how many rows lie between two marks never read (what a day lacks): by the
+    hours of the day the scan read elsewhere, else as :func:`_between`. The middle of a
+    day can be its night, which the ends' density would take for as busy as they are."""
+    if low is not None and high is not None:
+        rows = rows_between(plan.density.rates, plan.seen_times, low.at, high.at)
+        if rows is not None:
+            return rows
+    return _between(plan, low, high, fallback)
 
 
 def close(plan: ScanPlan, crowded: Crowded) -> None:

@@ -194,6 +194,13 @@ class SeenTimes:
                 best = page[index]
         return best
 
+    def count_between(self, low: float, high: float, *, closed: bool = True) -> int:
+        """How many rows read start at ``low`` or later, and before ``high`` (at
+        ``high`` too when ``closed``)."""
+        right = bisect.bisect_right if closed else bisect.bisect_left
+        return sum(right(page, high) - bisect.bisect_left(page, low) for page in self._pages
+                   if page[0] <= high and page[-1] >= low)
+
 
 def pack_cheapest(expected: dict[str, float], capacities: Iterable[int],
                   pages: Callable[[float], int | None]) -> list[tuple[str, ...]]:
