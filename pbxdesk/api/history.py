@@ -146,7 +146,9 @@ class HistoryScan:
                 continue
             self.report.requests += 1
             yield await asyncio.to_thread(self._absorb, request, page)
-        self._finish()
+        # Every listed day's estimate is fitted again from all that was read: off the
+        # event loop, like reading an answer.
+        await asyncio.to_thread(self._finish)
 
     def _absorb(self, request: PageRequest, page: Page[AnyCall]) -> Page[AnyCall]:
         """Read one answer (in a worker thread): what is new, and what the plan makes of it."""
@@ -177,6 +179,7 @@ class HistoryScan:
                                    filtered=page.filtered + len(fresh) - len(kept))
 
     def _finish(self) -> None:
+        self._plan.reprice_incomplete()
         self.report.finished = True
         self.report.incomplete = sorted(self._plan.incomplete.values(), key=lambda d: d.day)
         self._checkpoint = self._plan.to_json()

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from pbxdesk.api.scanestimate import pack_cheapest, pack_names
 from pbxdesk.api.scanmodel import DAY, Mark, midnight
 from pbxdesk.api.scanprofile import rows_between
+from pbxdesk.api.scanreprice import Gap
 from pbxdesk.api.scansweep import (
     COMPLETE,
     EXHAUSTED,
@@ -82,6 +83,9 @@ class Crowded:
     reached_floor: bool = False
     """A query of the day held a row at or below the plan's floor: the day's start is
     below it, so nothing lies between the two (see :func:`reaches_floor`)."""
+    gaps: list[Gap] = field(default_factory=list)
+    """The unread stretches ``missing`` was estimated from, to price again once the scan
+    ends (not saved: a resumed scan does not know the rows read around them)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"day": self.day.isoformat(),
@@ -138,7 +142,8 @@ def plan_crowded(plan: ScanPlan, crowded: Crowded) -> Segment | None:
         ends = _ends(plan, crowded)
         if ends is not None:
             return plan.new_segment(ENDS, crowded.day, crowded.day, to_date, *ends)
-        crowded.missing = max(1.0, _unread(plan, crowded.bottom, crowded.top, crowded.rest))
+        crowded.gaps.clear()
+        crowded.missing = _lacks(plan, crowded, crowded.bottom, crowded.top)
         crowded.reason = crowded.reason or _TOO_MANY
     close(plan, crowded)
     return None
@@ -331,7 +336,8 @@ def _finish_ends(plan: ScanPlan, crowded: Crowded, segment: Segment, outcome: st
         # The day was larger than it looked: the middle in groups after all.
         crowded.stage = "plan"
         return
-    crowded.missing = max(1.0, _unread(plan, low, high, crowded.rest))
+    crowded.gaps.clear()
+    crowded.missing = _lacks(plan, crowded, low, high)
     crowded.reason = crowded.reason or _TOO_MANY
 
 
@@ -366,7 +372,7 @@ def _finish_group(plan: ScanPlan, crowded: Crowded, segment: Segment, outcome: s
         day_start = Mark(midnight(crowded.day) - plan.traits.zone_shift, "")
         low = _nearest([segment.frontier(newest=False), crowded.bottom, day_start], max)
         high = _nearest([segment.frontier(newest=True), crowded.top], min)
-        crowded.missing += max(1.0, _unread(plan, low, high, crowded.rest) * share)
+        crowded.missing += _lacks(plan, crowded, low, high, share)
         if outcome == OVERFLOW:
             crowded.overflowed.extend(segment.names)
             names = crowded.overflowed
@@ -419,6 +425,20 @@ def _unread(plan: ScanPlan, low: Mark | None, high: Mark | None, fallback: float
     return _between(plan, low, high, fallback)
 
 
+def _lacks(plan: ScanPlan, crowded: Crowded, low: Mark | None, high: Mark | None,
+           share: float = 1.0) -> float:
+    """What the day lacks between two marks, of names holding ``share`` of its rows.
+
+    A stretch no name was read in is kept to be priced again once the scan ends. One
+    that some names' query left is not: its share is of the day as a whole, not of
+    those hours, and the profile of every name's hours says little of one name's.
+    """
+    estimate = max(1.0, _unread(plan, low, high, crowded.rest) * share)
+    if share == 1.0 and low is not None and high is not None and high.at > low.at:
+        crowded.gaps.append(Gap(low.at, high.at, estimate))
+    return estimate
+
+
 def close(plan: ScanPlan, crowded: Crowded) -> None:
     """The crowded day is done: record what it lacks, and walk on below it."""
     if crowded.share_done > 0 and plan.density.names.get("", 0):
@@ -426,5 +446,6 @@ def close(plan: ScanPlan, crowded: Crowded) -> None:
         crowded.missing += nameless * crowded.rest
         crowded.reason = crowded.reason or "some of its calls carry no name to select them by"
     if crowded.missing > 0:
-        plan.record(crowded.day, round(crowded.missing), crowded.reason or _TOO_MANY)
+        plan.record(crowded.day, round(crowded.missing), crowded.reason or _TOO_MANY,
+                    crowded.gaps)
     plan.left_crowded_day(crowded.day, reached_floor=reaches_floor(plan, crowded))

@@ -24,6 +24,10 @@ from pbxdesk.api.scanmodel import DAY
 
 _WEEK = timedelta(days=7)
 _RATES_KEPT = 50
+"""Full pages :meth:`Density.rate_between` looks at (and a saved state keeps)."""
+SPANS_KEPT = 5_000
+"""Full pages kept for the hour-of-day profile: every one of a scan (a million calls are
+a few hundred pages of each kind), bounded against one that never ends."""
 _NEAR = 2 * 3600.0
 
 
@@ -39,6 +43,8 @@ class Density:
         newest_day: the day of the newest row (often still running: not a model).
         oldest_day: the day of the oldest row (days before it model nothing).
         trend: how the last window read compared with what was expected of it.
+        rates: the full pages read, as ``(oldest, newest, rows per second)``: the last
+            :data:`SPANS_KEPT` (a saved state keeps the last ``_RATES_KEPT``).
     """
 
     day_rows: Counter[date] = field(default_factory=Counter)
@@ -64,12 +70,12 @@ class Density:
         if rows > 1 and newest > oldest:
             self.recent_rate = rows / (newest - oldest)
             self.rates.append((oldest, newest, self.recent_rate))
-            del self.rates[:-_RATES_KEPT]
+            del self.rates[:-SPANS_KEPT]
 
     def rate_between(self, low: float, high: float) -> float | None:
         """Rows per second around ``low``..``high``: the busiest full page read next to
         it (the unread middle of a day is its busy part, more often than not)."""
-        near = [rate for oldest, newest, rate in self.rates
+        near = [rate for oldest, newest, rate in self.rates[-_RATES_KEPT:]
                 if newest >= low - _NEAR and oldest <= high + _NEAR]
         return max(near) if near else self.recent_rate
 
@@ -140,7 +146,8 @@ class Density:
         return {"day_rows": {d.isoformat(): n for d, n in self.day_rows.items()},
                 "complete": sorted(d.isoformat() for d in self.complete),
                 "recent_rate": self.recent_rate, "trend": self.trend,
-                "rates": [list(rate) for rate in self.rates], "names": dict(self.names)}
+                "rates": [list(rate) for rate in self.rates[-_RATES_KEPT:]],
+                "names": dict(self.names)}
 
     @classmethod
     def from_json(cls, value: Any) -> Density:

@@ -42,6 +42,7 @@ from pbxdesk.api.scanestimate import Density, SeenTimes
 from pbxdesk.api.scanevidence import Evidence
 from pbxdesk.api.scanlearn import learn_from_answer
 from pbxdesk.api.scanmodel import IncompleteDay, Mark, PageRequest, ServerTraits
+from pbxdesk.api.scanreprice import Gap, reprice_incomplete
 from pbxdesk.api.scanstate import plan_to_json, restore_plan
 from pbxdesk.api.scansweep import (
     CAPPED,
@@ -96,6 +97,7 @@ class ScanPlan:
         self.crowded: Crowded | None = None
         self.density = Density()
         self.incomplete: dict[date, IncompleteDay] = {}
+        self.gaps: dict[date, list[Gap]] = {}  # of the incomplete days, until re-priced
         self.sent = 0
         # Evidence, not state: every start time read, and how many rows the current
         # segment's newest-first sweeps read. Only the last pages' rows are saved.
@@ -397,12 +399,18 @@ class ScanPlan:
             return self.floor_next + _ONE_DAY
         return self.floor_next
 
-    def record(self, day: date, missing: int, reason: str) -> None:
+    def record(self, day: date, missing: int, reason: str, gaps: Iterable[Gap] = ()) -> None:
+        """``day`` lacks about ``missing`` rows more, estimated from ``gaps`` (if any)."""
+        self.gaps.setdefault(day, []).extend(gaps)
         earlier = self.incomplete.get(day)
         total = missing + (earlier.missing if earlier else 0)
         self.incomplete[day] = IncompleteDay(day, total, reason)
         log.warning("Some %s calls of %s could not be fetched (about %s): %s", self.kind,
                     day.isoformat(), total or "an unknown number", reason)
+
+    def reprice_incomplete(self) -> None:
+        """The scan is over: estimate what each incomplete day lacks from all it read."""
+        reprice_incomplete(self)
 
     # -- resuming ---------------------------------------------------------------------------
 

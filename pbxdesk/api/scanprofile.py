@@ -81,12 +81,13 @@ def _covered(rates: Iterable[tuple[float, float, float]], seen: SeenTimes,
     A page counts only if the rows seen within it are at least as many as it held:
     a resumed scan knows its pages' spans but not every row it read in them.
     """
+    # Pages far off are left out before their rows are counted: a scan keeps them all.
     spans = sorted((oldest, newest) for oldest, newest, rate in rates
-                   if newest > oldest and seen.count_between(oldest, newest)
-                   >= round(rate * (newest - oldest)))
+                   if earliest < newest and oldest < latest and newest > oldest
+                   and seen.count_between(oldest, newest) >= round(rate * (newest - oldest)))
     merged: list[tuple[float, float]] = []
-    for oldest, newest in ((max(oldest, earliest), min(newest, latest)) for oldest, newest
-                           in spans if newest > earliest and oldest < latest):
+    for oldest, newest in ((max(oldest, earliest), min(newest, latest))
+                           for oldest, newest in spans):
         if merged and oldest <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], newest))
         else:

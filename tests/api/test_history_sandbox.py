@@ -172,15 +172,40 @@ async def test_a_server_ignoring_the_user_selector_gets_an_honest_list(
     assert not report.complete
     assert client.traits.selectors == {"user": False}
     # Each listed day really lacks about as many calls as it says; every other day is whole.
-    by_day: Counter[str] = Counter()
-    for raw in sandbox.rows(CallKind.USER):
-        row = parse_row(raw, CallKind.USER)
-        assert row is not None
-        if row.key not in keys:
-            by_day[raw["call_start_at"][:10]] += 1
+    by_day = missing_by_day(sandbox, CallKind.USER, keys)
     assert {day.day.isoformat() for day in report.incomplete} == set(by_day)
     for day in report.incomplete:
         assert 0.5 * by_day[day.day.isoformat()] <= day.missing <= 2 * by_day[day.day.isoformat()]
+
+
+def missing_by_day(sandbox: Sandbox, kind: CallKind, keys: Counter[str]) -> Counter[str]:
+    """The calls of each day (as the sandbox dates them) the scan did not hand over."""
+    by_day: Counter[str] = Counter()
+    for raw in sandbox.rows(kind):
+        row = parse_row(raw, kind)
+        assert row is not None
+        if row.key not in keys:
+            by_day[raw["call_start_at"][:10]] += 1
+    return by_day
+
+
+async def test_every_listed_day_is_estimated_from_all_the_scan_read(
+        make_sandbox: MakeSandbox, make_client: MakeClient) -> None:
+    # Fifteen crowded days, ending 44 minutes after midnight UTC. The newest whole day
+    # is left first, before any of its unread middle's hours (the Sydney account's
+    # afternoon and night) were read on another day: when it closed, only the busy
+    # ends' density could price it (3.7 times too many). Priced again at the end.
+    ends = datetime(2026, 12, 8, 0, 44, tzinfo=UTC)
+    sandbox = make_sandbox(calls=15_000, days=15, ignore_user_selector=True, now=ends)
+    client = make_client(sandbox, **SMALL)
+    keys, report = await scan_keys(client, CallKind.USER, sandbox, days=16)
+    by_day = missing_by_day(sandbox, CallKind.USER, keys)
+    assert report.finished
+    assert {day.day.isoformat() for day in report.incomplete} == set(by_day)
+    assert len(report.incomplete) >= 12
+    assert {day.day.isoformat(): round(day.missing / by_day[day.day.isoformat()], 2)
+            for day in report.incomplete
+            if not 0.7 <= day.missing / by_day[day.day.isoformat()] <= 1.5} == {}
 
 
 async def test_user_filter_over_the_scan(sandbox: Sandbox, make_client: MakeClient) -> None:

@@ -113,3 +113,48 @@ def test_pages_whose_rows_are_not_all_known_teach_nothing() -> None:
                         midnight(DAY) + 2 * HOUR) == pytest.approx(BUSY, rel=0.05)
     assert rows_between(plan.density.rates, SeenTimes(), midnight(DAY) + HOUR,
                         midnight(DAY) + 2 * HOUR) is None
+
+
+def read_the_ends_of_the_day(plan: ScanPlan) -> tuple[float, float]:
+    """Every row of ``DAY`` up to 40 minutes past midnight and from 40 minutes before the
+    next: the unread middle's bounds."""
+    bottom, top = midnight(DAY) + 40 * 60, midnight(DAY) + 86_400 - 40 * 60
+    read(plan, midnight(DAY), bottom)
+    read(plan, top, midnight(DAY) + 86_400)
+    return bottom, top
+
+
+def test_a_day_left_before_its_hours_were_read_is_priced_again_at_the_scans_end() -> None:
+    # The newest day closes first: nothing of its middle's hours is read yet, so its
+    # estimate is the busy ends' density. The days read after it tell better.
+    plan = plan_of_days(2)
+    bottom, top = read_the_ends_of_the_day(plan)
+    truth = true_rows(bottom, top)
+    at_close = missing_of_a_day_read_at_both_ends(plan, bottom, top)
+    assert at_close > 4 * truth
+    read(plan, midnight(DAY) - 2 * 86_400, midnight(DAY))
+    plan.reprice_incomplete()
+    assert plan.incomplete[DAY].missing == pytest.approx(truth, rel=0.15)
+    assert plan.gaps == {}  # priced once
+
+
+def test_a_day_the_profile_still_cannot_tell_keeps_its_estimate() -> None:
+    plan = plan_of_days(0)
+    bottom, top = read_the_ends_of_the_day(plan)
+    at_close = missing_of_a_day_read_at_both_ends(plan, bottom, top)
+    plan.reprice_incomplete()
+    assert plan.incomplete[DAY].missing == at_close
+
+
+def test_only_the_unread_stretches_are_priced_again() -> None:
+    # What the day lacks besides its gaps (calls without a name, say) stays as it was.
+    plan = plan_of_days(2)
+    bottom, top = read_the_ends_of_the_day(plan)
+    at_close = missing_of_a_day_read_at_both_ends(plan, bottom, top)
+    plan.record(DAY, 25, "some of its calls carry no name to select them by")
+    read(plan, midnight(DAY) - 2 * 86_400, midnight(DAY))
+    plan.reprice_incomplete()
+    gap = rows_between(plan.density.rates, plan.seen_times, bottom, top)
+    assert gap is not None
+    assert at_close > 4 * gap
+    assert plan.incomplete[DAY].missing == round(gap) + 25
