@@ -59,6 +59,23 @@ class ReadResult:
     error: str | None = None
 
 
+class _Answering:
+    """Whether a reader may still answer: off, under the lock, as its QObject goes.
+
+    The worker emits with the lock held, so the GUI thread cannot delete the reader
+    in the middle of an emit (a crash, once in a few hundred test runs, when a table
+    was closed as its read finished); once the reader is going it emits nothing.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.alive = True
+
+    def end(self) -> None:
+        with self.lock:
+            self.alive = False
+
+
 class HistoryReader(QObject):
     """Reads for one table on the shared worker thread.
 
@@ -74,6 +91,9 @@ class HistoryReader(QObject):
         self.store = store
         self._generation = itertools.count(1)
         self._latest = 0
+        self._answering = _Answering()
+        # Called on the deleting thread (the GUI's) as the C++ object goes.
+        self.destroyed.connect(self._answering.end)
 
     def request(self, kind: CallKind, flt: CallFilter, sort: Sort, page: int, page_size: int,
                 blocks: tuple[int, ...], block_size: int, *, recount: bool) -> int:
@@ -110,10 +130,15 @@ class HistoryReader(QObject):
         result = read(self.store, job)
         if job.generation != self._latest:
             return
-        try:
-            self.sig_read.emit(result)
-        except RuntimeError:  # the table went away meanwhile
-            log.debug("History read answered after its table was deleted")
+        answering = self._answering
+        with answering.lock:
+            if not answering.alive:
+                log.debug("History read answered after its table was deleted")
+                return
+            try:
+                self.sig_read.emit(result)
+            except RuntimeError:  # deleted some other way than through Qt
+                log.debug("History read answered after its table was deleted")
 
 
 def read(store: CallStore, job: ReadRequest) -> ReadResult:
