@@ -27,8 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from pbxdesk.api.scanestimate import pack_cheapest, pack_names
 from pbxdesk.api.scanmodel import DAY, Mark, midnight
-from pbxdesk.api.scanprofile import rows_between
-from pbxdesk.api.scanreprice import Gap
+from pbxdesk.api.scanreprice import Gap, unread_rows
 from pbxdesk.api.scansweep import (
     COMPLETE,
     EXHAUSTED,
@@ -419,7 +418,7 @@ def _unread(plan: ScanPlan, low: Mark | None, high: Mark | None, fallback: float
     hours of the day the scan read elsewhere, else as :func:`_between`. The middle of a
     day can be its night, which the ends' density would take for as busy as they are."""
     if low is not None and high is not None:
-        rows = rows_between(plan.density.rates, plan.seen_times, low.at, high.at)
+        rows = unread_rows(plan, low.at, high.at)
         if rows is not None:
             return rows
     return _between(plan, low, high, fallback)

@@ -28,6 +28,12 @@ MOST_DAYS = 60
 Each costs a profile fit, about 3 ms at a million calls, in a worker thread."""
 
 
+def unread_rows(plan: ScanPlan, low: float, high: float) -> float | None:
+    """About how many rows lie between ``low`` and ``high`` (epoch seconds), never read:
+    by the hours of the day the plan read in full; None when that cannot tell."""
+    return rows_between(plan.density.rates, plan.seen_times, low, high)
+
+
 @dataclass(frozen=True, slots=True)
 class Gap:
     """A stretch of a day no row of which was read (epoch seconds ``low`` to ``high``),
@@ -40,7 +46,7 @@ class Gap:
     def priced_again(self, plan: ScanPlan) -> float:
         """What it lacks by everything the plan read (its old estimate where that cannot
         tell)."""
-        rows = rows_between(plan.density.rates, plan.seen_times, self.low, self.high)
+        rows = unread_rows(plan, self.low, self.high)
         return self.estimate if rows is None else max(1.0, rows)
 
 
